@@ -1,0 +1,69 @@
+// The Backend seam: runs one trial's launch (a local process, a Kubernetes
+// Job) and reports what happens to it as events: output lines and the end.
+// A backend knows nothing of SQLite, samplers or metrics. One thread drives a
+// backend; Wait() is where it blocks.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sweeper/model/result.h"
+
+namespace gdsweep {
+
+// Everything needed to start one attempt of one trial, already rendered:
+// no placeholders left, no sampler types, never a shell command line.
+struct TrialLaunch {
+  int64_t trial_id = 0;  // the key of every event about this launch
+  int64_t trial_number = 0;
+  int attempt = 1;
+  std::string study_name;
+  std::string tag;
+  std::vector<std::string> argv;            // argv[0] is looked up on PATH
+  std::map<std::string, std::string> env;   // added to the inherited environment
+  std::string working_dir;                  // empty: the current directory
+  std::optional<double> timeout_seconds;    // the backend ends the trial after this
+  std::string log_dir;  // the backend writes stdout.log and stderr.log here
+  std::map<std::string, std::string> params;  // name -> value as passed to the trial
+};
+
+struct BackendEvent {
+  enum class Kind {
+    kOutput,  // one line of the trial's stdout (without the newline)
+    kExited,  // the trial ended; no more events for it
+  };
+  Kind kind = Kind::kOutput;
+  int64_t trial_id = 0;
+  std::string line;  // kOutput
+  // kExited: success is exit_code 0 with no signal and not timed out.
+  int exit_code = 0;
+  int signal = 0;           // the signal that ended it, 0 if none
+  bool timed_out = false;   // the per-trial timeout ended it
+  bool cancelled = false;   // Cancel() ended it
+  std::string reason;       // the backend's words for a failure (OOMKilled, ...)
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  // Starts the launch; an error means it never started (no event follows).
+  virtual Status Start(const TrialLaunch& launch) = 0;
+
+  // Blocks up to `timeout` for events and returns those that arrived (maybe
+  // none). Every started launch ends with exactly one kExited event.
+  virtual Result<std::vector<BackendEvent>> Wait(std::chrono::milliseconds timeout) = 0;
+
+  // Asks a running trial to stop (SIGTERM or the equivalent); after `grace`
+  // it is killed. Its kExited event has cancelled = true.
+  virtual void Cancel(int64_t trial_id, std::chrono::milliseconds grace) = 0;
+
+  // Number of launches started and not yet reported as exited.
+  virtual size_t Running() const = 0;
+};
+
+}  // namespace gdsweep

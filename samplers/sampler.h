@@ -1,0 +1,44 @@
+// The Sampler seam: given the search space, the objectives and the whole
+// trial history of a study (RUNNING and WAITING trials included), propose the
+// parameters of the next trial. A sampler does no I/O; the engine calls it
+// inside the storage transaction that inserts the new trial, so two workers
+// never see the same history. Implementations are not thread-safe; the engine
+// owns one per `gdsweep run` process and may keep caches between calls
+// (finished trials never change).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "sweeper/model/result.h"
+#include "sweeper/model/study_spec.h"
+#include "sweeper/model/trial.h"
+
+namespace gdsweep {
+
+struct SampleRequest {
+  const SearchSpace& space;
+  const std::vector<Objective>& objectives;
+  // Every trial of the study in number order, any state, any sweep tag.
+  const std::vector<TrialRecord>& history;
+  int64_t trial_number = 0;  // the number the new trial will get
+};
+
+class Sampler {
+ public:
+  virtual ~Sampler() = default;
+
+  // The parameters for trial `req.trial_number`, every parameter of the space
+  // present and Contains()-valid. nullopt when the sampler has nothing left to
+  // propose (a grid whose every point is taken).
+  virtual Result<std::optional<Params>> Sample(const SampleRequest& req) = 0;
+};
+
+// Builds the sampler the spec names. `seed` is the study's effective seed
+// (the spec's, or the one stored when the study was created).
+Result<std::unique_ptr<Sampler>> MakeSampler(const SamplerSpec& spec, const SearchSpace& space,
+                                             uint64_t seed);
+
+}  // namespace gdsweep

@@ -1,0 +1,85 @@
+// StudySpec: a study file after parsing and validation. Plain structs, every
+// field with its default; only the parser (sweeper/study_parser) sees YAML.
+// Everything downstream (engine, samplers, backends, tracker) reads these.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sweeper/model/search_space.h"
+#include "sweeper/model/trial.h"
+
+namespace gdsweep {
+
+struct Objective {
+  std::string metric;  // the name the trial reports ("loss" in "loss=0.3")
+  Direction direction = Direction::kMinimize;
+  friend bool operator==(const Objective&, const Objective&) = default;
+};
+
+// Options of the TPE sampler, with Optuna's names and defaults.
+struct TpeOptions {
+  int n_startup_trials = 10;
+  int n_ei_candidates = 24;
+  bool multivariate = false;
+  bool group = false;
+  bool constant_liar = false;
+  bool consider_prior = true;
+  double prior_weight = 1.0;
+  bool consider_magic_clip = true;
+  bool consider_endpoints = false;
+  // gamma(n) = min(ceil(gamma_fraction * n), gamma_cap); Optuna: 0.1 and 25.
+  double gamma_fraction = 0.1;
+  int gamma_cap = 25;
+};
+
+struct SamplerSpec {
+  std::string type = "tpe";      // "random", "grid" or "tpe"
+  std::optional<uint64_t> seed;  // none: a fresh random seed, stored with the study
+  TpeOptions tpe;
+  // grid: explicit values per parameter, in the internal representation;
+  // parameters without an entry use their distribution's own grid.
+  std::map<std::string, std::vector<double>> grid_values;
+};
+
+struct BudgetSpec {
+  std::optional<int64_t> n_trials;       // per study and sweep tag; none: until stopped
+  int parallelism = 1;                   // trials running at once in this process
+  std::optional<double> timeout_seconds;  // wall clock for this `gdsweep run`
+};
+
+// Where the objective values of a trial come from.
+enum class ResultSource {
+  kStdout,  // "name=value" lines on stdout (Katib's StdOut collector)
+  kFile,    // a JSON object written to $GDSWEEP_RESULT_FILE
+};
+
+// How one trial is run: the command and its surroundings.
+struct TrialSpec {
+  // argv; entries may hold {param}, {trial.number}, {study.name}, {tag}, ...
+  std::vector<std::string> command;
+  bool hydra_overrides = false;  // append "name=value" per parameter to argv
+  std::map<std::string, std::string> env;  // extra environment, placeholders allowed
+  std::string working_dir;                 // empty: the current directory
+  std::optional<double> timeout_seconds;   // per attempt
+  int retries = 0;                         // extra attempts after a failure
+  ResultSource result_source = ResultSource::kStdout;
+};
+
+struct StudySpec {
+  std::string source_path;  // the study file, for messages
+  std::string name;
+  std::string tag = "default";  // the sweep tag
+  std::string storage;          // database path; empty: ./gdsweep.db
+  std::vector<Objective> objectives;  // one or more
+  SearchSpace space;
+  SamplerSpec sampler;
+  BudgetSpec budget;
+  TrialSpec trial;
+  std::string backend = "local";  // "local" (later "kubernetes")
+};
+
+}  // namespace gdsweep
