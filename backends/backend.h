@@ -23,11 +23,11 @@ struct TrialLaunch {
   int attempt = 1;
   std::string study_name;
   std::string tag;
-  std::vector<std::string> argv;            // argv[0] is looked up on PATH
-  std::map<std::string, std::string> env;   // added to the inherited environment
-  std::string working_dir;                  // empty: the current directory
-  std::optional<double> timeout_seconds;    // the backend ends the trial after this
-  std::string log_dir;  // the backend writes stdout.log and stderr.log here
+  std::vector<std::string> argv;              // argv[0] is looked up on PATH
+  std::map<std::string, std::string> env;     // added to the inherited environment
+  std::string working_dir;                    // empty: the current directory
+  std::optional<double> timeout_seconds;      // the backend ends the trial after this
+  std::string log_dir;                        // the backend writes stdout.log and stderr.log here
   std::map<std::string, std::string> params;  // name -> value as passed to the trial
 };
 
@@ -41,10 +41,10 @@ struct BackendEvent {
   std::string line;  // kOutput
   // kExited: success is exit_code 0 with no signal and not timed out.
   int exit_code = 0;
-  int signal = 0;           // the signal that ended it, 0 if none
-  bool timed_out = false;   // the per-trial timeout ended it
-  bool cancelled = false;   // Cancel() ended it
-  std::string reason;       // the backend's words for a failure (OOMKilled, ...)
+  int signal = 0;          // the signal that ended it, 0 if none
+  bool timed_out = false;  // the per-trial timeout ended it
+  bool cancelled = false;  // Cancel() ended it
+  std::string reason;      // the backend's words for a failure (OOMKilled, ...)
 };
 
 class Backend {
@@ -57,6 +57,16 @@ class Backend {
   // Blocks up to `timeout` for events and returns those that arrived (maybe
   // none). Every started launch ends with exactly one kExited event.
   virtual Result<std::vector<BackendEvent>> Wait(std::chrono::milliseconds timeout) = 0;
+
+  // Follows a launch that an earlier gdsweep process started (same trial_id
+  // and attempt) and that may still be running, as if Start() had started it.
+  // True if it still exists and is now followed; false if it is gone (the
+  // engine then fails and retries the trial). Backends whose trials die with
+  // their gdsweep process (local) always answer false.
+  virtual Result<bool> Reattach(const TrialLaunch& launch) {
+    (void)launch;
+    return false;
+  }
 
   // Asks a running trial to stop (SIGTERM or the equivalent); after `grace`
   // it is killed. Its kExited event has cancelled = true.

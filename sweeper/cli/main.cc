@@ -1,1 +1,46 @@
-int main() { return 0; }
+// gdsweep: hyperparameter sweeps from a YAML study file. Dispatches to one
+// command per file (see commands.h).
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "sweeper/cli/cli_common.h"
+#include "sweeper/cli/commands.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: gdsweep <command> [options]
+
+Commands:
+  run STUDY.yaml    run a study to its budget (resumes it if it exists)
+  studies           list the studies in a database
+  trials            list the trials of a study, filtered by tag or state
+  best              show the best trial (or the Pareto front) of a study
+
+Run 'gdsweep <command> --help' for the options of a command.
+Exit codes: 0 ok, 1 failure, 2 usage or invalid study file, 3 study conflict,
+4 not found, 5 no trial completed, 130 interrupted.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace gdsweep::cli;
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
+      !std::strcmp(argv[1], "help")) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? kExitUsage : kExitOk;
+  }
+  if (!std::strcmp(argv[1], "--version")) {
+    std::puts("gdsweep 0.1.0");
+    return kExitOk;
+  }
+  const std::string command = argv[1];
+  Args args(argv + 2, argv + argc);
+  if (command == "run") return RunCommand(args);
+  if (command == "studies") return StudiesCommand(args);
+  if (command == "trials") return TrialsCommand(args);
+  if (command == "best") return BestCommand(args);
+  std::fprintf(stderr, "gdsweep: unknown command '%s'\n%s", command.c_str(), kUsage);
+  return kExitUsage;
+}

@@ -1,0 +1,219 @@
+#include "backends/http/http_client.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cctype>
+#include <mutex>
+#include <random>
+#include <thread>
+
+namespace gdsweep {
+namespace {
+
+void GlobalInitOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+std::string Lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+size_t OnHeader(char* data, size_t size, size_t n, void* user) {
+  auto* headers = static_cast<std::map<std::string, std::string>*>(user);
+  std::string line(data, size * n);
+  auto colon = line.find(':');
+  if (colon != std::string::npos) {
+    std::string value = line.substr(colon + 1);
+    auto b = value.find_first_not_of(" \t");
+    auto e = value.find_last_not_of(" \t\r\n");
+    value = b == std::string::npos ? "" : value.substr(b, e - b + 1);
+    (*headers)[Lower(line.substr(0, colon))] = value;
+  }
+  return size * n;
+}
+
+size_t OnBody(char* data, size_t size, size_t n, void* user) {
+  static_cast<std::string*>(user)->append(data, size * n);
+  return size * n;
+}
+
+struct StreamState {
+  const std::function<bool(std::string_view)>* on_data;
+  bool stopped = false;
+};
+
+size_t OnStream(char* data, size_t size, size_t n, void* user) {
+  auto* st = static_cast<StreamState*>(user);
+  if (!(*st->on_data)(std::string_view(data, size * n))) {
+    st->stopped = true;
+    return 0;  // makes curl abort the transfer
+  }
+  return size * n;
+}
+
+void SetBlob(CURL* curl, CURLoption option, const std::string& pem) {
+  curl_blob blob{const_cast<char*>(pem.data()), pem.size(), CURL_BLOB_COPY};
+  curl_easy_setopt(curl, option, &blob);
+}
+
+}  // namespace
+
+std::string RedactUrl(const std::string& url) {
+  std::string out = url;
+  auto scheme = out.find("://");
+  if (scheme != std::string::npos) {
+    auto host_start = scheme + 3;
+    auto slash = out.find('/', host_start);
+    auto at = out.find('@', host_start);
+    if (at != std::string::npos && (slash == std::string::npos || at < slash)) {
+      out.erase(host_start, at + 1 - host_start);
+    }
+  }
+  auto q = out.find('?');
+  if (q != std::string::npos) out.erase(q);
+  return out;
+}
+
+struct HttpClient::Impl {
+  HttpClientOptions options;
+  CURL* curl = nullptr;
+  std::mt19937_64 jitter{std::random_device{}()};
+
+  // Resets the handle and applies everything common to a request. `list`
+  // receives the header list the caller frees after the transfer.
+  void Prepare(const HttpRequest& req, curl_slist** list) {
+    curl_easy_reset(curl);
+    curl_easy_setopt(curl, CURLOPT_URL, req.url.c_str());
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(options.connect_timeout.count()));
+    auto timeout = req.timeout.value_or(options.request_timeout);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    const auto& tls = options.tls;
+    if (!tls.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, tls.ca_file.c_str());
+    if (!tls.ca_pem.empty()) SetBlob(curl, CURLOPT_CAINFO_BLOB, tls.ca_pem);
+    if (tls.insecure_skip_verify) {
+      curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+      curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    if (!tls.client_cert_file.empty()) {
+      curl_easy_setopt(curl, CURLOPT_SSLCERT, tls.client_cert_file.c_str());
+    }
+    if (!tls.client_cert_pem.empty()) {
+      curl_easy_setopt(curl, CURLOPT_SSLCERTTYPE, "PEM");
+      SetBlob(curl, CURLOPT_SSLCERT_BLOB, tls.client_cert_pem);
+    }
+    if (!tls.client_key_file.empty()) {
+      curl_easy_setopt(curl, CURLOPT_SSLKEY, tls.client_key_file.c_str());
+    }
+    if (!tls.client_key_pem.empty()) {
+      curl_easy_setopt(curl, CURLOPT_SSLKEYTYPE, "PEM");
+      SetBlob(curl, CURLOPT_SSLKEY_BLOB, tls.client_key_pem);
+    }
+    if (req.basic_auth) {
+      curl_easy_setopt(curl, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+      curl_easy_setopt(curl, CURLOPT_USERNAME, req.basic_auth->first.c_str());
+      curl_easy_setopt(curl, CURLOPT_PASSWORD, req.basic_auth->second.c_str());
+    }
+    for (const auto& [name, value] : req.headers) {
+      *list = curl_slist_append(*list, (name + ": " + value).c_str());
+    }
+    if (!req.body.empty() && std::none_of(req.headers.begin(), req.headers.end(), [](auto& h) {
+          return Lower(h.first) == "content-type";
+        })) {
+      *list = curl_slist_append(*list, "Content-Type: application/json");
+    }
+    *list = curl_slist_append(*list, "Expect:");  // no 100-continue round trip
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, *list);
+    if (req.method == "GET") {
+      curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+    } else {
+      curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+      if (!req.body.empty() || req.method == "POST" || req.method == "PUT" ||
+          req.method == "PATCH") {
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, req.body.data());
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                         static_cast<curl_off_t>(req.body.size()));
+      }
+    }
+  }
+
+  Error TransportError(const HttpRequest& req, CURLcode code) const {
+    return Error::Io(req.method + " " + RedactUrl(req.url) + ": " + curl_easy_strerror(code));
+  }
+};
+
+HttpClient::HttpClient(const HttpClientOptions& options) : impl_(std::make_unique<Impl>()) {
+  GlobalInitOnce();
+  impl_->options = options;
+  impl_->curl = curl_easy_init();
+}
+
+HttpClient::~HttpClient() {
+  if (impl_->curl) curl_easy_cleanup(impl_->curl);
+}
+
+Result<HttpResponse> HttpClient::Send(const HttpRequest& request) {
+  if (!impl_->curl) return Error::Internal("libcurl could not be initialised");
+  curl_slist* list = nullptr;
+  impl_->Prepare(request, &list);
+  HttpResponse response;
+  curl_easy_setopt(impl_->curl, CURLOPT_HEADERFUNCTION, OnHeader);
+  curl_easy_setopt(impl_->curl, CURLOPT_HEADERDATA, &response.headers);
+  curl_easy_setopt(impl_->curl, CURLOPT_WRITEFUNCTION, OnBody);
+  curl_easy_setopt(impl_->curl, CURLOPT_WRITEDATA, &response.body);
+  CURLcode code = curl_easy_perform(impl_->curl);
+  curl_slist_free_all(list);
+  if (code != CURLE_OK) return impl_->TransportError(request, code);
+  curl_easy_getinfo(impl_->curl, CURLINFO_RESPONSE_CODE, &response.status);
+  return response;
+}
+
+Result<HttpResponse> HttpClient::SendWithRetry(const HttpRequest& request,
+                                               const RetryPolicy& policy) {
+  auto backoff = policy.initial_backoff;
+  for (int attempt = 1;; ++attempt) {
+    auto response = Send(request);
+    const bool transient = !response.ok() || response->status == 429 || response->status >= 500;
+    if (!transient || attempt >= policy.max_attempts) return response;
+    auto wait = backoff;
+    if (response.ok()) {
+      auto it = response->headers.find("retry-after");
+      if (it != response->headers.end()) {
+        char* end = nullptr;
+        long secs = std::strtol(it->second.c_str(), &end, 10);
+        if (end != it->second.c_str() && secs >= 0) {
+          wait =
+              std::min<std::chrono::milliseconds>(std::chrono::seconds(secs), policy.max_backoff);
+        }
+      }
+    }
+    std::uniform_int_distribution<int64_t> jitter(0, wait.count() / 4 + 1);
+    std::this_thread::sleep_for(wait + std::chrono::milliseconds(jitter(impl_->jitter)));
+    backoff = std::min(backoff * 2, policy.max_backoff);
+  }
+}
+
+Result<long> HttpClient::Stream(const HttpRequest& request,
+                                const std::function<bool(std::string_view)>& on_data) {
+  if (!impl_->curl) return Error::Internal("libcurl could not be initialised");
+  curl_slist* list = nullptr;
+  impl_->Prepare(request, &list);
+  StreamState state{&on_data};
+  curl_easy_setopt(impl_->curl, CURLOPT_WRITEFUNCTION, OnStream);
+  curl_easy_setopt(impl_->curl, CURLOPT_WRITEDATA, &state);
+  CURLcode code = curl_easy_perform(impl_->curl);
+  curl_slist_free_all(list);
+  long status = 0;
+  curl_easy_getinfo(impl_->curl, CURLINFO_RESPONSE_CODE, &status);
+  if (code != CURLE_OK && !(code == CURLE_WRITE_ERROR && state.stopped)) {
+    return impl_->TransportError(request, code);
+  }
+  return status;
+}
+
+}  // namespace gdsweep

@@ -1,0 +1,79 @@
+#include "sweeper/cli/cli_common.h"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+namespace gdsweep::cli {
+
+int Fail(const Error& error) {
+  std::fprintf(stderr, "gdsweep: %s\n", error.message.c_str());
+  switch (error.kind) {
+    case Error::Kind::kInvalidInput:
+      return kExitUsage;
+    case Error::Kind::kConflict:
+      return kExitConflict;
+    case Error::Kind::kNotFound:
+      return kExitNotFound;
+    case Error::Kind::kInterrupted:
+      return kExitInterrupted;
+    case Error::Kind::kIo:
+    case Error::Kind::kInternal:
+      return kExitFailure;
+  }
+  return kExitFailure;
+}
+
+void SetUpLogging(const std::string& level) {
+  auto logger = spdlog::stderr_color_mt("gdsweep");
+  logger->set_pattern("%H:%M:%S %^%l%$ %v");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(level.empty() ? "info" : level));
+}
+
+std::string ResolveDbPath(const std::string& flag, const std::string& from_spec) {
+  std::string path = flag;
+  if (path.empty()) path = from_spec;
+  if (path.empty()) {
+    const char* env = std::getenv("GDSWEEP_DB");
+    path = env && *env ? env : "gdsweep.db";
+  }
+  const std::string kPrefix = "sqlite:///";
+  if (path.rfind(kPrefix, 0) == 0) path = path.substr(kPrefix.size());
+  return path;
+}
+
+std::string LogsRootFor(const std::string& db_path) {
+  if (db_path == ":memory:") {
+    return (std::filesystem::temp_directory_path() / "gdsweep-logs").string();
+  }
+  std::filesystem::path p(db_path);
+  return (p.parent_path() / (p.stem().string() + "-logs")).string();
+}
+
+Result<std::unique_ptr<Storage>> OpenForReading(const std::string& db_path) {
+  if (!std::filesystem::exists(db_path)) {
+    return Error::NotFound("no database at " + db_path + " (use --db or run a study first)");
+  }
+  SqliteOptions options;
+  options.path = db_path;
+  options.read_only = true;
+  return OpenSqliteStorage(options);
+}
+
+Result<StudyInfo> PickStudy(Storage& storage, const std::string& name) {
+  if (!name.empty()) return storage.GetStudy(name);
+  auto all = storage.ListStudies();
+  if (!all) return all.error();
+  if (all->size() == 1) return all->front().info;
+  if (all->empty()) return Error::NotFound("the database holds no study");
+  std::string names;
+  for (const auto& s : *all) names += (names.empty() ? "" : ", ") + s.info.name;
+  return Error::Invalid("the database holds several studies (" + names +
+                        "): name one with --study");
+}
+
+}  // namespace gdsweep::cli

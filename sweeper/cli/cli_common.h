@@ -1,0 +1,45 @@
+// What every gdsweep command shares: exit codes, turning an Error into a
+// message and an exit code, logging setup, and finding the database. The CLI
+// is the only place where errors become exit codes.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "storage/storage.h"
+#include "sweeper/model/result.h"
+
+namespace gdsweep::cli {
+
+// Exit codes, documented in the README.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFailure = 1,        // database, file system, a trial that could not start
+  kExitUsage = 2,          // bad flags or an invalid study file; nothing was written
+  kExitConflict = 3,       // the stored study differs from the file (see --allow-changes)
+  kExitNotFound = 4,       // no such database, study or trial
+  kExitNoComplete = 5,     // the run ended with none of its trials COMPLETE
+  kExitInterrupted = 130,  // stopped by SIGINT/SIGTERM; interrupted trials requeued
+};
+
+// Prints "gdsweep: <message>" and returns the exit code for the error's kind.
+int Fail(const Error& error);
+
+// Sets up the one logger: stderr, level from "trace".."off" (default info).
+void SetUpLogging(const std::string& level);
+
+// The database path: --db, else the study file's `storage`, else $GDSWEEP_DB,
+// else ./gdsweep.db. An Optuna URL sqlite:///path is accepted too.
+std::string ResolveDbPath(const std::string& flag, const std::string& from_spec = "");
+
+// Where trial folders go for a database: "runs/gdsweep.db" -> "runs/gdsweep-logs".
+std::string LogsRootFor(const std::string& db_path);
+
+// Opens an existing database for reading (kNotFound if the file is missing).
+Result<std::unique_ptr<Storage>> OpenForReading(const std::string& db_path);
+
+// The study named `name`, or the only study in the database.
+Result<StudyInfo> PickStudy(Storage& storage, const std::string& name);
+
+}  // namespace gdsweep::cli

@@ -1,0 +1,17 @@
+// The gdsweep commands, one file each; main.cc dispatches on the first word.
+// Each takes the arguments after the command word and returns an exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace gdsweep::cli {
+
+using Args = std::vector<std::string>;
+
+int RunCommand(const Args& args);
+int StudiesCommand(const Args& args);
+int TrialsCommand(const Args& args);
+int BestCommand(const Args& args);
+
+}  // namespace gdsweep::cli

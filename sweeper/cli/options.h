@@ -1,0 +1,25 @@
+// Parsing a command's flags with Boost.Program_options, the same way for
+// every command: --help prints usage and the options, a bad flag exits 2.
+// The one header of ours that shows a third-party type: it is private to the
+// CLI, which is the only user of Program_options.
+#pragma once
+
+#include <boost/program_options.hpp>
+#include <optional>
+#include <string>
+
+#include "sweeper/cli/commands.h"
+
+namespace gdsweep::cli {
+
+namespace po = boost::program_options;
+
+// Parses `args` into `vm`. Returns an exit code when the command should stop
+// here (0 after --help, 2 after a bad flag), nullopt to go on. Adds --help and
+// --log-level to `options` and sets up logging.
+std::optional<int> ParseOptions(const Args& args, const std::string& usage,
+                                po::options_description& options,
+                                const po::positional_options_description* positional,
+                                po::variables_map& vm);
+
+}  // namespace gdsweep::cli

@@ -1,0 +1,106 @@
+// gdsweep run STUDY.yaml: parse, open or resume the study, run the scheduler.
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+
+#include "backends/local/local_backend.h"
+#include "sweeper/cli/cli_common.h"
+#include "sweeper/cli/options.h"
+#include "sweeper/scheduler.h"
+#include "sweeper/study_parser.h"
+
+namespace gdsweep::cli {
+namespace {
+
+std::atomic<int> g_signals{0};
+
+void OnSignal(int) { g_signals.fetch_add(1); }
+
+void InstallSignalHandlers() {
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: a blocking wait returns early
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+constexpr const char* kUsage =
+    "usage: gdsweep run STUDY.yaml [--set KEY=VALUE ...] [--tag TAG] [--n-trials N]\n"
+    "                  [--parallelism N] [--db PATH] [--allow-changes]\n"
+    "Runs the study to its budget. Running it again resumes it: finished trials are kept,\n"
+    "trials of a dead run are retried. Ctrl-C stops cleanly (twice: kills trials now).";
+
+}  // namespace
+
+int RunCommand(const Args& args) {
+  po::options_description options("Options");
+  options.add_options()("study-file", po::value<std::string>()->required(), "the study file")(
+      "set", po::value<std::vector<std::string>>()->composing(),
+      "override a key of the study file, e.g. --set sampler.seed=3 (repeatable)")(
+      "tag", po::value<std::string>(), "the sweep tag (overrides the file's tag)")(
+      "n-trials", po::value<int64_t>(), "budget of trials for this study and tag")(
+      "parallelism", po::value<int>(), "trials running at once")(
+      "db", po::value<std::string>()->default_value(""),
+      "database path (default: the file's storage, $GDSWEEP_DB, or ./gdsweep.db)")(
+      "allow-changes", po::bool_switch(), "resume even if the search space or objectives changed")(
+      "worker-timeout", po::value<double>()->default_value(60),
+      "seconds after which a silent worker's trials are retried");
+  po::positional_options_description positional;
+  positional.add("study-file", 1);
+  po::variables_map vm;
+  if (auto code = ParseOptions(args, kUsage, options, &positional, vm)) return *code;
+
+  std::vector<std::string> sets;
+  if (vm.count("set")) sets = vm["set"].as<std::vector<std::string>>();
+  if (vm.count("tag")) sets.push_back("tag=" + vm["tag"].as<std::string>());
+  if (vm.count("n-trials")) {
+    sets.push_back("budget.n_trials=" + std::to_string(vm["n-trials"].as<int64_t>()));
+  }
+  if (vm.count("parallelism")) {
+    sets.push_back("budget.parallelism=" + std::to_string(vm["parallelism"].as<int>()));
+  }
+  auto spec = ParseStudyFile(vm["study-file"].as<std::string>(), sets);
+  if (!spec) return Fail(spec.error());
+
+  const std::string db = ResolveDbPath(vm["db"].as<std::string>(), spec->storage);
+  SqliteOptions storage_options;
+  storage_options.path = db;
+  auto storage = OpenSqliteStorage(storage_options);
+  if (!storage) return Fail(storage.error().Wrap(db));
+
+  StudyOpenOptions open_options;
+  open_options.allow_changes = vm["allow-changes"].as<bool>();
+  open_options.logs_root = LogsRootFor(db);
+  auto study = Study::Open(**storage, *spec, open_options);
+  if (!study) {
+    Error e = study.error();
+    if (e.kind == Error::Kind::kConflict) e.message += "\n(pass --allow-changes to resume anyway)";
+    return Fail(e);
+  }
+  spdlog::info("study '{}' tag '{}' in {}{}; trial logs in {}", spec->name, spec->tag, db,
+               (*study)->info().created ? " (new)" : " (resumed)", open_options.logs_root);
+
+  InstallSignalHandlers();
+  auto backend = MakeLocalBackend(LocalBackendOptions{});
+  Progress progress(*spec, stderr, isatty(STDERR_FILENO) != 0);
+  SchedulerOptions scheduler_options;
+  scheduler_options.worker_timeout_s = vm["worker-timeout"].as<double>();
+  Scheduler scheduler(**study, *backend, progress, scheduler_options);
+  auto summary = scheduler.Run(g_signals);
+  if (!summary) return Fail(summary.error());
+  if (summary->stop == RunSummary::Stop::kInterrupted) {
+    spdlog::warn("interrupted; run the same command again to resume");
+    return kExitInterrupted;
+  }
+  if (summary->started > 0 && summary->completed == 0) {
+    spdlog::error("none of the {} trial(s) of this run completed; see the logs in {}",
+                  summary->started, open_options.logs_root);
+    return kExitNoComplete;
+  }
+  return kExitOk;
+}
+
+}  // namespace gdsweep::cli

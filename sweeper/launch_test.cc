@@ -1,0 +1,85 @@
+#include "sweeper/launch.h"
+
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+namespace gdsweep {
+namespace {
+
+StudySpec Spec() {
+  StudySpec s;
+  s.name = "st";
+  s.tag = "v1";
+  s.objectives = {{"loss", Direction::kMinimize}};
+  s.space = {{"train.lr", FloatDistribution{1e-5, 1, true, std::nullopt}},
+             {"layers", IntDistribution{1, 8, false, 1}},
+             {"opt", CategoricalDistribution{{Choice{"adam"}, Choice{true}, Choice{}}}}};
+  s.trial.command = {"python3", "train.py", "--lr={train.lr}", "{{literal}}", "{trial.number}"};
+  s.trial.env = {{"RUN", "{study.name}-{tag}-{trial.attempt}"}};
+  s.trial.timeout_seconds = 30;
+  return s;
+}
+
+TrialRecord Trial() {
+  TrialRecord t;
+  t.trial_id = 41;
+  t.number = 7;
+  t.attempt = 2;
+  t.params = {{"train.lr", 0.001}, {"layers", 3}, {"opt", 1}};
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("a launch expands placeholders into argv entries, one value per entry") {
+  auto launch = RenderLaunch(Spec(), Trial(), "/logs/trial-7");
+  REQUIRE(launch.ok());
+  CHECK(launch->argv ==
+        std::vector<std::string>{"python3", "train.py", "--lr=0.001", "{literal}", "7"});
+  CHECK(launch->env.at("RUN") == "st-v1-2");
+  CHECK(launch->env.at("GDSWEEP_TRIAL_NUMBER") == "7");
+  CHECK(launch->env.at("GDSWEEP_TRIAL_ID") == "41");
+  CHECK(launch->env.at("GDSWEEP_PARAM_TRAIN_LR") == "0.001");
+  CHECK(launch->env.at("GDSWEEP_PARAM_OPT") == "true");
+  CHECK(launch->env.at("GDSWEEP_PARAMS_FILE") == "/logs/trial-7/params.json");
+  CHECK(launch->env.at("GDSWEEP_RESULT_FILE") == "/logs/trial-7/result.json");
+  CHECK(launch->timeout_seconds == 30);
+  CHECK(launch->log_dir == "/logs/trial-7");
+}
+
+TEST_CASE("hydra style appends name=value for every parameter in space order") {
+  StudySpec spec = Spec();
+  spec.trial.command = {"python3", "train.py"};
+  spec.trial.hydra_overrides = true;
+  auto launch = RenderLaunch(spec, Trial(), "/d");
+  REQUIRE(launch.ok());
+  CHECK(launch->argv ==
+        std::vector<std::string>{"python3", "train.py", "train.lr=0.001", "layers=3", "opt=true"});
+}
+
+TEST_CASE("params JSON keeps the values' types") {
+  auto j = nlohmann::json::parse(ParamsJson(Spec().space, Trial().params));
+  CHECK(j["train.lr"].get<double>() == 0.001);
+  CHECK(j["layers"].is_number_integer());
+  CHECK(j["layers"].get<int>() == 3);
+  CHECK(j["opt"].get<bool>() == true);
+  TrialRecord t = Trial();
+  t.params["opt"] = 2;
+  CHECK(nlohmann::json::parse(ParamsJson(Spec().space, t.params))["opt"].is_null());
+}
+
+TEST_CASE("a trial without a value for a parameter is an internal error") {
+  TrialRecord t = Trial();
+  t.params.erase("layers");
+  auto launch = RenderLaunch(Spec(), t, "/d");
+  REQUIRE_FALSE(launch.ok());
+  CHECK(launch.error().kind == Error::Kind::kInternal);
+}
+
+TEST_CASE("parameter names become environment names") {
+  CHECK(ParamEnvName("train.lr") == "GDSWEEP_PARAM_TRAIN_LR");
+  CHECK(ParamEnvName("a-b_c") == "GDSWEEP_PARAM_A_B_C");
+}
+
+}  // namespace gdsweep

@@ -1,0 +1,58 @@
+// Reading a trial's results: "name=value" lines from stdout (Katib's StdOut
+// collector convention) or a JSON result file. Turns what a trial said into
+// objective values, intermediate values and a failure reason. No I/O here but
+// reading the result file; thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sweeper/model/result.h"
+#include "sweeper/model/study_spec.h"
+
+namespace gdsweep {
+
+// One "name=value" pair found in a line.
+struct MetricSample {
+  std::string name;
+  double value = 0;
+};
+
+// Finds every name=value pair in a line ("epoch 3: loss=0.25 acc=0.9" gives
+// loss and acc). Names are [A-Za-z_][A-Za-z0-9_./-]*; values are decimal or
+// scientific numbers, or nan/inf. Anything else in the line is ignored.
+std::vector<MetricSample> ParseMetricLine(std::string_view line);
+
+// Accumulates what one trial reports, line by line, for a study's objectives.
+class MetricCollector {
+ public:
+  explicit MetricCollector(const std::vector<Objective>& objectives);
+
+  // Feeds one stdout line. A report of the first objective becomes an
+  // intermediate value at the line's "step=" or "epoch=" value if it has one,
+  // else at the count of earlier reports.
+  void AddLine(std::string_view line);
+
+  // Takes the values from a result-file JSON object instead ({"loss": 0.1}).
+  Status AddResultJson(const std::string& json_text);
+
+  // Intermediate values not yet taken; TakePending() empties the set.
+  std::map<int64_t, double> TakePending();
+  bool HasPending() const { return !pending_.empty(); }
+
+  // The last value of every objective, or the reason there is none:
+  // "did not report 'loss'" / "reported NaN for 'loss'".
+  Result<std::vector<double>> FinalValues() const;
+
+ private:
+  std::vector<Objective> objectives_;
+  std::vector<std::optional<double>> last_;
+  std::map<int64_t, double> pending_;
+  int64_t reports_ = 0;
+};
+
+}  // namespace gdsweep

@@ -1,0 +1,57 @@
+#include "sweeper/metrics.h"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+namespace gdsweep {
+
+TEST_CASE("metric lines are found anywhere in a line, as Katib's collector does") {
+  auto s = ParseMetricLine("Epoch 3: loss=0.25 acc = 9e-1, lr=1e-3; note=abc x=1=2");
+  REQUIRE(s.size() == 3);
+  CHECK(s[0].name == "loss");
+  CHECK(s[0].value == 0.25);
+  CHECK(s[1].name == "acc");
+  CHECK(s[1].value == 0.9);
+  CHECK(s[2].name == "lr");
+  CHECK(s[2].value == 0.001);
+  CHECK(ParseMetricLine("no metrics here").empty());
+  CHECK(ParseMetricLine("val/loss=-inf")[0].value == -INFINITY);
+  CHECK(std::isnan(ParseMetricLine("loss=NaN")[0].value));
+  CHECK(ParseMetricLine("loss=0.5abc").empty());
+}
+
+TEST_CASE("the last report counts; earlier ones are intermediate values with their step") {
+  MetricCollector c({{"loss", Direction::kMinimize}, {"acc", Direction::kMaximize}});
+  c.AddLine("loss=0.9");
+  c.AddLine("epoch=5 loss=0.5 acc=0.7");
+  c.AddLine("loss=0.4 acc=0.8");
+  auto pending = c.TakePending();
+  REQUIRE(pending.size() == 3);
+  CHECK(pending.at(0) == 0.9);
+  CHECK(pending.at(5) == 0.5);
+  CHECK(pending.at(2) == 0.4);
+  CHECK_FALSE(c.HasPending());
+  auto v = c.FinalValues();
+  REQUIRE(v.ok());
+  CHECK(*v == std::vector<double>{0.4, 0.8});
+}
+
+TEST_CASE("a trial that does not report, or reports NaN, has no result") {
+  MetricCollector c({{"loss", Direction::kMinimize}});
+  c.AddLine("accuracy=0.3");
+  REQUIRE_FALSE(c.FinalValues().ok());
+  CHECK(c.FinalValues().error().message == "did not report 'loss'");
+  c.AddLine("loss=nan");
+  CHECK(c.FinalValues().error().message == "reported NaN for 'loss'");
+}
+
+TEST_CASE("a result file gives the values") {
+  MetricCollector c({{"loss", Direction::kMinimize}, {"acc", Direction::kMaximize}});
+  REQUIRE(c.AddResultJson(R"({"loss": 0.125, "acc": "Infinity"})").ok());
+  CHECK(*c.FinalValues() == std::vector<double>{0.125, INFINITY});
+  CHECK_FALSE(c.AddResultJson("[1]").ok());
+  CHECK_FALSE(c.AddResultJson(R"({"loss": [1]})").ok());
+}
+
+}  // namespace gdsweep

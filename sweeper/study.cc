@@ -1,0 +1,86 @@
+#include "sweeper/study.h"
+
+#include <filesystem>
+#include <random>
+
+#include "sweeper/spec_json.h"
+#include "sweeper/worker.h"
+
+namespace gdsweep {
+
+Study::Study(Storage& storage, StudySpec spec, StudyInfo info, std::unique_ptr<Sampler> sampler,
+             std::string logs_root)
+    : storage_(storage),
+      spec_(std::move(spec)),
+      info_(std::move(info)),
+      sampler_(std::move(sampler)),
+      logs_root_(std::move(logs_root)) {}
+
+Result<std::unique_ptr<Study>> Study::Open(Storage& storage, const StudySpec& spec,
+                                           const StudyOpenOptions& options) {
+  StudyRegistration reg;
+  reg.name = spec.name;
+  reg.objectives = spec.objectives;
+  reg.space = spec.space;
+  reg.spec_json = SpecToJson(spec);
+  reg.allow_changes = options.allow_changes;
+  if (spec.sampler.seed) {
+    reg.seed = *spec.sampler.seed;
+  } else {
+    std::random_device rd;
+    reg.seed = (static_cast<uint64_t>(rd()) << 32) | rd();
+  }
+  auto info = storage.OpenStudy(reg);
+  if (!info) return info.error();
+  // A seed given in the file or on the command line wins; otherwise the one
+  // drawn when the study was created, so a resume continues the same sequence.
+  uint64_t seed = spec.sampler.seed.value_or(info->seed);
+  auto sampler = MakeSampler(spec.sampler, spec.space, seed);
+  if (!sampler) return sampler.error();
+  return std::unique_ptr<Study>(
+      new Study(storage, spec, std::move(*info), std::move(*sampler), options.logs_root));
+}
+
+std::string Study::TrialDir(int64_t number) const {
+  return (std::filesystem::path(logs_root_) / spec_.name / ("trial-" + std::to_string(number)))
+      .string();
+}
+
+Result<AskResult> Study::Ask(const std::string& worker_id) {
+  AskRequest req;
+  req.study_id = info_.study_id;
+  req.tag = spec_.tag;
+  req.worker_id = worker_id;
+  req.n_trials = spec_.budget.n_trials;
+  req.log_path_for = [this](int64_t number) { return TrialDir(number); };
+  auto sample = [this](const TrialHistory& h, int64_t number) {
+    return sampler_->Sample(SampleRequest{spec_.space, spec_.objectives, h.trials, number});
+  };
+  return storage_.Ask(req, history_, sample);
+}
+
+Status Study::Tell(int64_t trial_id, const TrialOutcome& outcome) {
+  return storage_.FinishTrial(trial_id, outcome);
+}
+
+Status Study::Report(int64_t trial_id, const std::map<int64_t, double>& intermediate) {
+  return storage_.ReportIntermediate(trial_id, intermediate);
+}
+
+Result<std::vector<TrialRecord>> Study::RecoverOrphans(const std::string& self_worker_id,
+                                                       double timeout_s) {
+  auto workers = storage_.ListWorkers(info_.study_id);
+  if (!workers) return workers.error();
+  std::vector<TrialRecord> failed;
+  const double now = NowSeconds();
+  for (const auto& w : *workers) {
+    if (w.worker_id == self_worker_id || !IsWorkerDead(w, now, timeout_s)) continue;
+    std::string reason = "worker " + w.worker_id + " stopped while the trial was running";
+    auto f = storage_.FailTrialsOfWorker(w.worker_id, reason, spec_.trial.retries + 1);
+    if (!f) return f.error();
+    failed.insert(failed.end(), f->begin(), f->end());
+  }
+  return failed;
+}
+
+}  // namespace gdsweep

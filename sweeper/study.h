@@ -1,0 +1,66 @@
+// Study: ask and tell over one stored study. Ask reads the history, asks the
+// sampler and inserts the new trial in one storage transaction, so several
+// processes on one database never take the same trial or grid point; Tell
+// records a result. The optimize loop (Scheduler) and `gdsweep ask/tell` are
+// both clients of this. Not thread-safe: one per thread.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "samplers/sampler.h"
+#include "storage/storage.h"
+#include "sweeper/model/study_spec.h"
+
+namespace gdsweep {
+
+struct StudyOpenOptions {
+  bool allow_changes = false;  // accept a changed space/objectives on resume
+  std::string logs_root;       // trial folders go under logs_root/<study>/trial-<n>
+};
+
+class Study {
+ public:
+  // Creates or resumes the study the spec names (the stored seed wins).
+  static Result<std::unique_ptr<Study>> Open(Storage& storage, const StudySpec& spec,
+                                             const StudyOpenOptions& options);
+
+  const StudyInfo& info() const { return info_; }
+  const StudySpec& spec() const { return spec_; }
+  const TrialHistory& history() const { return history_; }
+  Storage& storage() { return storage_; }
+
+  // The folder of trial `number`: logs, params.json, result.json.
+  std::string TrialDir(int64_t number) const;
+
+  // A RUNNING trial owned by `worker_id`: a WAITING retry of this sweep tag
+  // first, else a fresh one if the budget allows; or why there is none.
+  Result<AskResult> Ask(const std::string& worker_id);
+
+  // Reads trials added or changed since the last read into history().
+  Status Refresh() { return storage_.RefreshHistory(info_.study_id, history_); }
+
+  Status Tell(int64_t trial_id, const TrialOutcome& outcome);
+  Status Report(int64_t trial_id, const std::map<int64_t, double>& intermediate);
+
+  // Fails (and requeues per the retry policy) the RUNNING trials of workers
+  // that are dead: silent for `timeout_s`, or gone from this host. Returns the
+  // trials it failed.
+  Result<std::vector<TrialRecord>> RecoverOrphans(const std::string& self_worker_id,
+                                                  double timeout_s);
+
+ private:
+  Study(Storage& storage, StudySpec spec, StudyInfo info, std::unique_ptr<Sampler> sampler,
+        std::string logs_root);
+
+  Storage& storage_;
+  StudySpec spec_;
+  StudyInfo info_;
+  std::unique_ptr<Sampler> sampler_;
+  std::string logs_root_;
+  TrialHistory history_;
+};
+
+}  // namespace gdsweep

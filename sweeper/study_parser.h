@@ -1,0 +1,27 @@
+// The study-file parser: a YAML study file (docs/study-file.md) and the
+// command line's --set overrides become a validated StudySpec. Everything is
+// checked up front; the first problem is returned as Error::Invalid
+// "FILE:LINE:COLUMN: key.path: what is wrong" (or "--set KEY=VALUE: key.path:
+// ..." when an override supplied the value). Pure functions; thread-safe.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sweeper/model/result.h"
+#include "sweeper/model/study_spec.h"
+
+namespace gdsweep {
+
+// Reads and parses the study file at `path`. `set_overrides` are "key.path=value"
+// strings (from --set), applied in order to the YAML before validation; the
+// value is YAML ("5", "[0.1, 0.2]", "{type: int, low: 1, high: 4}").
+Result<StudySpec> ParseStudyFile(const std::string& path,
+                                 const std::vector<std::string>& set_overrides = {});
+
+// Parses study-file text; `source_name` is the file name used in messages and
+// StudySpec::source_path.
+Result<StudySpec> ParseStudyText(const std::string& text, const std::string& source_name,
+                                 const std::vector<std::string>& set_overrides = {});
+
+}  // namespace gdsweep

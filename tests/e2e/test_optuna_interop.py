@@ -1,0 +1,62 @@
+"""End-to-end: Optuna (Debian's python3-optuna) reads a study gdsweep ran, and
+gdsweep resumes a study Optuna started. Run with /usr/bin/python3."""
+import json
+import unittest
+
+import optuna
+
+from harness import OBJECTIVE_PY, SweepTestCase, study_yaml
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+SPACE = """
+  x: {type: float, low: -5, high: 5}
+  y: {type: int, low: -5, high: 5}
+  opt: {type: categorical, choices: [adam, sgd, true, 3]}"""
+
+
+class OptunaInteropTest(SweepTestCase):
+    def setUp(self):
+        super().setUp()
+        self.write("objective.py", OBJECTIVE_PY)
+        self.study = self.write("study.yaml", study_yaml(name="shared", n_trials=5, space=SPACE))
+
+    def test_optuna_reads_what_gdsweep_wrote(self):
+        self.run_gdsweep("run", self.study, "--db", self.db, check=0)
+        ours = self.trials_json()
+        study = optuna.load_study(study_name="shared", storage=f"sqlite:///{self.db}")
+        theirs = study.get_trials()
+        self.assertEqual(len(theirs), 5)
+        for o, t in zip(ours, theirs):
+            self.assertEqual(t.number, o["number"])
+            self.assertEqual(t.state, optuna.trial.TrialState.COMPLETE)
+            self.assertEqual(t.value, o["values"]["loss"])
+            self.assertEqual(t.params, o["params"])
+            self.assertEqual(t.intermediate_values, {1: o["intermediate_values"]["1"]})
+        self.assertEqual(theirs[0].distributions["y"], optuna.distributions.IntDistribution(-5, 5))
+        self.assertEqual(theirs[0].distributions["opt"],
+                         optuna.distributions.CategoricalDistribution(["adam", "sgd", True, 3]))
+        self.assertEqual(study.best_value, min(o["values"]["loss"] for o in ours))
+        self.assertEqual(study.direction, optuna.study.StudyDirection.MINIMIZE)
+
+    def test_gdsweep_resumes_a_study_optuna_started(self):
+        study = optuna.create_study(study_name="shared", storage=f"sqlite:///{self.db}")
+        study.optimize(lambda t: t.suggest_float("x", -5, 5) ** 2 + t.suggest_int("y", -5, 5)
+                       + len(str(t.suggest_categorical("opt", ["adam", "sgd", True, 3]))),
+                       n_trials=3)
+        self.run_gdsweep("run", self.study, "--db", self.db, check=0)
+        trials = self.trials_json()
+        self.assertEqual([t["number"] for t in trials], list(range(8)))
+        self.assertEqual(sum(t["tag"] == "t1" for t in trials), 5)
+        reloaded = optuna.load_study(study_name="shared", storage=f"sqlite:///{self.db}")
+        self.assertEqual(len(reloaded.get_trials(states=[optuna.trial.TrialState.COMPLETE])), 8)
+
+    def test_a_mismatching_optuna_study_is_refused(self):
+        study = optuna.create_study(study_name="shared", storage=f"sqlite:///{self.db}")
+        study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+        proc = self.run_gdsweep("run", self.study, "--db", self.db, check=3)
+        self.assertIn("x", proc.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()

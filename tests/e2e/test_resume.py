@@ -1,0 +1,95 @@
+"""End-to-end: a sweep killed with SIGKILL or stopped with Ctrl-C resumes
+without losing or repeating a trial; several `gdsweep run` processes share
+one study safely."""
+import json
+import os
+import signal
+import time
+import unittest
+
+from harness import OBJECTIVE_PY, SweepTestCase, study_yaml
+
+
+def root(trial):
+    return trial.get("retry_of", trial["number"])
+
+
+class ResumeTest(SweepTestCase):
+    def setUp(self):
+        super().setUp()
+        self.write("objective.py", OBJECTIVE_PY)
+
+    def test_kill_9_then_resume_loses_and_repeats_nothing(self):
+        study = self.write("study.yaml", study_yaml(n_trials=8, parallelism=2, sleep="0.4",
+                                                    retries=1))
+        proc = self.start_gdsweep("run", study, "--db", self.db)
+        self.wait_for(lambda: self.count_state("COMPLETE") >= 2 and self.count_state("RUNNING") >= 1,
+                      what="two trials done and one running")
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        before = {t["number"]: t for t in self.trials_json()}
+        running_at_kill = [n for n, t in before.items() if t["state"] == "RUNNING"]
+        self.assertTrue(running_at_kill)
+
+        self.run_gdsweep("run", study, "--db", self.db, "--set", 'trial.env.SLEEP="0"', check=0)
+        after = {t["number"]: t for t in self.trials_json()}
+        for n, t in before.items():
+            if t["state"] == "COMPLETE":
+                self.assertEqual(after[n], t)  # kept exactly as it was
+        for n in running_at_kill:
+            self.assertEqual(after[n]["state"], "FAIL")
+            self.assertIn("stopped", after[n]["failure_reason"])
+            retries = [t for t in after.values() if t.get("retry_of") == n]
+            self.assertEqual(len(retries), 1)
+            self.assertEqual(retries[0]["params"], after[n]["params"])
+        complete = [t for t in after.values() if t["state"] == "COMPLETE"]
+        self.assertEqual(len(complete), 8)
+        self.assertEqual(len({root(t) for t in complete}), 8)  # none completed twice
+        self.assertEqual(sorted(after), list(range(len(after))))
+
+    def test_ctrl_c_stops_cleanly_and_a_resume_reruns_the_interrupted_trials(self):
+        study = self.write("study.yaml", study_yaml(n_trials=4, parallelism=2, sleep="30"))
+        proc = self.start_gdsweep("run", study, "--db", self.db)
+        self.wait_for(lambda: self.count_state("RUNNING") == 2, what="two running trials")
+        time.sleep(0.3)
+        started = time.time()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+        self.assertEqual(proc.returncode, 130, err)
+        self.assertLess(time.time() - started, 10)
+        trials = self.trials_json()
+        self.assertEqual([t["state"] for t in trials], ["FAIL", "FAIL", "WAITING", "WAITING"])
+        self.assertTrue(all("interrupted" in t["failure_reason"] for t in trials[:2]))
+        self.run_gdsweep("run", study, "--db", self.db, "--set", 'trial.env.SLEEP="0"', check=0)
+        trials = self.trials_json()
+        complete = [t for t in trials if t["state"] == "COMPLETE"]
+        self.assertEqual(len(complete), 4)
+        self.assertEqual({root(t) for t in complete} >= {0, 1}, True)
+
+    def test_parallel_workers_share_the_budget(self):
+        study = self.write("study.yaml", study_yaml(n_trials=20, parallelism=2, sleep="0.05"))
+        procs = [self.start_gdsweep("run", study, "--db", self.db) for _ in range(3)]
+        for p in procs:
+            _, err = p.communicate(timeout=120)
+            self.assertEqual(p.returncode, 0, err)
+            self.assertNotIn("locked", err)
+        trials = self.trials_json()
+        self.assertEqual([t["number"] for t in trials], list(range(20)))
+        self.assertTrue(all(t["state"] == "COMPLETE" for t in trials))
+
+    def test_parallel_workers_never_run_a_grid_point_twice(self):
+        study = self.write("study.yaml", study_yaml(n_trials=100, parallelism=2, sleep="0.05",
+                                                    sampler="grid", space="""
+            x: {type: float, low: 0, high: 1, step: 0.25}
+            y: {type: int, low: 0, high: 2}"""))
+        procs = [self.start_gdsweep("run", study, "--db", self.db) for _ in range(3)]
+        for p in procs:
+            _, err = p.communicate(timeout=120)
+            self.assertEqual(p.returncode, 0, err)
+        points = [(t["params"]["x"], t["params"]["y"]) for t in self.trials_json()]
+        self.assertEqual(len(points), 15)
+        self.assertEqual(len(set(points)), 15)
+
+
+if __name__ == "__main__":
+    unittest.main()
