@@ -1,12 +1,29 @@
 #include "samplers/sampler.h"
 
+#include "samplers/grid_sampler.h"
+#include "samplers/random_sampler.h"
+
 namespace gdsweep {
 
 Result<std::unique_ptr<Sampler>> MakeSampler(const SamplerSpec& spec, const SearchSpace& space,
                                              uint64_t seed) {
-  (void)space;
-  (void)seed;
-  return Error::Invalid("unknown sampler '" + spec.type + "'");
+  // The parser validates the space; checked again here because a sampler's
+  // math (a log of low, a grid size) is undefined on an invalid distribution.
+  for (const auto& p : space) {
+    if (auto s = Validate(p.distribution); !s) {
+      return s.error().Wrap("search space: parameter '" + p.name + "'");
+    }
+  }
+  if (spec.type == "random") return std::unique_ptr<Sampler>(new RandomSampler(seed));
+  if (spec.type == "grid") {
+    auto grid = GridSampler::Make(space, spec.grid_values, seed);
+    if (!grid) return grid.error();
+    return std::unique_ptr<Sampler>(std::move(*grid));
+  }
+  // ---- TPE goes here (samplers/tpe/), e.g.:
+  //   if (spec.type == "tpe") return MakeTpeSampler(spec.tpe, space, seed);
+  // ----
+  return Error::Invalid("unknown sampler '" + spec.type + "' (this build has: random, grid)");
 }
 
 }  // namespace gdsweep

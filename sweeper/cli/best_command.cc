@@ -23,7 +23,7 @@ int BestCommand(const Args& args) {
 
   auto format = ParseFormat(vm["format"].as<std::string>());
   if (!format) return Fail(format.error());
-  auto storage = OpenForReading(ResolveDbPath(vm["db"].as<std::string>()));
+  auto storage = OpenExisting(ResolveDbPath(vm["db"].as<std::string>()));
   if (!storage) return Fail(storage.error());
   auto study = PickStudy(**storage, vm["study"].as<std::string>());
   if (!study) return Fail(study.error());

@@ -54,13 +54,13 @@ std::string LogsRootFor(const std::string& db_path) {
   return (p.parent_path() / (p.stem().string() + "-logs")).string();
 }
 
-Result<std::unique_ptr<Storage>> OpenForReading(const std::string& db_path) {
+Result<std::unique_ptr<Storage>> OpenExisting(const std::string& db_path, bool writable) {
   if (!std::filesystem::exists(db_path)) {
     return Error::NotFound("no database at " + db_path + " (use --db or run a study first)");
   }
   SqliteOptions options;
   options.path = db_path;
-  options.read_only = true;
+  options.read_only = !writable;
   return OpenSqliteStorage(options);
 }
 

@@ -36,8 +36,9 @@ std::string ResolveDbPath(const std::string& flag, const std::string& from_spec 
 // Where trial folders go for a database: "runs/gdsweep.db" -> "runs/gdsweep-logs".
 std::string LogsRootFor(const std::string& db_path);
 
-// Opens an existing database for reading (kNotFound if the file is missing).
-Result<std::unique_ptr<Storage>> OpenForReading(const std::string& db_path);
+// Opens an existing database, read-only unless `writable` (kNotFound if the
+// file is missing: listing commands never create one).
+Result<std::unique_ptr<Storage>> OpenExisting(const std::string& db_path, bool writable = false);
 
 // The study named `name`, or the only study in the database.
 Result<StudyInfo> PickStudy(Storage& storage, const std::string& name);

@@ -13,5 +13,7 @@ int RunCommand(const Args& args);
 int StudiesCommand(const Args& args);
 int TrialsCommand(const Args& args);
 int BestCommand(const Args& args);
+int AskCommand(const Args& args);
+int TellCommand(const Args& args);
 
 }  // namespace gdsweep::cli

@@ -1,5 +1,7 @@
 // gdsweep: hyperparameter sweeps from a YAML study file. Dispatches to one
 // command per file (see commands.h).
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -16,11 +18,23 @@ Commands:
   studies           list the studies in a database
   trials            list the trials of a study, filtered by tag or state
   best              show the best trial (or the Pareto front) of a study
+  ask STUDY.yaml    create a RUNNING trial and print its parameters as JSON
+  tell              record the result of a trial made by ask
 
 Run 'gdsweep <command> --help' for the options of a command.
 Exit codes: 0 ok, 1 failure, 2 usage or invalid study file, 3 study conflict,
 4 not found, 5 no trial completed, 130 interrupted.
 )";
+
+// Each running trial holds a few descriptors (pipes, pidfd, logs): lift the
+// soft limit to the hard one so high parallelism does not run out.
+void RaiseFileLimit() {
+  rlimit r{};
+  if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+    r.rlim_cur = r.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &r);
+  }
+}
 
 }  // namespace
 
@@ -35,12 +49,15 @@ int main(int argc, char** argv) {
     std::puts("gdsweep 0.1.0");
     return kExitOk;
   }
+  RaiseFileLimit();
   const std::string command = argv[1];
   Args args(argv + 2, argv + argc);
   if (command == "run") return RunCommand(args);
   if (command == "studies") return StudiesCommand(args);
   if (command == "trials") return TrialsCommand(args);
   if (command == "best") return BestCommand(args);
+  if (command == "ask") return AskCommand(args);
+  if (command == "tell") return TellCommand(args);
   std::fprintf(stderr, "gdsweep: unknown command '%s'\n%s", command.c_str(), kUsage);
   return kExitUsage;
 }

@@ -19,7 +19,7 @@ int StudiesCommand(const Args& args) {
   if (auto code = ParseOptions(args, kUsage, options, nullptr, vm)) return *code;
   auto format = ParseFormat(vm["format"].as<std::string>());
   if (!format) return Fail(format.error());
-  auto storage = OpenForReading(ResolveDbPath(vm["db"].as<std::string>()));
+  auto storage = OpenExisting(ResolveDbPath(vm["db"].as<std::string>()));
   if (!storage) return Fail(storage.error());
   auto studies = (*storage)->ListStudies();
   if (!studies) return Fail(studies.error());

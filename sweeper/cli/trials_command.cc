@@ -32,7 +32,7 @@ int TrialsCommand(const Args& args) {
       return Fail(Error::Invalid("--state must be RUNNING, COMPLETE, PRUNED, FAIL or WAITING"));
     }
   }
-  auto storage = OpenForReading(ResolveDbPath(vm["db"].as<std::string>()));
+  auto storage = OpenExisting(ResolveDbPath(vm["db"].as<std::string>()));
   if (!storage) return Fail(storage.error());
   auto study = PickStudy(**storage, vm["study"].as<std::string>());
   if (!study) return Fail(study.error());

@@ -1,0 +1,74 @@
+// gdsweep tell: record the result of a trial created by `gdsweep ask` (or any
+// RUNNING trial): its values, or that it failed or was pruned.
+#include <cmath>
+
+#include "sweeper/cli/cli_common.h"
+#include "sweeper/cli/options.h"
+
+namespace gdsweep::cli {
+
+int TellCommand(const Args& args) {
+  constexpr const char* kUsage =
+      "usage: gdsweep tell --trial N (--values V [V ...] | --state fail|pruned)\n"
+      "                    [--study NAME] [--reason TEXT] [--db PATH]\n"
+      "Finishes RUNNING trial N: COMPLETE with one value per objective, or FAIL/PRUNED.\n"
+      "A trial that is not RUNNING is left unchanged (exit 3).";
+  po::options_description options("Options");
+  options.add_options()("trial", po::value<int64_t>()->required(), "the trial number")(
+      "values", po::value<std::vector<double>>()->multitoken(), "objective values, in order")(
+      "state", po::value<std::string>(), "fail or pruned instead of values")(
+      "reason", po::value<std::string>()->default_value(""), "why it failed or was pruned")(
+      "study", po::value<std::string>()->default_value(""),
+      "the study (default: the only one in the database)")(
+      "db", po::value<std::string>()->default_value(""), "database path");
+  po::variables_map vm;
+  if (auto code = ParseOptions(args, kUsage, options, nullptr, vm)) return *code;
+
+  TrialOutcome outcome;
+  if (vm.count("values") == vm.count("state")) {
+    return Fail(Error::Invalid("give either --values or --state"));
+  }
+  if (vm.count("state")) {
+    std::string s = vm["state"].as<std::string>();
+    if (s == "fail") {
+      outcome.state = TrialState::kFail;
+    } else if (s == "pruned") {
+      outcome.state = TrialState::kPruned;
+    } else {
+      return Fail(Error::Invalid("--state must be fail or pruned, not '" + s + "'"));
+    }
+    outcome.failure_reason = vm["reason"].as<std::string>();
+  } else {
+    outcome.state = TrialState::kComplete;
+    outcome.values = vm["values"].as<std::vector<double>>();
+  }
+  auto storage = OpenExisting(ResolveDbPath(vm["db"].as<std::string>()), /*writable=*/true);
+  if (!storage) return Fail(storage.error());
+  auto study = PickStudy(**storage, vm["study"].as<std::string>());
+  if (!study) return Fail(study.error());
+  if (outcome.state == TrialState::kComplete) {
+    if (outcome.values.size() != study->directions.size()) {
+      return Fail(Error::Invalid("study '" + study->name + "' has " +
+                                 std::to_string(study->directions.size()) +
+                                 " objective(s); --values gave " +
+                                 std::to_string(outcome.values.size())));
+    }
+    for (double v : outcome.values) {
+      if (std::isnan(v)) return Fail(Error::Invalid("a value is NaN; use --state fail"));
+    }
+  }
+  TrialFilter filter;
+  filter.number = vm["trial"].as<int64_t>();
+  auto trials = (*storage)->ListTrials(study->study_id, filter);
+  if (!trials) return Fail(trials.error());
+  if (trials->empty()) {
+    return Fail(Error::NotFound("study '" + study->name + "' has no trial " +
+                                std::to_string(*filter.number)));
+  }
+  if (auto s = (*storage)->FinishTrial(trials->front().trial_id, outcome); !s) {
+    return Fail(s.error());
+  }
+  return kExitOk;
+}
+
+}  // namespace gdsweep::cli
