@@ -44,6 +44,10 @@ struct BackendEvent {
   int signal = 0;          // the signal that ended it, 0 if none
   bool timed_out = false;  // the per-trial timeout ended it
   bool cancelled = false;  // Cancel() ended it
+  // With cancelled: Cancel() left the launch running (Kubernetes with
+  // on_interrupt: keep), so the trial should stay RUNNING for a later run to
+  // Reattach() rather than be failed and requeued.
+  bool detached = false;
   std::string reason;      // the backend's words for a failure (OOMKilled, ...)
 };
 

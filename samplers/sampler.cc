@@ -2,6 +2,7 @@
 
 #include "samplers/grid_sampler.h"
 #include "samplers/random_sampler.h"
+#include "samplers/tpe/tpe_sampler.h"
 
 namespace gdsweep {
 
@@ -20,10 +21,8 @@ Result<std::unique_ptr<Sampler>> MakeSampler(const SamplerSpec& spec, const Sear
     if (!grid) return grid.error();
     return std::unique_ptr<Sampler>(std::move(*grid));
   }
-  // ---- TPE goes here (samplers/tpe/), e.g.:
-  //   if (spec.type == "tpe") return MakeTpeSampler(spec.tpe, space, seed);
-  // ----
-  return Error::Invalid("unknown sampler '" + spec.type + "' (this build has: random, grid)");
+  if (spec.type == "tpe") return MakeTpeSampler(spec.tpe, space, seed);
+  return Error::Invalid("unknown sampler '" + spec.type + "' (this build has: random, grid, tpe)");
 }
 
 }  // namespace gdsweep

@@ -11,7 +11,7 @@ namespace gdsweep {
 namespace {
 
 // Every sampler type under contract. Adding a sampler is adding its name here.
-const std::vector<std::string> kSamplerTypes = {"random", "grid"};
+const std::vector<std::string> kSamplerTypes = {"random", "grid", "tpe"};
 
 const std::vector<Objective> kObjectives = {{"loss", Direction::kMinimize}};
 

@@ -103,6 +103,7 @@ struct TrialOutcome {
 struct TrialFilter {
   std::optional<std::string> tag;
   std::optional<TrialState> state;
+  std::optional<int64_t> number;  // just this trial
 };
 
 class Storage {
@@ -133,6 +134,8 @@ class Storage {
                                                       const TrialFilter& filter) = 0;
 
   virtual Status RegisterWorker(const WorkerInfo& worker) = 0;
+  // kNotFound when the worker is no longer registered (FailTrialsOfWorker
+  // removed it: another process took it for dead).
   virtual Status Heartbeat(const std::string& worker_id, double now) = 0;
   virtual Result<std::vector<WorkerInfo>> ListWorkers(int64_t study_id) = 0;
   virtual Status RemoveWorker(const std::string& worker_id) = 0;
@@ -142,6 +145,10 @@ class Storage {
   virtual Result<std::vector<TrialRecord>> FailTrialsOfWorker(const std::string& worker_id,
                                                               const std::string& reason,
                                                               int max_attempts) = 0;
+  // Hands a RUNNING trial of `from_worker` to `to_worker`, which re-attached
+  // to its launch; kConflict if it is not RUNNING under from_worker any more.
+  virtual Status AdoptTrial(int64_t trial_id, const std::string& from_worker,
+                            const std::string& to_worker) = 0;
 };
 
 struct SqliteOptions {

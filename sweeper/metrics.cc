@@ -96,8 +96,10 @@ void MetricCollector::AddLine(std::string_view line) {
       if (s.name != objectives_[k].metric) continue;
       last_[k] = s.value;
       if (k == 0) {
-        pending_[step.value_or(reports_)] = s.value;
-        ++reports_;
+        // Without an explicit step, a report comes right after the previous one.
+        const int64_t at = step.value_or(last_step_ + 1);
+        pending_[at] = s.value;
+        last_step_ = at;
       }
     }
   }

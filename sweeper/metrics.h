@@ -34,7 +34,7 @@ class MetricCollector {
 
   // Feeds one stdout line. A report of the first objective becomes an
   // intermediate value at the line's "step=" or "epoch=" value if it has one,
-  // else at the count of earlier reports.
+  // else at the step after the previous report's.
   void AddLine(std::string_view line);
 
   // Takes the values from a result-file JSON object instead ({"loss": 0.1}).
@@ -52,7 +52,7 @@ class MetricCollector {
   std::vector<Objective> objectives_;
   std::vector<std::optional<double>> last_;
   std::map<int64_t, double> pending_;
-  int64_t reports_ = 0;
+  int64_t last_step_ = -1;
 };
 
 }  // namespace gdsweep

@@ -129,6 +129,11 @@ TrialOutcome Scheduler::Judge(Running& r, const BackendEvent& ev, bool interrupt
 Status Scheduler::HandleExit(const BackendEvent& ev, bool interrupted) {
   auto it = running_.find(ev.trial_id);
   if (it == running_.end()) return {};
+  if (ev.cancelled && ev.detached) {  // left running for a later run to re-attach
+    detached_ = true;
+    running_.erase(it);
+    return {};
+  }
   Running& r = *it->second;
   TrialOutcome out = Judge(r, ev, interrupted);
   const double seconds = std::chrono::duration<double>(Clock::now() - r.started).count();
@@ -166,8 +171,21 @@ Status Scheduler::Housekeeping(bool force) {
   if (!force && now - last_beat_ < options_.heartbeat_interval) return {};
   last_beat_ = now;
   if (auto s = study_.storage().Heartbeat(worker_.worker_id, NowSeconds()); !s) return s;
-  auto recovered = study_.RecoverOrphans(worker_.worker_id, options_.worker_timeout_s);
+  std::vector<TrialRecord> adopted;
+  auto reattach = [&](const TrialRecord& t) -> Result<bool> {
+    auto launch = RenderLaunch(study_.spec(), t, study_.TrialDir(t.number));
+    if (!launch) return false;
+    return backend_.Reattach(*launch);
+  };
+  auto recovered =
+      study_.RecoverOrphans(worker_.worker_id, options_.worker_timeout_s, reattach, &adopted);
   if (!recovered) return recovered.error();
+  for (const auto& t : adopted) {
+    spdlog::info("trial {} re-attached: its run outlived the worker that started it", t.number);
+    running_[t.trial_id] = std::make_unique<Running>(
+        Running{t, MetricCollector(study_.spec().objectives), Clock::now(), Clock::now()});
+    progress_.TrialStarted(t);
+  }
   for (const auto& t : *recovered) {
     spdlog::warn("trial {} was RUNNING under a worker that stopped; marked FAIL{}", t.number,
                  t.attempt < study_.spec().trial.retries + 1 ? " and queued to run again" : "");
@@ -182,8 +200,11 @@ Result<RunSummary> Scheduler::Run(const std::atomic<int>& signals) {
   struct Unregister {
     Storage& storage;
     const std::string& id;
-    ~Unregister() { (void)storage.RemoveWorker(id); }
-  } unregister{study_.storage(), worker_.worker_id};
+    const bool& keep;  // trials were left running: the next run recovers them from us
+    ~Unregister() {
+      if (!keep) (void)storage.RemoveWorker(id);
+    }
+  } unregister{study_.storage(), worker_.worker_id, detached_};
   if (auto s = Housekeeping(true); !s) return s.error();
   if (auto s = study_.Refresh(); !s) return s.error();
   progress_.Resume(study_.history().trials);
@@ -233,7 +254,10 @@ Result<RunSummary> Scheduler::Run(const std::atomic<int>& signals) {
         out.state = TrialState::kFail;
         out.failure_reason = "could not start: " + s.error().message;
         (void)study_.Tell(asked->trial.trial_id, out);
-        fatal = s.error().Wrap("trial " + std::to_string(asked->trial.number));
+        // A command that cannot start is a failure of the run (exit 1), whatever
+        // the backend called it.
+        fatal = Error::Io("trial " + std::to_string(asked->trial.number) + ": " +
+                          s.error().message);
         can_ask = false;
         for (auto& [id, r] : running_) backend_.Cancel(id, options_.kill_grace);
         break;

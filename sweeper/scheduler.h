@@ -65,6 +65,7 @@ class Scheduler {
   RunSummary summary_;
   std::map<int64_t, std::unique_ptr<Running>> running_;
   std::chrono::steady_clock::time_point last_beat_{};
+  bool detached_ = false;  // Cancel() left trials running (Kubernetes on_interrupt: keep)
 };
 
 }  // namespace gdsweep

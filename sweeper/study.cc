@@ -67,14 +67,33 @@ Status Study::Report(int64_t trial_id, const std::map<int64_t, double>& intermed
   return storage_.ReportIntermediate(trial_id, intermediate);
 }
 
-Result<std::vector<TrialRecord>> Study::RecoverOrphans(const std::string& self_worker_id,
-                                                       double timeout_s) {
+Result<std::vector<TrialRecord>> Study::RecoverOrphans(
+    const std::string& self_worker_id, double timeout_s,
+    const std::function<Result<bool>(const TrialRecord&)>& reattach,
+    std::vector<TrialRecord>* adopted) {
   auto workers = storage_.ListWorkers(info_.study_id);
   if (!workers) return workers.error();
   std::vector<TrialRecord> failed;
   const double now = NowSeconds();
   for (const auto& w : *workers) {
     if (w.worker_id == self_worker_id || !IsWorkerDead(w, now, timeout_s)) continue;
+    if (reattach) {
+      TrialFilter running;
+      running.state = TrialState::kRunning;
+      auto trials = storage_.ListTrials(info_.study_id, running);
+      if (!trials) return trials.error();
+      for (const auto& t : *trials) {
+        if (t.worker_id != w.worker_id) continue;
+        auto alive = reattach(t);
+        if (!alive) return alive.error();
+        if (!*alive) continue;
+        if (auto s = storage_.AdoptTrial(t.trial_id, w.worker_id, self_worker_id); !s) {
+          if (s.error().kind != Error::Kind::kConflict) return s.error();
+          continue;  // another worker took it first
+        }
+        if (adopted) adopted->push_back(t);
+      }
+    }
     std::string reason = "worker " + w.worker_id + " stopped while the trial was running";
     auto f = storage_.FailTrialsOfWorker(w.worker_id, reason, spec_.trial.retries + 1);
     if (!f) return f.error();

@@ -5,6 +5,7 @@
 // both clients of this. Not thread-safe: one per thread.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -48,8 +49,12 @@ class Study {
   // Fails (and requeues per the retry policy) the RUNNING trials of workers
   // that are dead: silent for `timeout_s`, or gone from this host. Returns the
   // trials it failed.
-  Result<std::vector<TrialRecord>> RecoverOrphans(const std::string& self_worker_id,
-                                                  double timeout_s);
+  // `reattach` is asked first about each of them; those it follows are
+  // handed to self_worker_id instead (returned in `adopted`).
+  Result<std::vector<TrialRecord>> RecoverOrphans(
+      const std::string& self_worker_id, double timeout_s,
+      const std::function<Result<bool>(const TrialRecord&)>& reattach = {},
+      std::vector<TrialRecord>* adopted = nullptr);
 
  private:
   Study(Storage& storage, StudySpec spec, StudyInfo info, std::unique_ptr<Sampler> sampler,

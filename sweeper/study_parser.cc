@@ -6,6 +6,7 @@
 #include <regex>
 #include <sstream>
 
+#include "sweeper/study_parser_kubernetes.h"
 #include "sweeper/study_parser_overrides.h"
 #include "sweeper/study_parser_space.h"
 #include "sweeper/study_parser_trial.h"
@@ -16,7 +17,7 @@ namespace {
 
 const std::vector<std::string> kTopLevelKeys = {
     "study_name", "tag",          "storage", "objective", "objectives", "direction", "metric",
-    "metrics",    "search_space", "sampler", "budget",    "trial",      "backend"};
+    "metrics",    "search_space", "sampler", "budget",    "trial",      "backend",   "kubernetes"};
 
 constexpr size_t kMaxStudyName = 128;
 constexpr size_t kMaxTag = 63;
@@ -233,11 +234,7 @@ Result<BudgetSpec> ReadBudget(const YamlNode* node) {
 }
 
 Result<std::string> ReadBackend(const YamlNode& node) {
-  if (node.IsScalar() && node.scalar == "kubernetes") {
-    return ErrorAt(node.location, "backend",
-                   "the kubernetes backend is not available yet; use 'local'");
-  }
-  return ReadEnum(node, "backend", {"local"});
+  return ReadEnum(node, "backend", {"local", "kubernetes"});
 }
 
 // Validates the whole tree into a StudySpec, section by section.
@@ -292,6 +289,7 @@ Result<StudySpec> ReadSpec(const YamlNode& root, const std::string& source_name)
     if (!backend) return backend.error();
     spec.backend = *backend;
   }
+  if (auto s = ParseKubernetesSection(root, spec); !s) return s.error();
   return spec;
 }
 

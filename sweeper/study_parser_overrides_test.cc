@@ -108,7 +108,8 @@ TEST_CASE("errors in the file still point at the file when overrides are given")
       ParseStudyText(std::string(kStudy) + "backend: locl\n", "study.yaml", {"budget.n_trials=3"});
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().message ==
-        "study.yaml:10:10: backend: expected one of local, got 'locl'; did you mean 'local'?");
+        "study.yaml:10:10: backend: expected one of local, kubernetes, got 'locl'; did you mean "
+        "'local'?");
 }
 
 }  // namespace gdsweep

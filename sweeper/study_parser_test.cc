@@ -217,10 +217,10 @@ TEST_CASE("unknown keys at every level suggest the closest known key") {
         "study.yaml:6:3: trial.comand: unknown key; did you mean 'command'?");
   CHECK(ErrorOf(std::string(kMinimal) + "sampler: {seeed: 3}\n") ==
         "study.yaml:7:11: sampler.seeed: unknown key; did you mean 'seed'?");
-  CHECK(ErrorOf(std::string(kMinimal) + "kubernetes: {}\n") ==
-        "study.yaml:7:1: kubernetes: unknown key; expected one of: study_name, tag, storage, "
+  CHECK(ErrorOf(std::string(kMinimal) + "mlflow: {}\n") ==
+        "study.yaml:7:1: mlflow: unknown key; expected one of: study_name, tag, storage, "
         "objective, objectives, direction, metric, metrics, search_space, sampler, budget, "
-        "trial, backend");
+        "trial, backend, kubernetes");
 }
 
 TEST_CASE("missing required keys name the mapping that lacks them") {
@@ -264,7 +264,8 @@ TEST_CASE("bad values are reported at the value with its key path") {
   CHECK(ErrorOf(std::string(kMinimal) + "  result: json\n") ==
         "study.yaml:7:11: trial.result: expected one of stdout, file, got 'json'");
   CHECK(ErrorOf(std::string(kMinimal) + "backend: kubernetes\n") ==
-        "study.yaml:7:10: backend: the kubernetes backend is not available yet; use 'local'");
+        "study.yaml:7:10: backend: 'kubernetes' needs a kubernetes section with at least "
+        "kubernetes.image (or kubernetes.job_template)");
 }
 
 TEST_CASE("the command is a list of strings, never a shell line") {

@@ -3,7 +3,7 @@
 // file or in-memory PEM, client certificates, streaming bodies (watches, log
 // follows), and retries on 429/5xx honouring Retry-After. It never logs
 // headers or bodies, so tokens and passwords stay out of logs. One object per
-// thread.
+// thread; only Abort() may be called from another thread.
 #pragma once
 
 #include <chrono>
@@ -68,18 +68,29 @@ class HttpClient {
   HttpClient& operator=(const HttpClient&) = delete;
 
   // One request. Transport failures are Error::Io naming the URL (without
-  // any credentials in it); HTTP error statuses are returned as responses.
+  // any credentials in it), or Error::kInvalidInput when trying again cannot
+  // help (an untrusted server certificate, a bad URL); HTTP error statuses are
+  // returned as responses.
   Result<HttpResponse> Send(const HttpRequest& request);
 
-  // Send, retried per `policy` on transport errors, 429 and 5xx, waiting for
+  // Send, retried per `policy` on Error::Io, 429 and 5xx, waiting for
   // Retry-After when the server gives it, else exponential backoff with
   // jitter. Returns the last response or error.
   Result<HttpResponse> SendWithRetry(const HttpRequest& request, const RetryPolicy& policy);
 
-  // Streams the body to `on_data` as it arrives until the server ends it or
-  // on_data returns false. Returns the status (headers are not kept).
-  Result<long> Stream(const HttpRequest& request,
-                      const std::function<bool(std::string_view)>& on_data);
+  // Streams a 2xx answer's body to `on_data` as it arrives until the server
+  // ends it or on_data returns false. Returns the status and headers; the
+  // body of any other status is not streamed but returned (it is an error
+  // Status to read). A stream that breaks before its end (a reset, a missing
+  // final chunk) is an Error::Io, so a caller can tell a complete body from a
+  // cut one.
+  Result<HttpResponse> Stream(const HttpRequest& request,
+                              const std::function<bool(std::string_view)>& on_data);
+
+  // From any thread: stops the request in progress at once (its sockets are
+  // shut down, a retry's back-off ends) and makes this and every later
+  // request return Error::kInterrupted. For stopping watches and log follows.
+  void Abort();
 
  private:
   struct Impl;

@@ -15,5 +15,6 @@ int TrialsCommand(const Args& args);
 int BestCommand(const Args& args);
 int AskCommand(const Args& args);
 int TellCommand(const Args& args);
+int RenderCommand(const Args& args);
 
 }  // namespace gdsweep::cli

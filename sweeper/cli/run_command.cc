@@ -5,7 +5,7 @@
 #include <atomic>
 #include <csignal>
 
-#include "backends/local/local_backend.h"
+#include "backends/backend_factory.h"
 #include "sweeper/cli/cli_common.h"
 #include "sweeper/cli/options.h"
 #include "sweeper/scheduler.h"
@@ -84,7 +84,9 @@ int RunCommand(const Args& args) {
                (*study)->info().created ? " (new)" : " (resumed)", open_options.logs_root);
 
   InstallSignalHandlers();
-  auto backend = MakeLocalBackend(LocalBackendOptions{});
+  auto made = MakeBackend(*spec);  // local processes or Kubernetes Jobs, as the file says
+  if (!made) return Fail(made.error());
+  auto backend = std::move(*made);
   Progress progress(*spec, stderr, isatty(STDERR_FILENO) != 0);
   SchedulerOptions scheduler_options;
   scheduler_options.worker_timeout_s = vm["worker-timeout"].as<double>();

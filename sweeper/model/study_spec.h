@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "sweeper/model/kubernetes_spec.h"
 #include "sweeper/model/search_space.h"
 #include "sweeper/model/trial.h"
 
@@ -79,7 +80,8 @@ struct StudySpec {
   SamplerSpec sampler;
   BudgetSpec budget;
   TrialSpec trial;
-  std::string backend = "local";  // "local" (later "kubernetes")
+  std::string backend = "local";  // "local" or "kubernetes"
+  std::optional<KubernetesSpec> kubernetes;  // the `kubernetes` section, if any
 };
 
 }  // namespace gdsweep

@@ -1,0 +1,351 @@
+#include "backends/kubernetes/job_manifest.h"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "backends/kubernetes/kube_names.h"
+
+namespace gdsweep {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+constexpr const char* kParamsVolume = "gdsweep-params";
+
+// Kubernetes expands $(VAR) in command, args and env values; "$$" is a
+// literal '$'. Doubling every '$' keeps the text exactly as written.
+std::string EscapeDollars(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    out += c;
+    if (c == '$') out += '$';
+  }
+  return out;
+}
+
+Json IdentityLabels(const KubernetesSpec& spec, const TrialLaunch& launch) {
+  Json labels = Json::object();
+  for (const auto& [k, v] : spec.labels) labels[k] = v;
+  labels[kLabelStudy] = LabelSafeValue(launch.study_name);
+  labels[kLabelTag] = LabelSafeValue(launch.tag);
+  labels[kLabelTrial] = std::to_string(launch.trial_number);
+  labels[kLabelAttempt] = std::to_string(launch.attempt);
+  labels["app.kubernetes.io/managed-by"] = "gdsweep";
+  return labels;
+}
+
+Json IdentityAnnotations(const KubernetesSpec& spec, const TrialLaunch& launch,
+                         const std::string& params_json) {
+  Json annotations = Json::object();
+  for (const auto& [k, v] : spec.annotations) annotations[k] = v;
+  annotations[kLabelStudy] = launch.study_name;
+  annotations[kLabelTag] = launch.tag;
+  annotations[kLabelTrial] = std::to_string(launch.trial_number);
+  annotations[kLabelAttempt] = std::to_string(launch.attempt);
+  annotations[kAnnotationTrialId] = std::to_string(launch.trial_id);
+  annotations[kAnnotationParams] = params_json.empty() ? "{}" : params_json;
+  return annotations;
+}
+
+// `base` with every key of `overlay` set (overlay wins).
+void Merge(Json& base, const Json& overlay) {
+  if (!base.is_object()) base = Json::object();
+  for (auto it = overlay.begin(); it != overlay.end(); ++it) base[it.key()] = it.value();
+}
+
+// The trial's own variables: launch.env without the host paths, and the
+// parameters file where the pod sees it.
+Json TrialEnv(const TrialLaunch& launch) {
+  Json env = Json::array();
+  for (const auto& [name, value] : launch.env) {
+    if (name == "GDSWEEP_TRIAL_DIR" || name == "GDSWEEP_RESULT_FILE") continue;
+    const std::string v = name == "GDSWEEP_PARAMS_FILE" ? kPodParamsFile : value;
+    env.push_back({{"name", name}, {"value", EscapeDollars(v)}});
+  }
+  return env;
+}
+
+Json EnvVar(const KubernetesEnvVar& e) {
+  Json out = {{"name", e.name}};
+  switch (e.source) {
+    case KubernetesEnvVar::Source::kValue:
+      out["value"] = EscapeDollars(e.value);
+      break;
+    case KubernetesEnvVar::Source::kSecret:
+    case KubernetesEnvVar::Source::kConfigMap: {
+      Json ref = {{"name", e.ref_name}, {"key", e.ref_key}};
+      if (e.optional) ref["optional"] = true;
+      const char* kind =
+          e.source == KubernetesEnvVar::Source::kSecret ? "secretKeyRef" : "configMapKeyRef";
+      out["valueFrom"] = {{kind, ref}};
+      break;
+    }
+    case KubernetesEnvVar::Source::kField:
+      out["valueFrom"] = {{"fieldRef", {{"fieldPath", e.value}}}};
+      break;
+  }
+  return out;
+}
+
+Json EnvFrom(const KubernetesEnvFrom& e) {
+  Json ref = {{"name", e.name}};
+  if (e.optional) ref["optional"] = true;
+  Json out = Json::object();
+  if (!e.prefix.empty()) out["prefix"] = e.prefix;
+  out[e.source == KubernetesEnvFrom::Source::kSecret ? "secretRef" : "configMapRef"] = ref;
+  return out;
+}
+
+Json Volume(const KubernetesVolume& v) {
+  Json out = {{"name", v.name}};
+  switch (v.kind) {
+    case KubernetesVolume::Kind::kPvc:
+      out["persistentVolumeClaim"] = {{"claimName", v.source}};
+      if (v.read_only) out["persistentVolumeClaim"]["readOnly"] = true;
+      break;
+    case KubernetesVolume::Kind::kNfs:
+      out["nfs"] = {{"server", v.server}, {"path", v.source}};
+      if (v.read_only) out["nfs"]["readOnly"] = true;
+      break;
+    case KubernetesVolume::Kind::kEmptyDir: {
+      Json dir = Json::object();
+      if (!v.medium.empty()) dir["medium"] = v.medium;
+      if (!v.size_limit.empty()) dir["sizeLimit"] = v.size_limit;
+      out["emptyDir"] = dir;
+      break;
+    }
+    case KubernetesVolume::Kind::kSecret:
+      out["secret"] = {{"secretName", v.source}};
+      break;
+    case KubernetesVolume::Kind::kConfigMap:
+      out["configMap"] = {{"name", v.source}};
+      break;
+    case KubernetesVolume::Kind::kHostPath:
+      out["hostPath"] = {{"path", v.source}};
+      break;
+  }
+  return out;
+}
+
+Json VolumeMount(const KubernetesVolume& v) {
+  Json out = {{"name", v.name}, {"mountPath", v.mount_path}};
+  if (!v.sub_path.empty()) out["subPath"] = v.sub_path;
+  if (v.read_only) out["readOnly"] = true;
+  return out;
+}
+
+Json ParamsVolume() {
+  return {{"name", kParamsVolume},
+          {"downwardAPI",
+           {{"items", Json::array({{{"path", "params.json"},
+                                    {"fieldRef",
+                                     {{"fieldPath", std::string("metadata.annotations['") +
+                                                        kAnnotationParams + "']"}}}}})}}}};
+}
+
+Json ParamsMount() {
+  return {{"name", kParamsVolume}, {"mountPath", "/etc/gdsweep"}, {"readOnly", true}};
+}
+
+Json Toleration(const KubernetesToleration& t) {
+  Json out = Json::object();
+  if (!t.key.empty()) out["key"] = t.key;
+  out["operator"] = t.op;
+  if (!t.value.empty()) out["value"] = t.value;
+  if (!t.effect.empty()) out["effect"] = t.effect;
+  if (t.toleration_seconds) out["tolerationSeconds"] = *t.toleration_seconds;
+  return out;
+}
+
+Json Resources(const KubernetesResources& r) {
+  Json out = Json::object();
+  if (!r.requests.empty()) out["requests"] = r.requests;
+  if (!r.limits.empty()) out["limits"] = r.limits;
+  return out;
+}
+
+// The pod spec built from the section's own keys (no template).
+Json PodSpecFromKeys(const KubernetesSpec& spec, const TrialLaunch& launch) {
+  Json container = Json::object();
+  container["name"] = TrialContainer(spec);
+  container["image"] = spec.image;
+  if (!spec.image_pull_policy.empty()) container["imagePullPolicy"] = spec.image_pull_policy;
+  Json command = Json::array();
+  for (const auto& a : launch.argv) command.push_back(EscapeDollars(a));
+  container["command"] = command;
+  if (!spec.working_dir.empty()) container["workingDir"] = spec.working_dir;
+  Json env = TrialEnv(launch);
+  for (const auto& e : spec.env) env.push_back(EnvVar(e));
+  container["env"] = env;
+  if (!spec.env_from.empty()) {
+    Json env_from = Json::array();
+    for (const auto& e : spec.env_from) env_from.push_back(EnvFrom(e));
+    container["envFrom"] = env_from;
+  }
+  Json resources = Resources(spec.resources);
+  if (!resources.empty()) container["resources"] = resources;
+  Json mounts = Json::array();
+  for (const auto& v : spec.volumes) mounts.push_back(VolumeMount(v));
+  mounts.push_back(ParamsMount());
+  container["volumeMounts"] = mounts;
+
+  Json pod = Json::object();
+  pod["restartPolicy"] = "Never";
+  if (!spec.service_account.empty()) pod["serviceAccountName"] = spec.service_account;
+  if (!spec.image_pull_secrets.empty()) {
+    Json secrets = Json::array();
+    for (const auto& s : spec.image_pull_secrets) secrets.push_back({{"name", s}});
+    pod["imagePullSecrets"] = secrets;
+  }
+  if (!spec.priority_class.empty()) pod["priorityClassName"] = spec.priority_class;
+  if (!spec.node_selector.empty()) pod["nodeSelector"] = spec.node_selector;
+  if (!spec.tolerations.empty()) {
+    Json tolerations = Json::array();
+    for (const auto& t : spec.tolerations) tolerations.push_back(Toleration(t));
+    pod["tolerations"] = tolerations;
+  }
+  if (!spec.affinity_json.empty()) pod["affinity"] = Json::parse(spec.affinity_json);
+  pod["containers"] = Json::array({container});
+  Json volumes = Json::array();
+  for (const auto& v : spec.volumes) volumes.push_back(Volume(v));
+  volumes.push_back(ParamsVolume());
+  pod["volumes"] = volumes;
+  return pod;
+}
+
+// Puts the trial into the template's pod spec: command, environment, the
+// parameters volume. Errors name what the template lacks.
+Status FillTemplatePod(Json& pod, const KubernetesSpec& spec, const TrialLaunch& launch) {
+  if (!pod.contains("restartPolicy")) pod["restartPolicy"] = "Never";
+  if (!pod.contains("containers") || !pod["containers"].is_array()) {
+    return Error::Invalid(spec.job_template_path + ": spec.template.spec.containers is missing");
+  }
+  const std::string name = TrialContainer(spec);
+  Json* container = nullptr;
+  for (auto& c : pod["containers"]) {
+    if (c.is_object() && c.value("name", "") == name) container = &c;
+  }
+  if (!container) {
+    return Error::Invalid(spec.job_template_path + ": no container named '" + name + "'");
+  }
+  if (!spec.image.empty()) (*container)["image"] = spec.image;
+  Json command = Json::array();
+  for (const auto& a : launch.argv) command.push_back(EscapeDollars(a));
+  (*container)["command"] = command;
+  container->erase("args");
+  Json ours = TrialEnv(launch);
+  Json env = Json::array();
+  if (container->contains("env") && (*container)["env"].is_array()) {
+    for (const auto& e : (*container)["env"]) {
+      const std::string n = e.is_object() ? e.value("name", "") : "";
+      bool replaced = false;
+      for (const auto& o : ours) replaced = replaced || o["name"] == n;
+      if (!replaced) env.push_back(e);
+    }
+  }
+  for (const auto& o : ours) env.push_back(o);
+  (*container)["env"] = env;
+  if (!container->contains("volumeMounts") || !(*container)["volumeMounts"].is_array()) {
+    (*container)["volumeMounts"] = Json::array();
+  }
+  (*container)["volumeMounts"].push_back(ParamsMount());
+  if (!pod.contains("volumes") || !pod["volumes"].is_array()) pod["volumes"] = Json::array();
+  pod["volumes"].push_back(ParamsVolume());
+  return {};
+}
+
+}  // namespace
+
+std::string JobName(const std::string& study, int64_t number, int64_t trial_id, int attempt) {
+  const std::string identity = "gdsweep\n" + study + "\n" + std::to_string(number) + "\n" +
+                               std::to_string(trial_id) + "\n" + std::to_string(attempt);
+  const std::string suffix = "-t" + std::to_string(number) + "-a" + std::to_string(attempt) + "-" +
+                             ShortHash(identity, 10);
+  std::string prefix;
+  for (char c : study) {
+    char l = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    const bool ok = (l >= 'a' && l <= 'z') || (l >= '0' && l <= '9');
+    if (ok) {
+      prefix += l;
+    } else if (!prefix.empty() && prefix.back() != '-') {
+      prefix += '-';
+    }
+  }
+  if (prefix.size() > 63 - suffix.size()) prefix.resize(63 - suffix.size());
+  while (!prefix.empty() && prefix.back() == '-') prefix.pop_back();
+  if (prefix.empty()) prefix = "gdsweep";
+  return prefix + suffix;
+}
+
+std::string StudySelector(const std::string& study) {
+  return std::string(kLabelStudy) + "=" + LabelSafeValue(study);
+}
+
+std::string TrialContainer(const KubernetesSpec& spec) {
+  return spec.container.empty() ? "trial" : spec.container;
+}
+
+Result<std::string> RenderJobManifest(const KubernetesSpec& spec, const TrialLaunch& launch,
+                                      const std::string& params_json,
+                                      const std::string& namespace_) {
+  if (launch.argv.empty()) return Error::Internal("the trial has an empty command");
+  const std::string name =
+      JobName(launch.study_name, launch.trial_number, launch.trial_id, launch.attempt);
+  const Json labels = IdentityLabels(spec, launch);
+  const Json annotations = IdentityAnnotations(spec, launch, params_json);
+  for (auto it = labels.begin(); it != labels.end(); ++it) {
+    if (!IsLabelKey(it.key()) || !IsLabelValue(it.value().get<std::string>())) {
+      return Error::Invalid("invalid label " + it.key() + "=" + it.value().get<std::string>());
+    }
+  }
+
+  Json job;
+  Json pod;
+  if (!spec.job_template_json.empty()) {
+    job = Json::parse(spec.job_template_json, nullptr, false);
+    if (!job.is_object()) return Error::Invalid(spec.job_template_path + ": not a Job object");
+    pod = job["spec"]["template"]["spec"];
+    if (auto s = FillTemplatePod(pod, spec, launch); !s) return s.error();
+  } else {
+    job = Json::object();
+    pod = PodSpecFromKeys(spec, launch);
+  }
+  job["apiVersion"] = "batch/v1";
+  job["kind"] = "Job";
+  // The name (and namespace) first, then what the template had.
+  Json meta = {{"name", name}};
+  if (!namespace_.empty()) meta["namespace"] = namespace_;
+  if (job.contains("metadata") && job["metadata"].is_object()) {
+    for (auto it = job["metadata"].begin(); it != job["metadata"].end(); ++it) {
+      if (it.key() != "name" && it.key() != "generateName" && it.key() != "namespace") {
+        meta[it.key()] = it.value();
+      }
+    }
+  }
+  Merge(meta["labels"], labels);
+  Merge(meta["annotations"], annotations);
+  job["metadata"] = meta;
+
+  Json& jspec = job["spec"];
+  if (!jspec.is_object()) jspec = Json::object();
+  if (spec.backoff_limit) {
+    jspec["backoffLimit"] = *spec.backoff_limit;
+  } else if (!jspec.contains("backoffLimit")) {
+    jspec["backoffLimit"] = 0;  // retries are gdsweep's (trial.retries)
+  }
+  if (launch.timeout_seconds) {
+    jspec["activeDeadlineSeconds"] =
+        std::max<int64_t>(1, static_cast<int64_t>(std::ceil(*launch.timeout_seconds)));
+  }
+  if (spec.ttl_seconds_after_finished) {
+    jspec["ttlSecondsAfterFinished"] = *spec.ttl_seconds_after_finished;
+  }
+  Json& tmeta = jspec["template"]["metadata"];
+  if (!tmeta.is_object()) tmeta = Json::object();
+  Merge(tmeta["labels"], labels);
+  Merge(tmeta["annotations"], annotations);
+  jspec["template"]["spec"] = pod;
+  return job.dump();
+}
+
+}  // namespace gdsweep

@@ -1,0 +1,270 @@
+#include "backends/kubernetes/kubernetes_backend.h"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "backends/kubernetes/backend_state.h"
+#include "backends/kubernetes/job_manifest.h"
+
+namespace gdsweep {
+namespace {
+
+std::string Annotation(const JobInfo& job, const std::string& key) {
+  auto it = job.meta.annotations.find(key);
+  return it == job.meta.annotations.end() ? "" : it->second;
+}
+
+// The Job of this name belongs to this very attempt (and not to a study of
+// an older database that reused the name).
+Status CheckIdentity(const JobInfo& job, const TrialLaunch& launch, const std::string& ns) {
+  if (Annotation(job, kAnnotationTrialId) == std::to_string(launch.trial_id) &&
+      Annotation(job, kLabelAttempt) == std::to_string(launch.attempt) &&
+      Annotation(job, kLabelStudy) == launch.study_name) {
+    return {};
+  }
+  return Error::Conflict("Job " + job.meta.name + " in namespace " + ns +
+                         " exists but belongs to another trial (study '" +
+                         Annotation(job, kLabelStudy) + "', trial id " +
+                         Annotation(job, kAnnotationTrialId) +
+                         "), perhaps of an older database; delete it with: kubectl delete job " +
+                         job.meta.name + " -n " + ns);
+}
+
+// The parameters file the scheduler wrote beside the logs, or the string
+// values of the launch when there is none.
+std::string ParamsJsonFor(const TrialLaunch& launch) {
+  if (!launch.log_dir.empty()) {
+    std::ifstream in(std::filesystem::path(launch.log_dir) / "params.json", std::ios::binary);
+    if (in) {
+      std::ostringstream text;
+      text << in.rdbuf();
+      if (!text.str().empty()) return text.str();
+    }
+  }
+  std::string out = "{";
+  for (const auto& [k, v] : launch.params) {
+    auto quote = [](const std::string& s) {
+      std::string q = "\"";
+      for (char c : s) {
+        if (c == '"' || c == '\\') q += '\\';
+        if (static_cast<unsigned char>(c) >= 0x20) q += c;
+      }
+      return q + "\"";
+    };
+    out += (out.size() > 1 ? "," : "") + quote(k) + ":" + quote(v);
+  }
+  return out + "}";
+}
+
+}  // namespace
+
+KubernetesBackend::Impl::Impl(const KubernetesSpec& s, const KubeConnection& c,
+                              const std::string& n, const KubernetesBackendOptions& o)
+    : spec(s),
+      connection(c),
+      ns(n),
+      container(TrialContainer(s)),
+      options(o),
+      credentials(std::make_shared<CredentialSource>(c)) {
+  client = NewClient();
+}
+
+std::unique_ptr<KubeClient> KubernetesBackend::Impl::NewClient() const {
+  return std::make_unique<KubeClient>(connection, credentials, options.client);
+}
+
+void KubernetesBackend::Impl::EnsureStarted() {
+  if (started) return;
+  started = true;
+  ops_client = NewClient();
+  ops_thread = std::thread([this] { OpsLoop(); });
+}
+
+Status KubernetesBackend::Impl::Track(const TrialLaunch& launch, const std::string& job,
+                                      const JobInfo& seen) {
+  if (!job_informer) {
+    // One watch per study and kind, started with the first trial (the study
+    // name is known only now).
+    InformerOptions jo;
+    jo.kind = KubeKind::kJob;
+    jo.namespace_ = ns;
+    jo.selector = StudySelector(launch.study_name);
+    jo.watch_timeout_seconds = options.watch_timeout_seconds;
+    InformerOptions po = jo;
+    po.kind = KubeKind::kPod;
+    job_informer = std::make_unique<Informer>(
+        NewClient(), jo,
+        InformerHandler{[this](const auto& items) { OnJobsSync(items); },
+                        [this](auto type, const auto& o) { OnJobEvent(type, o); },
+                        [this](const Error& e) { OnFatal(e); }});
+    pod_informer = std::make_unique<Informer>(
+        NewClient(), po,
+        InformerHandler{[this](const auto& items) { OnPodsSync(items); },
+                        [this](auto type, const auto& o) { OnPodEvent(type, o); },
+                        [this](const Error& e) { OnFatal(e); }});
+    job_informer->Start();
+    pod_informer->Start();
+  }
+  std::lock_guard<std::mutex> lock(mu);
+  if (trials.count(launch.trial_id)) {
+    return Error::Internal("trial id " + std::to_string(launch.trial_id) + " is running already");
+  }
+  auto t = std::make_unique<TrackedTrial>();
+  t->id = launch.trial_id;
+  t->number = launch.trial_number;
+  t->job = job;
+  t->log_dir = launch.log_dir;
+  t->log_client = NewClient();
+  // The watch may have seen it deleted already (it ended and went before we
+  // got here): judge it from what is left rather than wait for it.
+  t->job_gone = deleted_uids.count(seen.meta.uid) > 0;
+  if (!t->job_gone && !jobs.count(job)) jobs[job] = seen;
+  TrackedTrial* raw = t.get();
+  trials[launch.trial_id] = std::move(t);
+  trial_by_job[job] = launch.trial_id;
+  UpdatePullStuck(*raw);
+  raw->follower = std::thread([this, raw] { FollowLogs(raw); });
+  Evaluate(*raw);
+  return {};
+}
+
+KubernetesBackend::KubernetesBackend(const KubernetesSpec& spec, const KubeConnection& connection,
+                                     const std::string& namespace_,
+                                     const KubernetesBackendOptions& options)
+    : impl_(std::make_unique<Impl>(spec, connection, namespace_, options)) {}
+
+KubernetesBackend::~KubernetesBackend() { impl_->Shutdown(); }
+
+const std::string& KubernetesBackend::job_namespace() const { return impl_->ns; }
+
+Status KubernetesBackend::Preflight() {
+  const std::string where = "the Kubernetes API at " + impl_->connection.server + " (" +
+                            impl_->connection.description + ")";
+  // API answers already say where; a server that does not answer is named here.
+  auto located = [&](const Error& e) {
+    return e.kind == Error::Kind::kIo ? e.Wrap("cannot reach " + where) : e;
+  };
+  auto exists = impl_->client->NamespaceExists(impl_->ns);
+  if (!exists) return located(exists.error());
+  if (*exists && !**exists) {
+    return Error::Invalid("namespace '" + impl_->ns + "' does not exist on " + where +
+                          "; create it (kubectl create namespace " + impl_->ns +
+                          ") or set kubernetes.namespace");
+  }
+  auto list = impl_->client->List(KubeKind::kJob, impl_->ns, "gdsweep.io/study", 1, "");
+  if (!list) return located(list.error());
+  return {};
+}
+
+Status KubernetesBackend::Start(const TrialLaunch& launch) {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    if (impl_->fatal) return *impl_->fatal;
+  }
+  impl_->EnsureStarted();
+  auto manifest = RenderJobManifest(impl_->spec, launch, ParamsJsonFor(launch), impl_->ns);
+  if (!manifest) return manifest.error();
+  const std::string name =
+      JobName(launch.study_name, launch.trial_number, launch.trial_id, launch.attempt);
+  auto created = impl_->client->CreateJob(impl_->ns, *manifest);
+  if (!created) return created.error();
+  if (!created->created) {
+    if (auto s = CheckIdentity(created->job, launch, impl_->ns); !s) return s;
+    spdlog::info("trial {}: Job {} exists already (made before a restart); following it",
+                 launch.trial_number, name);
+  }
+  return impl_->Track(launch, name, created->job);
+}
+
+Result<bool> KubernetesBackend::Reattach(const TrialLaunch& launch) {
+  impl_->EnsureStarted();
+  const std::string name =
+      JobName(launch.study_name, launch.trial_number, launch.trial_id, launch.attempt);
+  auto job = impl_->client->GetJob(impl_->ns, name);
+  if (!job) return job.error();
+  if (!*job || (*job)->meta.deleting) return false;
+  if (auto s = CheckIdentity(**job, launch, impl_->ns); !s) return s.error();
+  if (auto s = impl_->Track(launch, name, **job); !s) return s.error();
+  return true;
+}
+
+Result<std::vector<BackendEvent>> KubernetesBackend::Wait(std::chrono::milliseconds timeout) {
+  Impl& d = *impl_;
+  std::unique_lock<std::mutex> lock(d.mu);
+  const auto deadline = Clock::now() + timeout;
+  while (true) {
+    for (auto& [id, t] : d.trials) {
+      if (t->pull_stuck_since && !t->verdict) d.Evaluate(*t);  // the pull time-out
+    }
+    if (!d.events.empty()) {
+      std::vector<BackendEvent> out;
+      out.swap(d.events);
+      for (const auto& ev : out) {
+        if (ev.kind != BackendEvent::Kind::kExited) continue;
+        auto it = d.trials.find(ev.trial_id);
+        if (it != d.trials.end()) {
+          d.Push(BackendOp{BackendOp::Kind::kFinish, ev.trial_id, it->second->job, {}, {}});
+        }
+      }
+      return out;
+    }
+    if (d.fatal) return *d.fatal;
+    const auto now = Clock::now();
+    if (now >= deadline) return std::vector<BackendEvent>{};
+    d.events_ready.wait_until(lock, std::min(deadline, now + std::chrono::seconds(1)));
+  }
+}
+
+void KubernetesBackend::Cancel(int64_t trial_id, std::chrono::milliseconds grace) {
+  Impl& d = *impl_;
+  std::lock_guard<std::mutex> lock(d.mu);
+  auto it = d.trials.find(trial_id);
+  if (it == d.trials.end()) return;
+  TrackedTrial& t = *it->second;
+  if (t.reported || t.cancel_requested) return;
+  t.cancel_requested = true;
+  if (!d.spec.delete_on_interrupt) {
+    if (!t.verdict) {
+      t.verdict = TrialVerdict{TrialVerdict::State::kFailed, -1, false,
+                               "left running for a later run to re-attach: Job " + t.job};
+      t.cancelled = true;
+      t.detached = true;
+    }
+    t.stop_follow = true;
+    t.log_client->Abort();
+    d.changed.notify_all();
+    d.Evaluate(t);
+    return;
+  }
+  std::vector<std::string> pods;
+  for (const PodInfo* p : d.PodsOf(t.job)) pods.push_back(p->meta.name);
+  d.Push(BackendOp{BackendOp::Kind::kCancel, trial_id, t.job, pods, grace});
+}
+
+size_t KubernetesBackend::Running() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  size_t n = 0;
+  for (const auto& [id, t] : impl_->trials) n += t->reported ? 0 : 1;
+  // An exit not yet handed out by Wait() still counts as running.
+  for (const auto& ev : impl_->events) n += ev.kind == BackendEvent::Kind::kExited ? 1 : 0;
+  return n;
+}
+
+Result<std::unique_ptr<Backend>> MakeKubernetesBackend(const KubernetesSpec& spec,
+                                                       const KubernetesBackendOptions& options) {
+  auto connection = ResolveConnection(SourcesFromEnvironment(spec.kubeconfig, spec.context));
+  if (!connection) return connection.error();
+  std::string ns = spec.namespace_;
+  if (ns.empty()) ns = connection->namespace_;
+  if (ns.empty()) ns = "default";
+  auto backend = std::make_unique<KubernetesBackend>(spec, *connection, ns, options);
+  if (auto s = backend->Preflight(); !s) return s.error();
+  spdlog::info("Kubernetes: {} at {}, namespace {}", connection->description, connection->server,
+               ns);
+  return std::unique_ptr<Backend>(std::move(backend));
+}
+
+}  // namespace gdsweep

@@ -1,0 +1,404 @@
+#include "storage/schema.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <set>
+
+namespace gdsweep::storage {
+namespace {
+
+using sqlite::Database;
+using sqlite::Transaction;
+
+// Alembic revisions whose tables are the ones this file reads and writes:
+// Optuna 3.0/3.1's head, and 3.2+'s head (which only adds an index on
+// trials.study_id).
+const std::set<std::string> kCompatibleRevisions = {"v3.0.0.d", "v3.2.0.a"};
+// Revisions before Optuna 3.0's schema: `optuna storage upgrade` must run first.
+const std::set<std::string> kOlderRevisions = {"v0.9.0.a", "v1.2.0.a", "v1.3.0.a", "v2.0.0.a",
+                                               "v2.3.0.a", "v2.4.0.a", "v2.6.0.a", "v3.0.0.a",
+                                               "v3.0.0.b", "v3.0.0.c"};
+
+// gdsweep's tables as empty TEMP stand-ins for read-only connections to a file
+// Optuna made (no foreign keys: a TEMP table cannot reference the main file).
+const char* const kTempStandIns[] = {
+    "CREATE TEMP TABLE gdsweep_studies (study_id INTEGER PRIMARY KEY, spec_json TEXT, "
+    "space_json TEXT, objectives_json TEXT, seed TEXT, created_at REAL, updated_at REAL)",
+    "CREATE TEMP TABLE gdsweep_trials (trial_id INTEGER PRIMARY KEY, study_id INTEGER, "
+    "number INTEGER, tag TEXT, attempt INTEGER, retry_of INTEGER, worker_id TEXT, "
+    "failure_reason TEXT, log_path TEXT, finished_at REAL)",
+    "CREATE TEMP TABLE gdsweep_workers (worker_id TEXT PRIMARY KEY, study_id INTEGER, "
+    "host TEXT, pid INTEGER, started_at REAL, heartbeat_at REAL)",
+};
+
+Result<std::set<std::string>> ExistingObjects(Database& db) {
+  auto q = db.Prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'index')");
+  if (!q) return q.error();
+  std::set<std::string> names;
+  while (true) {
+    auto row = q->Step();
+    if (!row) return row.error();
+    if (!*row) return names;
+    names.insert(q->Text(0));
+  }
+}
+
+// The one row of a single-row table (alembic_version, version_info), if any.
+Result<std::optional<std::string>> SingleText(Database& db, const std::string& sql) {
+  auto q = db.Prepare(sql);
+  if (!q) return q.error();
+  auto row = q->Step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>(q->Text(0));
+}
+
+// Checks the alembic revision and version_info of a file that has them.
+Status CheckOptunaVersion(Database& db) {
+  auto revision = SingleText(db, "SELECT version_num FROM alembic_version");
+  if (!revision) return revision.error();
+  if (*revision && !kCompatibleRevisions.count(**revision)) {
+    if (kOlderRevisions.count(**revision)) {
+      return Error::Conflict("the database was written by an older Optuna (alembic revision " +
+                             **revision + "); upgrade it first with `optuna storage upgrade " +
+                             "--storage sqlite:///" + db.options().path + "`");
+    }
+    spdlog::warn("alembic revision {} of {} is newer than this gdsweep knows; using it anyway",
+                 **revision, db.options().path);
+  }
+  auto version = SingleText(db, "SELECT schema_version FROM version_info");
+  if (!version) return version.error();
+  if (*version && **version != std::to_string(kOptunaSchemaVersion)) {
+    return Error::Conflict("the database has Optuna schema version " + **version + ", expected " +
+                           std::to_string(kOptunaSchemaVersion) +
+                           " (upgrade it with `optuna storage upgrade`)");
+  }
+  return {};
+}
+
+Status CreateOptunaTables(Database& db) {
+  auto tx = Transaction::Begin(db, Transaction::Kind::kWrite);
+  if (!tx) return tx.error();
+  auto existing = ExistingObjects(db);
+  if (!existing) return existing.error();
+  for (const auto& object : OptunaSchema()) {
+    if (existing->count(object.name)) continue;
+    if (auto s = db.Exec(object.sql); !s) return s;
+  }
+  if (auto s = CheckOptunaVersion(db); !s) return s;
+  auto info = db.Prepare(
+      "INSERT INTO version_info (version_info_id, schema_version, library_version) "
+      "SELECT 1, ?1, ?2 WHERE NOT EXISTS (SELECT 1 FROM version_info)");
+  if (!info) return info.error();
+  if (auto s = info->Bind(1, kOptunaSchemaVersion).Bind(2, kOptunaLibraryVersion).Run(); !s) {
+    return s;
+  }
+  auto stamp = db.Prepare(
+      "INSERT INTO alembic_version (version_num) "
+      "SELECT ?1 WHERE NOT EXISTS (SELECT 1 FROM alembic_version)");
+  if (!stamp) return stamp.error();
+  if (auto s = stamp->Bind(1, kAlembicRevision).Run(); !s) return s;
+  return tx->Commit();
+}
+
+Result<int> StoredGdsweepVersion(Database& db) {
+  auto v = SingleText(db, "SELECT schema_version FROM gdsweep_version_info");
+  if (!v) return v.error();
+  return *v ? std::stoi(**v) : 0;
+}
+
+// True when the file needs nothing (the common case): checked in a read
+// transaction, so opening a busy file does not wait for the write lock.
+Result<bool> IsCurrent(Database& db) {
+  auto tx = Transaction::Begin(db, Transaction::Kind::kRead);
+  if (!tx) return tx.error();
+  auto existing = ExistingObjects(db);
+  if (!existing) return existing.error();
+  for (const auto& object : OptunaSchema()) {
+    if (!existing->count(object.name)) return false;
+  }
+  if (!existing->count("gdsweep_version_info")) return false;
+  for (const char* sql :
+       {"SELECT count(*) FROM version_info", "SELECT count(*) FROM alembic_version"}) {
+    auto n = SingleText(db, sql);
+    if (!n) return n.error();
+    if (*n != std::optional<std::string>("1")) return false;
+  }
+  if (auto s = CheckOptunaVersion(db); !s) return s.error();
+  auto stored = StoredGdsweepVersion(db);
+  if (!stored) return stored.error();
+  if (*stored > CurrentGdsweepSchemaVersion()) return false;  // Migrate() explains
+  return *stored == CurrentGdsweepSchemaVersion();
+}
+
+Status Migrate(Database& db) {
+  if (auto s =
+          db.Exec("CREATE TABLE IF NOT EXISTS gdsweep_version_info (\n"
+                  "\tversion_info_id INTEGER NOT NULL PRIMARY KEY CHECK (version_info_id = 1),\n"
+                  "\tschema_version INTEGER NOT NULL\n"
+                  ")");
+      !s) {
+    return s;
+  }
+  for (const auto& m : GdsweepMigrations()) {
+    auto tx = Transaction::Begin(db, Transaction::Kind::kWrite);
+    if (!tx) return tx.error();
+    auto stored = StoredGdsweepVersion(db);  // read under the write lock: one process migrates
+    if (!stored) return stored.error();
+    if (*stored > CurrentGdsweepSchemaVersion()) {
+      return Error::Conflict("the database was written by a newer gdsweep (schema version " +
+                             std::to_string(*stored) + ", this gdsweep knows up to " +
+                             std::to_string(CurrentGdsweepSchemaVersion()) + ")");
+    }
+    if (*stored >= m.version) continue;
+    for (const auto& sql : m.statements) {
+      if (auto s = db.Exec(sql); !s) return s.error().Wrap("gdsweep migration " + m.description);
+    }
+    auto set = db.Prepare(
+        "INSERT INTO gdsweep_version_info (version_info_id, schema_version) VALUES (1, ?1) "
+        "ON CONFLICT (version_info_id) DO UPDATE SET schema_version = excluded.schema_version");
+    if (!set) return set.error();
+    if (auto s = set->Bind(1, m.version).Run(); !s) return s;
+    if (auto s = tx->Commit(); !s) return s;
+    spdlog::debug("gdsweep schema upgraded to version {}: {}", m.version, m.description);
+  }
+  auto stored = StoredGdsweepVersion(db);
+  if (!stored) return stored.error();
+  if (*stored > CurrentGdsweepSchemaVersion()) {
+    return Error::Conflict("the database was written by a newer gdsweep (schema version " +
+                           std::to_string(*stored) + ")");
+  }
+  return {};
+}
+
+}  // namespace
+
+const std::vector<SchemaObject>& OptunaSchema() {
+  static const std::vector<SchemaObject> kSchema = {
+      {"studies",
+       "CREATE TABLE studies (\n"
+       "\tstudy_id INTEGER NOT NULL, \n"
+       "\tstudy_name VARCHAR(512) NOT NULL, \n"
+       "\tPRIMARY KEY (study_id)\n"
+       ")"},
+      {"ix_studies_study_name",
+       "CREATE UNIQUE INDEX ix_studies_study_name ON studies (study_name)"},
+      {"version_info",
+       "CREATE TABLE version_info (\n"
+       "\tversion_info_id INTEGER NOT NULL, \n"
+       "\tschema_version INTEGER, \n"
+       "\tlibrary_version VARCHAR(256), \n"
+       "\tPRIMARY KEY (version_info_id), \n"
+       "\tCHECK (version_info_id=1)\n"
+       ")"},
+      {"study_directions",
+       "CREATE TABLE study_directions (\n"
+       "\tstudy_direction_id INTEGER NOT NULL, \n"
+       "\tdirection VARCHAR(8) NOT NULL, \n"
+       "\tstudy_id INTEGER NOT NULL, \n"
+       "\tobjective INTEGER NOT NULL, \n"
+       "\tPRIMARY KEY (study_direction_id), \n"
+       "\tUNIQUE (study_id, objective), \n"
+       "\tFOREIGN KEY(study_id) REFERENCES studies (study_id)\n"
+       ")"},
+      {"study_user_attributes",
+       "CREATE TABLE study_user_attributes (\n"
+       "\tstudy_user_attribute_id INTEGER NOT NULL, \n"
+       "\tstudy_id INTEGER, \n"
+       "\t\"key\" VARCHAR(512), \n"
+       "\tvalue_json TEXT, \n"
+       "\tPRIMARY KEY (study_user_attribute_id), \n"
+       "\tUNIQUE (study_id, \"key\"), \n"
+       "\tFOREIGN KEY(study_id) REFERENCES studies (study_id)\n"
+       ")"},
+      {"study_system_attributes",
+       "CREATE TABLE study_system_attributes (\n"
+       "\tstudy_system_attribute_id INTEGER NOT NULL, \n"
+       "\tstudy_id INTEGER, \n"
+       "\t\"key\" VARCHAR(512), \n"
+       "\tvalue_json TEXT, \n"
+       "\tPRIMARY KEY (study_system_attribute_id), \n"
+       "\tUNIQUE (study_id, \"key\"), \n"
+       "\tFOREIGN KEY(study_id) REFERENCES studies (study_id)\n"
+       ")"},
+      {"trials",
+       "CREATE TABLE trials (\n"
+       "\ttrial_id INTEGER NOT NULL, \n"
+       "\tnumber INTEGER, \n"
+       "\tstudy_id INTEGER, \n"
+       "\tstate VARCHAR(8) NOT NULL, \n"
+       "\tdatetime_start DATETIME, \n"
+       "\tdatetime_complete DATETIME, \n"
+       "\tPRIMARY KEY (trial_id), \n"
+       "\tFOREIGN KEY(study_id) REFERENCES studies (study_id)\n"
+       ")"},
+      {"trial_user_attributes",
+       "CREATE TABLE trial_user_attributes (\n"
+       "\ttrial_user_attribute_id INTEGER NOT NULL, \n"
+       "\ttrial_id INTEGER, \n"
+       "\t\"key\" VARCHAR(512), \n"
+       "\tvalue_json TEXT, \n"
+       "\tPRIMARY KEY (trial_user_attribute_id), \n"
+       "\tUNIQUE (trial_id, \"key\"), \n"
+       "\tFOREIGN KEY(trial_id) REFERENCES trials (trial_id)\n"
+       ")"},
+      {"trial_system_attributes",
+       "CREATE TABLE trial_system_attributes (\n"
+       "\ttrial_system_attribute_id INTEGER NOT NULL, \n"
+       "\ttrial_id INTEGER, \n"
+       "\t\"key\" VARCHAR(512), \n"
+       "\tvalue_json TEXT, \n"
+       "\tPRIMARY KEY (trial_system_attribute_id), \n"
+       "\tUNIQUE (trial_id, \"key\"), \n"
+       "\tFOREIGN KEY(trial_id) REFERENCES trials (trial_id)\n"
+       ")"},
+      {"trial_params",
+       "CREATE TABLE trial_params (\n"
+       "\tparam_id INTEGER NOT NULL, \n"
+       "\ttrial_id INTEGER, \n"
+       "\tparam_name VARCHAR(512), \n"
+       "\tparam_value FLOAT, \n"
+       "\tdistribution_json TEXT, \n"
+       "\tPRIMARY KEY (param_id), \n"
+       "\tUNIQUE (trial_id, param_name), \n"
+       "\tFOREIGN KEY(trial_id) REFERENCES trials (trial_id)\n"
+       ")"},
+      {"trial_values",
+       "CREATE TABLE trial_values (\n"
+       "\ttrial_value_id INTEGER NOT NULL, \n"
+       "\ttrial_id INTEGER NOT NULL, \n"
+       "\tobjective INTEGER NOT NULL, \n"
+       "\tvalue FLOAT, \n"
+       "\tvalue_type VARCHAR(7) NOT NULL, \n"
+       "\tPRIMARY KEY (trial_value_id), \n"
+       "\tUNIQUE (trial_id, objective), \n"
+       "\tFOREIGN KEY(trial_id) REFERENCES trials (trial_id)\n"
+       ")"},
+      {"trial_intermediate_values",
+       "CREATE TABLE trial_intermediate_values (\n"
+       "\ttrial_intermediate_value_id INTEGER NOT NULL, \n"
+       "\ttrial_id INTEGER NOT NULL, \n"
+       "\tstep INTEGER NOT NULL, \n"
+       "\tintermediate_value FLOAT, \n"
+       "\tintermediate_value_type VARCHAR(7) NOT NULL, \n"
+       "\tPRIMARY KEY (trial_intermediate_value_id), \n"
+       "\tUNIQUE (trial_id, step), \n"
+       "\tFOREIGN KEY(trial_id) REFERENCES trials (trial_id)\n"
+       ")"},
+      {"trial_heartbeats",
+       "CREATE TABLE trial_heartbeats (\n"
+       "\ttrial_heartbeat_id INTEGER NOT NULL, \n"
+       "\ttrial_id INTEGER NOT NULL, \n"
+       "\theartbeat DATETIME NOT NULL, \n"
+       "\tPRIMARY KEY (trial_heartbeat_id), \n"
+       "\tUNIQUE (trial_id), \n"
+       "\tFOREIGN KEY(trial_id) REFERENCES trials (trial_id)\n"
+       ")"},
+      {"alembic_version",
+       "CREATE TABLE alembic_version (\n"
+       "\tversion_num VARCHAR(32) NOT NULL, \n"
+       "\tCONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n"
+       ")"},
+  };
+  return kSchema;
+}
+
+const std::vector<Migration>& GdsweepMigrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1,
+       "studies, trials and workers",
+       {
+           "CREATE TABLE gdsweep_studies (\n"
+           "\tstudy_id INTEGER NOT NULL PRIMARY KEY\n"
+           "\t\tREFERENCES studies (study_id) ON DELETE CASCADE,\n"
+           "\tspec_json TEXT NOT NULL,\n"
+           "\tspace_json TEXT NOT NULL,\n"
+           "\tobjectives_json TEXT NOT NULL,\n"
+           "\tseed TEXT NOT NULL,\n"
+           "\tcreated_at REAL NOT NULL,\n"
+           "\tupdated_at REAL NOT NULL\n"
+           ")",
+           "CREATE TABLE gdsweep_trials (\n"
+           "\ttrial_id INTEGER NOT NULL PRIMARY KEY\n"
+           "\t\tREFERENCES trials (trial_id) ON DELETE CASCADE,\n"
+           "\tstudy_id INTEGER NOT NULL REFERENCES studies (study_id) ON DELETE CASCADE,\n"
+           "\tnumber INTEGER NOT NULL,\n"
+           "\ttag TEXT NOT NULL,\n"
+           "\tattempt INTEGER NOT NULL DEFAULT 1,\n"
+           "\tretry_of INTEGER,\n"
+           "\tworker_id TEXT,\n"
+           "\tfailure_reason TEXT,\n"
+           "\tlog_path TEXT,\n"
+           "\tfinished_at REAL\n"
+           ")",
+           // Tag filters, budget counting (retry_of IS NULL) and the WAITING claim.
+           "CREATE INDEX gdsweep_trials_study_tag ON gdsweep_trials (study_id, tag, retry_of)",
+           "CREATE INDEX gdsweep_trials_worker ON gdsweep_trials (worker_id)",
+           "CREATE TABLE gdsweep_workers (\n"
+           "\tworker_id TEXT NOT NULL PRIMARY KEY,\n"
+           "\tstudy_id INTEGER NOT NULL REFERENCES studies (study_id) ON DELETE CASCADE,\n"
+           "\thost TEXT NOT NULL,\n"
+           "\tpid INTEGER NOT NULL,\n"
+           "\tstarted_at REAL NOT NULL,\n"
+           "\theartbeat_at REAL NOT NULL\n"
+           ")",
+           "CREATE INDEX gdsweep_workers_study ON gdsweep_workers (study_id)",
+           // On Optuna's table, under names no Optuna migration uses: a study's
+           // trials in number order without a sort, and its WAITING trials (the
+           // claim) and counts by state without a scan.
+           "CREATE INDEX gdsweep_ix_trials_study_number ON trials (study_id, number)",
+           "CREATE INDEX gdsweep_ix_trials_study_state ON trials (study_id, state, number)",
+       }},
+  };
+  return kMigrations;
+}
+
+int CurrentGdsweepSchemaVersion() { return GdsweepMigrations().back().version; }
+
+Status EnsureSchema(Database& db) {
+  if (auto current = IsCurrent(db); !current) {
+    return current.error();
+  } else if (*current) {
+    return {};
+  }
+  if (auto s = CreateOptunaTables(db); !s) return s;
+  return Migrate(db);
+}
+
+Status CheckSchemaReadOnly(Database& db) {
+  auto tx = Transaction::Begin(db, Transaction::Kind::kRead);
+  if (!tx) return tx.error();
+  auto existing = ExistingObjects(db);
+  if (!existing) return existing.error();
+  for (const char* table : {"studies", "study_directions", "trials", "trial_params", "trial_values",
+                            "trial_intermediate_values"}) {
+    if (!existing->count(table)) {
+      return Error::NotFound(db.options().path + " is not an Optuna or gdsweep database (no " +
+                             table + " table)");
+    }
+  }
+  if (existing->count("alembic_version") && existing->count("version_info")) {
+    if (auto s = CheckOptunaVersion(db); !s) return s;
+  }
+  if (!existing->count("gdsweep_version_info")) {
+    if (auto s = tx->Commit(); !s) return s;
+    for (const char* sql : kTempStandIns) {
+      if (auto s = db.Exec(sql); !s) return s;
+    }
+    return {};
+  }
+  auto stored = StoredGdsweepVersion(db);
+  if (!stored) return stored.error();
+  if (*stored != CurrentGdsweepSchemaVersion()) {
+    return Error::Conflict("the database has gdsweep schema version " + std::to_string(*stored) +
+                           " and this gdsweep reads version " +
+                           std::to_string(CurrentGdsweepSchemaVersion()) +
+                           (*stored < CurrentGdsweepSchemaVersion()
+                                ? "; open it once for writing (gdsweep run) to upgrade it"
+                                : "; use a newer gdsweep"));
+  }
+  return tx->Commit();
+}
+
+}  // namespace gdsweep::storage

@@ -1,0 +1,54 @@
+// The tables of a gdsweep database: Optuna's RDB schema version 12, created
+// with exactly the DDL Optuna 3.1 emits, and gdsweep's own tables beside them,
+// brought up to date by an ordered list of migrations (each one transaction,
+// numbered by gdsweep_version_info.schema_version). Acts on one Database;
+// thread-compatible.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "storage/sqlite_db.h"
+#include "sweeper/model/result.h"
+
+namespace gdsweep::storage {
+
+// Optuna's version_info.schema_version; fixed since Optuna moved to alembic.
+inline constexpr int kOptunaSchemaVersion = 12;
+// The alembic revision stamped on a new file: the head of Optuna 3.0 and 3.1
+// (Debian 12's python3-optuna). See storage/README.md for newer Optuna.
+inline constexpr const char* kAlembicRevision = "v3.0.0.d";
+// What version_info.library_version says: the Optuna release whose schema this is.
+inline constexpr const char* kOptunaLibraryVersion = "3.1.0";
+
+// One step of gdsweep's own schema: the statements that take the tables from
+// version - 1 to version.
+struct Migration {
+  int version = 0;
+  std::string description;
+  std::vector<std::string> statements;
+};
+
+// Optuna's CREATE statements, in the order Optuna runs them: {name, sql}.
+struct SchemaObject {
+  std::string name;
+  std::string sql;
+};
+const std::vector<SchemaObject>& OptunaSchema();
+
+// gdsweep's migrations, in order; the last one's version is the current one.
+const std::vector<Migration>& GdsweepMigrations();
+int CurrentGdsweepSchemaVersion();
+
+// Read-write connections: creates Optuna's missing tables, stamps
+// version_info and alembic_version if they are empty, and runs the gdsweep
+// migrations the file has not seen. kConflict for a file of an older Optuna
+// (pre-3.0 schema) or of a newer gdsweep.
+Status EnsureSchema(sqlite::Database& db);
+
+// Read-only connections: checks the file is an Optuna database this gdsweep
+// can read. When gdsweep's tables are missing (Optuna made the file), empty
+// TEMP tables stand in for them, so the same queries work.
+Status CheckSchemaReadOnly(sqlite::Database& db);
+
+}  // namespace gdsweep::storage

@@ -1,0 +1,267 @@
+#include "storage/sqlite_db.h"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <random>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+
+namespace gdsweep::sqlite {
+
+// A prepared statement, either owned by the cache (reused) or by one Query.
+struct StatementSlot {
+  sqlite3_stmt* stmt = nullptr;
+  bool cached = false;
+  bool in_use = false;
+};
+
+struct Database::Impl {
+  sqlite3* db = nullptr;
+  std::unordered_map<std::string, std::unique_ptr<StatementSlot>> cache;
+  std::minstd_rand jitter{std::random_device{}()};
+};
+
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+bool IsBusy(int rc) {
+  const int primary = rc & 0xff;
+  return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
+}
+
+// Runs `attempt` (returning an SQLite result code) again while it reports
+// SQLITE_BUSY, which SQLite returns without calling the busy handler in some
+// cases (WAL recovery, a lock upgrade that would deadlock, journal-mode
+// changes), sleeping 1, 2, 4 .. 64 ms (with jitter) until `timeout_ms` passed.
+template <typename F>
+int RetryBusy(int timeout_ms, std::minstd_rand& jitter, F&& attempt) {
+  const int64_t deadline = NowMs() + timeout_ms;
+  for (int round = 0;; ++round) {
+    int rc = attempt();
+    if (!IsBusy(rc) || NowMs() >= deadline) return rc;
+    const int base = 1 << std::min(round, 6);
+    std::uniform_int_distribution<int> extra(0, base);
+    std::this_thread::sleep_for(std::chrono::milliseconds(base + extra(jitter)));
+  }
+}
+
+std::string Shorten(const std::string& sql) {
+  std::string s;
+  for (char c : sql) {
+    if (c == '\n' || c == '\t') c = ' ';
+    if (c == ' ' && !s.empty() && s.back() == ' ') continue;
+    s += c;
+  }
+  return s.size() > 80 ? s.substr(0, 77) + "..." : s;
+}
+
+}  // namespace
+
+// ---- Database ----
+
+Database::Database(DatabaseOptions options)
+    : options_(std::move(options)), impl_(std::make_unique<Impl>()) {}
+
+Database::~Database() {
+  for (auto& [sql, slot] : impl_->cache) sqlite3_finalize(slot->stmt);
+  if (impl_->db) sqlite3_close_v2(impl_->db);
+}
+
+Error Database::ErrorFor(int rc, const std::string& what) const {
+  std::string msg = impl_->db ? sqlite3_errmsg(impl_->db) : sqlite3_errstr(rc);
+  std::string text = what + ": " + msg;
+  const int primary = rc & 0xff;
+  if (IsBusy(rc)) {
+    text += " (still locked by another connection after " +
+            std::to_string(options_.busy_timeout_ms) + " ms)";
+  }
+  if (primary == SQLITE_MISUSE || primary == SQLITE_RANGE) return Error::Internal(text);
+  if (primary == SQLITE_CANTOPEN && options_.read_only) return Error::NotFound(text);
+  return Error::Io(text);
+}
+
+Result<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& options) {
+  std::unique_ptr<Database> db(new Database(options));
+  int flags = SQLITE_OPEN_NOMUTEX;
+  flags |= options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  int rc = sqlite3_open_v2(options.path.c_str(), &db->impl_->db, flags, nullptr);
+  if (rc != SQLITE_OK) return db->ErrorFor(rc, "cannot open " + options.path);
+  sqlite3_extended_result_codes(db->impl_->db, 1);
+  sqlite3_busy_timeout(db->impl_->db, options.busy_timeout_ms);
+  std::string pragmas = "PRAGMA foreign_keys = ON;";
+  if (!options.read_only) {
+    pragmas += "PRAGMA journal_mode = WAL;";
+    pragmas +=
+        options.synchronous_full ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = NORMAL;";
+  }
+  if (auto s = db->Exec(pragmas); !s) return s.error();
+  return db;
+}
+
+Status Database::Exec(const std::string& sql) {
+  char* err = nullptr;
+  int rc = RetryBusy(options_.busy_timeout_ms, impl_->jitter, [&] {
+    sqlite3_free(err);
+    err = nullptr;
+    return sqlite3_exec(impl_->db, sql.c_str(), nullptr, nullptr, &err);
+  });
+  sqlite3_free(err);
+  if (rc == SQLITE_OK) return {};
+  return ErrorFor(rc, Shorten(sql));
+}
+
+Result<Query> Database::Prepare(const std::string& sql) {
+  auto& slot = impl_->cache[sql];
+  if (slot && !slot->in_use) {
+    slot->in_use = true;
+    return Query(*this, slot.get());
+  }
+  sqlite3_stmt* stmt = nullptr;
+  int rc = RetryBusy(options_.busy_timeout_ms, impl_->jitter, [&] {
+    return sqlite3_prepare_v3(impl_->db, sql.c_str(), static_cast<int>(sql.size()) + 1,
+                              SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  });
+  if (rc != SQLITE_OK) {
+    if (!slot) impl_->cache.erase(sql);
+    return ErrorFor(rc, "preparing " + Shorten(sql));
+  }
+  if (!slot) {
+    slot = std::make_unique<StatementSlot>(StatementSlot{stmt, true, true});
+    return Query(*this, slot.get());
+  }
+  // The cached statement is busy (a nested use of the same SQL): a private one.
+  return Query(*this, new StatementSlot{stmt, false, true});
+}
+
+int64_t Database::LastInsertRowId() const { return sqlite3_last_insert_rowid(impl_->db); }
+int64_t Database::Changes() const { return sqlite3_changes64(impl_->db); }
+
+// ---- Query ----
+
+Query::Query(Query&& other) noexcept
+    : db_(other.db_),
+      slot_(std::exchange(other.slot_, nullptr)),
+      bind_error_(other.bind_error_),
+      stepped_(other.stepped_) {}
+
+Query::~Query() {
+  if (!slot_) return;
+  if (slot_->cached) {
+    sqlite3_reset(slot_->stmt);
+    sqlite3_clear_bindings(slot_->stmt);
+    slot_->in_use = false;
+  } else {
+    sqlite3_finalize(slot_->stmt);
+    delete slot_;
+  }
+}
+
+Query& Query::Bind(int index, int64_t value) {
+  int rc = sqlite3_bind_int64(slot_->stmt, index, value);
+  if (rc != SQLITE_OK && !bind_error_) bind_error_ = rc;
+  return *this;
+}
+
+Query& Query::Bind(int index, double value) {
+  int rc = sqlite3_bind_double(slot_->stmt, index, value);
+  if (rc != SQLITE_OK && !bind_error_) bind_error_ = rc;
+  return *this;
+}
+
+Query& Query::Bind(int index, const std::string& value) {
+  int rc = sqlite3_bind_text(slot_->stmt, index, value.data(), static_cast<int>(value.size()),
+                             SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK && !bind_error_) bind_error_ = rc;
+  return *this;
+}
+
+Query& Query::BindNull(int index) {
+  int rc = sqlite3_bind_null(slot_->stmt, index);
+  if (rc != SQLITE_OK && !bind_error_) bind_error_ = rc;
+  return *this;
+}
+
+Result<bool> Query::Step() {
+  const char* sql = sqlite3_sql(slot_->stmt);
+  if (bind_error_) return db_->ErrorFor(bind_error_, std::string("binding ") + Shorten(sql));
+  int rc;
+  if (!stepped_) {
+    // Nothing has been read yet, so a busy first step can simply be retried.
+    rc = RetryBusy(db_->options_.busy_timeout_ms, db_->impl_->jitter, [&] {
+      int r = sqlite3_step(slot_->stmt);
+      if (IsBusy(r)) sqlite3_reset(slot_->stmt);
+      return r;
+    });
+    stepped_ = true;
+  } else {
+    rc = sqlite3_step(slot_->stmt);
+  }
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return db_->ErrorFor(rc, Shorten(sql));
+}
+
+Status Query::Run() {
+  while (true) {
+    auto row = Step();
+    if (!row) return row.error();
+    if (!*row) return {};
+  }
+}
+
+int Query::ColumnCount() const { return sqlite3_column_count(slot_->stmt); }
+bool Query::IsNull(int col) const { return sqlite3_column_type(slot_->stmt, col) == SQLITE_NULL; }
+int64_t Query::Int(int col) const { return sqlite3_column_int64(slot_->stmt, col); }
+double Query::Double(int col) const { return sqlite3_column_double(slot_->stmt, col); }
+
+std::string Query::Text(int col) const {
+  const unsigned char* p = sqlite3_column_text(slot_->stmt, col);
+  if (!p) return {};
+  return std::string(reinterpret_cast<const char*>(p),
+                     static_cast<size_t>(sqlite3_column_bytes(slot_->stmt, col)));
+}
+
+std::optional<int64_t> Query::OptInt(int col) const {
+  if (IsNull(col)) return std::nullopt;
+  return Int(col);
+}
+
+std::optional<double> Query::OptDouble(int col) const {
+  if (IsNull(col)) return std::nullopt;
+  return Double(col);
+}
+
+std::optional<std::string> Query::OptText(int col) const {
+  if (IsNull(col)) return std::nullopt;
+  return Text(col);
+}
+
+// ---- Transaction ----
+
+Result<Transaction> Transaction::Begin(Database& db, Kind kind) {
+  if (auto s = db.Exec(kind == Kind::kWrite ? "BEGIN IMMEDIATE" : "BEGIN"); !s) return s.error();
+  return Transaction(db);
+}
+
+Transaction::Transaction(Transaction&& other) noexcept
+    : db_(other.db_), open_(std::exchange(other.open_, false)) {}
+
+Transaction::~Transaction() {
+  if (open_) sqlite3_exec(db_->impl_->db, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+Status Transaction::Commit() {
+  // A busy COMMIT leaves the transaction open, so retrying it is safe.
+  auto s = db_->Exec("COMMIT");
+  if (s) open_ = false;
+  return s;
+}
+
+}  // namespace gdsweep::sqlite

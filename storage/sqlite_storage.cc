@@ -1,0 +1,274 @@
+#include "storage/sqlite_storage.h"
+
+#include <algorithm>
+
+#include "storage/schema.h"
+#include "storage/study_registry.h"
+#include "storage/trial_reader.h"
+#include "storage/trial_writer.h"
+
+namespace gdsweep {
+
+using storage::SqliteStorage;
+using Tx = sqlite::Transaction;
+
+Result<std::unique_ptr<Storage>> OpenSqliteStorage(const SqliteOptions& options) {
+  sqlite::DatabaseOptions db_options;
+  db_options.path = options.path;
+  db_options.busy_timeout_ms = options.busy_timeout_ms;
+  db_options.synchronous_full = options.synchronous_full;
+  db_options.read_only = options.read_only;
+  auto db = sqlite::Database::Open(db_options);
+  if (!db) return db.error();
+  auto schema =
+      options.read_only ? storage::CheckSchemaReadOnly(**db) : storage::EnsureSchema(**db);
+  if (!schema) return schema.error();
+  return std::unique_ptr<Storage>(new SqliteStorage(std::move(*db)));
+}
+
+namespace storage {
+
+Status SqliteStorage::CheckWritable() const {
+  if (db_->read_only()) return Error::Internal("the database was opened read-only");
+  return {};
+}
+
+Result<const SearchSpace*> SqliteStorage::SpaceOf(int64_t study_id) {
+  auto updated_at = LoadSpaceUpdatedAt(*db_, study_id);
+  if (!updated_at) return updated_at.error();
+  auto it = spaces_.find(study_id);
+  if (it == spaces_.end() || it->second.updated_at != *updated_at) {
+    auto space = LoadStoredSpace(*db_, study_id);
+    if (!space) return space.error();
+    it = spaces_.insert_or_assign(study_id, CachedSpace{*updated_at, std::move(*space)}).first;
+  }
+  return &it->second.space;
+}
+
+Result<StudyInfo> SqliteStorage::OpenStudy(const StudyRegistration& reg) {
+  if (auto s = CheckWritable(); !s) return s.error();
+  auto tx = Tx::Begin(*db_, Tx::Kind::kWrite);
+  if (!tx) return tx.error();
+  auto info = OpenOrCreateStudy(*db_, reg);
+  if (!info) return info.error();
+  if (auto s = tx->Commit(); !s) return s.error();
+  return info;
+}
+
+Result<StudyInfo> SqliteStorage::GetStudy(const std::string& name) {
+  auto tx = Tx::Begin(*db_, Tx::Kind::kRead);
+  if (!tx) return tx.error();
+  auto info = LoadStudyByName(*db_, name);
+  if (!info) return info.error();
+  if (auto s = tx->Commit(); !s) return s.error();
+  return info;
+}
+
+Result<std::vector<StudySummary>> SqliteStorage::ListStudies() {
+  auto tx = Tx::Begin(*db_, Tx::Kind::kRead);
+  if (!tx) return tx.error();
+  auto all = LoadStudySummaries(*db_);
+  if (!all) return all.error();
+  if (auto s = tx->Commit(); !s) return s.error();
+  return all;
+}
+
+Result<AskResult> SqliteStorage::Ask(const AskRequest& req, TrialHistory& history,
+                                     const SampleFn& sample) {
+  if (auto s = CheckWritable(); !s) return s.error();
+  auto tx = Tx::Begin(*db_, Tx::Kind::kWrite);
+  if (!tx) return tx.error();
+  if (auto s = RefreshTrialHistory(*db_, req.study_id, history); !s) return s.error();
+
+  AskResult result;
+  auto claimed = ClaimWaitingTrial(*db_, req.study_id, req.tag, req.worker_id, req.log_path_for);
+  if (!claimed) return claimed.error();
+  if (*claimed) {
+    if (auto s = tx->Commit(); !s) return s.error();
+    result.trial = std::move(**claimed);
+    for (auto& t : history.trials) {
+      if (t.trial_id == result.trial.trial_id) t = result.trial;
+    }
+    return result;
+  }
+
+  if (req.n_trials) {
+    auto fresh = CountFreshTrials(*db_, req.study_id, req.tag);
+    if (!fresh) return fresh.error();
+    if (*fresh >= *req.n_trials) {
+      result.kind = AskResult::Kind::kBudgetExhausted;
+      return result;
+    }
+  }
+  auto space = SpaceOf(req.study_id);
+  if (!space) return space.error();
+  auto number = CountStudyTrials(*db_, req.study_id);
+  if (!number) return number.error();
+  auto params = sample(history, *number);
+  if (!params) return params.error();
+  if (!*params) {
+    result.kind = AskResult::Kind::kSamplerExhausted;
+    return result;
+  }
+  NewTrial fresh{req.study_id,        req.tag, req.worker_id,
+                 std::move(**params), *space,  req.log_path_for};
+  auto inserted = InsertRunningTrial(*db_, fresh);
+  if (!inserted) return inserted.error();
+  if (auto s = tx->Commit(); !s) return s.error();
+  result.trial = std::move(*inserted);
+  history.max_trial_id = std::max(history.max_trial_id, result.trial.trial_id);
+  history.trials.push_back(result.trial);
+  return result;
+}
+
+Status SqliteStorage::RefreshHistory(int64_t study_id, TrialHistory& history) {
+  auto tx = Tx::Begin(*db_, Tx::Kind::kRead);
+  if (!tx) return tx.error();
+  if (auto s = RefreshTrialHistory(*db_, study_id, history); !s) return s;
+  return tx->Commit();
+}
+
+Status SqliteStorage::FinishTrial(int64_t trial_id, const TrialOutcome& outcome) {
+  if (auto s = CheckWritable(); !s) return s;
+  auto tx = Tx::Begin(*db_, Tx::Kind::kWrite);
+  if (!tx) return tx.error();
+  if (auto t = FinishRunningTrial(*db_, trial_id, outcome); !t) return t.error();
+  return tx->Commit();
+}
+
+Status SqliteStorage::ReportIntermediate(int64_t trial_id,
+                                         const std::map<int64_t, double>& values) {
+  if (auto s = CheckWritable(); !s) return s;
+  auto tx = Tx::Begin(*db_, Tx::Kind::kWrite);
+  if (!tx) return tx.error();
+  if (auto s = WriteIntermediate(*db_, trial_id, values); !s) return s;
+  return tx->Commit();
+}
+
+Result<std::vector<TrialRecord>> SqliteStorage::ListTrials(int64_t study_id,
+                                                           const TrialFilter& filter) {
+  auto tx = Tx::Begin(*db_, Tx::Kind::kRead);
+  if (!tx) return tx.error();
+  auto trials = ReadTrialsFiltered(*db_, study_id, filter);
+  if (!trials) return trials.error();
+  if (auto s = tx->Commit(); !s) return s.error();
+  return trials;
+}
+
+Status SqliteStorage::RegisterWorker(const WorkerInfo& w) {
+  if (auto s = CheckWritable(); !s) return s;
+  auto tx = Tx::Begin(*db_, Tx::Kind::kWrite);
+  if (!tx) return tx.error();
+  auto q = db_->Prepare(
+      "INSERT INTO gdsweep_workers (worker_id, study_id, host, pid, started_at, heartbeat_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (worker_id) DO UPDATE SET "
+      "study_id = excluded.study_id, host = excluded.host, pid = excluded.pid, "
+      "started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at");
+  if (!q) return q.error();
+  q->Bind(1, w.worker_id).Bind(2, w.study_id).Bind(3, w.host).Bind(4, w.pid);
+  const double beat = w.heartbeat_at > 0 ? w.heartbeat_at : w.started_at;
+  if (auto s = q->Bind(5, w.started_at).Bind(6, beat).Run(); !s) return s;
+  return tx->Commit();
+}
+
+Status SqliteStorage::Heartbeat(const std::string& worker_id, double now) {
+  if (auto s = CheckWritable(); !s) return s;
+  auto tx = Tx::Begin(*db_, Tx::Kind::kWrite);
+  if (!tx) return tx.error();
+  auto q = db_->Prepare("UPDATE gdsweep_workers SET heartbeat_at = ?2 WHERE worker_id = ?1");
+  if (!q) return q.error();
+  if (auto s = q->Bind(1, worker_id).Bind(2, now).Run(); !s) return s;
+  if (db_->Changes() == 0) {
+    return Error::NotFound("worker " + worker_id +
+                           " is no longer registered (another process took it for dead and "
+                           "failed its trials)");
+  }
+  return tx->Commit();
+}
+
+Result<std::vector<WorkerInfo>> SqliteStorage::ListWorkers(int64_t study_id) {
+  auto tx = Tx::Begin(*db_, Tx::Kind::kRead);
+  if (!tx) return tx.error();
+  auto q = db_->Prepare(
+      "SELECT worker_id, study_id, host, pid, started_at, heartbeat_at FROM gdsweep_workers "
+      "WHERE study_id = ?1 ORDER BY started_at, worker_id");
+  if (!q) return q.error();
+  q->Bind(1, study_id);
+  std::vector<WorkerInfo> out;
+  while (true) {
+    auto row = q->Step();
+    if (!row) return row.error();
+    if (!*row) break;
+    out.push_back({q->Text(0), q->Int(1), q->Text(2), q->Int(3), q->Double(4), q->Double(5)});
+  }
+  return out;
+}
+
+Status SqliteStorage::RemoveWorker(const std::string& worker_id) {
+  if (auto s = CheckWritable(); !s) return s;
+  auto tx = Tx::Begin(*db_, Tx::Kind::kWrite);
+  if (!tx) return tx.error();
+  auto q = db_->Prepare("DELETE FROM gdsweep_workers WHERE worker_id = ?1");
+  if (!q) return q.error();
+  if (auto s = q->Bind(1, worker_id).Run(); !s) return s;
+  return tx->Commit();
+}
+
+Result<std::vector<TrialRecord>> SqliteStorage::FailTrialsOfWorker(const std::string& worker_id,
+                                                                   const std::string& reason,
+                                                                   int max_attempts) {
+  if (auto s = CheckWritable(); !s) return s.error();
+  auto tx = Tx::Begin(*db_, Tx::Kind::kWrite);
+  if (!tx) return tx.error();
+  std::vector<std::pair<int64_t, int>> running;  // trial_id, attempt
+  {
+    auto q = db_->Prepare(
+        "SELECT g.trial_id, g.attempt FROM gdsweep_trials g JOIN trials t "
+        "ON t.trial_id = g.trial_id AND t.study_id = g.study_id AND t.number = g.number "
+        "WHERE g.worker_id = ?1 AND t.state = 'RUNNING' ORDER BY t.number");
+    if (!q) return q.error();
+    q->Bind(1, worker_id);
+    while (true) {
+      auto row = q->Step();
+      if (!row) return row.error();
+      if (!*row) break;
+      running.emplace_back(q->Int(0), static_cast<int>(q->Int(1)));
+    }
+  }
+  std::vector<TrialRecord> failed;
+  for (const auto& [trial_id, attempt] : running) {
+    TrialOutcome outcome;
+    outcome.state = TrialState::kFail;
+    outcome.failure_reason = reason;
+    outcome.requeue =
+        attempt < max_attempts ? TrialOutcome::Requeue::kRetry : TrialOutcome::Requeue::kNo;
+    auto t = FinishRunningTrial(*db_, trial_id, outcome);
+    if (!t) return t.error();
+    failed.push_back(std::move(*t));
+  }
+  auto q = db_->Prepare("DELETE FROM gdsweep_workers WHERE worker_id = ?1");
+  if (!q) return q.error();
+  if (auto s = q->Bind(1, worker_id).Run(); !s) return s.error();
+  if (auto s = tx->Commit(); !s) return s.error();
+  return failed;
+}
+
+Status SqliteStorage::AdoptTrial(int64_t trial_id, const std::string& from_worker,
+                                 const std::string& to_worker) {
+  if (auto s = CheckWritable(); !s) return s;
+  auto tx = Tx::Begin(*db_, Tx::Kind::kWrite);
+  if (!tx) return tx.error();
+  auto q = db_->Prepare(
+      "UPDATE gdsweep_trials SET worker_id = ?3 WHERE trial_id = ?1 AND worker_id = ?2 AND "
+      "EXISTS (SELECT 1 FROM trials t WHERE t.trial_id = ?1 AND t.state = 'RUNNING')");
+  if (!q) return q.error();
+  if (auto s = q->Bind(1, trial_id).Bind(2, from_worker).Bind(3, to_worker).Run(); !s) return s;
+  if (db_->Changes() != 1) {
+    return Error::Conflict("trial id " + std::to_string(trial_id) + " is not RUNNING under " +
+                           from_worker);
+  }
+  return tx->Commit();
+}
+
+}  // namespace storage
+}  // namespace gdsweep

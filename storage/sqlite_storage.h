@@ -1,0 +1,54 @@
+// SqliteStorage: the Storage seam over one SQLite file laid out as Optuna's
+// RDB schema plus gdsweep's tables. Each method runs in one transaction
+// (BEGIN IMMEDIATE when it writes), so several processes can share a file.
+// One object per thread; open one per process (never across fork()).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "storage/sqlite_db.h"
+#include "storage/storage.h"
+
+namespace gdsweep::storage {
+
+class SqliteStorage final : public Storage {
+ public:
+  explicit SqliteStorage(std::unique_ptr<sqlite::Database> db) : db_(std::move(db)) {}
+
+  Result<StudyInfo> OpenStudy(const StudyRegistration& reg) override;
+  Result<StudyInfo> GetStudy(const std::string& name) override;
+  Result<std::vector<StudySummary>> ListStudies() override;
+  Result<AskResult> Ask(const AskRequest& req, TrialHistory& history,
+                        const SampleFn& sample) override;
+  Status RefreshHistory(int64_t study_id, TrialHistory& history) override;
+  Status FinishTrial(int64_t trial_id, const TrialOutcome& outcome) override;
+  Status ReportIntermediate(int64_t trial_id, const std::map<int64_t, double>& values) override;
+  Result<std::vector<TrialRecord>> ListTrials(int64_t study_id, const TrialFilter& filter) override;
+  Status RegisterWorker(const WorkerInfo& worker) override;
+  Status Heartbeat(const std::string& worker_id, double now) override;
+  Result<std::vector<WorkerInfo>> ListWorkers(int64_t study_id) override;
+  Status RemoveWorker(const std::string& worker_id) override;
+  Result<std::vector<TrialRecord>> FailTrialsOfWorker(const std::string& worker_id,
+                                                      const std::string& reason,
+                                                      int max_attempts) override;
+  Status AdoptTrial(int64_t trial_id, const std::string& from_worker,
+                    const std::string& to_worker) override;
+
+ private:
+  // The study's stored search space, re-read only when its row changed.
+  Result<const SearchSpace*> SpaceOf(int64_t study_id);
+  Status CheckWritable() const;
+
+  struct CachedSpace {
+    double updated_at = 0;
+    SearchSpace space;
+  };
+  std::unique_ptr<sqlite::Database> db_;
+  std::map<int64_t, CachedSpace> spaces_;
+};
+
+}  // namespace gdsweep::storage

@@ -1,0 +1,31 @@
+// Studies in the database: creating one (studies, study_directions and a
+// gdsweep_studies row), loading one, checking a study file against what is
+// stored, adopting a study Optuna created, and listing them all with their
+// trial counts and sweep tags. Runs inside the caller's transaction; acts on
+// one Database, thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "storage/sqlite_db.h"
+#include "storage/storage.h"
+
+namespace gdsweep::storage {
+
+// Needs a write transaction. See Storage::OpenStudy.
+Result<StudyInfo> OpenOrCreateStudy(sqlite::Database& db, const StudyRegistration& reg);
+
+// kNotFound naming the study when there is none.
+Result<StudyInfo> LoadStudyByName(sqlite::Database& db, const std::string& name);
+Result<std::vector<StudySummary>> LoadStudySummaries(sqlite::Database& db);
+
+// The search space gdsweep stored for a study, and when that row was last
+// written (to tell whether a cached copy is current). kNotFound when gdsweep
+// never opened the study.
+Result<double> LoadSpaceUpdatedAt(sqlite::Database& db, int64_t study_id);
+Result<SearchSpace> LoadStoredSpace(sqlite::Database& db, int64_t study_id);
+
+}  // namespace gdsweep::storage

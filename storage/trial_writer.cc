@@ -1,0 +1,333 @@
+#include "storage/trial_writer.h"
+
+#include <chrono>
+#include <cmath>
+
+#include "storage/optuna_codec.h"
+#include "storage/trial_reader.h"
+
+namespace gdsweep::storage {
+namespace {
+
+using sqlite::Database;
+
+Result<int64_t> CountOf(Database& db, const std::string& sql, int64_t id) {
+  auto q = db.Prepare(sql);
+  if (!q) return q.error();
+  q->Bind(1, id);
+  auto row = q->Step();
+  if (!row) return row.error();
+  return *row ? q->Int(0) : 0;
+}
+
+Status SetTrialSystemAttr(Database& db, int64_t trial_id, const std::string& key,
+                          const std::string& value_json) {
+  auto q = db.Prepare(
+      "INSERT INTO trial_system_attributes (trial_id, \"key\", value_json) VALUES (?1, ?2, ?3) "
+      "ON CONFLICT (trial_id, \"key\") DO UPDATE SET value_json = excluded.value_json");
+  if (!q) return q.error();
+  return q->Bind(1, trial_id).Bind(2, key).Bind(3, value_json).Run();
+}
+
+Result<std::optional<std::string>> TrialSystemAttr(Database& db, int64_t trial_id,
+                                                   const std::string& key) {
+  auto q = db.Prepare(
+      "SELECT value_json FROM trial_system_attributes WHERE trial_id = ?1 AND \"key\" = ?2");
+  if (!q) return q.error();
+  q->Bind(1, trial_id).Bind(2, key);
+  auto row = q->Step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<std::string>();
+  return q->OptText(0);
+}
+
+// What FinishRunningTrial needs to know of the trial it ends.
+struct Ending {
+  int64_t study_id = 0;
+  int64_t number = 0;
+  std::string state;
+  std::string tag;
+  int attempt = 1;
+  std::optional<int64_t> retry_of;
+};
+
+Result<Ending> ReadEnding(Database& db, int64_t trial_id) {
+  auto q = db.Prepare(
+      "SELECT t.study_id, t.number, t.state, g.tag, g.attempt, g.retry_of "
+      "FROM trials t LEFT JOIN gdsweep_trials g "
+      "ON g.trial_id = t.trial_id AND g.study_id = t.study_id AND g.number = t.number "
+      "WHERE t.trial_id = ?1");
+  if (!q) return q.error();
+  q->Bind(1, trial_id);
+  auto row = q->Step();
+  if (!row) return row.error();
+  if (!*row) return Error::NotFound("no trial with id " + std::to_string(trial_id));
+  return Ending{
+      q->Int(0),   q->Int(1), q->Text(2), q->Text(3), static_cast<int>(q->OptInt(4).value_or(1)),
+      q->OptInt(5)};
+}
+
+// The values to store for an ending trial, checked against its objectives.
+Result<std::vector<double>> ValuesToStore(Database& db, int64_t trial_id, const Ending& e,
+                                          const TrialOutcome& outcome) {
+  if (outcome.state == TrialState::kFail) return std::vector<double>{};
+  auto n = CountOf(db, "SELECT count(*) FROM study_directions WHERE study_id = ?1", e.study_id);
+  if (!n) return n.error();
+  const auto n_objectives = static_cast<size_t>(*n);
+  const std::string who = "trial " + std::to_string(e.number);
+  std::vector<double> values = outcome.values;
+  bool has_nan = false;
+  for (double v : values) has_nan = has_nan || std::isnan(v);
+  if (outcome.state == TrialState::kComplete) {
+    if (values.size() != n_objectives) {
+      return Error::Invalid(who + ": " + std::to_string(values.size()) +
+                            " value(s) for a study of " + std::to_string(n_objectives) +
+                            " objective(s)");
+    }
+    if (has_nan) return Error::Invalid(who + ": NaN is not an objective value Optuna can store");
+    return values;
+  }
+  // PRUNED: as Optuna's tell, the last intermediate value stands for a single objective.
+  if (has_nan || (!values.empty() && values.size() != n_objectives)) return std::vector<double>{};
+  if (values.empty() && n_objectives == 1) {
+    auto q = db.Prepare(
+        "SELECT intermediate_value, intermediate_value_type FROM trial_intermediate_values "
+        "WHERE trial_id = ?1 ORDER BY step DESC LIMIT 1");
+    if (!q) return q.error();
+    q->Bind(1, trial_id);
+    auto row = q->Step();
+    if (!row) return row.error();
+    if (*row) {
+      auto v = DecodeValue(q->OptDouble(0), q->Text(1));
+      if (v && !std::isnan(*v)) values.push_back(*v);
+    }
+  }
+  return values;
+}
+
+// Queues a WAITING copy of a failed trial, as Optuna's RetryFailedTrialCallback
+// does (same params, "failed_trial" and "retry_history" attributes) with the
+// external values in "fixed_params", as enqueue_trial writes them.
+Status QueueRetry(Database& db, int64_t trial_id, const Ending& e, TrialOutcome::Requeue how) {
+  auto number = CountStudyTrials(db, e.study_id);
+  if (!number) return number.error();
+  auto insert = db.Prepare(
+      "INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) "
+      "VALUES (?1, ?2, 'WAITING', NULL, NULL)");
+  if (!insert) return insert.error();
+  if (auto s = insert->Bind(1, *number).Bind(2, e.study_id).Run(); !s) return s;
+  const int64_t copy_id = db.LastInsertRowId();
+
+  auto params = db.Prepare(
+      "INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) "
+      "SELECT ?1, param_name, param_value, distribution_json FROM trial_params "
+      "WHERE trial_id = ?2 ORDER BY param_id");
+  if (!params) return params.error();
+  if (auto s = params->Bind(1, copy_id).Bind(2, trial_id).Run(); !s) return s;
+
+  const int64_t root = e.retry_of.value_or(e.number);
+  const int attempt = how == TrialOutcome::Requeue::kRetry ? e.attempt + 1 : e.attempt;
+  auto row = db.Prepare(
+      "INSERT OR REPLACE INTO gdsweep_trials (trial_id, study_id, number, tag, attempt, "
+      "retry_of, worker_id, failure_reason, log_path, finished_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, NULL, NULL, NULL)");
+  if (!row) return row.error();
+  row->Bind(1, copy_id).Bind(2, e.study_id).Bind(3, *number).Bind(4, e.tag);
+  if (auto s = row->Bind(5, attempt).Bind(6, root).Run(); !s) return s;
+
+  auto history = TrialSystemAttr(db, trial_id, "retry_history");
+  if (!history) return history.error();
+  auto stored = ReadStoredParams(db, trial_id);
+  if (!stored) return stored.error();
+  if (auto s = SetTrialSystemAttr(db, copy_id, "failed_trial", std::to_string(root)); !s) return s;
+  if (auto s =
+          SetTrialSystemAttr(db, copy_id, "retry_history", AppendToIntList(*history, e.number));
+      !s) {
+    return s;
+  }
+  return SetTrialSystemAttr(db, copy_id, "fixed_params", FixedParamsJson(*stored));
+}
+
+}  // namespace
+
+double NowSeconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+Result<int64_t> CountStudyTrials(Database& db, int64_t study_id) {
+  return CountOf(db, "SELECT count(*) FROM trials WHERE study_id = ?1", study_id);
+}
+
+Result<int64_t> CountFreshTrials(Database& db, int64_t study_id, const std::string& tag) {
+  auto q = db.Prepare(
+      "SELECT count(*) FROM gdsweep_trials "
+      "WHERE study_id = ?1 AND tag = ?2 AND retry_of IS NULL");
+  if (!q) return q.error();
+  q->Bind(1, study_id).Bind(2, tag);
+  auto row = q->Step();
+  if (!row) return row.error();
+  return *row ? q->Int(0) : 0;
+}
+
+Result<TrialRecord> InsertRunningTrial(Database& db, const NewTrial& trial) {
+  for (const auto& [name, value] : trial.params) {
+    const Parameter* p = FindParameter(*trial.space, name);
+    if (!p) return Error::Internal("the sampler proposed '" + name + "', not in the space");
+    if (!Contains(p->distribution, value)) {
+      return Error::Internal("the sampler proposed " + name + " = " + FormatDouble(value) +
+                             ", outside " + DescribeDistribution(p->distribution));
+    }
+  }
+  auto number = CountStudyTrials(db, trial.study_id);
+  if (!number) return number.error();
+  const std::string start = FormatDatetime(NowSeconds());
+  auto insert = db.Prepare(
+      "INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) "
+      "VALUES (?1, ?2, 'RUNNING', ?3, NULL)");
+  if (!insert) return insert.error();
+  if (auto s = insert->Bind(1, *number).Bind(2, trial.study_id).Bind(3, start).Run(); !s) {
+    return s.error();
+  }
+  TrialRecord t;
+  t.trial_id = db.LastInsertRowId();
+  t.number = *number;
+  t.state = TrialState::kRunning;
+  t.datetime_start = ParseDatetime(start);
+  t.tag = trial.tag;
+  t.worker_id = trial.worker_id;
+
+  for (const auto& p : *trial.space) {  // in the space's order, as Optuna suggests them
+    auto it = trial.params.find(p.name);
+    if (it == trial.params.end()) continue;
+    auto q = db.Prepare(
+        "INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) "
+        "VALUES (?1, ?2, ?3, ?4)");
+    if (!q) return q.error();
+    q->Bind(1, t.trial_id).Bind(2, p.name).Bind(3, it->second);
+    if (auto s = q->Bind(4, ToOptunaJson(p.distribution)).Run(); !s) return s.error();
+    t.params[p.name] = it->second;
+  }
+
+  if (trial.log_path_for) t.log_path = trial.log_path_for(t.number);
+  auto row = db.Prepare(
+      "INSERT OR REPLACE INTO gdsweep_trials (trial_id, study_id, number, tag, attempt, "
+      "retry_of, worker_id, failure_reason, log_path, finished_at) "
+      "VALUES (?1, ?2, ?3, ?4, 1, NULL, NULLIF(?5, ''), NULL, NULLIF(?6, ''), NULL)");
+  if (!row) return row.error();
+  row->Bind(1, t.trial_id).Bind(2, trial.study_id).Bind(3, t.number).Bind(4, t.tag);
+  if (auto s = row->Bind(5, t.worker_id).Bind(6, t.log_path).Run(); !s) return s.error();
+  return t;
+}
+
+Result<std::optional<TrialRecord>> ClaimWaitingTrial(
+    Database& db, int64_t study_id, const std::string& tag, const std::string& worker_id,
+    const std::function<std::string(int64_t)>& log_path_for) {
+  auto q = db.Prepare(
+      "SELECT t.trial_id, t.number FROM trials t JOIN gdsweep_trials g "
+      "ON g.trial_id = t.trial_id AND g.study_id = t.study_id AND g.number = t.number "
+      "WHERE t.study_id = ?1 AND t.state = 'WAITING' AND g.tag = ?2 "
+      "ORDER BY t.number LIMIT 1");
+  if (!q) return q.error();
+  q->Bind(1, study_id).Bind(2, tag);
+  auto row = q->Step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<TrialRecord>();
+  const int64_t trial_id = q->Int(0);
+  const int64_t number = q->Int(1);
+
+  auto start = db.Prepare(
+      "UPDATE trials SET state = 'RUNNING', datetime_start = ?2 "
+      "WHERE trial_id = ?1 AND state = 'WAITING'");
+  if (!start) return start.error();
+  if (auto s = start->Bind(1, trial_id).Bind(2, FormatDatetime(NowSeconds())).Run(); !s) {
+    return s.error();
+  }
+  auto own = db.Prepare(
+      "UPDATE gdsweep_trials SET worker_id = NULLIF(?2, ''), log_path = NULLIF(?3, '') "
+      "WHERE trial_id = ?1");
+  if (!own) return own.error();
+  own->Bind(1, trial_id).Bind(2, worker_id);
+  if (auto s = own->Bind(3, log_path_for ? log_path_for(number) : "").Run(); !s) {
+    return s.error();
+  }
+  auto t = ReadTrial(db, trial_id);
+  if (!t) return t.error();
+  return std::optional<TrialRecord>(std::move(*t));
+}
+
+Status WriteIntermediate(Database& db, int64_t trial_id, const std::map<int64_t, double>& values) {
+  auto e = ReadEnding(db, trial_id);
+  if (!e) return e.error();
+  if (e->state != "RUNNING") {
+    return Error::Conflict("trial " + std::to_string(e->number) + " is " + e->state +
+                           ", not RUNNING: its intermediate values can no longer change");
+  }
+  for (const auto& [step, value] : values) {
+    auto [stored, type] = EncodeIntermediate(value);
+    auto q = db.Prepare(
+        "INSERT INTO trial_intermediate_values "
+        "(trial_id, step, intermediate_value, intermediate_value_type) VALUES (?1, ?2, ?3, ?4) "
+        "ON CONFLICT (trial_id, step) DO UPDATE SET intermediate_value = excluded."
+        "intermediate_value, intermediate_value_type = excluded.intermediate_value_type");
+    if (!q) return q.error();
+    if (auto s = q->Bind(1, trial_id).Bind(2, step).Bind(3, stored).Bind(4, type).Run(); !s) {
+      return s;
+    }
+  }
+  return {};
+}
+
+Result<TrialRecord> FinishRunningTrial(Database& db, int64_t trial_id,
+                                       const TrialOutcome& outcome) {
+  if (!IsFinished(outcome.state)) {
+    return Error::Invalid(std::string("a trial ends COMPLETE, PRUNED or FAIL, not ") +
+                          ToString(outcome.state));
+  }
+  auto e = ReadEnding(db, trial_id);
+  if (!e) return e.error();
+  if (e->state != "RUNNING") {
+    return Error::Conflict("trial " + std::to_string(e->number) + " is " + e->state +
+                           ", not RUNNING: a finished trial never changes");
+  }
+  if (auto s = WriteIntermediate(db, trial_id, outcome.intermediate); !s) return s.error();
+  auto values = ValuesToStore(db, trial_id, *e, outcome);
+  if (!values) return values.error();
+  for (size_t i = 0; i < values->size(); ++i) {
+    auto [stored, type] = EncodeValue((*values)[i]);
+    auto q = db.Prepare(
+        "INSERT INTO trial_values (trial_id, objective, value, value_type) "
+        "VALUES (?1, ?2, ?3, ?4)");
+    if (!q) return q.error();
+    q->Bind(1, trial_id).Bind(2, static_cast<int64_t>(i)).Bind(3, stored).Bind(4, type);
+    if (auto s = q->Run(); !s) return s.error();
+  }
+
+  const double now = NowSeconds();
+  auto end = db.Prepare(
+      "UPDATE trials SET state = ?2, datetime_complete = ?3 "
+      "WHERE trial_id = ?1 AND state = 'RUNNING'");
+  if (!end) return end.error();
+  end->Bind(1, trial_id).Bind(2, ToString(outcome.state)).Bind(3, FormatDatetime(now));
+  if (auto s = end->Run(); !s) return s.error();
+  auto row = db.Prepare(
+      "UPDATE gdsweep_trials SET failure_reason = NULLIF(?2, ''), finished_at = ?3 "
+      "WHERE trial_id = ?1");
+  if (!row) return row.error();
+  if (auto s = row->Bind(1, trial_id).Bind(2, outcome.failure_reason).Bind(3, now).Run(); !s) {
+    return s.error();
+  }
+  // Where Optuna 2.x kept the reason of a failed trial, and dashboards still look.
+  if (outcome.state == TrialState::kFail && !outcome.failure_reason.empty()) {
+    if (auto s =
+            SetTrialSystemAttr(db, trial_id, "fail_reason", StringJson(outcome.failure_reason));
+        !s) {
+      return s.error();
+    }
+  }
+  if (outcome.requeue != TrialOutcome::Requeue::kNo) {
+    if (auto s = QueueRetry(db, trial_id, *e, outcome.requeue); !s) return s.error();
+  }
+  return ReadTrial(db, trial_id);
+}
+
+}  // namespace gdsweep::storage

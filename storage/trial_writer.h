@@ -1,0 +1,52 @@
+// Writing trials inside the caller's write transaction: a new RUNNING trial,
+// claiming a WAITING one, intermediate values, finishing a RUNNING trial and
+// queueing its retry, all as Optuna writes them (numbers, states, value type
+// tags, "fail_reason", "failed_trial", "retry_history" and "fixed_params"
+// attributes) plus gdsweep_trials rows. Nothing here commits. Acts on one
+// Database; thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "storage/sqlite_db.h"
+#include "storage/storage.h"
+
+namespace gdsweep::storage {
+
+double NowSeconds();
+
+// Optuna's number for the next trial of a study: how many it has.
+Result<int64_t> CountStudyTrials(sqlite::Database& db, int64_t study_id);
+// Fresh trials of (study, tag): those that are not a retry of another.
+Result<int64_t> CountFreshTrials(sqlite::Database& db, int64_t study_id, const std::string& tag);
+
+struct NewTrial {
+  int64_t study_id = 0;
+  std::string tag;
+  std::string worker_id;
+  Params params;
+  const SearchSpace* space = nullptr;  // the distributions of `params`
+  std::function<std::string(int64_t number)> log_path_for;
+};
+// Inserts a RUNNING trial numbered after the study's last; returns it.
+Result<TrialRecord> InsertRunningTrial(sqlite::Database& db, const NewTrial& trial);
+
+// Sets the oldest WAITING trial of (study, tag) RUNNING for the worker.
+Result<std::optional<TrialRecord>> ClaimWaitingTrial(
+    sqlite::Database& db, int64_t study_id, const std::string& tag, const std::string& worker_id,
+    const std::function<std::string(int64_t)>& log_path_for);
+
+// kConflict unless the trial is RUNNING; kNotFound if there is none.
+Status WriteIntermediate(sqlite::Database& db, int64_t trial_id,
+                         const std::map<int64_t, double>& values);
+
+// Ends a RUNNING trial (kConflict otherwise) and queues its retry as asked;
+// returns the trial as it is now.
+Result<TrialRecord> FinishRunningTrial(sqlite::Database& db, int64_t trial_id,
+                                       const TrialOutcome& outcome);
+
+}  // namespace gdsweep::storage

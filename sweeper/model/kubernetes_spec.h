@@ -1,0 +1,119 @@
+// KubernetesSpec: the `kubernetes` section of a study file after parsing and
+// validation (docs/kubernetes.md): where the cluster is, what each trial's Job
+// looks like (image, resources, env, volumes, scheduling), or a Job template
+// file to fill in, and what happens to finished and interrupted Jobs. Plain
+// values with their defaults; only the parser sees YAML. Thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gdsweep {
+
+// One environment variable of the trial's container beyond trial.env: a
+// literal value, or a key of a Secret or ConfigMap, or a field of the pod.
+struct KubernetesEnvVar {
+  enum class Source { kValue, kSecret, kConfigMap, kField };
+  std::string name;
+  Source source = Source::kValue;
+  std::string value;      // kValue: the value; kField: the fieldPath (metadata.name, ...)
+  std::string ref_name;   // kSecret/kConfigMap: the object's name
+  std::string ref_key;    // kSecret/kConfigMap: the key in it
+  bool optional = false;  // kSecret/kConfigMap: a missing object or key is not an error
+  friend bool operator==(const KubernetesEnvVar&, const KubernetesEnvVar&) = default;
+};
+
+// Every key of a Secret or ConfigMap as environment variables (envFrom).
+struct KubernetesEnvFrom {
+  enum class Source { kSecret, kConfigMap };
+  Source source = Source::kSecret;
+  std::string name;
+  std::string prefix;  // prepended to every variable name
+  bool optional = false;
+  friend bool operator==(const KubernetesEnvFrom&, const KubernetesEnvFrom&) = default;
+};
+
+// A volume of the pod and where the trial's container mounts it.
+struct KubernetesVolume {
+  enum class Kind { kPvc, kNfs, kEmptyDir, kSecret, kConfigMap, kHostPath };
+  std::string name;  // DNS-1123 label
+  Kind kind = Kind::kEmptyDir;
+  std::string source;      // kPvc: claim; kSecret/kConfigMap: object; kHostPath/kNfs: path
+  std::string server;      // kNfs: the NFS server
+  std::string medium;      // kEmptyDir: "" (node disk) or "Memory"
+  std::string size_limit;  // kEmptyDir: a quantity, empty for none
+  std::string mount_path;  // absolute path in the container
+  std::string sub_path;    // mount only this path of the volume
+  bool read_only = false;
+  friend bool operator==(const KubernetesVolume&, const KubernetesVolume&) = default;
+};
+
+// A toleration of node taints, as Kubernetes spells it.
+struct KubernetesToleration {
+  std::string key;
+  std::string op = "Equal";  // "Equal" or "Exists"
+  std::string value;
+  std::string effect;  // "", "NoSchedule", "PreferNoSchedule" or "NoExecute"
+  std::optional<int64_t> toleration_seconds;
+  friend bool operator==(const KubernetesToleration&, const KubernetesToleration&) = default;
+};
+
+struct KubernetesResources {
+  // resource name -> quantity as Kubernetes writes it ("500m", "16Gi", "1").
+  std::map<std::string, std::string> requests;
+  std::map<std::string, std::string> limits;  // "nvidia.com/gpu": "1" asks for a GPU
+  friend bool operator==(const KubernetesResources&, const KubernetesResources&) = default;
+};
+
+struct KubernetesSpec {
+  // Where the cluster is. Empty kubeconfig: $KUBECONFIG, else ~/.kube/config,
+  // else the in-cluster service account. Empty context: current-context.
+  std::string kubeconfig;
+  std::string context;
+  std::string namespace_;  // empty: the context's namespace, else "default"
+
+  // The trial's container, when no job_template is given.
+  std::string image;              // required without job_template
+  std::string image_pull_policy;  // "", "Always", "IfNotPresent" or "Never"
+  std::vector<std::string> image_pull_secrets;
+  std::string service_account;
+  std::string working_dir;  // in the container; empty: the image's
+  KubernetesResources resources;
+  std::vector<KubernetesEnvVar> env;
+  std::vector<KubernetesEnvFrom> env_from;
+  std::vector<KubernetesVolume> volumes;
+  std::map<std::string, std::string> node_selector;
+  std::vector<KubernetesToleration> tolerations;
+  std::string affinity_json;  // Kubernetes' Affinity object as JSON text; empty: none
+  std::string priority_class;
+
+  // Instead of the keys above: a batch/v1 Job (YAML file) into which gdsweep
+  // puts the trial's name, labels, annotations, command and environment.
+  std::string job_template_path;  // as resolved from the study file's folder
+  std::string job_template_json;  // the file's Job as JSON text
+  std::string container;          // the template's container that runs the trial; empty: the first
+
+  // Added to the Job and its pods (besides gdsweep.io/*).
+  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> annotations;
+
+  std::optional<int> backoff_limit;                   // none: 0 (gdsweep retries: trial.retries)
+  std::optional<int64_t> ttl_seconds_after_finished;  // none: unset
+
+  // A finished trial's Job: deleted once its result is read (pods and logs
+  // too), or kept for `kubectl logs` (until ttl_seconds_after_finished).
+  bool delete_finished = true;
+  // Ctrl-C: delete the running Jobs (and requeue their trials), or keep them
+  // running for a later `gdsweep run` to re-attach.
+  bool delete_on_interrupt = true;
+  // A pod whose image cannot be pulled (ErrImagePull, ImagePullBackOff, ...)
+  // for this long fails its trial.
+  double image_pull_timeout_seconds = 300;
+
+  friend bool operator==(const KubernetesSpec&, const KubernetesSpec&) = default;
+};
+
+}  // namespace gdsweep
