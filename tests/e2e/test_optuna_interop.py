@@ -32,7 +32,9 @@ class OptunaInteropTest(SweepTestCase):
             self.assertEqual(t.state, optuna.trial.TrialState.COMPLETE)
             self.assertEqual(t.value, o["values"]["loss"])
             self.assertEqual(t.params, o["params"])
-            self.assertEqual(t.intermediate_values, {1: o["intermediate_values"]["1"]})
+            self.assertEqual(t.intermediate_values,
+                             {int(k): v for k, v in o["intermediate_values"].items()})
+            self.assertEqual(sorted(t.intermediate_values), [1, 2])
         self.assertEqual(theirs[0].distributions["y"], optuna.distributions.IntDistribution(-5, 5))
         self.assertEqual(theirs[0].distributions["opt"],
                          optuna.distributions.CategoricalDistribution(["adam", "sgd", True, 3]))

@@ -25,6 +25,8 @@ class RunTest(SweepTestCase):
             self.assertIsInstance(y, int)
             # The earlier report is an intermediate value at its step.
             self.assertAlmostEqual(t["intermediate_values"]["1"], t["values"]["loss"] + 1.0)
+            # The final report has no step: it comes right after step 1.
+            self.assertAlmostEqual(t["intermediate_values"]["2"], t["values"]["loss"])
             with open(os.path.join(t["log_path"], "stdout.log")) as f:
                 self.assertIn("loss=", f.read())
         self.assertIn("trial 5 COMPLETE", proc.stderr)
