@@ -48,7 +48,7 @@ struct BackendEvent {
   // on_interrupt: keep), so the trial should stay RUNNING for a later run to
   // Reattach() rather than be failed and requeued.
   bool detached = false;
-  std::string reason;      // the backend's words for a failure (OOMKilled, ...)
+  std::string reason;  // the backend's words for a failure (OOMKilled, ...)
 };
 
 class Backend {

@@ -26,8 +26,8 @@ struct StudyRegistration {
   std::string name;
   std::vector<Objective> objectives;
   SearchSpace space;
-  std::string spec_json;  // the whole spec, kept for reference and `gdsweep studies`
-  uint64_t seed = 0;      // stored on creation; the stored one wins on resume
+  std::string spec_json;       // the whole spec, kept for reference and `gdsweep studies`
+  uint64_t seed = 0;           // stored on creation; used on resume when the spec has no seed
   bool allow_changes = false;  // accept a changed space/objectives, recording the new one
 };
 
@@ -59,7 +59,7 @@ struct WorkerInfo {
   int64_t study_id = 0;
   std::string host;
   int64_t pid = 0;
-  double started_at = 0;    // seconds since the epoch
+  double started_at = 0;  // seconds since the epoch
   double heartbeat_at = 0;
 };
 
@@ -94,8 +94,8 @@ struct TrialOutcome {
   std::string failure_reason;
   enum class Requeue {
     kNo,
-    kRetry,   // a WAITING copy with the same params and attempt + 1
-    kRerun,   // a WAITING copy with the same attempt (the run was interrupted)
+    kRetry,  // a WAITING copy with the same params and attempt + 1
+    kRerun,  // a WAITING copy with the same attempt (the run was interrupted)
   };
   Requeue requeue = Requeue::kNo;
 };
@@ -152,8 +152,8 @@ class Storage {
 };
 
 struct SqliteOptions {
-  std::string path;             // file path, or ":memory:"
-  int busy_timeout_ms = 60000;  // wait this long for another writer
+  std::string path;              // file path, or ":memory:"
+  int busy_timeout_ms = 60000;   // wait this long for another writer
   bool synchronous_full = true;  // fsync every commit (durable across power loss)
   bool read_only = false;        // for readers: never creates or upgrades
 };

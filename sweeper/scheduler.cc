@@ -256,8 +256,8 @@ Result<RunSummary> Scheduler::Run(const std::atomic<int>& signals) {
         (void)study_.Tell(asked->trial.trial_id, out);
         // A command that cannot start is a failure of the run (exit 1), whatever
         // the backend called it.
-        fatal = Error::Io("trial " + std::to_string(asked->trial.number) + ": " +
-                          s.error().message);
+        fatal =
+            Error::Io("trial " + std::to_string(asked->trial.number) + ": " + s.error().message);
         can_ask = false;
         for (auto& [id, r] : running_) backend_.Cancel(id, options_.kill_grace);
         break;

@@ -34,25 +34,18 @@ int AskCommand(const Args& args) {
   auto spec = ParseStudyFile(vm["study-file"].as<std::string>(), sets);
   if (!spec) return Fail(spec.error());
   spec->budget.n_trials.reset();
-  const std::string db = ResolveDbPath(vm["db"].as<std::string>(), spec->storage);
-  SqliteOptions storage_options;
-  storage_options.path = db;
-  auto storage = OpenSqliteStorage(storage_options);
-  if (!storage) return Fail(storage.error().Wrap(db));
-  StudyOpenOptions open_options;
-  open_options.allow_changes = vm["allow-changes"].as<bool>();
-  open_options.logs_root = LogsRootFor(db);
-  auto study = Study::Open(**storage, *spec, open_options);
-  if (!study) return Fail(study.error());
-  auto asked = (*study)->Ask("");
+  auto opened = OpenSpecStudy(*spec, vm["db"].as<std::string>(), vm["allow-changes"].as<bool>());
+  if (!opened) return Fail(opened.error());
+  auto asked = opened->study->Ask("");
   if (!asked) return Fail(asked.error());
   if (asked->kind != AskResult::Kind::kTrial) {
     return Fail(Error::NotFound("the sampler has no parameters left to propose (grid exhausted)"));
   }
-  nlohmann::json out = {{"study", spec->name},
-                        {"number", asked->trial.number},
-                        {"trial_id", asked->trial.trial_id},
-                        {"params", nlohmann::json::parse(ParamsJson(spec->space, asked->trial.params))}};
+  nlohmann::json out = {
+      {"study", spec->name},
+      {"number", asked->trial.number},
+      {"trial_id", asked->trial.trial_id},
+      {"params", nlohmann::json::parse(ParamsJson(spec->space, asked->trial.params))}};
   std::printf("%s\n", out.dump().c_str());
   return kExitOk;
 }

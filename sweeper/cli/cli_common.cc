@@ -64,6 +64,29 @@ Result<std::unique_ptr<Storage>> OpenExisting(const std::string& db_path, bool w
   return OpenSqliteStorage(options);
 }
 
+Result<OpenedStudy> OpenSpecStudy(const StudySpec& spec, const std::string& db_flag,
+                                  bool allow_changes) {
+  OpenedStudy opened;
+  opened.db_path = ResolveDbPath(db_flag, spec.storage);
+  opened.logs_root = LogsRootFor(opened.db_path);
+  SqliteOptions storage_options;
+  storage_options.path = opened.db_path;
+  auto storage = OpenSqliteStorage(storage_options);
+  if (!storage) return storage.error().Wrap(opened.db_path);
+  opened.storage = std::move(*storage);
+  StudyOpenOptions open_options;
+  open_options.allow_changes = allow_changes;
+  open_options.logs_root = opened.logs_root;
+  auto study = Study::Open(*opened.storage, spec, open_options);
+  if (!study) {
+    Error e = study.error();
+    if (e.kind == Error::Kind::kConflict) e.message += "\n(pass --allow-changes to resume anyway)";
+    return e;
+  }
+  opened.study = std::move(*study);
+  return opened;
+}
+
 Result<StudyInfo> PickStudy(Storage& storage, const std::string& name) {
   if (!name.empty()) return storage.GetStudy(name);
   auto all = storage.ListStudies();

@@ -9,6 +9,7 @@
 
 #include "storage/storage.h"
 #include "sweeper/model/result.h"
+#include "sweeper/study.h"
 
 namespace gdsweep::cli {
 
@@ -39,6 +40,19 @@ std::string LogsRootFor(const std::string& db_path);
 // Opens an existing database, read-only unless `writable` (kNotFound if the
 // file is missing: listing commands never create one).
 Result<std::unique_ptr<Storage>> OpenExisting(const std::string& db_path, bool writable = false);
+
+// A study file's study, opened (created or resumed) in its database.
+struct OpenedStudy {
+  std::string db_path;
+  std::string logs_root;
+  std::unique_ptr<Storage> storage;
+  std::unique_ptr<Study> study;
+};
+
+// Opens the database (--db flag, else the spec's storage, ...) and the spec's
+// study in it; a conflict's message says how to resume anyway.
+Result<OpenedStudy> OpenSpecStudy(const StudySpec& spec, const std::string& db_flag,
+                                  bool allow_changes);
 
 // The study named `name`, or the only study in the database.
 Result<StudyInfo> PickStudy(Storage& storage, const std::string& name);

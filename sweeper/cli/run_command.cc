@@ -65,32 +65,20 @@ int RunCommand(const Args& args) {
   auto spec = ParseStudyFile(vm["study-file"].as<std::string>(), sets);
   if (!spec) return Fail(spec.error());
 
-  const std::string db = ResolveDbPath(vm["db"].as<std::string>(), spec->storage);
-  SqliteOptions storage_options;
-  storage_options.path = db;
-  auto storage = OpenSqliteStorage(storage_options);
-  if (!storage) return Fail(storage.error().Wrap(db));
-
-  StudyOpenOptions open_options;
-  open_options.allow_changes = vm["allow-changes"].as<bool>();
-  open_options.logs_root = LogsRootFor(db);
-  auto study = Study::Open(**storage, *spec, open_options);
-  if (!study) {
-    Error e = study.error();
-    if (e.kind == Error::Kind::kConflict) e.message += "\n(pass --allow-changes to resume anyway)";
-    return Fail(e);
-  }
-  spdlog::info("study '{}' tag '{}' in {}{}; trial logs in {}", spec->name, spec->tag, db,
-               (*study)->info().created ? " (new)" : " (resumed)", open_options.logs_root);
-
-  InstallSignalHandlers();
   auto made = MakeBackend(*spec);  // local processes or Kubernetes Jobs, as the file says
   if (!made) return Fail(made.error());
   auto backend = std::move(*made);
+  auto opened = OpenSpecStudy(*spec, vm["db"].as<std::string>(), vm["allow-changes"].as<bool>());
+  if (!opened) return Fail(opened.error());
+  Study& study = *opened->study;
+  spdlog::info("study '{}' tag '{}' in {}{}; trial logs in {}", spec->name, spec->tag,
+               opened->db_path, study.info().created ? " (new)" : " (resumed)", opened->logs_root);
+
+  InstallSignalHandlers();
   Progress progress(*spec, stderr, isatty(STDERR_FILENO) != 0);
   SchedulerOptions scheduler_options;
   scheduler_options.worker_timeout_s = vm["worker-timeout"].as<double>();
-  Scheduler scheduler(**study, *backend, progress, scheduler_options);
+  Scheduler scheduler(study, *backend, progress, scheduler_options);
   auto summary = scheduler.Run(g_signals);
   if (!summary) return Fail(summary.error());
   if (summary->stop == RunSummary::Stop::kInterrupted) {
@@ -99,7 +87,7 @@ int RunCommand(const Args& args) {
   }
   if (summary->started > 0 && summary->completed == 0) {
     spdlog::error("none of the {} trial(s) of this run completed; see the logs in {}",
-                  summary->started, open_options.logs_root);
+                  summary->started, opened->logs_root);
     return kExitNoComplete;
   }
   return kExitOk;

@@ -48,10 +48,9 @@ int TellCommand(const Args& args) {
   if (!study) return Fail(study.error());
   if (outcome.state == TrialState::kComplete) {
     if (outcome.values.size() != study->directions.size()) {
-      return Fail(Error::Invalid("study '" + study->name + "' has " +
-                                 std::to_string(study->directions.size()) +
-                                 " objective(s); --values gave " +
-                                 std::to_string(outcome.values.size())));
+      return Fail(Error::Invalid(
+          "study '" + study->name + "' has " + std::to_string(study->directions.size()) +
+          " objective(s); --values gave " + std::to_string(outcome.values.size())));
     }
     for (double v : outcome.values) {
       if (std::isnan(v)) return Fail(Error::Invalid("a value is NaN; use --state fail"));

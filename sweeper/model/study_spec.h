@@ -47,8 +47,8 @@ struct SamplerSpec {
 };
 
 struct BudgetSpec {
-  std::optional<int64_t> n_trials;       // per study and sweep tag; none: until stopped
-  int parallelism = 1;                   // trials running at once in this process
+  std::optional<int64_t> n_trials;        // per study and sweep tag; none: until stopped
+  int parallelism = 1;                    // trials running at once in this process
   std::optional<double> timeout_seconds;  // wall clock for this `gdsweep run`
 };
 
@@ -62,7 +62,7 @@ enum class ResultSource {
 struct TrialSpec {
   // argv; entries may hold {param}, {trial.number}, {study.name}, {tag}, ...
   std::vector<std::string> command;
-  bool hydra_overrides = false;  // append "name=value" per parameter to argv
+  bool hydra_overrides = false;            // append "name=value" per parameter to argv
   std::map<std::string, std::string> env;  // extra environment, placeholders allowed
   std::string working_dir;                 // empty: the current directory
   std::optional<double> timeout_seconds;   // per attempt
@@ -73,14 +73,14 @@ struct TrialSpec {
 struct StudySpec {
   std::string source_path;  // the study file, for messages
   std::string name;
-  std::string tag = "default";  // the sweep tag
-  std::string storage;          // database path; empty: ./gdsweep.db
+  std::string tag = "default";        // the sweep tag
+  std::string storage;                // database path; empty: ./gdsweep.db
   std::vector<Objective> objectives;  // one or more
   SearchSpace space;
   SamplerSpec sampler;
   BudgetSpec budget;
   TrialSpec trial;
-  std::string backend = "local";  // "local" or "kubernetes"
+  std::string backend = "local";             // "local" or "kubernetes"
   std::optional<KubernetesSpec> kubernetes;  // the `kubernetes` section, if any
 };
 
