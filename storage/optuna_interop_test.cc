@@ -60,6 +60,11 @@ TEST_CASE("Optuna reads a study gdsweep wrote") {
   // Single objective: complete with intermediate values, a failure and its retry.
   auto single = s->OpenStudy(MixedStudy("single", {{"loss", Direction::kMinimize}}));
   REQUIRE(single.ok());
+  // Reported to a tracker too: Optuna never sees the outbox.
+  TrackingTarget target;
+  target.uri = "http://mlflow:5000";
+  target.experiment = "single";
+  REQUIRE(s->SetTrackingTarget(single->study_id, "a", target).ok());
   TrialHistory h;
   const Params p0 = {{"lr", 0.001}, {"dropout", 0.2}, {"layers", 4}, {"units", 32}, {"opt", 0}};
   const Params p1 = {{"lr", 0.5}, {"dropout", 0.5}, {"layers", 10}, {"units", 200}, {"opt", 1}};
@@ -80,6 +85,7 @@ TEST_CASE("Optuna reads a study gdsweep wrote") {
   TrialOutcome worse;
   worse.values = {0.75};
   REQUIRE(s->FinishTrial(t2->trial.trial_id, worse).ok());
+  CHECK(s->CountOutbox(single->study_id, "a")->pending == 6);  // 3 starts, 3 ends
 
   // Two objectives, left with one COMPLETE trial and one WAITING retry.
   auto multi = s->OpenStudy(
@@ -203,6 +209,13 @@ TEST_CASE("gdsweep adopts a study Optuna created and continues its numbering") {
       CHECK(studies->front().trials_by_state.at(TrialState::kComplete) == 3);
       CHECK(studies->front().tags.empty());
       CHECK(studies->front().info.metric_names.empty());
+      // The tracking tables have stand-ins too.
+      const int64_t id = studies->front().info.study_id;
+      CHECK((*reader)->ListTrackingTargets()->empty());
+      CHECK_FALSE((*reader)->GetTrackingTarget(id, "")->has_value());
+      CHECK((*reader)->CountOutbox(id, "")->pending == 0);
+      CHECK((*reader)->DeadOutbox(id, "")->empty());
+      CHECK_FALSE((*reader)->GetTrackingRun(id, "", 0)->has_value());
     }
     auto s = OpenOrDie(path);
     auto info = s->OpenStudy(OptunaShapedStudy());

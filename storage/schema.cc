@@ -30,6 +30,14 @@ const char* const kTempStandIns[] = {
     "failure_reason TEXT, log_path TEXT, finished_at REAL)",
     "CREATE TEMP TABLE gdsweep_workers (worker_id TEXT PRIMARY KEY, study_id INTEGER, "
     "host TEXT, pid INTEGER, started_at REAL, heartbeat_at REAL)",
+    "CREATE TEMP TABLE gdsweep_tracking_targets (study_id INTEGER, tag TEXT, uri TEXT, "
+    "experiment TEXT, artifact_location TEXT, tag_key TEXT, values_from_tracking INTEGER, "
+    "run_key TEXT, lease_owner TEXT, lease_until REAL, PRIMARY KEY (study_id, tag))",
+    "CREATE TEMP TABLE gdsweep_tracking_outbox (id INTEGER PRIMARY KEY, study_id INTEGER, "
+    "tag TEXT, trial_id INTEGER, trial_number INTEGER, kind TEXT, payload TEXT, "
+    "created_at REAL, attempts INTEGER, last_error TEXT, dead INTEGER)",
+    "CREATE TEMP TABLE gdsweep_tracking_runs (study_id INTEGER, tag TEXT, trial_id INTEGER, "
+    "experiment_id TEXT, run_id TEXT, PRIMARY KEY (study_id, tag, trial_id))",
 };
 
 Result<std::set<std::string>> ExistingObjects(Database& db) {
@@ -349,6 +357,51 @@ const std::vector<Migration>& GdsweepMigrations() {
            // claim) and counts by state without a scan.
            "CREATE INDEX gdsweep_ix_trials_study_number ON trials (study_id, number)",
            "CREATE INDEX gdsweep_ix_trials_study_state ON trials (study_id, state, number)",
+       }},
+      {2,
+       "tracking targets, outbox and runs",
+       {
+           // One row per (study, sweep tag) reported to a tracking server, with
+           // the delivery lease (storage/README.md, "Outbox").
+           "CREATE TABLE gdsweep_tracking_targets (\n"
+           "\tstudy_id INTEGER NOT NULL REFERENCES studies (study_id) ON DELETE CASCADE,\n"
+           "\ttag TEXT NOT NULL,\n"
+           "\turi TEXT NOT NULL,\n"
+           "\texperiment TEXT NOT NULL,\n"
+           "\tartifact_location TEXT NOT NULL,\n"
+           "\ttag_key TEXT NOT NULL,\n"
+           "\tvalues_from_tracking INTEGER NOT NULL,\n"
+           "\trun_key TEXT NOT NULL,\n"
+           "\tlease_owner TEXT,\n"
+           "\tlease_until REAL,\n"
+           "\tPRIMARY KEY (study_id, tag)\n"
+           ")",
+           // AUTOINCREMENT: an id is never reused, so a late SettleOutbox of a
+           // deliverer whose lease expired can never remove a newer message.
+           "CREATE TABLE gdsweep_tracking_outbox (\n"
+           "\tid INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,\n"
+           "\tstudy_id INTEGER NOT NULL REFERENCES studies (study_id) ON DELETE CASCADE,\n"
+           "\ttag TEXT NOT NULL,\n"
+           "\ttrial_id INTEGER NOT NULL,\n"
+           "\ttrial_number INTEGER NOT NULL,\n"
+           "\tkind TEXT NOT NULL,\n"
+           "\tpayload TEXT NOT NULL,\n"
+           "\tcreated_at REAL NOT NULL,\n"
+           "\tattempts INTEGER NOT NULL DEFAULT 0,\n"
+           "\tlast_error TEXT,\n"
+           "\tdead INTEGER NOT NULL DEFAULT 0\n"
+           ")",
+           // The pending scan of ClaimOutbox and the counts of CountOutbox.
+           "CREATE INDEX gdsweep_tracking_outbox_pending "
+           "ON gdsweep_tracking_outbox (study_id, tag, dead, id)",
+           "CREATE TABLE gdsweep_tracking_runs (\n"
+           "\tstudy_id INTEGER NOT NULL REFERENCES studies (study_id) ON DELETE CASCADE,\n"
+           "\ttag TEXT NOT NULL,\n"
+           "\ttrial_id INTEGER NOT NULL,\n"
+           "\texperiment_id TEXT NOT NULL,\n"
+           "\trun_id TEXT NOT NULL,\n"
+           "\tPRIMARY KEY (study_id, tag, trial_id)\n"
+           ")",
        }},
   };
   return kMigrations;

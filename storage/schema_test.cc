@@ -64,9 +64,11 @@ std::string Columns(const std::string& path, const std::string& table) {
   return out;
 }
 
+// sqlite_sequence is SQLite's own, made for gdsweep_tracking_outbox's AUTOINCREMENT.
 const char* kOptunaObjects =
     "SELECT type, name, tbl_name, sql FROM sqlite_master "
-    "WHERE name NOT LIKE 'gdsweep%' AND tbl_name NOT LIKE 'gdsweep%' ORDER BY name";
+    "WHERE name NOT LIKE 'gdsweep%' AND tbl_name NOT LIKE 'gdsweep%' "
+    "AND name != 'sqlite_sequence' ORDER BY name";
 
 TEST_CASE("a new file has Optuna's tables, columns, version and alembic stamp") {
   TempDir dir;
@@ -86,8 +88,8 @@ TEST_CASE("a new file has Optuna's tables, columns, version and alembic stamp") 
              "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'gdsweep%' "
              "ORDER BY name") ==
         std::vector<std::string>{"gdsweep_ix_trials_study_number", "gdsweep_ix_trials_study_state",
-                                 "gdsweep_trials_study_tag", "gdsweep_trials_worker",
-                                 "gdsweep_workers_study"});
+                                 "gdsweep_tracking_outbox_pending", "gdsweep_trials_study_tag",
+                                 "gdsweep_trials_worker", "gdsweep_workers_study"});
 }
 
 TEST_CASE("Optuna's DDL is byte for byte what Debian's Optuna creates") {
@@ -175,6 +177,57 @@ TEST_CASE("files of other Optuna and gdsweep versions") {
     ro.read_only = true;
     CHECK_FALSE(OpenSqliteStorage(ro).ok());
   }
+}
+
+TEST_CASE("a file of gdsweep schema version 1 is migrated, keeping its trials") {
+  TempDir dir;
+  auto path = dir.File("db.sqlite");
+  auto fresh = dir.File("fresh.sqlite");
+  OpenOrDie(fresh);
+  int64_t study_id = 0;
+  int64_t trial_id = 0;
+  {
+    auto s = OpenOrDie(path);
+    auto study = s->OpenStudy(testing::SmallStudy());
+    REQUIRE(study.ok());
+    study_id = study->study_id;
+    TrialHistory h;
+    auto t = s->Ask(testing::Request(study_id, "x"), h, testing::FixedSample());
+    REQUIRE(t.ok());
+    trial_id = t->trial.trial_id;
+  }
+  // Back to what version 1 had: no tracking tables.
+  Exec(path,
+       "DROP TABLE gdsweep_tracking_runs; DROP TABLE gdsweep_tracking_outbox;"
+       "DROP TABLE gdsweep_tracking_targets;"
+       "UPDATE gdsweep_version_info SET schema_version = 1");
+  const char* kGdsweepObjects =
+      "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name LIKE 'gdsweep%' "
+      "ORDER BY name";
+  REQUIRE(Rows(path, kGdsweepObjects) != Rows(fresh, kGdsweepObjects));
+
+  SqliteOptions ro;
+  ro.path = path;
+  ro.read_only = true;
+  auto reader = OpenSqliteStorage(ro);
+  REQUIRE_FALSE(reader.ok());
+  CHECK(reader.error().message.find("open it once for writing") != std::string::npos);
+
+  auto s = OpenOrDie(path);
+  CHECK(Rows(path, "SELECT schema_version FROM gdsweep_version_info") ==
+        std::vector<std::string>{std::to_string(storage::CurrentGdsweepSchemaVersion())});
+  CHECK(Rows(path, kGdsweepObjects) == Rows(fresh, kGdsweepObjects));
+  // A trial started before the upgrade is reported once its tag has a target.
+  TrackingTarget target;
+  target.uri = "http://mlflow:5000";
+  target.experiment = "exp";
+  REQUIRE(s->SetTrackingTarget(study_id, "x", target).ok());
+  TrialOutcome done;
+  done.values = {0.5};
+  REQUIRE(s->FinishTrial(trial_id, done).ok());
+  CHECK(Rows(path, "SELECT kind, trial_id FROM gdsweep_tracking_outbox") ==
+        std::vector<std::string>{"run_finished|" + std::to_string(trial_id)});
+  CHECK(OpenSqliteStorage(ro).ok());
 }
 
 TEST_CASE("a busy database is waited for, up to the busy timeout") {

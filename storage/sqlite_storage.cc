@@ -4,6 +4,7 @@
 
 #include "storage/schema.h"
 #include "storage/study_registry.h"
+#include "storage/tracking_outbox.h"
 #include "storage/trial_reader.h"
 #include "storage/trial_writer.h"
 
@@ -27,6 +28,21 @@ Result<std::unique_ptr<Storage>> OpenSqliteStorage(const SqliteOptions& options)
 }
 
 namespace storage {
+
+namespace {
+
+// Runs `body` in one transaction of `kind`, committing when it succeeded.
+template <typename F>
+auto InTransaction(sqlite::Database& db, Tx::Kind kind, F&& body) -> decltype(body()) {
+  auto tx = Tx::Begin(db, kind);
+  if (!tx) return tx.error();
+  auto result = body();
+  if (!result) return result;
+  if (auto s = tx->Commit(); !s) return s.error();
+  return result;
+}
+
+}  // namespace
 
 Status SqliteStorage::CheckWritable() const {
   if (db_->read_only()) return Error::Internal("the database was opened read-only");
@@ -78,9 +94,17 @@ Result<AskResult> SqliteStorage::Ask(const AskRequest& req, TrialHistory& histor
   if (auto s = CheckWritable(); !s) return s.error();
   auto tx = Tx::Begin(*db_, Tx::Kind::kWrite);
   if (!tx) return tx.error();
+  AskResult result;
+  // A finish that conflicts wrote nothing (FinishRunningTrial checks the
+  // state before writing), so skipping it leaves the transaction clean.
+  for (const auto& [trial_id, outcome] : req.finish_first) {
+    auto t = FinishRunningTrial(*db_, trial_id, outcome);
+    if (t) continue;
+    if (t.error().kind != Error::Kind::kConflict) return t.error();
+    result.finish_errors.emplace_back(trial_id, t.error());
+  }
   if (auto s = RefreshTrialHistory(*db_, req.study_id, history); !s) return s.error();
 
-  AskResult result;
   auto claimed = ClaimWaitingTrial(*db_, req.study_id, req.tag, req.worker_id, req.log_path_for);
   if (!claimed) return claimed.error();
   if (*claimed) {
@@ -92,10 +116,12 @@ Result<AskResult> SqliteStorage::Ask(const AskRequest& req, TrialHistory& histor
     return result;
   }
 
+  // Committed even when no trial starts: the finishes above must stick.
   if (req.n_trials) {
     auto fresh = CountFreshTrials(*db_, req.study_id, req.tag);
     if (!fresh) return fresh.error();
     if (*fresh >= *req.n_trials) {
+      if (auto s = tx->Commit(); !s) return s.error();
       result.kind = AskResult::Kind::kBudgetExhausted;
       return result;
     }
@@ -107,6 +133,7 @@ Result<AskResult> SqliteStorage::Ask(const AskRequest& req, TrialHistory& histor
   auto params = sample(history, *number);
   if (!params) return params.error();
   if (!*params) {
+    if (auto s = tx->Commit(); !s) return s.error();
     result.kind = AskResult::Kind::kSamplerExhausted;
     return result;
   }
@@ -249,6 +276,12 @@ Result<std::vector<TrialRecord>> SqliteStorage::FailTrialsOfWorker(const std::st
   auto q = db_->Prepare("DELETE FROM gdsweep_workers WHERE worker_id = ?1");
   if (!q) return q.error();
   if (auto s = q->Bind(1, worker_id).Run(); !s) return s.error();
+  // A dead worker delivers nothing: its outbox leases are free at once.
+  auto leases = db_->Prepare(
+      "UPDATE gdsweep_tracking_targets SET lease_owner = NULL, lease_until = NULL "
+      "WHERE lease_owner = ?1");
+  if (!leases) return leases.error();
+  if (auto s = leases->Bind(1, worker_id).Run(); !s) return s.error();
   if (auto s = tx->Commit(); !s) return s.error();
   return failed;
 }
@@ -268,6 +301,72 @@ Status SqliteStorage::AdoptTrial(int64_t trial_id, const std::string& from_worke
                            from_worker);
   }
   return tx->Commit();
+}
+
+// --- Tracking outbox ---
+
+Result<TrackingTarget> SqliteStorage::SetTrackingTarget(int64_t study_id, const std::string& tag,
+                                                        const TrackingTarget& target) {
+  if (auto s = CheckWritable(); !s) return s.error();
+  return InTransaction(*db_, Tx::Kind::kWrite,
+                       [&] { return UpsertTrackingTarget(*db_, study_id, tag, target); });
+}
+
+Result<std::optional<TrackingTarget>> SqliteStorage::GetTrackingTarget(int64_t study_id,
+                                                                       const std::string& tag) {
+  return InTransaction(*db_, Tx::Kind::kRead,
+                       [&] { return LoadTrackingTarget(*db_, study_id, tag); });
+}
+
+Result<std::vector<std::pair<int64_t, std::string>>> SqliteStorage::ListTrackingTargets() {
+  return InTransaction(*db_, Tx::Kind::kRead, [&] { return LoadTrackingTargets(*db_); });
+}
+
+Result<std::vector<OutboxMessage>> SqliteStorage::ClaimOutbox(int64_t study_id,
+                                                              const std::string& tag,
+                                                              const std::string& owner,
+                                                              double lease_s, int limit) {
+  if (auto s = CheckWritable(); !s) return s.error();
+  return InTransaction(*db_, Tx::Kind::kWrite, [&] {
+    return ClaimPendingMessages(*db_, study_id, tag, owner, NowSeconds(), lease_s, limit);
+  });
+}
+
+Status SqliteStorage::SettleOutbox(int64_t study_id, const std::string& tag,
+                                   const OutboxUpdate& update) {
+  if (auto s = CheckWritable(); !s) return s;
+  return InTransaction(*db_, Tx::Kind::kWrite,
+                       [&] { return ApplyOutboxUpdate(*db_, study_id, tag, update); });
+}
+
+Status SqliteStorage::ReleaseOutboxLease(int64_t study_id, const std::string& tag,
+                                         const std::string& owner) {
+  if (auto s = CheckWritable(); !s) return s;
+  return InTransaction(*db_, Tx::Kind::kWrite,
+                       [&] { return DropOutboxLease(*db_, study_id, tag, owner); });
+}
+
+Result<OutboxCounts> SqliteStorage::CountOutbox(int64_t study_id, const std::string& tag) {
+  return InTransaction(*db_, Tx::Kind::kRead, [&] { return CountMessages(*db_, study_id, tag); });
+}
+
+Result<int64_t> SqliteStorage::ReviveOutbox(int64_t study_id, const std::string& tag) {
+  if (auto s = CheckWritable(); !s) return s.error();
+  return InTransaction(*db_, Tx::Kind::kWrite,
+                       [&] { return ReviveDeadMessages(*db_, study_id, tag); });
+}
+
+Result<std::vector<OutboxMessage>> SqliteStorage::DeadOutbox(int64_t study_id,
+                                                             const std::string& tag) {
+  return InTransaction(*db_, Tx::Kind::kRead,
+                       [&] { return LoadDeadMessages(*db_, study_id, tag); });
+}
+
+Result<std::optional<TrackingRun>> SqliteStorage::GetTrackingRun(int64_t study_id,
+                                                                 const std::string& tag,
+                                                                 int64_t trial_id) {
+  return InTransaction(*db_, Tx::Kind::kRead,
+                       [&] { return LoadTrackingRun(*db_, study_id, tag, trial_id); });
 }
 
 }  // namespace storage

@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "storage/sqlite_db.h"
@@ -37,6 +39,24 @@ class SqliteStorage final : public Storage {
                                                       int max_attempts) override;
   Status AdoptTrial(int64_t trial_id, const std::string& from_worker,
                     const std::string& to_worker) override;
+
+  Result<TrackingTarget> SetTrackingTarget(int64_t study_id, const std::string& tag,
+                                           const TrackingTarget& target) override;
+  Result<std::optional<TrackingTarget>> GetTrackingTarget(int64_t study_id,
+                                                          const std::string& tag) override;
+  Result<std::vector<std::pair<int64_t, std::string>>> ListTrackingTargets() override;
+  Result<std::vector<OutboxMessage>> ClaimOutbox(int64_t study_id, const std::string& tag,
+                                                 const std::string& owner, double lease_s,
+                                                 int limit) override;
+  Status SettleOutbox(int64_t study_id, const std::string& tag,
+                      const OutboxUpdate& update) override;
+  Status ReleaseOutboxLease(int64_t study_id, const std::string& tag,
+                            const std::string& owner) override;
+  Result<OutboxCounts> CountOutbox(int64_t study_id, const std::string& tag) override;
+  Result<int64_t> ReviveOutbox(int64_t study_id, const std::string& tag) override;
+  Result<std::vector<OutboxMessage>> DeadOutbox(int64_t study_id, const std::string& tag) override;
+  Result<std::optional<TrackingRun>> GetTrackingRun(int64_t study_id, const std::string& tag,
+                                                    int64_t trial_id) override;
 
  private:
   // The study's stored search space, re-read only when its row changed.

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sweeper/model/result.h"
@@ -63,29 +64,6 @@ struct WorkerInfo {
   double heartbeat_at = 0;
 };
 
-struct AskRequest {
-  int64_t study_id = 0;
-  std::string tag;
-  std::string worker_id;
-  std::optional<int64_t> n_trials;  // budget of fresh trials for (study, tag)
-  // The log folder of trial `number`, stored with the trial.
-  std::function<std::string(int64_t number)> log_path_for;
-};
-
-struct AskResult {
-  enum class Kind {
-    kTrial,            // `trial` is now RUNNING and owned by the worker
-    kBudgetExhausted,  // (study, tag) has n_trials fresh trials already
-    kSamplerExhausted  // the sampler returned nullopt (grid done)
-  };
-  Kind kind = Kind::kTrial;
-  TrialRecord trial;
-};
-
-// Called inside Ask's transaction with the refreshed history.
-using SampleFn =
-    std::function<Result<std::optional<Params>>(const TrialHistory& history, int64_t number)>;
-
 // What happens to a trial that ends, and whether it runs again.
 struct TrialOutcome {
   TrialState state = TrialState::kComplete;  // COMPLETE, PRUNED or FAIL
@@ -98,6 +76,92 @@ struct TrialOutcome {
     kRerun,  // a WAITING copy with the same attempt (the run was interrupted)
   };
   Requeue requeue = Requeue::kNo;
+};
+
+struct AskRequest {
+  int64_t study_id = 0;
+  std::string tag;
+  std::string worker_id;
+  std::optional<int64_t> n_trials;  // budget of fresh trials for (study, tag)
+  // The log folder of trial `number`, stored with the trial.
+  std::function<std::string(int64_t number)> log_path_for;
+  // Trials that ended, finished in the same transaction before the ask, so a
+  // worker commits once per trial instead of twice. One that is no longer
+  // RUNNING (kConflict) is skipped and reported in AskResult::finish_errors;
+  // any other error fails the whole Ask.
+  std::vector<std::pair<int64_t, TrialOutcome>> finish_first;  // trial_id, outcome
+};
+
+struct AskResult {
+  enum class Kind {
+    kTrial,            // `trial` is now RUNNING and owned by the worker
+    kBudgetExhausted,  // (study, tag) has n_trials fresh trials already
+    kSamplerExhausted  // the sampler returned nullopt (grid done)
+  };
+  Kind kind = Kind::kTrial;
+  TrialRecord trial;
+  std::vector<std::pair<int64_t, Error>> finish_errors;  // trial_id, kConflict
+};
+
+// Called inside Ask's transaction with the refreshed history.
+using SampleFn =
+    std::function<Result<std::optional<Params>>(const TrialHistory& history, int64_t number)>;
+
+// Where the reports of one (study, sweep tag) go: an MLflow tracking server
+// and experiment. While a target is set, every state change of a trial with
+// that tag (started, intermediate values, finished) also writes an outbox
+// message in the same transaction; a tracker delivers them later.
+struct TrackingTarget {
+  std::string uri;
+  std::string experiment;
+  std::string artifact_location;
+  std::string tag_key = "gdsweep.tag";
+  bool values_from_tracking = false;  // objective_source: tracking (final values not re-logged)
+  // Random, fixed when the target is first set (storage fills it): marks this
+  // study's runs on the server, so a run is found again instead of re-created.
+  std::string run_key;
+};
+
+enum class OutboxKind { kRunStarted, kIntermediate, kRunFinished };
+const char* ToString(OutboxKind kind);  // "run_started", "intermediate", "run_finished"
+
+// One report waiting for delivery. The payload is JSON (storage/README.md,
+// "Outbox"); non-finite numbers in it are the strings "NaN", "Infinity",
+// "-Infinity".
+struct OutboxMessage {
+  int64_t id = 0;  // delivery order
+  int64_t study_id = 0;
+  std::string tag;
+  int64_t trial_id = 0;
+  int64_t trial_number = 0;
+  OutboxKind kind = OutboxKind::kRunStarted;
+  std::string payload;
+  double created_at = 0;
+  int attempts = 0;  // deliveries begun, this one included (ClaimOutbox counts them)
+  std::string last_error;
+};
+
+// A run on the tracking server; trial_id 0 is the parent run of (study, tag).
+struct TrackingRun {
+  std::string experiment_id;
+  std::string run_id;
+};
+
+struct OutboxUpdate {
+  std::vector<int64_t> delivered;                     // message ids: done, removed
+  std::vector<std::pair<int64_t, TrackingRun>> runs;  // trial_id (0: parent), run
+  struct Failure {
+    int64_t id = 0;
+    std::string error;
+    bool dead = false;  // the server refused it for good: kept, not retried
+  };
+  std::vector<Failure> failed;
+};
+
+struct OutboxCounts {
+  int64_t pending = 0;
+  int64_t dead = 0;
+  std::optional<double> oldest_pending_at;  // created_at of the oldest pending message
 };
 
 struct TrialFilter {
@@ -140,8 +204,9 @@ class Storage {
   virtual Result<std::vector<WorkerInfo>> ListWorkers(int64_t study_id) = 0;
   virtual Status RemoveWorker(const std::string& worker_id) = 0;
   // Fails the RUNNING trials of a dead worker with `reason`, requeues those
-  // with attempt < max_attempts (kRetry), removes the worker; returns the
-  // trials it failed. A second call for the same worker finds nothing.
+  // with attempt < max_attempts (kRetry), removes the worker and frees the
+  // outbox leases it held (lease owner = worker_id); returns the trials it
+  // failed. A second call for the same worker finds nothing.
   virtual Result<std::vector<TrialRecord>> FailTrialsOfWorker(const std::string& worker_id,
                                                               const std::string& reason,
                                                               int max_attempts) = 0;
@@ -149,6 +214,42 @@ class Storage {
   // to its launch; kConflict if it is not RUNNING under from_worker any more.
   virtual Status AdoptTrial(int64_t trial_id, const std::string& from_worker,
                             const std::string& to_worker) = 0;
+
+  // --- Tracking outbox ---
+  // Records (or updates) the target of (study, tag), keeping its run_key
+  // (target.run_key is ignored); returns it as stored. kNotFound for an
+  // unknown study.
+  virtual Result<TrackingTarget> SetTrackingTarget(int64_t study_id, const std::string& tag,
+                                                   const TrackingTarget& target) = 0;
+  virtual Result<std::optional<TrackingTarget>> GetTrackingTarget(int64_t study_id,
+                                                                  const std::string& tag) = 0;
+  // Every (study_id, tag) that has a target.
+  virtual Result<std::vector<std::pair<int64_t, std::string>>> ListTrackingTargets() = 0;
+  // Takes (or renews) the delivery lease of (study, tag) for `owner` until
+  // now + lease_s, if it is free, expired or already the owner's, and returns
+  // up to `limit` (>= 1) pending (not dead) messages in id order, each with
+  // its attempts counted up. Empty when another owner holds the lease;
+  // kNotFound when (study, tag) has no target.
+  virtual Result<std::vector<OutboxMessage>> ClaimOutbox(int64_t study_id, const std::string& tag,
+                                                         const std::string& owner, double lease_s,
+                                                         int limit) = 0;
+  // Records what a delivery did, in one transaction (also without the lease:
+  // recording a delivered message twice is harmless).
+  virtual Status SettleOutbox(int64_t study_id, const std::string& tag,
+                              const OutboxUpdate& update) = 0;
+  // Gives the lease up if `owner` holds it.
+  virtual Status ReleaseOutboxLease(int64_t study_id, const std::string& tag,
+                                    const std::string& owner) = 0;
+  virtual Result<OutboxCounts> CountOutbox(int64_t study_id, const std::string& tag) = 0;
+  // Makes dead messages of (study, tag) pending again (`gdsweep sync --retry-dead`)
+  // with their attempts back at 0 (last_error kept); returns how many.
+  virtual Result<int64_t> ReviveOutbox(int64_t study_id, const std::string& tag) = 0;
+  // The messages of (study, tag) that are dead, in id order.
+  virtual Result<std::vector<OutboxMessage>> DeadOutbox(int64_t study_id,
+                                                        const std::string& tag) = 0;
+  virtual Result<std::optional<TrackingRun>> GetTrackingRun(int64_t study_id,
+                                                            const std::string& tag,
+                                                            int64_t trial_id) = 0;
 };
 
 struct SqliteOptions {

@@ -33,7 +33,8 @@ constexpr const char* kSelectIntermediate =
 std::string IdList(const std::vector<TrialRecord>& trials) {
   std::string s = "[";
   for (size_t i = 0; i < trials.size(); ++i) {
-    s += (i ? "," : "") + std::to_string(trials[i].trial_id);
+    if (i) s += ',';
+    s += std::to_string(trials[i].trial_id);
   }
   return s + "]";
 }

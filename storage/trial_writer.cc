@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "storage/optuna_codec.h"
+#include "storage/outbox_writer.h"
 #include "storage/trial_reader.h"
 
 namespace gdsweep::storage {
@@ -50,6 +51,10 @@ struct Ending {
   int attempt = 1;
   std::optional<int64_t> retry_of;
 };
+
+OutboxSubject SubjectOf(const Ending& e, int64_t trial_id) {
+  return {e.study_id, e.tag, trial_id, e.number};
+}
 
 Result<Ending> ReadEnding(Database& db, int64_t trial_id) {
   auto q = db.Prepare(
@@ -148,6 +153,32 @@ Status QueueRetry(Database& db, int64_t trial_id, const Ending& e, TrialOutcome:
   return SetTrialSystemAttr(db, copy_id, "fixed_params", FixedParamsJson(*stored));
 }
 
+// Stores intermediate values of a RUNNING trial (no outbox message: the
+// callers report them).
+Status WriteIntermediateRows(Database& db, int64_t trial_id,
+                             const std::map<int64_t, double>& values) {
+  for (const auto& [step, value] : values) {
+    auto [stored, type] = EncodeIntermediate(value);
+    auto q = db.Prepare(
+        "INSERT INTO trial_intermediate_values "
+        "(trial_id, step, intermediate_value, intermediate_value_type) VALUES (?1, ?2, ?3, ?4) "
+        "ON CONFLICT (trial_id, step) DO UPDATE SET intermediate_value = excluded."
+        "intermediate_value, intermediate_value_type = excluded.intermediate_value_type");
+    if (!q) return q.error();
+    if (auto s = q->Bind(1, trial_id).Bind(2, step).Bind(3, stored).Bind(4, type).Run(); !s) {
+      return s;
+    }
+  }
+  return {};
+}
+
+// The run_started message of a trial that just became RUNNING at `start`.
+Status ReportStarted(Database& db, int64_t study_id, const TrialRecord& t, double start,
+                     std::map<std::string, std::string> params) {
+  return AppendRunStarted(db, {study_id, t.tag, t.trial_id, t.number},
+                          {t.attempt, t.retry_of, start, std::move(params)});
+}
+
 }  // namespace
 
 double NowSeconds() {
@@ -180,7 +211,8 @@ Result<TrialRecord> InsertRunningTrial(Database& db, const NewTrial& trial) {
   }
   auto number = CountStudyTrials(db, trial.study_id);
   if (!number) return number.error();
-  const std::string start = FormatDatetime(NowSeconds());
+  const double now = NowSeconds();
+  const std::string start = FormatDatetime(now);
   auto insert = db.Prepare(
       "INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) "
       "VALUES (?1, ?2, 'RUNNING', ?3, NULL)");
@@ -216,6 +248,17 @@ Result<TrialRecord> InsertRunningTrial(Database& db, const NewTrial& trial) {
   if (!row) return row.error();
   row->Bind(1, t.trial_id).Bind(2, trial.study_id).Bind(3, t.number).Bind(4, t.tag);
   if (auto s = row->Bind(5, t.worker_id).Bind(6, t.log_path).Run(); !s) return s.error();
+
+  auto tracked = IsTracked(db, trial.study_id, t.tag);
+  if (!tracked) return tracked.error();
+  if (*tracked) {
+    std::map<std::string, std::string> text;
+    for (const auto& p : *trial.space) {
+      auto it = t.params.find(p.name);
+      if (it != t.params.end()) text[p.name] = FormatValue(p.distribution, it->second);
+    }
+    if (auto s = ReportStarted(db, trial.study_id, t, now, std::move(text)); !s) return s.error();
+  }
   return t;
 }
 
@@ -235,11 +278,12 @@ Result<std::optional<TrialRecord>> ClaimWaitingTrial(
   const int64_t trial_id = q->Int(0);
   const int64_t number = q->Int(1);
 
+  const double now = NowSeconds();
   auto start = db.Prepare(
       "UPDATE trials SET state = 'RUNNING', datetime_start = ?2 "
       "WHERE trial_id = ?1 AND state = 'WAITING'");
   if (!start) return start.error();
-  if (auto s = start->Bind(1, trial_id).Bind(2, FormatDatetime(NowSeconds())).Run(); !s) {
+  if (auto s = start->Bind(1, trial_id).Bind(2, FormatDatetime(now)).Run(); !s) {
     return s.error();
   }
   auto own = db.Prepare(
@@ -252,6 +296,13 @@ Result<std::optional<TrialRecord>> ClaimWaitingTrial(
   }
   auto t = ReadTrial(db, trial_id);
   if (!t) return t.error();
+  auto tracked = IsTracked(db, study_id, tag);
+  if (!tracked) return tracked.error();
+  if (*tracked) {
+    auto text = StoredParamsText(db, trial_id);
+    if (!text) return text.error();
+    if (auto s = ReportStarted(db, study_id, *t, now, std::move(*text)); !s) return s.error();
+  }
   return std::optional<TrialRecord>(std::move(*t));
 }
 
@@ -262,19 +313,12 @@ Status WriteIntermediate(Database& db, int64_t trial_id, const std::map<int64_t,
     return Error::Conflict("trial " + std::to_string(e->number) + " is " + e->state +
                            ", not RUNNING: its intermediate values can no longer change");
   }
-  for (const auto& [step, value] : values) {
-    auto [stored, type] = EncodeIntermediate(value);
-    auto q = db.Prepare(
-        "INSERT INTO trial_intermediate_values "
-        "(trial_id, step, intermediate_value, intermediate_value_type) VALUES (?1, ?2, ?3, ?4) "
-        "ON CONFLICT (trial_id, step) DO UPDATE SET intermediate_value = excluded."
-        "intermediate_value, intermediate_value_type = excluded.intermediate_value_type");
-    if (!q) return q.error();
-    if (auto s = q->Bind(1, trial_id).Bind(2, step).Bind(3, stored).Bind(4, type).Run(); !s) {
-      return s;
-    }
-  }
-  return {};
+  if (values.empty()) return {};
+  if (auto s = WriteIntermediateRows(db, trial_id, values); !s) return s;
+  auto tracked = IsTracked(db, e->study_id, e->tag);
+  if (!tracked) return tracked.error();
+  if (!*tracked) return {};
+  return AppendIntermediate(db, SubjectOf(*e, trial_id), NowSeconds(), values);
 }
 
 Result<TrialRecord> FinishRunningTrial(Database& db, int64_t trial_id,
@@ -289,7 +333,9 @@ Result<TrialRecord> FinishRunningTrial(Database& db, int64_t trial_id,
     return Error::Conflict("trial " + std::to_string(e->number) + " is " + e->state +
                            ", not RUNNING: a finished trial never changes");
   }
-  if (auto s = WriteIntermediate(db, trial_id, outcome.intermediate); !s) return s.error();
+  // Nothing was written before this point, so a kConflict above leaves the
+  // caller's transaction clean (Ask skips such a trial and goes on).
+  if (auto s = WriteIntermediateRows(db, trial_id, outcome.intermediate); !s) return s.error();
   auto values = ValuesToStore(db, trial_id, *e, outcome);
   if (!values) return values.error();
   for (size_t i = 0; i < values->size(); ++i) {
@@ -326,6 +372,18 @@ Result<TrialRecord> FinishRunningTrial(Database& db, int64_t trial_id,
   }
   if (outcome.requeue != TrialOutcome::Requeue::kNo) {
     if (auto s = QueueRetry(db, trial_id, *e, outcome.requeue); !s) return s.error();
+  }
+  auto tracked = IsTracked(db, e->study_id, e->tag);
+  if (!tracked) return tracked.error();
+  if (*tracked) {
+    RunFinished run;
+    run.state = outcome.state;
+    run.values = *values;
+    run.end_time = now;
+    run.reason = outcome.failure_reason;
+    run.interrupted = outcome.requeue == TrialOutcome::Requeue::kRerun;
+    run.points = outcome.intermediate;
+    if (auto s = AppendRunFinished(db, SubjectOf(*e, trial_id), run); !s) return s.error();
   }
   return ReadTrial(db, trial_id);
 }

@@ -2,8 +2,9 @@
 // claiming a WAITING one, intermediate values, finishing a RUNNING trial and
 // queueing its retry, all as Optuna writes them (numbers, states, value type
 // tags, "fail_reason", "failed_trial", "retry_history" and "fixed_params"
-// attributes) plus gdsweep_trials rows. Nothing here commits. Acts on one
-// Database; thread-compatible.
+// attributes) plus gdsweep_trials rows and, when the trial's (study, tag) has
+// a tracking target, the outbox message of each change (outbox_writer.h).
+// Nothing here commits. Acts on one Database; thread-compatible.
 #pragma once
 
 #include <cstdint>

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "sweeper/placeholders.h"
@@ -47,6 +48,13 @@ std::string ParamsJson(const SearchSpace& space, const Params& params) {
   return j.dump();
 }
 
+std::string WorkingDir(const StudySpec& spec) {
+  if (spec.backend != "local" || spec.source_path.empty()) return spec.trial.working_dir;
+  const std::filesystem::path base =
+      std::filesystem::absolute(spec.source_path).lexically_normal().parent_path();
+  return (base / spec.trial.working_dir).lexically_normal().string();
+}
+
 Result<TrialLaunch> RenderLaunch(const StudySpec& spec, const TrialRecord& trial,
                                  const std::string& trial_dir) {
   TrialLaunch launch;
@@ -55,7 +63,7 @@ Result<TrialLaunch> RenderLaunch(const StudySpec& spec, const TrialRecord& trial
   launch.attempt = trial.attempt;
   launch.study_name = spec.name;
   launch.tag = spec.tag;
-  launch.working_dir = spec.trial.working_dir;
+  launch.working_dir = WorkingDir(spec);
   launch.timeout_seconds = spec.trial.timeout_seconds;
   launch.log_dir = trial_dir;
 

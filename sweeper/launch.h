@@ -31,6 +31,12 @@ std::string ParamEnvName(const std::string& param);
 // ({"train.lr": 0.001, "layers": 3, "opt": "adam"}).
 std::string ParamsJson(const SearchSpace& space, const Params& params);
 
+// Where a local trial runs: trial.working_dir resolved against the study
+// file's folder, which is also the default, so `command: [python3, train.py]`
+// finds train.py beside the study file wherever gdsweep is started. Other
+// backends (and specs without a file) get trial.working_dir as written.
+std::string WorkingDir(const StudySpec& spec);
+
 // Renders `trial` of the study. `trial_dir` is the trial's folder (logs,
 // params.json, result.json); the caller creates it and writes params.json.
 Result<TrialLaunch> RenderLaunch(const StudySpec& spec, const TrialRecord& trial,

@@ -2,12 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "sweeper/launch.h"
 #include "sweeper/metrics.h"
+#include "sweeper/tracking_session.h"
 #include "sweeper/worker.h"
 
 namespace gdsweep {
@@ -42,7 +45,10 @@ std::string LastStderrLine(const std::string& trial_dir) {
   return last;
 }
 
+// Replaces `path` (unlinked first: ext4 flushes a truncated file on close).
 Status WriteFile(const fs::path& path, const std::string& text) {
+  std::error_code ec;
+  fs::remove(path, ec);
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
   out.close();
@@ -53,12 +59,16 @@ Status WriteFile(const fs::path& path, const std::string& text) {
 }  // namespace
 
 Scheduler::Scheduler(Study& study, Backend& backend, Progress& progress,
-                     const SchedulerOptions& options)
-    : study_(study), backend_(backend), progress_(progress), options_(options) {}
+                     const SchedulerOptions& options, TrackingSession* tracking)
+    : study_(study),
+      backend_(backend),
+      progress_(progress),
+      options_(options),
+      tracking_(tracking) {}
 
 Scheduler::~Scheduler() = default;
 
-Status Scheduler::Launch(const TrialRecord& trial) {
+Status Scheduler::Launch(const TrialRecord& trial, const std::map<std::string, std::string>& env) {
   const std::string dir = study_.TrialDir(trial.number);
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -71,6 +81,7 @@ Status Scheduler::Launch(const TrialRecord& trial) {
   }
   auto launch = RenderLaunch(study_.spec(), trial, dir);
   if (!launch) return launch.error();
+  for (const auto& [name, value] : env) launch->env[name] = value;
   if (auto s = backend_.Start(*launch); !s) return s;
   auto r = std::make_unique<Running>(
       Running{trial, MetricCollector(study_.spec().objectives), Clock::now(), Clock::now()});
@@ -80,7 +91,100 @@ Status Scheduler::Launch(const TrialRecord& trial) {
   return {};
 }
 
-TrialOutcome Scheduler::Judge(Running& r, const BackendEvent& ev, bool interrupted) const {
+// A trial that cannot start fails, and so does the run (exit 1), whatever
+// the backend called the error: the command is wrong for every trial.
+void Scheduler::StartOrFail(const TrialRecord& trial,
+                            const std::map<std::string, std::string>& env) {
+  auto s = Launch(trial, env);
+  if (s) return;
+  TrialOutcome out;
+  out.state = TrialState::kFail;
+  out.failure_reason = "could not start: " + s.error().message;
+  (void)study_.Tell(trial.trial_id, out);
+  fatal_ = Error::Io("trial " + std::to_string(trial.number) + ": " + s.error().message);
+  can_ask_ = false;
+  for (auto& [id, r] : running_) backend_.Cancel(id, options_.kill_grace);
+  for (auto& [id, w] : starting_) {
+    FailUnstarted(w.trial, "not started: another trial could not start",
+                  TrialOutcome::Requeue::kRerun);
+  }
+  starting_.clear();
+}
+
+// Starts the trials whose tracking run now exists. One whose run is late
+// starts without MLFLOW_RUN_ID (after 10 s, at once while the server is
+// unreachable), unless its objective must be read from that run: then it
+// waits up to a minute and fails (to be retried) if the run never comes.
+Status Scheduler::StartWaiting() {
+  using std::chrono::seconds;
+  for (auto it = starting_.begin(); it != starting_.end() && !fatal_;) {
+    auto run = tracking_->RunOf(it->second.trial);
+    if (!run) return run.error();
+    const auto waited = Clock::now() - it->second.since;
+    const auto patience = tracking_->values_from_tracking() ? seconds(60)
+                          : tracking_->reachable()          ? seconds(10)
+                                                            : seconds(0);
+    if (!*run && waited < patience) {
+      ++it;
+      continue;
+    }
+    const TrialRecord trial = it->second.trial;
+    it = starting_.erase(it);
+    if (!*run && tracking_->values_from_tracking()) {
+      FailUnstarted(trial,
+                    "its tracking run could not be created in 60 s (MLflow server " +
+                        tracking_->target().uri + " unreachable)",
+                    trial.attempt < study_.spec().trial.retries + 1 ? TrialOutcome::Requeue::kRetry
+                                                                    : TrialOutcome::Requeue::kNo);
+      continue;
+    }
+    if (!*run && !warned_no_run_) {
+      warned_no_run_ = true;
+      spdlog::warn(
+          "trial {} starts without MLFLOW_RUN_ID: its tracking run is not created yet (the "
+          "reports are kept and sent later); a script that logs to MLflow itself would make a "
+          "run of its own",
+          trial.number);
+    }
+    StartOrFail(trial, tracking_->EnvFor(*run));
+  }
+  return {};
+}
+
+void Scheduler::FailUnstarted(const TrialRecord& trial, const std::string& reason,
+                              TrialOutcome::Requeue requeue) {
+  Told told{trial, {}, 0};
+  told.outcome.state = TrialState::kFail;
+  told.outcome.failure_reason = reason;
+  told.outcome.requeue = requeue;
+  told.shown.state = TrialState::kFail;
+  told.shown.failure_reason = reason;
+  told_.push_back(std::move(told));
+}
+
+// objective_source: tracking: the values (and the first objective's history)
+// are what the trial logged to its own run.
+Status Scheduler::ValuesFromTracking(const TrialRecord& trial, TrialOutcome& out) {
+  auto run = tracking_->RunOf(trial);
+  if (!run) return run.error();
+  if (!*run) {
+    out.state = TrialState::kFail;
+    out.failure_reason = "exited 0 but it has no tracking run to read its objective from";
+    return {};
+  }
+  auto values = tracking_->ReadValues(**run);
+  if (!values) {
+    out.state = TrialState::kFail;
+    out.failure_reason = "exited 0 but " + values.error().message;
+    return {};
+  }
+  out.state = TrialState::kComplete;
+  out.values = std::move(values->values);
+  out.intermediate = std::move(values->intermediate);
+  return {};
+}
+
+TrialOutcome Scheduler::Judge(Running& r, const BackendEvent& ev, bool interrupted) {
   const TrialSpec& spec = study_.spec().trial;
   TrialOutcome out;
   out.intermediate = r.metrics.TakePending();
@@ -91,7 +195,13 @@ TrialOutcome Scheduler::Judge(Running& r, const BackendEvent& ev, bool interrupt
     return out;
   }
   const bool ran_ok = ev.exit_code == 0 && ev.signal == 0 && !ev.timed_out && !ev.cancelled;
-  if (ran_ok) {
+  if (ran_ok && tracking_ && tracking_->values_from_tracking()) {
+    if (auto s = ValuesFromTracking(r.trial, out); !s) {
+      out.state = TrialState::kFail;
+      out.failure_reason = "exited 0 but " + s.error().message;
+    }
+    if (out.state == TrialState::kComplete) return out;
+  } else if (ran_ok) {
     if (study_.spec().trial.result_source == ResultSource::kFile) {
       const std::string path = study_.TrialDir(r.trial.number) + "/result.json";
       std::ifstream in(path, std::ios::binary);
@@ -126,37 +236,102 @@ TrialOutcome Scheduler::Judge(Running& r, const BackendEvent& ev, bool interrupt
   return out;
 }
 
-Status Scheduler::HandleExit(const BackendEvent& ev, bool interrupted) {
+void Scheduler::HandleExit(const BackendEvent& ev, bool interrupted) {
   auto it = running_.find(ev.trial_id);
-  if (it == running_.end()) return {};
+  if (it == running_.end()) return;
   if (ev.cancelled && ev.detached) {  // left running for a later run to re-attach
     detached_ = true;
     running_.erase(it);
-    return {};
+    return;
   }
   Running& r = *it->second;
-  TrialOutcome out = Judge(r, ev, interrupted);
-  const double seconds = std::chrono::duration<double>(Clock::now() - r.started).count();
-  auto told = study_.Tell(ev.trial_id, out);
-  if (!told) {
-    if (told.error().kind != Error::Kind::kConflict) return told;
-    // Another worker judged us dead and failed the trial already.
-    spdlog::warn("trial {}: result not recorded: {}", r.trial.number, told.error().message);
+  Told told{r.trial, Judge(r, ev, interrupted),
+            std::chrono::duration<double>(Clock::now() - r.started).count()};
+  told.shown.state = told.outcome.state;
+  told.shown.values = told.outcome.values;
+  told.shown.failure_reason = told.outcome.failure_reason;
+  if (told.outcome.requeue == TrialOutcome::Requeue::kRetry) {
+    told.shown.failure_reason += " (will retry)";
   }
-  TrialRecord done = r.trial;
-  done.state = out.state;
-  done.values = out.values;
-  done.failure_reason = out.failure_reason;
-  if (out.requeue == TrialOutcome::Requeue::kRetry) {
-    done.failure_reason += " (will retry)";
-  }
-  progress_.TrialFinished(done, seconds);
-  if (out.state == TrialState::kComplete) {
-    ++summary_.completed;
-  } else {
-    ++summary_.failed;
-  }
+  told_.push_back(std::move(told));
   running_.erase(it);
+}
+
+Result<AskResult> Scheduler::AskWithTold() {
+  std::vector<std::pair<int64_t, TrialOutcome>> finish;
+  finish.reserve(told_.size());
+  for (const auto& t : told_) finish.emplace_back(t.shown.trial_id, t.outcome);
+  auto asked = study_.Ask(worker_.worker_id, std::move(finish));
+  if (!asked) return asked;
+  std::vector<Told> told = std::move(told_);
+  told_.clear();
+  Announce(told, asked->finish_errors);
+  if (tracking_ && !told.empty()) tracking_->Nudge();
+  return asked;
+}
+
+Status Scheduler::FlushTold() {
+  std::vector<std::pair<int64_t, Error>> lost;
+  for (const auto& t : told_) {
+    if (auto s = study_.Tell(t.shown.trial_id, t.outcome); !s) {
+      if (s.error().kind != Error::Kind::kConflict) return s;
+      lost.emplace_back(t.shown.trial_id, s.error());
+    }
+  }
+  std::vector<Told> told = std::move(told_);
+  told_.clear();
+  Announce(told, lost);
+  if (tracking_) tracking_->Nudge();
+  return {};
+}
+
+void Scheduler::Announce(const std::vector<Told>& told,
+                         const std::vector<std::pair<int64_t, Error>>& lost) {
+  for (const auto& t : told) {
+    for (const auto& [id, error] : lost) {
+      // Another worker judged us dead and failed the trial already.
+      if (id == t.shown.trial_id) {
+        spdlog::warn("trial {}: result not recorded: {}", t.shown.number, error.message);
+      }
+    }
+    progress_.TrialFinished(t.shown, t.seconds);
+    if (t.outcome.state == TrialState::kComplete) {
+      ++summary_.completed;
+    } else {
+      ++summary_.failed;
+    }
+  }
+}
+
+// Proves this worker alive. If another process took it for dead meanwhile
+// (it failed and requeued our RUNNING trials), register again and stop the
+// trials it took: their results could no longer be recorded.
+Status Scheduler::Beat() {
+  auto beat = study_.storage().Heartbeat(worker_.worker_id, NowSeconds());
+  if (beat || beat.error().kind != Error::Kind::kNotFound) return beat;
+  spdlog::warn(
+      "another gdsweep process took this one for dead (no heartbeat for {:.0f} s) and failed its "
+      "running trials; stopping those and carrying on",
+      options_.worker_timeout_s);
+  WorkerInfo again = worker_;
+  again.heartbeat_at = NowSeconds();
+  if (auto s = study_.storage().RegisterWorker(again); !s) return s;
+  TrialFilter running;
+  running.state = TrialState::kRunning;
+  auto still = study_.storage().ListTrials(study_.info().study_id, running);
+  if (!still) return still.error();
+  for (auto it = running_.begin(); it != running_.end();) {
+    const bool ours = std::any_of(still->begin(), still->end(), [&](const TrialRecord& t) {
+      return t.trial_id == it->first && t.worker_id == worker_.worker_id;
+    });
+    if (ours) {
+      ++it;
+      continue;
+    }
+    spdlog::warn("trial {}: stopped; it was failed by the other process", it->second->trial.number);
+    backend_.Cancel(it->first, std::chrono::milliseconds(0));
+    it = running_.erase(it);
+  }
   return {};
 }
 
@@ -166,11 +341,12 @@ Status Scheduler::Housekeeping(bool force) {
     if (r->metrics.HasPending() && now - r->last_report >= options_.report_interval) {
       if (auto s = study_.Report(id, r->metrics.TakePending()); !s) return s;
       r->last_report = now;
+      if (tracking_) tracking_->Nudge();
     }
   }
   if (!force && now - last_beat_ < options_.heartbeat_interval) return {};
   last_beat_ = now;
-  if (auto s = study_.storage().Heartbeat(worker_.worker_id, NowSeconds()); !s) return s;
+  if (auto s = Beat(); !s) return s;
   std::vector<TrialRecord> adopted;
   auto reattach = [&](const TrialRecord& t) -> Result<bool> {
     auto launch = RenderLaunch(study_.spec(), t, study_.TrialDir(t.number));
@@ -196,6 +372,7 @@ Status Scheduler::Housekeeping(bool force) {
 
 Result<RunSummary> Scheduler::Run(const std::atomic<int>& signals) {
   worker_ = ThisWorker(study_.info().study_id);
+  if (!options_.worker_id.empty()) worker_.worker_id = options_.worker_id;
   if (auto s = study_.storage().RegisterWorker(worker_); !s) return s.error();
   struct Unregister {
     Storage& storage;
@@ -217,68 +394,76 @@ Result<RunSummary> Scheduler::Run(const std::atomic<int>& signals) {
     deadline = start + std::chrono::duration_cast<Clock::duration>(
                            std::chrono::duration<double>(*budget.timeout_seconds));
   }
-  bool can_ask = true;
   int signals_seen = 0;
-  std::optional<Error> fatal;
+  const bool stdout_values = !(tracking_ && tracking_->values_from_tracking());
 
   while (true) {
     const int sig = signals.load();
     if (sig > signals_seen) {
       signals_seen = sig;
       summary_.stop = RunSummary::Stop::kInterrupted;
-      can_ask = false;
+      can_ask_ = false;
       const auto grace = sig >= 2 ? std::chrono::milliseconds(0) : options_.kill_grace;
       if (!running_.empty()) {
         spdlog::warn("stopping: terminating {} running trial(s){}", running_.size(),
                      sig >= 2 ? " now" : "; press Ctrl-C again to kill them at once");
       }
       for (auto& [id, r] : running_) backend_.Cancel(id, grace);
+      for (auto& [id, w] : starting_) {
+        FailUnstarted(w.trial, "interrupted: gdsweep run was stopped",
+                      TrialOutcome::Requeue::kRerun);
+      }
+      starting_.clear();
     }
-    if (deadline && can_ask && Clock::now() >= *deadline) {
+    if (deadline && can_ask_ && Clock::now() >= *deadline) {
       spdlog::info("time limit reached: no new trials; waiting for {} running", running_.size());
       summary_.stop = RunSummary::Stop::kTimeLimit;
-      can_ask = false;
+      can_ask_ = false;
     }
-    while (can_ask && running_.size() < parallelism) {
-      auto asked = study_.Ask(worker_.worker_id);
+    while (can_ask_ && running_.size() + starting_.size() < parallelism) {
+      auto asked = AskWithTold();
       if (!asked) return asked.error();
       if (asked->kind != AskResult::Kind::kTrial) {
         summary_.stop = asked->kind == AskResult::Kind::kBudgetExhausted
                             ? RunSummary::Stop::kBudget
                             : RunSummary::Stop::kSamplerExhausted;
-        can_ask = false;
+        can_ask_ = false;
         break;
       }
-      if (auto s = Launch(asked->trial); !s) {
-        TrialOutcome out;
-        out.state = TrialState::kFail;
-        out.failure_reason = "could not start: " + s.error().message;
-        (void)study_.Tell(asked->trial.trial_id, out);
-        // A command that cannot start is a failure of the run (exit 1), whatever
-        // the backend called it.
-        fatal =
-            Error::Io("trial " + std::to_string(asked->trial.number) + ": " + s.error().message);
-        can_ask = false;
-        for (auto& [id, r] : running_) backend_.Cancel(id, options_.kill_grace);
-        break;
+      if (tracking_) {
+        starting_[asked->trial.trial_id] = Starting{asked->trial, Clock::now()};
+        tracking_->Nudge();
+      } else {
+        StartOrFail(asked->trial, {});
       }
     }
-    if (running_.empty()) break;
+    if (tracking_ && !starting_.empty()) {
+      if (auto s = StartWaiting(); !s) return s.error();
+    }
+    if (!told_.empty()) {
+      if (auto s = FlushTold(); !s) return s.error();
+    }
+    if (running_.empty() && starting_.empty()) break;
 
-    auto events = backend_.Wait(std::chrono::milliseconds(200));
+    // Waiting for tracking runs: look again soon.
+    const auto wait =
+        starting_.empty() ? std::chrono::milliseconds(200) : std::chrono::milliseconds(5);
+    if (running_.empty()) std::this_thread::sleep_for(wait);
+    auto events = running_.empty() ? Result<std::vector<BackendEvent>>(std::vector<BackendEvent>{})
+                                   : backend_.Wait(wait);
     if (!events) return events.error();
     for (const auto& ev : *events) {
       auto it = running_.find(ev.trial_id);
       if (it == running_.end()) continue;
       if (ev.kind == BackendEvent::Kind::kOutput) {
-        it->second->metrics.AddLine(ev.line);
+        if (stdout_values) it->second->metrics.AddLine(ev.line);
       } else {
-        const bool stopping = signals_seen > 0 || fatal.has_value();
-        if (auto s = HandleExit(ev, stopping); !s) return s.error();
+        const bool stopping = signals_seen > 0 || fatal_.has_value();
+        HandleExit(ev, stopping);
         // A retry may be waiting now, even if the budget of fresh trials is used.
         if (!stopping && summary_.stop != RunSummary::Stop::kTimeLimit &&
             (!deadline || Clock::now() < *deadline)) {
-          can_ask = true;
+          can_ask_ = true;
         }
       }
     }
@@ -286,7 +471,7 @@ Result<RunSummary> Scheduler::Run(const std::atomic<int>& signals) {
     progress_.Tick(running_.size());
   }
   progress_.Done(0);
-  if (fatal) return *fatal;
+  if (fatal_) return *fatal_;
   return summary_;
 }
 

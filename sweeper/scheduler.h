@@ -10,7 +10,9 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "backends/backend.h"
 #include "sweeper/progress.h"
@@ -28,6 +30,9 @@ struct SchedulerOptions {
   std::chrono::milliseconds kill_grace{10000};
   // Intermediate values are written at most this often per trial.
   std::chrono::milliseconds report_interval{1000};
+  // The id this worker registers under (the tracking delivery lease uses the
+  // same one); empty: a fresh ThisWorker() id.
+  std::string worker_id;
 };
 
 struct RunSummary {
@@ -39,9 +44,14 @@ struct RunSummary {
   int64_t recovered = 0;  // trials of dead workers failed (and maybe requeued)
 };
 
+class TrackingSession;
+
 class Scheduler {
  public:
-  Scheduler(Study& study, Backend& backend, Progress& progress, const SchedulerOptions& options);
+  // With `tracking`, a trial starts once its tracking run exists (so it gets
+  // MLFLOW_RUN_ID), or without it when the server does not answer in time.
+  Scheduler(Study& study, Backend& backend, Progress& progress, const SchedulerOptions& options,
+            TrackingSession* tracking = nullptr);
   ~Scheduler();
 
   // Runs until the budget is used, the sampler is exhausted, the time limit
@@ -52,9 +62,30 @@ class Scheduler {
 
  private:
   struct Running;
-  Status Launch(const TrialRecord& trial);
-  Status HandleExit(const BackendEvent& ev, bool interrupted);
-  TrialOutcome Judge(Running& r, const BackendEvent& ev, bool interrupted) const;
+  // A result judged but not yet committed: it rides on the next Ask's
+  // transaction, or FlushTold commits it when no Ask follows at once.
+  struct Told {
+    TrialRecord shown;  // the trial as it ended, for progress
+    TrialOutcome outcome;
+    double seconds = 0;
+  };
+  // A trial asked for but waiting for its tracking run before it starts.
+  struct Starting {
+    TrialRecord trial;
+    std::chrono::steady_clock::time_point since;
+  };
+  Status Launch(const TrialRecord& trial, const std::map<std::string, std::string>& env);
+  void StartOrFail(const TrialRecord& trial, const std::map<std::string, std::string>& env);
+  Status StartWaiting();
+  void FailUnstarted(const TrialRecord& trial, const std::string& reason,
+                     TrialOutcome::Requeue requeue);
+  void HandleExit(const BackendEvent& ev, bool interrupted);
+  TrialOutcome Judge(Running& r, const BackendEvent& ev, bool interrupted);
+  Status ValuesFromTracking(const TrialRecord& trial, TrialOutcome& out);
+  Result<AskResult> AskWithTold();
+  Status FlushTold();
+  void Announce(const std::vector<Told>& told, const std::vector<std::pair<int64_t, Error>>& lost);
+  Status Beat();
   Status Housekeeping(bool force);
 
   Study& study_;
@@ -63,7 +94,13 @@ class Scheduler {
   SchedulerOptions options_;
   WorkerInfo worker_;
   RunSummary summary_;
+  TrackingSession* tracking_;
   std::map<int64_t, std::unique_ptr<Running>> running_;
+  std::map<int64_t, Starting> starting_;
+  std::vector<Told> told_;
+  std::optional<Error> fatal_;  // a trial could not start: the run fails
+  bool can_ask_ = true;
+  bool warned_no_run_ = false;
   std::chrono::steady_clock::time_point last_beat_{};
   bool detached_ = false;  // Cancel() left trials running (Kubernetes on_interrupt: keep)
 };

@@ -27,6 +27,14 @@ std::string SpecToJson(const StudySpec& spec) {
   if (spec.budget.n_trials) j["budget"]["n_trials"] = *spec.budget.n_trials;
   if (spec.budget.timeout_seconds) j["budget"]["timeout"] = *spec.budget.timeout_seconds;
   if (spec.trial.timeout_seconds) j["trial"]["timeout"] = *spec.trial.timeout_seconds;
+  if (const auto& t = spec.tracking) {
+    j["tracking"] = {{"uri", t->uri},
+                     {"experiment", t->experiment},
+                     {"tag_key", t->tag_key},
+                     {"objective_source",
+                      t->objective_source == ObjectiveSource::kTracking ? "tracking" : "output"}};
+    if (!t->artifact_location.empty()) j["tracking"]["artifact_location"] = t->artifact_location;
+  }
   return j.dump();
 }
 

@@ -46,8 +46,10 @@ std::string Study::TrialDir(int64_t number) const {
       .string();
 }
 
-Result<AskResult> Study::Ask(const std::string& worker_id) {
+Result<AskResult> Study::Ask(const std::string& worker_id,
+                             std::vector<std::pair<int64_t, TrialOutcome>> finish_first) {
   AskRequest req;
+  req.finish_first = std::move(finish_first);
   req.study_id = info_.study_id;
   req.tag = spec_.tag;
   req.worker_id = worker_id;

@@ -38,7 +38,10 @@ class Study {
 
   // A RUNNING trial owned by `worker_id`: a WAITING retry of this sweep tag
   // first, else a fresh one if the budget allows; or why there is none.
-  Result<AskResult> Ask(const std::string& worker_id);
+  // `finish_first` are results told in the same transaction (one commit per
+  // trial instead of two); see AskRequest.
+  Result<AskResult> Ask(const std::string& worker_id,
+                        std::vector<std::pair<int64_t, TrialOutcome>> finish_first = {});
 
   // Reads trials added or changed since the last read into history().
   Status Refresh() { return storage_.RefreshHistory(info_.study_id, history_); }

@@ -9,6 +9,7 @@
 #include "sweeper/study_parser_kubernetes.h"
 #include "sweeper/study_parser_overrides.h"
 #include "sweeper/study_parser_space.h"
+#include "sweeper/study_parser_tracking.h"
 #include "sweeper/study_parser_trial.h"
 #include "sweeper/yaml_values.h"
 
@@ -16,8 +17,9 @@ namespace gdsweep {
 namespace {
 
 const std::vector<std::string> kTopLevelKeys = {
-    "study_name", "tag",          "storage", "objective", "objectives", "direction", "metric",
-    "metrics",    "search_space", "sampler", "budget",    "trial",      "backend",   "kubernetes"};
+    "study_name", "tag",    "storage", "objective",    "objectives",
+    "direction",  "metric", "metrics", "search_space", "sampler",
+    "budget",     "trial",  "backend", "kubernetes",   "tracking"};
 
 constexpr size_t kMaxStudyName = 128;
 constexpr size_t kMaxTag = 63;
@@ -290,6 +292,7 @@ Result<StudySpec> ReadSpec(const YamlNode& root, const std::string& source_name)
     spec.backend = *backend;
   }
   if (auto s = ParseKubernetesSection(root, spec); !s) return s.error();
+  if (auto s = ParseTrackingSection(root, spec); !s) return s.error();
   return spec;
 }
 

@@ -220,7 +220,7 @@ TEST_CASE("unknown keys at every level suggest the closest known key") {
   CHECK(ErrorOf(std::string(kMinimal) + "mlflow: {}\n") ==
         "study.yaml:7:1: mlflow: unknown key; expected one of: study_name, tag, storage, "
         "objective, objectives, direction, metric, metrics, search_space, sampler, budget, "
-        "trial, backend, kubernetes");
+        "trial, backend, kubernetes, tracking");
 }
 
 TEST_CASE("missing required keys name the mapping that lacks them") {

@@ -41,13 +41,16 @@ std::string FormatSeconds(double s) {
   return buf;
 }
 
-// `dir`/stdout.log and stderr.log, created (with `dir`) or emptied.
+// `dir`/stdout.log and stderr.log, created (with `dir`) or replaced. An old
+// log is unlinked rather than truncated: ext4 flushes a truncated file to disk
+// when it is closed, which would cost a disk write per trial.
 Status OpenLogs(const std::string& dir, UniqueFd& out, UniqueFd& err) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Error::Io("cannot create log directory '" + dir + "': " + ec.message());
   for (auto [fd, name] : {std::pair{&out, "/stdout.log"}, std::pair{&err, "/stderr.log"}}) {
     const std::string path = dir + name;
+    ::unlink(path.c_str());
     fd->Reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
     if (!*fd) return Error::Io("cannot open '" + path + "': " + ErrnoText(errno));
   }

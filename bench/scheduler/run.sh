@@ -2,8 +2,8 @@
 # Scheduler overhead: trials per second of `gdsweep run` on a trivial trial,
 # at parallelism 1 and 2, beside the raw spawn-and-wait rate of the same
 # program measured in the same run (bench/spawn_rate). Every gdsweep trial is
-# durably committed (SQLite WAL, synchronous=FULL): one ask and one tell
-# transaction per trial.
+# durably committed (SQLite WAL, synchronous=FULL) before the next one
+# starts: a trial's result rides on the transaction that asks for the next.
 #   usage: bench/scheduler/run.sh [N_TRIALS]   (build first: scripts/build.sh)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,13 +27,16 @@ YAML
 
 rate() {  # $1 program, $2 parallelism -> trials/s of gdsweep
   study "$1" "$2"
-  rm -f "$work/b.db"*
+  # A fresh database and log folder per case; nothing is deleted until the
+  # end (ext4 allocates inodes slowly right after mass deletions).
+  local db
+  db="$work/b-$(basename "$1")-$2.db"
   local start end
   start=$(date +%s.%N)
-  "$gdsweep" run "$work/study.yaml" --db "$work/b.db" --log-level warn >/dev/null 2>&1 || true
+  "$gdsweep" run "$work/study.yaml" --db "$db" --log-level warn >/dev/null 2>&1 || true
   end=$(date +%s.%N)
   local done
-  done=$(sqlite3 "$work/b.db" "select count(*) from trials where state in ('COMPLETE','FAIL')")
+  done=$(sqlite3 "$db" "select count(*) from trials where state in ('COMPLETE','FAIL')")
   [ "$done" -eq "$n" ] || { echo "expected $n finished trials, found $done" >&2; exit 1; }
   awk -v n="$n" -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", n / (b - a) }'
 }

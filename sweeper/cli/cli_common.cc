@@ -50,7 +50,9 @@ std::string LogsRootFor(const std::string& db_path) {
   if (db_path == ":memory:") {
     return (std::filesystem::temp_directory_path() / "gdsweep-logs").string();
   }
-  std::filesystem::path p(db_path);
+  // Absolute: trials may run in another working directory and still find
+  // their folder through GDSWEEP_TRIAL_DIR and GDSWEEP_RESULT_FILE.
+  std::filesystem::path p = std::filesystem::absolute(db_path).lexically_normal();
   return (p.parent_path() / (p.stem().string() + "-logs")).string();
 }
 
@@ -97,6 +99,26 @@ Result<StudyInfo> PickStudy(Storage& storage, const std::string& name) {
   for (const auto& s : *all) names += (names.empty() ? "" : ", ") + s.info.name;
   return Error::Invalid("the database holds several studies (" + names +
                         "): name one with --study");
+}
+
+void ReportDelivery(const DeliveryReport& report, const TrackingTarget& target) {
+  if (report.pending == 0 && report.dead == 0) {
+    spdlog::info("tracking: every report delivered to {}", target.uri);
+    return;
+  }
+  if (report.pending > 0) {
+    std::string why = report.stopped_by             ? report.stopped_by->message
+                      : report.lease_held_elsewhere ? "another gdsweep process is delivering them"
+                                                    : "not done in time";
+    spdlog::warn(
+        "tracking: {} report(s) not delivered yet ({}); they are kept in the database "
+        "and `gdsweep sync` (or the next run) sends them",
+        report.pending, why);
+  }
+  if (report.dead > 0) {
+    spdlog::warn("tracking: {} report(s) refused by the server; `gdsweep sync` lists them",
+                 report.dead);
+  }
 }
 
 }  // namespace gdsweep::cli

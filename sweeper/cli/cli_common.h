@@ -10,6 +10,7 @@
 #include "storage/storage.h"
 #include "sweeper/model/result.h"
 #include "sweeper/study.h"
+#include "tracking/tracker.h"
 
 namespace gdsweep::cli {
 
@@ -34,7 +35,8 @@ void SetUpLogging(const std::string& level);
 // else ./gdsweep.db. An Optuna URL sqlite:///path is accepted too.
 std::string ResolveDbPath(const std::string& flag, const std::string& from_spec = "");
 
-// Where trial folders go for a database: "runs/gdsweep.db" -> "runs/gdsweep-logs".
+// Where trial folders go for a database: "runs/gdsweep.db" -> "<cwd>/runs/gdsweep-logs",
+// always absolute.
 std::string LogsRootFor(const std::string& db_path);
 
 // Opens an existing database, read-only unless `writable` (kNotFound if the
@@ -53,6 +55,10 @@ struct OpenedStudy {
 // study in it; a conflict's message says how to resume anyway.
 Result<OpenedStudy> OpenSpecStudy(const StudySpec& spec, const std::string& db_flag,
                                   bool allow_changes);
+
+// Logs what a delivery left behind: nothing, pending reports (and why), or
+// reports the server refused.
+void ReportDelivery(const DeliveryReport& report, const TrackingTarget& target);
 
 // The study named `name`, or the only study in the database.
 Result<StudyInfo> PickStudy(Storage& storage, const std::string& name);

@@ -16,5 +16,6 @@ int BestCommand(const Args& args);
 int AskCommand(const Args& args);
 int TellCommand(const Args& args);
 int RenderCommand(const Args& args);
+int SyncCommand(const Args& args);
 
 }  // namespace gdsweep::cli

@@ -10,6 +10,8 @@
 #include "sweeper/cli/options.h"
 #include "sweeper/scheduler.h"
 #include "sweeper/study_parser.h"
+#include "sweeper/tracking_session.h"
+#include "sweeper/worker.h"
 
 namespace gdsweep::cli {
 namespace {
@@ -74,12 +76,27 @@ int RunCommand(const Args& args) {
   spdlog::info("study '{}' tag '{}' in {}{}; trial logs in {}", spec->name, spec->tag,
                opened->db_path, study.info().created ? " (new)" : " (resumed)", opened->logs_root);
 
+  const std::string worker_id = ThisWorker(study.info().study_id).worker_id;
+  std::unique_ptr<TrackingSession> tracking;
+  if (spec->tracking) {
+    auto started = TrackingSession::Start(study, opened->db_path, worker_id);
+    if (!started) return Fail(started.error());
+    tracking = std::move(*started);
+  }
+
   InstallSignalHandlers();
   Progress progress(*spec, stderr, isatty(STDERR_FILENO) != 0);
   SchedulerOptions scheduler_options;
   scheduler_options.worker_timeout_s = vm["worker-timeout"].as<double>();
-  Scheduler scheduler(study, *backend, progress, scheduler_options);
+  scheduler_options.worker_id = worker_id;
+  Scheduler scheduler(study, *backend, progress, scheduler_options, tracking.get());
   auto summary = scheduler.Run(g_signals);
+  if (tracking) {
+    // Reports still pending stay in the database for the next run or `gdsweep sync`.
+    auto delivered = tracking->Finish(std::chrono::seconds(g_signals.load() > 0 ? 5 : 30));
+    if (!delivered) return Fail(delivered.error());
+    ReportDelivery(*delivered, tracking->target());
+  }
   if (!summary) return Fail(summary.error());
   if (summary->stop == RunSummary::Stop::kInterrupted) {
     spdlog::warn("interrupted; run the same command again to resume");

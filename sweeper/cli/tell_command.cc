@@ -4,6 +4,7 @@
 
 #include "sweeper/cli/cli_common.h"
 #include "sweeper/cli/options.h"
+#include "sweeper/tracking_session.h"
 
 namespace gdsweep::cli {
 
@@ -64,8 +65,18 @@ int TellCommand(const Args& args) {
     return Fail(Error::NotFound("study '" + study->name + "' has no trial " +
                                 std::to_string(*filter.number)));
   }
-  if (auto s = (*storage)->FinishTrial(trials->front().trial_id, outcome); !s) {
+  const TrialRecord& trial = trials->front();
+  if (auto s = (*storage)->FinishTrial(trial.trial_id, outcome); !s) {
     return Fail(s.error());
+  }
+  // A tracked trial's report goes out now if the server answers; otherwise
+  // it waits in the outbox for `gdsweep sync` or the next run.
+  auto target = (*storage)->GetTrackingTarget(study->study_id, trial.tag);
+  if (!target) return Fail(target.error());
+  if (*target) {
+    auto report = DeliverOnce(**storage, *study, trial.tag, **target, std::chrono::seconds(10));
+    if (!report) return Fail(report.error());
+    if (report->pending > 0 || report->dead > 0) ReportDelivery(*report, **target);
   }
   return kExitOk;
 }

@@ -11,6 +11,7 @@
 
 #include "sweeper/model/kubernetes_spec.h"
 #include "sweeper/model/search_space.h"
+#include "sweeper/model/tracking_spec.h"
 #include "sweeper/model/trial.h"
 
 namespace gdsweep {
@@ -82,6 +83,7 @@ struct StudySpec {
   TrialSpec trial;
   std::string backend = "local";             // "local" or "kubernetes"
   std::optional<KubernetesSpec> kubernetes;  // the `kubernetes` section, if any
+  std::optional<TrackingSpec> tracking;      // the `tracking` section; none: nothing is sent
 };
 
 }  // namespace gdsweep

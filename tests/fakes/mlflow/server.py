@@ -170,6 +170,10 @@ def _strict_json(text):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes: without TCP_NODELAY each
+    # answer waits out the client's delayed ACK (~40 ms), as a real server's
+    # would not.
+    disable_nagle_algorithm = True
     server_version = "fake-mlflow"
     app = None
     admin_only = False

@@ -1,0 +1,117 @@
+// gdsweep sync: delivers the tracking reports still waiting in a database's
+// outbox (the server was down, or a run ended before it was done) and lists
+// what the server refused.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <thread>
+
+#include "sweeper/cli/cli_common.h"
+#include "sweeper/cli/options.h"
+#include "sweeper/worker.h"
+#include "tracking/mlflow_tracker.h"
+
+namespace gdsweep::cli {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: gdsweep sync [--db PATH] [--study NAME] [--tag TAG] [--retry-dead] [--timeout S]\n"
+    "Delivers the tracking reports still pending in the database and lists those the\n"
+    "server refused. Exit 0 when nothing is left, 1 when reports are still pending or\n"
+    "were refused.";
+
+// One (study, tag) with a target: deliver until done, stopped, or out of time.
+Result<DeliveryReport> SyncOne(Storage& storage, const StudyInfo& study, const std::string& tag,
+                               const TrackingTarget& target, const std::string& owner,
+                               std::chrono::steady_clock::time_point deadline) {
+  auto tracker = MakeMlflowTracker(target);
+  if (!tracker) return tracker.error();
+  while (true) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    auto report = (*tracker)->Deliver(storage, study, tag, owner,
+                                      std::max(left, std::chrono::milliseconds(1000)));
+    if (!report) return report;
+    const bool more = report->pending > 0 && !report->stopped_by;
+    if (!more || std::chrono::steady_clock::now() >= deadline) {
+      (void)storage.ReleaseOutboxLease(study.study_id, tag, owner);
+      return report;
+    }
+    // Another process holds the lease (a running sweep): it delivers them.
+    if (report->lease_held_elsewhere) std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+}
+
+}  // namespace
+
+int SyncCommand(const Args& args) {
+  po::options_description options("Options");
+  options.add_options()("db", po::value<std::string>()->default_value(""),
+                        "database path (default: $GDSWEEP_DB or ./gdsweep.db)")(
+      "study", po::value<std::string>()->default_value(""), "only this study")(
+      "tag", po::value<std::string>(), "only this sweep tag")(
+      "retry-dead", po::bool_switch(), "send the reports the server refused once more")(
+      "timeout", po::value<double>()->default_value(120), "give up after this many seconds");
+  po::variables_map vm;
+  if (auto code = ParseOptions(args, kUsage, options, nullptr, vm)) return *code;
+
+  auto storage = OpenExisting(ResolveDbPath(vm["db"].as<std::string>()), /*writable=*/true);
+  if (!storage) return Fail(storage.error());
+  auto targets = (*storage)->ListTrackingTargets();
+  if (!targets) return Fail(targets.error());
+  auto studies = (*storage)->ListStudies();
+  if (!studies) return Fail(studies.error());
+  const std::string want_study = vm["study"].as<std::string>();
+  const std::string owner = "sync:" + ThisWorker(0).worker_id;
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                            std::chrono::duration<double>(vm["timeout"].as<double>()));
+
+  int64_t left = 0;
+  size_t matched = 0;
+  for (const auto& [study_id, tag] : *targets) {
+    const StudyInfo* study = nullptr;
+    for (const auto& s : *studies) {
+      if (s.info.study_id == study_id) study = &s.info;
+    }
+    if (!study || (!want_study.empty() && study->name != want_study)) continue;
+    if (vm.count("tag") && vm["tag"].as<std::string>() != tag) continue;
+    ++matched;
+    auto target = (*storage)->GetTrackingTarget(study_id, tag);
+    if (!target) return Fail(target.error());
+    if (!*target) continue;
+    if (vm["retry-dead"].as<bool>()) {
+      auto revived = (*storage)->ReviveOutbox(study_id, tag);
+      if (!revived) return Fail(revived.error());
+      if (*revived > 0)
+        spdlog::info("{}/{}: {} refused report(s) queued again", study->name, tag, *revived);
+    }
+    auto report = SyncOne(**storage, *study, tag, **target, owner, deadline);
+    if (!report) return Fail(report.error());
+    std::printf("%s/%s -> %s (experiment '%s'): %lld delivered, %lld pending, %lld refused\n",
+                study->name.c_str(), tag.c_str(), (*target)->uri.c_str(),
+                (*target)->experiment.c_str(), static_cast<long long>(report->delivered),
+                static_cast<long long>(report->pending), static_cast<long long>(report->dead));
+    if (report->pending > 0 && report->stopped_by) {
+      std::printf("  not delivered: %s\n", report->stopped_by->message.c_str());
+    }
+    if (report->dead > 0) {
+      auto dead = (*storage)->DeadOutbox(study_id, tag);
+      if (!dead) return Fail(dead.error());
+      for (const auto& m : *dead) {
+        std::printf("  refused: trial %lld %s: %s\n", static_cast<long long>(m.trial_number),
+                    ToString(m.kind), m.last_error.c_str());
+      }
+    }
+    left += report->pending + report->dead;
+  }
+  if (matched == 0) {
+    return Fail(Error::NotFound(
+        "no tracked study" + (want_study.empty() ? std::string() : " '" + want_study + "'") +
+        (vm.count("tag") ? " with tag '" + vm["tag"].as<std::string>() + "'" : std::string()) +
+        " in this database (a study file needs a `tracking` section)"));
+  }
+  return left == 0 ? kExitOk : kExitFailure;
+}
+
+}  // namespace gdsweep::cli
