@@ -8,18 +8,13 @@
 namespace gdsweep {
 namespace {
 
+using testing::Complete;
 using testing::FixedSample;
 using testing::OpenOrDie;
 using testing::Request;
 using testing::Rows;
 using testing::SmallStudy;
 using testing::TempDir;
-
-TrialOutcome Complete(double v) {
-  TrialOutcome o;
-  o.values = {v};
-  return o;
-}
 
 struct Fixture {
   TempDir dir;

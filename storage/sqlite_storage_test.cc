@@ -9,33 +9,15 @@
 namespace gdsweep {
 namespace {
 
+using testing::AskOne;
+using testing::Complete;
+using testing::Failed;
 using testing::FixedSample;
 using testing::OpenOrDie;
 using testing::Request;
 using testing::Rows;
 using testing::SmallStudy;
 using testing::TempDir;
-
-TrialOutcome Complete(double v) {
-  TrialOutcome o;
-  o.values = {v};
-  return o;
-}
-
-TrialOutcome Failed(const std::string& reason, TrialOutcome::Requeue requeue) {
-  TrialOutcome o;
-  o.state = TrialState::kFail;
-  o.failure_reason = reason;
-  o.requeue = requeue;
-  return o;
-}
-
-TrialRecord AskOne(Storage& s, const AskRequest& req, TrialHistory& h) {
-  auto r = s.Ask(req, h, FixedSample());
-  REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
-  REQUIRE(r->kind == AskResult::Kind::kTrial);
-  return r->trial;
-}
 
 TEST_CASE("OpenStudy creates the study, then resumes it with the stored seed") {
   TempDir dir;

@@ -3,6 +3,7 @@
 // (with Optuna) on a script from storage/testdata. Test-only; not thread-safe.
 #pragma once
 
+#include <doctest/doctest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -89,6 +90,28 @@ inline AskRequest Request(int64_t study_id, const std::string& tag,
 
 // The rows of a query on a separate connection, each row's columns as text
 // ("NULL" for NULL), joined by '|'.
+inline TrialOutcome Complete(double v) {
+  TrialOutcome o;
+  o.values = {v};
+  return o;
+}
+
+inline TrialOutcome Failed(const std::string& reason, TrialOutcome::Requeue requeue) {
+  TrialOutcome o;
+  o.state = TrialState::kFail;
+  o.failure_reason = reason;
+  o.requeue = requeue;
+  return o;
+}
+
+// One Ask that must hand out a trial.
+inline TrialRecord AskOne(Storage& s, const AskRequest& req, TrialHistory& h) {
+  auto r = s.Ask(req, h, FixedSample());
+  REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+  REQUIRE(r->kind == AskResult::Kind::kTrial);
+  return r->trial;
+}
+
 inline std::vector<std::string> Rows(const std::string& path, const std::string& sql) {
   sqlite::DatabaseOptions o;
   o.path = path;

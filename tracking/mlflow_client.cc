@@ -20,26 +20,11 @@ using json = nlohmann::json;
 
 const char kApiPrefix[] = "/api/2.0/mlflow/";
 
-std::string PercentEncode(const std::string& s) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 std::string Query(const std::vector<std::pair<std::string, std::string>>& fields) {
   std::string q;
   for (const auto& [name, value] : fields) {
     if (!q.empty()) q += '&';
-    q += name + "=" + PercentEncode(value);
+    q += name + "=" + UrlEncode(value);
   }
   return q;
 }

@@ -74,6 +74,15 @@ void SetBlob(CURL* curl, CURLoption option, const std::string& pem) {
 
 }  // namespace
 
+std::string UrlEncode(std::string_view s) {
+  if (s.empty()) return "";
+  char* escaped = curl_easy_escape(nullptr, s.data(), static_cast<int>(s.size()));
+  if (!escaped) return "";  // out of memory
+  std::string out(escaped);
+  curl_free(escaped);
+  return out;
+}
+
 std::string RedactUrl(const std::string& url) {
   std::string out = url;
   auto scheme = out.find("://");

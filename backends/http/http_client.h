@@ -97,6 +97,10 @@ class HttpClient {
   std::unique_ptr<Impl> impl_;
 };
 
+// Percent-encodes everything but RFC 3986's unreserved characters (libcurl's
+// curl_easy_escape), for a path segment or a query value.
+std::string UrlEncode(std::string_view s);
+
 // "https://user:secret@host/x?token=y" -> "https://host/x": safe for messages.
 std::string RedactUrl(const std::string& url);
 

@@ -32,22 +32,6 @@ bool Ok(long status) { return status >= 200 && status <= 299; }
 
 }  // namespace
 
-std::string UrlEncode(std::string_view s) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 KubeClient::KubeClient(const KubeConnection& connection,
                        std::shared_ptr<CredentialSource> credentials,
                        const KubeClientOptions& options)

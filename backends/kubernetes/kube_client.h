@@ -103,7 +103,5 @@ class KubeClient {
   std::atomic<bool> aborted_{false};
 };
 
-// "a=b,c" -> "a%3Db%2Cc": a query parameter value.
-std::string UrlEncode(std::string_view s);
 
 }  // namespace gdsweep

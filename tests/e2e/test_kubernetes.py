@@ -19,6 +19,7 @@ import unittest
 import urllib.request
 
 from harness import GDSWEEP, SweepTestCase
+from tracking_fake import FakeMlflow
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FAKE = os.path.join(HERE, "..", "fakes", "kube", "fake_kube.py")
@@ -218,6 +219,34 @@ class SweepTest(KubernetesTest):
         self.assertLessEqual(len(per_job_gets), 4)
         deletes = [r for r in reqs if r["method"] == "DELETE"]
         self.assertEqual(len(deletes), 10)
+
+    def test_a_tracked_sweep_gives_each_job_its_mlflow_run(self):
+        mlflow = FakeMlflow()
+        self.addCleanup(mlflow.stop)
+        self.write("env.py", """
+import os
+for k in ("MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_ID", "MLFLOW_RUN_ID"):
+    print(k + "=" + os.environ.get(k, ""), flush=True)
+print("loss=1")
+""")
+        study = self.study(n_trials=3, parallelism=3,
+                           extra=f"tracking: {{uri: {mlflow.uri}, tag_key: hptuning_tag}}")
+        with open(study) as f:
+            text = f.read().replace("/objective.py", "/env.py")
+        with open(study, "w") as f:
+            f.write(text)
+        self.run_gdsweep("run", study, "--db", self.db, check=0)
+        runs = {r["info"]["run_name"]: r for r in mlflow.runs() if "mlflow.parentRunId" in r["tags"]}
+        self.assertEqual(sorted(runs), ["trial-0", "trial-1", "trial-2"])
+        for t in self.trials_json():
+            with open(os.path.join(self.dir, t["log_path"], "stdout.log")) as f:
+                env = dict(line.split("=", 1) for line in f.read().splitlines() if "=" in line)
+            run = runs[f"trial-{t['number']}"]
+            self.assertEqual(env["MLFLOW_TRACKING_URI"], mlflow.uri)
+            self.assertEqual(env["MLFLOW_RUN_ID"], run["info"]["run_id"])
+            self.assertEqual(env["MLFLOW_EXPERIMENT_ID"], run["info"]["experiment_id"])
+            self.assertEqual(run["tags"]["hptuning_tag"], "t1")
+            self.assertEqual(run["info"]["status"], "FINISHED")
 
     @unittest.skipUnless(KUBECTL, "kubectl is not installed")
     def test_kubectl_lists_the_jobs_of_a_tag(self):

@@ -26,8 +26,10 @@ class FakeMlflow:
             if time.time() > deadline or self.proc.poll() is not None:
                 raise RuntimeError("the fake MLflow server did not start")
             time.sleep(0.02)
-        self.port = int(open(port_file).read())
-        self.admin_port = int(open(admin_file).read())
+        with open(port_file) as f:
+            self.port = int(f.read())
+        with open(admin_file) as f:
+            self.admin_port = int(f.read())
         self.uri = f"http://127.0.0.1:{self.port}"
 
     def stop(self):
