@@ -6,7 +6,6 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include "sweeper/launch.h"
 #include "sweeper/metrics.h"
@@ -445,10 +444,11 @@ Result<RunSummary> Scheduler::Run(const std::atomic<int>& signals) {
     }
     if (running_.empty() && starting_.empty()) break;
 
-    // Waiting for tracking runs: look again soon.
+    // Waiting for tracking runs: look again when the delivery loop has done
+    // a pass (at once when nothing else runs), else soon.
     const auto wait =
-        starting_.empty() ? std::chrono::milliseconds(200) : std::chrono::milliseconds(5);
-    if (running_.empty()) std::this_thread::sleep_for(wait);
+        starting_.empty() ? std::chrono::milliseconds(200) : std::chrono::milliseconds(2);
+    if (running_.empty()) tracking_->WaitForDelivery(std::chrono::milliseconds(50));
     auto events = running_.empty() ? Result<std::vector<BackendEvent>>(std::vector<BackendEvent>{})
                                    : backend_.Wait(wait);
     if (!events) return events.error();

@@ -80,6 +80,10 @@ Result<std::optional<TrackingRun>> TrackingSession::RunOf(const TrialRecord& tri
   return study_.storage().GetTrackingRun(study_.info().study_id, study_.spec().tag, trial.trial_id);
 }
 
+void TrackingSession::WaitForDelivery(std::chrono::milliseconds timeout) {
+  passes_seen_ = loop_->WaitForPass(passes_seen_, timeout);
+}
+
 std::map<std::string, std::string> TrackingSession::EnvFor(
     const std::optional<TrackingRun>& run) const {
   std::map<std::string, std::string> env{{"MLFLOW_TRACKING_URI", target_.uri}};

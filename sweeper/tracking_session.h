@@ -49,6 +49,9 @@ class TrackingSession {
 
   // The trial's run if it has been created yet (reads storage; never waits).
   Result<std::optional<TrackingRun>> RunOf(const TrialRecord& trial);
+  // Waits up to `timeout` for the delivery loop to finish a pass it had not
+  // finished at the last call: the moment a new run may have been recorded.
+  void WaitForDelivery(std::chrono::milliseconds timeout);
   // MLFLOW_TRACKING_URI, and MLFLOW_EXPERIMENT_ID and MLFLOW_RUN_ID when
   // the run is known: what the trial's own MLflow client reads.
   std::map<std::string, std::string> EnvFor(const std::optional<TrackingRun>& run) const;
@@ -68,6 +71,7 @@ class TrackingSession {
   std::unique_ptr<Tracker> reader_;  // this thread's own client, for ReadValues
   std::unique_ptr<DeliveryLoop> loop_;
   bool finished_ = false;
+  uint64_t passes_seen_ = 0;
 };
 
 }  // namespace gdsweep

@@ -83,6 +83,11 @@ void DeliveryLoop::Run() {
       nudged_ = false;
     }
     const PassOutcome pass = Pass(options_.pass_budget);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++passes_;
+    }
+    passed_.notify_all();
     backing_off = pass.failed;
     if (pass.failed) {
       wait = backoff;
@@ -99,6 +104,17 @@ void DeliveryLoop::Run() {
     spdlog::debug("tracking outbox: giving the delivery lease up: {}", released.error().message);
   }
   final_ = Final();
+}
+
+uint64_t DeliveryLoop::passes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return passes_;
+}
+
+uint64_t DeliveryLoop::WaitForPass(uint64_t seen, std::chrono::milliseconds timeout) const {
+  std::unique_lock<std::mutex> lock(mu_);
+  passed_.wait_for(lock, timeout, [&] { return passes_ > seen; });
+  return passes_;
 }
 
 // One Deliver call; records what it showed and logs a change of health.

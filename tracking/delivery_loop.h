@@ -65,6 +65,12 @@ class DeliveryLoop {
   // What the last pass left: pending and dead counts, lease, stop reason.
   DeliveryReport last_report() const;
 
+  // Passes finished so far; WaitForPass blocks until more than `seen` have
+  // finished (or `timeout` passes) and returns the count. For a caller
+  // waiting for something a pass records (a trial's run id).
+  uint64_t passes() const;
+  uint64_t WaitForPass(uint64_t seen, std::chrono::milliseconds timeout) const;
+
   // Keeps delivering until the outbox is empty, another process holds the
   // lease, or `flush_for` has passed (after the pass in progress ends), then
   // gives the lease up, joins the thread and returns the final report:
@@ -93,6 +99,8 @@ class DeliveryLoop {
 
   mutable std::mutex mu_;
   std::condition_variable wake_;
+  mutable std::condition_variable passed_;
+  uint64_t passes_ = 0;
   bool nudged_ = false;
   bool stopping_ = false;
   Clock::time_point flush_until_;

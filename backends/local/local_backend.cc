@@ -41,19 +41,20 @@ std::string FormatSeconds(double s) {
   return buf;
 }
 
-// `dir`/stdout.log and stderr.log, created (with `dir`) or replaced. An old
+// `dir`/stdout.log, created (with `dir`) or replaced; stderr.log is created
+// when the trial first writes to stderr (a file less per quiet trial). An old
 // log is unlinked rather than truncated: ext4 flushes a truncated file to disk
 // when it is closed, which would cost a disk write per trial.
-Status OpenLogs(const std::string& dir, UniqueFd& out, UniqueFd& err) {
+Status OpenLogs(const std::string& dir, UniqueFd& out, std::string& err_path) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Error::Io("cannot create log directory '" + dir + "': " + ec.message());
-  for (auto [fd, name] : {std::pair{&out, "/stdout.log"}, std::pair{&err, "/stderr.log"}}) {
-    const std::string path = dir + name;
-    ::unlink(path.c_str());
-    fd->Reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    if (!*fd) return Error::Io("cannot open '" + path + "': " + ErrnoText(errno));
-  }
+  err_path = dir + "/stderr.log";
+  ::unlink(err_path.c_str());
+  const std::string path = dir + "/stdout.log";
+  ::unlink(path.c_str());
+  out.Reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!out) return Error::Io("cannot open '" + path + "': " + ErrnoText(errno));
   return {};
 }
 
@@ -75,6 +76,7 @@ struct Trial {
   UniqueFd pidfd;      // readable when the main process exits; empty: poll waitid
   UniqueFd out, err;   // pipe read ends, reset at EOF
   UniqueFd out_log, err_log;
+  std::string err_log_path;  // stderr.log, opened at the first byte on stderr
   LineSplitter lines;
   std::optional<double> timeout_s;
   std::optional<Clock::time_point> timeout_at;   // pending; cleared once it fires
@@ -149,7 +151,7 @@ Status LocalBackend::Start(const TrialLaunch& launch) {
   if (!timeout_at) return timeout_at.error();
   auto t = std::make_unique<Trial>(options_.max_line_bytes);
   if (!launch.log_dir.empty()) {
-    if (auto s = OpenLogs(launch.log_dir, t->out_log, t->err_log); !s) return s;
+    if (auto s = OpenLogs(launch.log_dir, t->out_log, t->err_log_path); !s) return s;
   }
   auto child = SpawnChild(launch.argv, launch.env, launch.working_dir);
   if (!child) return child.error();
@@ -336,6 +338,15 @@ void LocalBackend::ReadPipe(Trial& t, Source source, bool hung_up,
 }
 
 void LocalBackend::WriteLog(Trial& t, Source source, const char* data, size_t size) {
+  if (source == Source::kStderr && !t.err_log_path.empty()) {
+    t.err_log.Reset(
+        ::open(t.err_log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!t.err_log) {
+      spdlog::warn("trial {}: cannot open '{}': {}; its stderr is not logged", t.number,
+                   t.err_log_path, ErrnoText(errno));
+    }
+    t.err_log_path.clear();
+  }
   UniqueFd& log = source == Source::kStdout ? t.out_log : t.err_log;
   while (log && size > 0) {
     const ssize_t n = ::write(log.get(), data, size);

@@ -1,6 +1,7 @@
 // The local Backend: each trial is a child process of ours, started directly
 // from its argv (never through a shell) in its own process group. Its stdout
-// and stderr are copied to <log_dir>/stdout.log and stderr.log as they arrive;
+// and stderr are copied to <log_dir>/stdout.log and stderr.log as they arrive
+// (stderr.log only once there is something on stderr);
 // each stdout line is also an event. Destroying the backend kills and reaps
 // every trial still running. Not thread-safe: one thread drives it.
 #pragma once

@@ -13,6 +13,8 @@
 
 #include <algorithm>
 #include <climits>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "backends/local/local_backend_test_support.h"
@@ -48,6 +50,17 @@ TEST_CASE("stdout lines arrive in order before the exit, and the logs hold every
   CHECK(ReadFile(dir / "logs/trial-7/stdout.log") == expected);
   CHECK(ReadFile(dir / "logs/trial-7/stderr.log") == "to-stderr\n");
   CHECK(b->Running() == 0);
+}
+
+TEST_CASE("a trial that never writes to stderr gets no stderr.log; an old one is removed") {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "t");
+  { std::ofstream(dir / "t/stderr.log") << "from an earlier attempt\n"; }
+  auto b = MakeLocalBackend(FastOptions());
+  REQUIRE(b->Start(Sh(1, "echo quiet", dir / "t")));
+  RunAll(*b);
+  CHECK(ReadFile(dir / "t/stdout.log") == "quiet\n");
+  CHECK_FALSE(std::filesystem::exists(dir / "t/stderr.log"));
 }
 
 TEST_CASE("exit codes and signals are reported in numbers and words") {
