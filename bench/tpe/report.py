@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Prints bench/tpe's tables from the JSON files run.sh writes into DIR:
-ours_quality.json, optuna_quality.json, ours_speed.json, optuna_speed.json
-(any may be missing).
+ours_quality.json, optuna_quality.json, ours_speed.json, optuna_speed.json,
+ours_sqlite_speed.json, optuna_sqlite_speed.json (any may be missing).
 
   report.py DIR
 """
@@ -99,6 +99,45 @@ def speed_table(ours, optuna):
     print()
 
 
+def sqlite_table(ours, optuna):
+    print("Time per ask+tell on a SQLite file with N COMPLETE trials (median ms; gdsweep: "
+          "Study::Ask + Study::Tell, each commit fsync'd; Optuna: create_study(storage="
+          "\"sqlite:///...\"); cold = the first ask of a freshly opened study)")
+    rows = {}
+    for data, key in ((ours, "ours"), (optuna, "optuna")):
+        for r in (data or {}).get("rows", []):
+            rows.setdefault((r["dims"], r["n"]), {})[key] = r
+    print("no fsync = the same with synchronous=NORMAL: gdsweep's own cost, without the disk's")
+    header = (f"{'params':>6} {'N':>6} {'gdsweep ms':>11} {'(ask':>7} {'+ tell)':>8} "
+              f"{'(cold)':>8} {'no fsync':>9} {'Optuna ms':>10} {'(cold)':>8} {'ratio':>7}")
+    print(header)
+    print("-" * len(header))
+    for (dims, n), r in sorted(rows.items()):
+        o, p = r.get("ours"), r.get("optuna")
+        cells = [f"{dims:>6}", f"{n:>6}"]
+        if o:
+            cells += [f"{o['ms_median']:11.2f}", f"{o['ms_ask_median']:7.2f}",
+                      f"{o['ms_tell_median']:8.2f}", f"{o['ms_cold']:8.1f}",
+                      f"{o['ms_no_fsync_median']:9.2f}"]
+        else:
+            cells += [f"{'-':>11}", f"{'-':>7}", f"{'-':>8}", f"{'-':>8}", f"{'-':>9}"]
+        if p:
+            cells += [f"{p['ms_median']:10.1f}", f"{p['ms_cold']:8.0f}"]
+        else:
+            cells += [f"{'-':>10}", f"{'-':>8}"]
+        ratio = f"{p['ms_median'] / o['ms_median']:6.0f}x" if o and p else f"{'-':>7}"
+        print(" ".join(cells + [ratio]))
+    cli = (ours or {}).get("cli")
+    if cli:
+        print(f"\ngdsweep ask + gdsweep tell, one trial, {cli['n']:,} trials x {cli['dims']} "
+              f"params (process start included; median of {cli['trials']}): "
+              f"{cli['ms_roundtrip_median']:.1f} ms (ask {cli['ms_ask_median']:.1f}, "
+              f"tell {cli['ms_tell_median']:.1f}); spawning /bin/true: "
+              f"{cli['ms_true_median']:.2f} ms, gdsweep --version: "
+              f"{cli.get('ms_version_median', float('nan')):.1f} ms")
+    print()
+
+
 def main():
     directory = sys.argv[1] if len(sys.argv) > 1 else "."
     ours_q, optuna_q = load(directory, "ours_quality.json"), load(directory, "optuna_quality.json")
@@ -107,6 +146,10 @@ def main():
     ours_s, optuna_s = load(directory, "ours_speed.json"), load(directory, "optuna_speed.json")
     if ours_s or optuna_s:
         speed_table(ours_s, optuna_s)
+    ours_db = load(directory, "ours_sqlite_speed.json")
+    optuna_db = load(directory, "optuna_sqlite_speed.json")
+    if ours_db or optuna_db:
+        sqlite_table(ours_db, optuna_db)
 
 
 if __name__ == "__main__":

@@ -276,8 +276,14 @@ void ParzenEstimator::PrepareUnivariate() {
 void ParzenEstimator::PrepareMultivariate() {
   const size_t n_kernels = weights_.size();
   const size_t padded = PaddedSize(n_kernels);
+  const bool by_bandwidth = options_.weight_by_bandwidth;
   base_.assign(padded, -kInf);
   for (size_t k = 0; k < n_kernels; ++k) base_[k] = std::log(weights_[k]);
+  // With weight_by_bandwidth, kernel k is scored with weight w_k x the
+  // product of its continuous bandwidths, over their sum (see
+  // EstimatorOptions): its own 1/sigma factors cancel, and terms_ collects
+  // log(w_k x product) for the sum.
+  terms_.assign(base_.begin(), base_.end());
   // Continuous dimensions keep their centres and 1/sigma padded, one block
   // per dimension.
   fast_mu_.assign(padded * dims_.size(), 0);
@@ -285,19 +291,33 @@ void ParzenEstimator::PrepareMultivariate() {
   for (size_t d = 0; d < dims_.size(); ++d) {
     const Dim& dim = dims_[d];
     switch (dim.dom->kind) {
-      case ParamDomain::Kind::kContinuous:
+      case ParamDomain::Kind::kContinuous: {
+        // Bandwidths repeat (one per dimension, and the prior's): one log
+        // per distinct value.
+        double sigma = 0, log_sigma = 0;
         for (size_t k = 0; k < n_kernels; ++k) {
-          base_[k] -= std::log(dim.sigma[k]) + dim.log_z[k] + kHalfLog2Pi;
+          if (dim.sigma[k] != sigma) log_sigma = std::log(sigma = dim.sigma[k]);
+          if (by_bandwidth) {
+            terms_[k] += log_sigma;
+            base_[k] -= dim.log_z[k] + kHalfLog2Pi;
+          } else {
+            base_[k] -= log_sigma + dim.log_z[k] + kHalfLog2Pi;
+          }
           fast_mu_[d * padded + k] = dim.mu[k];
-          fast_inv_sigma_[d * padded + k] = 1 / dim.sigma[k];
+          fast_inv_sigma_[d * padded + k] = 1 / sigma;
         }
         break;
+      }
       case ParamDomain::Kind::kDiscrete:
         for (size_t k = 0; k < n_kernels; ++k) base_[k] -= dim.log_z[k];
         break;
       case ParamDomain::Kind::kCategorical:
         break;
     }
+  }
+  if (by_bandwidth) {
+    const double log_sum = LogSumExp(terms_.data(), padded);
+    for (size_t k = 0; k < n_kernels; ++k) base_[k] -= log_sum;
   }
   terms_.resize(padded);
 }

@@ -5,8 +5,10 @@
 // parameters discretised: the kernel's mass over the value's step cell),
 // categorical ones Optuna's smoothed one-hot kernels. Bandwidths follow
 // Optuna: neighbour gaps with the "magic clip" (univariate), Scott's rule
-// (multivariate). Not thread-safe: an estimator keeps scratch buffers, so that
-// rebuilding it for every trial allocates nothing once warm.
+// (multivariate); kernels are scored as Optuna 3.1 scores them
+// (EstimatorOptions::weight_by_bandwidth). Not thread-safe: an estimator
+// keeps scratch buffers, so that rebuilding it for every trial allocates
+// nothing once warm.
 #pragma once
 
 #include <cstddef>
@@ -48,16 +50,26 @@ struct EstimatorOptions {
   bool consider_magic_clip = true;  // lower-bound bandwidths by range / min(100, 1 + kernels)
   bool consider_endpoints = false;  // let the bounds shape the outermost kernels' bandwidths
   bool multivariate = false;        // Scott's-rule bandwidths over all dimensions
-  // Univariate continuous parameters: kernel k's mixture weight is
-  // proportional to weight_k x sigma_k instead of weight_k, so a kernel's peak
-  // height does not grow as its bandwidth shrinks. Optuna up to 3.4 (Debian's
-  // 3.1 included) scored its kernels without their 1/sigma factor (fixed in 3.5,
-  // optuna#5110), which ranks candidates exactly as this normalised mixture
-  // does; bench/tpe measured the textbook mixture (false) to over-exploit
-  // tight clusters of good trials and lose to it on multimodal problems
-  // (Branin, Hartmann-6, Ackley-5). Drawing and scoring use the same mixture
-  // either way. Not applied to multivariate estimators: there every
-  // observation has the same bandwidths, so it would only inflate the prior.
+  // Score kernels as Optuna up to 3.4 (Debian's 3.1 included) does: without
+  // their 1/sigma factors (fixed in 3.5, optuna#5110), which ranks candidates
+  // exactly as a normalised mixture whose kernel k weighs weight_k x (its
+  // bandwidth, multivariate: the product of its continuous dimensions'
+  // bandwidths). Discrete and categorical kernels are masses: not weighed.
+  //  - Univariate: a kernel's peak height no longer grows as its bandwidth
+  //    shrinks; drawing uses the same mixture. bench/tpe (200 seeds) measured
+  //    the textbook mixture (false) to over-exploit tight clusters of good
+  //    trials and lose on all five problems, and drawing by the plain weights
+  //    (Optuna 3.1's choice) slightly worse than this.
+  //  - Multivariate: every observation shares the bandwidths, so only the
+  //    wide prior kernel gains, by prod_d(range_d / sigma_d) (~10^3..10^5 at
+  //    4-6 parameters): a floor under l and g away from the data, where the
+  //    textbook ratio l/g grows with the distance (g's Scott bandwidths are
+  //    narrower than l's; the textbook prior is too low to matter) and
+  //    favours candidates in empty regions. Drawing
+  //    keeps the plain weights: drawn by the scored ones, ~all candidates
+  //    would come from the prior. bench/tpe: without this, worse than
+  //    Optuna's multivariate TPE on Hartmann-6, Rosenbrock-4, Ackley-5.
+  // Internal: not a study-file key (docs/benchmarks.md, "Multivariate").
   bool weight_by_bandwidth = true;
 };
 
@@ -73,14 +85,17 @@ class ParzenEstimator {
              const double* weights, size_t n, const EstimatorOptions& options);
 
   // Draws `count` points; point c's value of dimension d, a parameter value
-  // the distribution contains, goes to out[c * dims + d].
+  // the distribution contains, goes to out[c * dims + d]. Kernels are picked
+  // by weights() (multivariate: not the scored weights, see
+  // EstimatorOptions::weight_by_bandwidth).
   void Sample(Rng& rng, size_t count, double* out) const;
 
   // log density (log probability for discrete and categorical dimensions) of
-  // each of `count` points laid out as Sample's output; -inf outside.
+  // each of `count` points laid out as Sample's output, under the scored
+  // mixture (a density either way); -inf outside.
   void LogPdf(const double* points, size_t count, double* out);
 
-  // The mixture, for tests: kernel k's weight and, per dimension, its centre
+  // The mixture, for tests: kernel k's drawing weight and, per dimension, its centre
   // and bandwidth (categorical: the observed index, -1 for the prior).
   size_t kernel_count() const { return weights_.size(); }
   const std::vector<double>& weights() const { return weights_; }

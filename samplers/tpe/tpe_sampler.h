@@ -11,9 +11,9 @@
 // constant_liar (in multi-objective studies too, as Optuna since 3.x; 3.1
 // ignored them there) and are ignored without it; FAIL trials are ignored;
 // PRUNED trials rank after every COMPLETE one, by the step they reached, then
-// value (multi-objective studies ignore them, as Optuna). Univariate kernels
-// of continuous parameters weigh by bandwidth, ranking candidates as Optuna
-// 3.1 does (see EstimatorOptions::weight_by_bandwidth).
+// value (multi-objective studies ignore them, as Optuna). Kernels of
+// continuous parameters weigh by bandwidth, ranking candidates as Optuna 3.1
+// does in both modes (see EstimatorOptions::weight_by_bandwidth).
 //
 // The parameters of trial n are a pure function of (seed, n, the history):
 // randomness comes from samplers/seeding.h streams, one per parameter

