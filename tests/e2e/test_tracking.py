@@ -219,6 +219,20 @@ trial:
             for f in files:
                 self.assertNotIn("wrong-pw", open(os.path.join(root, f)).read())
 
+    def test_ask_and_tell_make_and_finish_the_run(self):
+        import json
+        study = self.write("study.yaml", study_yaml(n_trials=2, parallelism=1)
+                           + tracking(self.fake.uri))
+        asked = json.loads(self.run_gdsweep("ask", study, "--db", self.db, check=0).stdout)
+        (run,) = self.child_runs()
+        self.assertEqual(asked["mlflow_run_id"], run["info"]["run_id"])
+        self.assertEqual(run["info"]["status"], "RUNNING")
+        self.run_gdsweep("tell", "--db", self.db, "--trial", str(asked["number"]),
+                         "--values", "0.25", check=0)
+        (run,) = self.child_runs()
+        self.assertEqual(run["info"]["status"], "FINISHED")
+        self.assertEqual(run["metrics"]["loss"], 0.25)
+
     def test_no_tracking_section_sends_nothing(self):
         study = self.write("study.yaml", study_yaml(n_trials=2, parallelism=1))
         self.run_gdsweep("run", study, "--db", self.db, check=0)
