@@ -41,7 +41,9 @@ def parse_args(argv):
                    help="working directory of pod processes whose workingDir does not exist locally")
     p.add_argument("--inherit-env", action="store_true",
                    help="pod processes inherit this process's environment (default: PATH and HOME only)")
-    p.add_argument("--openapi-dir", default=os.path.normpath(os.path.join(HERE, "../../../../shared/kubernetes/openapi")),
+    # Kubernetes' own OpenAPI documents of core v1 and batch/v1, kept beside the fake so
+    # that a clone anywhere finds them (copies of ../shared/kubernetes/openapi).
+    p.add_argument("--openapi-dir", default=os.path.join(HERE, "openapi"),
                    help="directory of api__v1_openapi.json and apis__batch__v1_openapi.json")
     p.add_argument("--watch-history", type=int, default=1000,
                    help="events kept for watches/consistent lists; older resourceVersions get 410 Expired")
