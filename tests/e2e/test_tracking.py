@@ -199,6 +199,7 @@ trial:
     def test_credentials_reach_the_server_and_never_the_logs(self):
         self.fake.stop()
         self.fake = FakeMlflow("--username", "ana", "--password", "s3cret-pw")
+        self.addCleanup(self.fake.stop)
         study = self.write("study.yaml", study_yaml(n_trials=2, parallelism=1)
                            + tracking(self.fake.uri))
         env = dict(os.environ, MLFLOW_TRACKING_USERNAME="ana", MLFLOW_TRACKING_PASSWORD="s3cret-pw")

@@ -33,8 +33,9 @@ class FakeMlflow:
         self.uri = f"http://127.0.0.1:{self.port}"
 
     def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
 
     def _admin(self, path, body=None):
         data = None if body is None else json.dumps(body).encode()
