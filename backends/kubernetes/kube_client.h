@@ -103,5 +103,4 @@ class KubeClient {
   std::atomic<bool> aborted_{false};
 };
 
-
 }  // namespace gdsweep

@@ -339,8 +339,7 @@ void LocalBackend::ReadPipe(Trial& t, Source source, bool hung_up,
 
 void LocalBackend::WriteLog(Trial& t, Source source, const char* data, size_t size) {
   if (source == Source::kStderr && !t.err_log_path.empty()) {
-    t.err_log.Reset(
-        ::open(t.err_log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    t.err_log.Reset(::open(t.err_log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
     if (!t.err_log) {
       spdlog::warn("trial {}: cannot open '{}': {}; its stderr is not logged", t.number,
                    t.err_log_path, ErrnoText(errno));

@@ -203,23 +203,10 @@ GDSWEEP_INLINE double SelectedLogSumImpl(double x, const double* mu, const doubl
   const double top = vmax.MaxLane();
   if (top == -kInf) return -kInf;
   // Pass 2: sum coef * exp(q - top); every exp is <= 1 and the largest is 1.
-  const V tv = Splat<V>(top);
-  Q acc = Q::Fill(0);
-  for (size_t i = 0; i < n_blocks; ++i) {
-    const size_t base = blocks[i] * kB;
-    for (size_t k = base; k < base + kB; k += kLanes) {
-      const Q m = Q::Load(mu + k), s = Q::Load(inv_sigma + k), c = Q::Load(coef + k);
-      for (int p = 0; p < Q::kParts; ++p) {
-        V z = (xv - m.part[p]) * s.part[p];
-        acc.part[p] += c.part[p] * Exp<V, I>(z * z * -0.5 - tv);
-      }
-    }
-  }
-  const double sum = acc.SumLanes();
   // The sum is at least the coefficient of the kernel with the largest
   // exponent; only when that is tiny and every other kernel is far away is it
   // near underflow.
-  return sum > 1e-250 ? top + std::log(sum) : -kInf;
+  return BoundedLogSumImpl<V, I>(x, mu, inv_sigma, coef, blocks, n_blocks, top);
 }
 
 template <typename V, typename I>

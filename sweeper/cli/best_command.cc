@@ -94,26 +94,31 @@ int PrintRemote(const RemoteQuery& q, Format format) {
   if (!runs) return Fail(runs.error());
   std::vector<Direction> directions;
   for (const auto& o : q.objectives) directions.push_back(o.direction);
-  // For several objectives: the non-dominated runs.
+  // The runs as trials (number = position), so BestTrials picks them as it
+  // picks local ones: the best run, or the Pareto front. A run missing an
+  // objective metric (or holding NaN) does not count.
   std::vector<std::vector<double>> values;
-  for (const auto& r : *runs) {
+  std::vector<TrialRecord> as_trials;
+  for (size_t i = 0; i < runs->size(); ++i) {
     std::vector<double> v;
+    bool complete = true;
     for (const auto& o : q.objectives) {
-      auto it = r.metrics.find(o.metric);
-      v.push_back(it == r.metrics.end() ? std::nan("") : it->second);
+      auto it = (*runs)[i].metrics.find(o.metric);
+      v.push_back(it == (*runs)[i].metrics.end() ? std::nan("") : it->second);
+      complete = complete && !std::isnan(v.back());
+    }
+    if (complete) {
+      TrialRecord t;
+      t.number = static_cast<int64_t>(i);
+      t.state = TrialState::kComplete;
+      t.values = v;
+      as_trials.push_back(std::move(t));
     }
     values.push_back(std::move(v));
   }
   std::vector<size_t> best;
-  for (size_t i = 0; i < runs->size(); ++i) {
-    bool complete = true;
-    for (double x : values[i]) complete = complete && !std::isnan(x);
-    if (!complete) continue;
-    bool dominated = false;
-    for (size_t j = 0; j < runs->size() && !dominated; ++j) {
-      dominated = j != i && Dominates(values[j], values[i], directions);
-    }
-    if (!dominated) best.push_back(i);
+  for (const auto* t : BestTrials(as_trials, directions)) {
+    best.push_back(static_cast<size_t>(t->number));
   }
   if (best.empty()) {
     return Fail(Error::NotFound("no FINISHED run with tag " + q.target.tag_key + "='" + q.tag +
