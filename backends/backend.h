@@ -72,6 +72,11 @@ class Backend {
     return false;
   }
 
+  // True when a launch runs on without this process (a Kubernetes Job): the
+  // engine then makes the trial's record durable before Start(), so that a
+  // power loss cannot leave a launch whose trial the database forgot.
+  virtual bool LaunchesOutliveProcess() const { return false; }
+
   // Asks a running trial to stop (SIGTERM or the equivalent); after `grace`
   // it is killed. Its kExited event has cancelled = true.
   virtual void Cancel(int64_t trial_id, std::chrono::milliseconds grace) = 0;

@@ -16,6 +16,7 @@ class RandomSampler final : public Sampler {
   explicit RandomSampler(uint64_t seed) : seed_(seed) {}
 
   Result<std::optional<Params>> Sample(const SampleRequest& req) override;
+  bool ReadsHistory() const override { return false; }
 
  private:
   uint64_t seed_;

@@ -34,6 +34,10 @@ class Sampler {
   // present and Contains()-valid. nullopt when the sampler has nothing left to
   // propose (a grid whose every point is taken).
   virtual Result<std::optional<Params>> Sample(const SampleRequest& req) = 0;
+
+  // False when Sample() never looks at req.history (random search): the
+  // engine then skips reading the history before each trial.
+  virtual bool ReadsHistory() const { return true; }
 };
 
 // Builds the sampler the spec names. `seed` is the study's effective seed

@@ -108,6 +108,26 @@ TEST_CASE("contract: same seed and same history, same params, in any order of as
   }
 }
 
+TEST_CASE("contract: a sampler that does not read the history proposes the same without it") {
+  for (const auto& type : kSamplerTypes) {
+    CAPTURE(type);
+    auto sampler = Make(type, 7);
+    if (sampler->ReadsHistory()) continue;
+    const auto history = RunStudy(*sampler, 20);
+    auto blind = Make(type, 7);
+    for (int64_t k = 0; k < 20; ++k) {
+      CAPTURE(k);
+      auto params = blind->Sample({kSpace, kObjectives, {}, k});
+      REQUIRE(params.ok());
+      REQUIRE(params->has_value());
+      CHECK(**params == history[static_cast<size_t>(k)].params);
+    }
+  }
+  CHECK_FALSE(Make("random", 1)->ReadsHistory());
+  CHECK(Make("grid", 1)->ReadsHistory());
+  CHECK(Make("tpe", 1)->ReadsHistory());
+}
+
 TEST_CASE("contract: a different seed gives a different sequence") {
   for (const auto& type : kSamplerTypes) {
     CAPTURE(type);

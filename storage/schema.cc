@@ -38,6 +38,8 @@ const char* const kTempStandIns[] = {
     "created_at REAL, attempts INTEGER, last_error TEXT, dead INTEGER)",
     "CREATE TEMP TABLE gdsweep_tracking_runs (study_id INTEGER, tag TEXT, trial_id INTEGER, "
     "experiment_id TEXT, run_id TEXT, PRIMARY KEY (study_id, tag, trial_id))",
+    "CREATE TEMP TABLE gdsweep_sweeps (study_id INTEGER, tag TEXT, fresh_trials INTEGER, "
+    "PRIMARY KEY (study_id, tag))",
 };
 
 Result<std::set<std::string>> ExistingObjects(Database& db) {
@@ -402,6 +404,22 @@ const std::vector<Migration>& GdsweepMigrations() {
            "\trun_id TEXT NOT NULL,\n"
            "\tPRIMARY KEY (study_id, tag, trial_id)\n"
            ")",
+       }},
+      {3,
+       "fresh-trial counts per sweep",
+       {
+           // The budget check of every Ask reads one row instead of counting
+           // the sweep's trials. InsertRunningTrial keeps it, in the same
+           // transaction as the trial it counts.
+           "CREATE TABLE gdsweep_sweeps (\n"
+           "\tstudy_id INTEGER NOT NULL REFERENCES studies (study_id) ON DELETE CASCADE,\n"
+           "\ttag TEXT NOT NULL,\n"
+           "\tfresh_trials INTEGER NOT NULL,\n"
+           "\tPRIMARY KEY (study_id, tag)\n"
+           ") WITHOUT ROWID",
+           "INSERT INTO gdsweep_sweeps (study_id, tag, fresh_trials) "
+           "SELECT study_id, tag, count(*) FROM gdsweep_trials WHERE retry_of IS NULL "
+           "GROUP BY study_id, tag",
        }},
   };
   return kMigrations;

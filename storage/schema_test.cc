@@ -179,27 +179,31 @@ TEST_CASE("files of other Optuna and gdsweep versions") {
   }
 }
 
+// Creates study "s" in `path` and asks one trial per entry of `tags`;
+// returns the study id and the trials.
+std::pair<int64_t, std::vector<TrialRecord>> StudyWithTrials(const std::string& path,
+                                                             const std::vector<std::string>& tags) {
+  auto s = OpenOrDie(path);
+  auto study = s->OpenStudy(testing::SmallStudy());
+  REQUIRE(study.ok());
+  TrialHistory h;
+  std::vector<TrialRecord> trials;
+  for (const auto& tag : tags)
+    trials.push_back(testing::AskOne(*s, testing::Request(study->study_id, tag), h));
+  return {study->study_id, trials};
+}
+
 TEST_CASE("a file of gdsweep schema version 1 is migrated, keeping its trials") {
   TempDir dir;
   auto path = dir.File("db.sqlite");
   auto fresh = dir.File("fresh.sqlite");
   OpenOrDie(fresh);
-  int64_t study_id = 0;
-  int64_t trial_id = 0;
-  {
-    auto s = OpenOrDie(path);
-    auto study = s->OpenStudy(testing::SmallStudy());
-    REQUIRE(study.ok());
-    study_id = study->study_id;
-    TrialHistory h;
-    auto t = s->Ask(testing::Request(study_id, "x"), h, testing::FixedSample());
-    REQUIRE(t.ok());
-    trial_id = t->trial.trial_id;
-  }
-  // Back to what version 1 had: no tracking tables.
+  const auto [study_id, trials] = StudyWithTrials(path, {"x"});
+  const int64_t trial_id = trials.front().trial_id;
+  // Back to what version 1 had: no tracking tables, no sweep counts.
   Exec(path,
        "DROP TABLE gdsweep_tracking_runs; DROP TABLE gdsweep_tracking_outbox;"
-       "DROP TABLE gdsweep_tracking_targets;"
+       "DROP TABLE gdsweep_tracking_targets; DROP TABLE gdsweep_sweeps;"
        "UPDATE gdsweep_version_info SET schema_version = 1");
   const char* kGdsweepObjects =
       "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name LIKE 'gdsweep%' "
@@ -228,6 +232,32 @@ TEST_CASE("a file of gdsweep schema version 1 is migrated, keeping its trials") 
   CHECK(Rows(path, "SELECT kind, trial_id FROM gdsweep_tracking_outbox") ==
         std::vector<std::string>{"run_finished|" + std::to_string(trial_id)});
   CHECK(OpenSqliteStorage(ro).ok());
+}
+
+TEST_CASE("upgrading to version 3 counts each sweep's fresh trials, so budgets still hold") {
+  TempDir dir;
+  auto path = dir.File("db.sqlite");
+  const auto [study_id, trials] = StudyWithTrials(path, {"x", "x", "y"});
+  // A retry is not fresh: it spends no budget.
+  REQUIRE(OpenOrDie(path)
+              ->FinishTrial(trials.front().trial_id,
+                            testing::Failed("boom", TrialOutcome::Requeue::kRetry))
+              .ok());
+  Exec(path, "DROP TABLE gdsweep_sweeps; UPDATE gdsweep_version_info SET schema_version = 2");
+  auto s = OpenOrDie(path);
+  CHECK(Rows(path, "SELECT tag, fresh_trials FROM gdsweep_sweeps ORDER BY tag") ==
+        std::vector<std::string>{"x|2", "y|1"});
+  TrialHistory h;
+  // Budget 3 for x: the retry, one fresh trial, then no more.
+  auto retry = testing::AskOne(*s, testing::Request(study_id, "x", 3), h);
+  CHECK(retry.attempt == 2);
+  auto third = testing::AskOne(*s, testing::Request(study_id, "x", 3), h);
+  CHECK(third.attempt == 1);
+  auto none = s->Ask(testing::Request(study_id, "x", 3), h, testing::FixedSample());
+  REQUIRE(none.ok());
+  CHECK(none->kind == AskResult::Kind::kBudgetExhausted);
+  CHECK(Rows(path, "SELECT tag, fresh_trials FROM gdsweep_sweeps ORDER BY tag") ==
+        std::vector<std::string>{"x|3", "y|1"});
 }
 
 TEST_CASE("a busy database is waited for, up to the busy timeout") {

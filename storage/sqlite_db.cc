@@ -140,6 +140,21 @@ Result<Query> Database::Prepare(const std::string& sql) {
   return Query(*this, new StatementSlot{stmt, false, true});
 }
 
+Status Database::Sync() {
+  if (options_.read_only) return {};
+  // SQLite's own handle of the WAL file, so its first sync also syncs the
+  // folder that holds the new file, as SQLite does with synchronous = FULL.
+  sqlite3_file* wal = nullptr;
+  int rc = sqlite3_file_control(impl_->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal);
+  if (rc != SQLITE_OK) return ErrorFor(rc, "finding the write-ahead log of " + options_.path);
+  if (wal == nullptr || wal->pMethods == nullptr) return {};  // not open: nothing to sync
+  rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
+  if (rc != SQLITE_OK) {
+    return Error::Io("syncing the write-ahead log of " + options_.path + ": " + sqlite3_errstr(rc));
+  }
+  return {};
+}
+
 int64_t Database::LastInsertRowId() const { return sqlite3_last_insert_rowid(impl_->db); }
 int64_t Database::Changes() const { return sqlite3_changes64(impl_->db); }
 

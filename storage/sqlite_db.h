@@ -16,10 +16,13 @@
 namespace gdsweep::sqlite {
 
 struct DatabaseOptions {
-  std::string path;              // file path, or ":memory:"
-  int busy_timeout_ms = 60000;   // how long to wait for another connection's lock
-  bool synchronous_full = true;  // PRAGMA synchronous = FULL (else NORMAL)
-  bool read_only = false;        // open read-only; never creates the file
+  std::string path;             // file path, or ":memory:"
+  int busy_timeout_ms = 60000;  // how long to wait for another connection's lock
+  // PRAGMA synchronous = FULL: every commit is on disk before it returns.
+  // Else NORMAL: a commit survives a crash of the process at once and a power
+  // loss after the next Sync() (or checkpoint).
+  bool synchronous_full = true;
+  bool read_only = false;  // open read-only; never creates the file
 };
 
 class Database;
@@ -82,6 +85,11 @@ class Database {
   Result<Query> Prepare(const std::string& sql);
   // Runs one or more statements without results (DDL, PRAGMA, BEGIN).
   Status Exec(const std::string& sql);
+
+  // Makes everything committed to the database so far, by any connection,
+  // durable: an fdatasync of the write-ahead log (and of its folder, the
+  // first time). A no-op for ":memory:" and read-only connections.
+  Status Sync();
 
   int64_t LastInsertRowId() const;
   int64_t Changes() const;

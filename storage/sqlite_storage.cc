@@ -103,7 +103,9 @@ Result<AskResult> SqliteStorage::Ask(const AskRequest& req, TrialHistory& histor
     if (t.error().kind != Error::Kind::kConflict) return t.error();
     result.finish_errors.emplace_back(trial_id, t.error());
   }
-  if (auto s = RefreshTrialHistory(*db_, req.study_id, history); !s) return s.error();
+  if (req.refresh_history) {
+    if (auto s = RefreshTrialHistory(*db_, req.study_id, history); !s) return s.error();
+  }
 
   auto claimed = ClaimWaitingTrial(*db_, req.study_id, req.tag, req.worker_id, req.log_path_for);
   if (!claimed) return claimed.error();
@@ -128,7 +130,7 @@ Result<AskResult> SqliteStorage::Ask(const AskRequest& req, TrialHistory& histor
   }
   auto space = SpaceOf(req.study_id);
   if (!space) return space.error();
-  auto number = CountStudyTrials(*db_, req.study_id);
+  auto number = NextTrialNumber(*db_, req.study_id);
   if (!number) return number.error();
   auto params = sample(history, *number);
   if (!params) return params.error();
@@ -143,8 +145,12 @@ Result<AskResult> SqliteStorage::Ask(const AskRequest& req, TrialHistory& histor
   if (!inserted) return inserted.error();
   if (auto s = tx->Commit(); !s) return s.error();
   result.trial = std::move(*inserted);
-  history.max_trial_id = std::max(history.max_trial_id, result.trial.trial_id);
-  history.trials.push_back(result.trial);
+  // Only a refreshed history may grow here: max_trial_id must not pass
+  // trials that other workers inserted and this one has not read yet.
+  if (req.refresh_history) {
+    history.max_trial_id = std::max(history.max_trial_id, result.trial.trial_id);
+    history.trials.push_back(result.trial);
+  }
   return result;
 }
 
@@ -159,7 +165,7 @@ Status SqliteStorage::FinishTrial(int64_t trial_id, const TrialOutcome& outcome)
   if (auto s = CheckWritable(); !s) return s;
   auto tx = Tx::Begin(*db_, Tx::Kind::kWrite);
   if (!tx) return tx.error();
-  if (auto t = FinishRunningTrial(*db_, trial_id, outcome); !t) return t.error();
+  if (auto s = FinishRunningTrial(*db_, trial_id, outcome); !s) return s;
   return tx->Commit();
 }
 
@@ -269,7 +275,8 @@ Result<std::vector<TrialRecord>> SqliteStorage::FailTrialsOfWorker(const std::st
     outcome.failure_reason = reason;
     outcome.requeue =
         attempt < max_attempts ? TrialOutcome::Requeue::kRetry : TrialOutcome::Requeue::kNo;
-    auto t = FinishRunningTrial(*db_, trial_id, outcome);
+    if (auto s = FinishRunningTrial(*db_, trial_id, outcome); !s) return s.error();
+    auto t = ReadTrial(*db_, trial_id);
     if (!t) return t.error();
     failed.push_back(std::move(*t));
   }

@@ -27,6 +27,7 @@ class SqliteStorage final : public Storage {
   Result<AskResult> Ask(const AskRequest& req, TrialHistory& history,
                         const SampleFn& sample) override;
   Status RefreshHistory(int64_t study_id, TrialHistory& history) override;
+  Status Sync() override { return db_->Sync(); }
   Status FinishTrial(int64_t trial_id, const TrialOutcome& outcome) override;
   Status ReportIntermediate(int64_t trial_id, const std::map<int64_t, double>& values) override;
   Result<std::vector<TrialRecord>> ListTrials(int64_t study_id, const TrialFilter& filter) override;

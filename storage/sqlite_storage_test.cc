@@ -169,27 +169,54 @@ TEST_CASE("Ask numbers trials, claims WAITING retries first and counts the budge
   for (size_t i = 0; i < h.trials.size(); ++i) CHECK(h.trials[i].number == int64_t(i));
 }
 
-TEST_CASE("the sampler sees the refreshed history and the next number") {
+// Two workers (connections) on one study; `a` asked `n` trials before.
+struct TwoWorkers {
+  explicit TwoWorkers(int n)
+      : a(OpenOrDie(dir.File("db.sqlite"))), b(OpenOrDie(dir.File("db.sqlite"))) {
+    auto study = a->OpenStudy(SmallStudy());
+    REQUIRE(study.ok());
+    study_id = study->study_id;
+    for (int i = 0; i < n; ++i) AskOne(*a, Request(study_id, "x"), ha);
+  }
+  // b's Ask, noting how many trials and which number the sampler saw.
+  Result<AskResult> AskB(const AskRequest& req) {
+    return b->Ask(req, hb, [&](const TrialHistory& h, int64_t n) -> Result<std::optional<Params>> {
+      seen = h.trials.size();
+      seen_number = n;
+      return FixedSample()(h, n);
+    });
+  }
   TempDir dir;
-  auto path = dir.File("db.sqlite");
-  auto a = OpenOrDie(path);
-  auto b = OpenOrDie(path);
-  auto study = a->OpenStudy(SmallStudy());
-  REQUIRE(study.ok());
+  std::unique_ptr<Storage> a, b;
+  int64_t study_id = 0;
   TrialHistory ha, hb;
-  AskOne(*a, Request(study->study_id, "x"), ha);
-  AskOne(*a, Request(study->study_id, "x"), ha);
-  size_t seen = 0;
+  size_t seen = 99;
   int64_t seen_number = -1;
-  auto r = b->Ask(Request(study->study_id, "x"), hb,
-                  [&](const TrialHistory& h, int64_t n) -> Result<std::optional<Params>> {
-                    seen = h.trials.size();
-                    seen_number = n;
-                    return FixedSample()(h, n);
-                  });
+};
+
+TEST_CASE("the sampler sees the refreshed history and the next number") {
+  TwoWorkers w(2);
+  auto r = w.AskB(Request(w.study_id, "x"));
   REQUIRE(r.ok());
-  CHECK(seen == 2);
-  CHECK(seen_number == 2);
+  CHECK(w.seen == 2);
+  CHECK(w.seen_number == 2);
+}
+
+TEST_CASE("an Ask without refresh_history leaves the history alone; a later refresh has it all") {
+  TwoWorkers w(1);
+  AskRequest blind = Request(w.study_id, "x");
+  blind.refresh_history = false;
+  auto r = w.AskB(blind);
+  REQUIRE(r.ok());
+  CHECK(w.seen == 0);
+  CHECK(r->trial.number == 1);
+  auto& hb = w.hb;
+  CHECK(hb.trials.empty());
+  CHECK(hb.max_trial_id == 0);
+  AskOne(*w.a, Request(w.study_id, "x"), w.ha);  // another worker's, after b's
+  REQUIRE(w.b->RefreshHistory(w.study_id, hb).ok());
+  REQUIRE(hb.trials.size() == 3);
+  for (int64_t n = 0; n < 3; ++n) CHECK(hb.trials[static_cast<size_t>(n)].number == n);
 }
 
 TEST_CASE("a finished trial never changes") {

@@ -83,6 +83,9 @@ struct AskRequest {
   std::string tag;
   std::string worker_id;
   std::optional<int64_t> n_trials;  // budget of fresh trials for (study, tag)
+  // Read new and changed trials into the history before sampling. false (the
+  // sampler does not read it): the history is neither read nor changed.
+  bool refresh_history = true;
   // The log folder of trial `number`, stored with the trial.
   std::function<std::string(int64_t number)> log_path_for;
   // Trials that ended, finished in the same transaction before the ask, so a
@@ -181,9 +184,10 @@ class Storage {
   virtual Result<StudyInfo> GetStudy(const std::string& name) = 0;  // kNotFound
   virtual Result<std::vector<StudySummary>> ListStudies() = 0;
 
-  // In one write transaction: refresh `history`, then claim the oldest WAITING
-  // trial of (study, tag) for the worker, or, if the budget allows, call
-  // `sample` and insert its params as a new RUNNING trial.
+  // In one write transaction: refresh `history` (if req.refresh_history),
+  // then claim the oldest WAITING trial of (study, tag) for the worker, or,
+  // if the budget allows, call `sample` and insert its params as a new
+  // RUNNING trial.
   virtual Result<AskResult> Ask(const AskRequest& req, TrialHistory& history,
                                 const SampleFn& sample) = 0;
 
@@ -196,6 +200,15 @@ class Storage {
 
   virtual Result<std::vector<TrialRecord>> ListTrials(int64_t study_id,
                                                       const TrialFilter& filter) = 0;
+
+  // Makes every transaction committed so far (by any connection) durable
+  // across a power loss. Needed only with SqliteOptions::synchronous_full =
+  // false, where commits are safe from a crash of the process at once but
+  // reach the disk here: the engine commits, starts the next trial, then
+  // syncs once for all it committed (group commit), and says a trial ended
+  // only after the sync. Anything leaving the host (a Kubernetes Job, a
+  // tracking report) waits for a sync first.
+  virtual Status Sync() = 0;
 
   virtual Status RegisterWorker(const WorkerInfo& worker) = 0;
   // kNotFound when the worker is no longer registered (FailTrialsOfWorker
@@ -253,10 +266,12 @@ class Storage {
 };
 
 struct SqliteOptions {
-  std::string path;              // file path, or ":memory:"
-  int busy_timeout_ms = 60000;   // wait this long for another writer
-  bool synchronous_full = true;  // fsync every commit (durable across power loss)
-  bool read_only = false;        // for readers: never creates or upgrades
+  std::string path;             // file path, or ":memory:"
+  int busy_timeout_ms = 60000;  // wait this long for another writer
+  // true: every commit is on disk before it returns. false: a commit survives
+  // a crash of the process at once, and a power loss after the next Sync().
+  bool synchronous_full = true;
+  bool read_only = false;  // for readers: never creates or upgrades
 };
 
 // Opens (creating and upgrading as needed) the SQLite storage.

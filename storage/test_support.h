@@ -165,6 +165,8 @@ inline RunResult RunCommand(const std::vector<std::string>& argv) {
   return r;
 }
 
+// The interop helpers: storage's tests define where Python and the scripts are.
+#ifdef GDSWEEP_PYTHON
 inline bool HavePythonOptuna() {
   static const bool ok = RunCommand({GDSWEEP_PYTHON, "-c", "import optuna"}).status == 0;
   return ok;
@@ -176,5 +178,6 @@ inline RunResult RunInterop(const std::string& script, const std::vector<std::st
   argv.insert(argv.end(), args.begin(), args.end());
   return RunCommand(argv);
 }
+#endif  // GDSWEEP_PYTHON
 
 }  // namespace gdsweep::testing

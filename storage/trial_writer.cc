@@ -114,7 +114,7 @@ Result<std::vector<double>> ValuesToStore(Database& db, int64_t trial_id, const 
 // does (same params, "failed_trial" and "retry_history" attributes) with the
 // external values in "fixed_params", as enqueue_trial writes them.
 Status QueueRetry(Database& db, int64_t trial_id, const Ending& e, TrialOutcome::Requeue how) {
-  auto number = CountStudyTrials(db, e.study_id);
+  auto number = NextTrialNumber(db, e.study_id);
   if (!number) return number.error();
   auto insert = db.Prepare(
       "INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) "
@@ -185,14 +185,16 @@ double NowSeconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-Result<int64_t> CountStudyTrials(Database& db, int64_t study_id) {
-  return CountOf(db, "SELECT count(*) FROM trials WHERE study_id = ?1", study_id);
+// Numbers run 0, 1, 2, .. without gaps (Optuna's rule too: a trial's number
+// is how many trials of its study came before it), so the next one is the
+// largest plus one, read from the end of the (study_id, number) index.
+Result<int64_t> NextTrialNumber(Database& db, int64_t study_id) {
+  return CountOf(db, "SELECT coalesce(max(number) + 1, 0) FROM trials WHERE study_id = ?1",
+                 study_id);
 }
 
 Result<int64_t> CountFreshTrials(Database& db, int64_t study_id, const std::string& tag) {
-  auto q = db.Prepare(
-      "SELECT count(*) FROM gdsweep_trials "
-      "WHERE study_id = ?1 AND tag = ?2 AND retry_of IS NULL");
+  auto q = db.Prepare("SELECT fresh_trials FROM gdsweep_sweeps WHERE study_id = ?1 AND tag = ?2");
   if (!q) return q.error();
   q->Bind(1, study_id).Bind(2, tag);
   auto row = q->Step();
@@ -209,7 +211,7 @@ Result<TrialRecord> InsertRunningTrial(Database& db, const NewTrial& trial) {
                              ", outside " + DescribeDistribution(p->distribution));
     }
   }
-  auto number = CountStudyTrials(db, trial.study_id);
+  auto number = NextTrialNumber(db, trial.study_id);
   if (!number) return number.error();
   const double now = NowSeconds();
   const std::string start = FormatDatetime(now);
@@ -248,6 +250,11 @@ Result<TrialRecord> InsertRunningTrial(Database& db, const NewTrial& trial) {
   if (!row) return row.error();
   row->Bind(1, t.trial_id).Bind(2, trial.study_id).Bind(3, t.number).Bind(4, t.tag);
   if (auto s = row->Bind(5, t.worker_id).Bind(6, t.log_path).Run(); !s) return s.error();
+  auto counted = db.Prepare(
+      "INSERT INTO gdsweep_sweeps (study_id, tag, fresh_trials) VALUES (?1, ?2, 1) "
+      "ON CONFLICT (study_id, tag) DO UPDATE SET fresh_trials = fresh_trials + 1");
+  if (!counted) return counted.error();
+  if (auto s = counted->Bind(1, trial.study_id).Bind(2, t.tag).Run(); !s) return s.error();
 
   auto tracked = IsTracked(db, trial.study_id, t.tag);
   if (!tracked) return tracked.error();
@@ -321,8 +328,7 @@ Status WriteIntermediate(Database& db, int64_t trial_id, const std::map<int64_t,
   return AppendIntermediate(db, SubjectOf(*e, trial_id), NowSeconds(), values);
 }
 
-Result<TrialRecord> FinishRunningTrial(Database& db, int64_t trial_id,
-                                       const TrialOutcome& outcome) {
+Status FinishRunningTrial(Database& db, int64_t trial_id, const TrialOutcome& outcome) {
   if (!IsFinished(outcome.state)) {
     return Error::Invalid(std::string("a trial ends COMPLETE, PRUNED or FAIL, not ") +
                           ToString(outcome.state));
@@ -385,7 +391,7 @@ Result<TrialRecord> FinishRunningTrial(Database& db, int64_t trial_id,
     run.points = outcome.intermediate;
     if (auto s = AppendRunFinished(db, SubjectOf(*e, trial_id), run); !s) return s.error();
   }
-  return ReadTrial(db, trial_id);
+  return {};
 }
 
 }  // namespace gdsweep::storage

@@ -21,8 +21,9 @@ namespace gdsweep::storage {
 double NowSeconds();
 
 // Optuna's number for the next trial of a study: how many it has.
-Result<int64_t> CountStudyTrials(sqlite::Database& db, int64_t study_id);
-// Fresh trials of (study, tag): those that are not a retry of another.
+Result<int64_t> NextTrialNumber(sqlite::Database& db, int64_t study_id);
+// Fresh trials of (study, tag): those that are not a retry of another (kept
+// as a count in gdsweep_sweeps).
 Result<int64_t> CountFreshTrials(sqlite::Database& db, int64_t study_id, const std::string& tag);
 
 struct NewTrial {
@@ -45,9 +46,7 @@ Result<std::optional<TrialRecord>> ClaimWaitingTrial(
 Status WriteIntermediate(sqlite::Database& db, int64_t trial_id,
                          const std::map<int64_t, double>& values);
 
-// Ends a RUNNING trial (kConflict otherwise) and queues its retry as asked;
-// returns the trial as it is now.
-Result<TrialRecord> FinishRunningTrial(sqlite::Database& db, int64_t trial_id,
-                                       const TrialOutcome& outcome);
+// Ends a RUNNING trial (kConflict otherwise) and queues its retry as asked.
+Status FinishRunningTrial(sqlite::Database& db, int64_t trial_id, const TrialOutcome& outcome);
 
 }  // namespace gdsweep::storage

@@ -56,6 +56,7 @@ void Progress::Resume(const std::vector<TrialRecord>& history) {
 }
 
 void Progress::TrialStarted(const TrialRecord& t) {
+  if (!spdlog::should_log(spdlog::level::debug)) return;
   spdlog::debug("trial {} started (attempt {}): {}", t.number, t.attempt,
                 FormatParams(spec_.space, t.params));
 }
@@ -64,6 +65,8 @@ void Progress::TrialFinished(const TrialRecord& t, double seconds) {
   Count(t);
   if (status_shown_ && redraw_) std::fputs("\r\033[K", out_);
   status_shown_ = false;
+  const auto level = t.state == TrialState::kComplete ? spdlog::level::info : spdlog::level::warn;
+  if (!spdlog::should_log(level)) return;
   const std::string params = FormatParams(spec_.space, t.params);
   if (t.state == TrialState::kComplete) {
     spdlog::info("trial {} COMPLETE in {:.1f}s: {} [{}]", t.number, seconds,
@@ -103,6 +106,7 @@ void Progress::Print(const std::string& line, bool force) {
 void Progress::Tick(size_t running) {
   auto now = std::chrono::steady_clock::now();
   if (redraw_ && now - last_print_ < std::chrono::milliseconds(200)) return;
+  if (!redraw_ && now - last_print_ < interval_) return;
   if (redraw_) last_print_ = now;
   Print(StatusLine(running), false);
 }

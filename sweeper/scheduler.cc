@@ -44,10 +44,11 @@ std::string LastStderrLine(const std::string& trial_dir) {
   return last;
 }
 
-// Replaces `path` (unlinked first: ext4 flushes a truncated file on close).
-Status WriteFile(const fs::path& path, const std::string& text) {
+// Writes `path`, replacing it if `may_exist` (unlinked first: ext4 flushes a
+// truncated file on close).
+Status WriteFile(const fs::path& path, const std::string& text, bool may_exist) {
   std::error_code ec;
-  fs::remove(path, ec);
+  if (may_exist) fs::remove(path, ec);
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
   out.close();
@@ -69,18 +70,27 @@ Scheduler::~Scheduler() = default;
 
 Status Scheduler::Launch(const TrialRecord& trial, const std::map<std::string, std::string>& env) {
   const std::string dir = study_.TrialDir(trial.number);
+  // Trial numbers are never reused, so the folder is new unless a database
+  // was replaced under its logs; only then are old files cleared.
   std::error_code ec;
-  fs::create_directories(dir, ec);
+  bool fresh = fs::create_directory(dir, ec);
+  if (ec) {
+    fs::create_directories(fs::path(dir).parent_path(), ec);
+    if (!ec) fresh = fs::create_directory(dir, ec);
+  }
   if (ec) return Error::Io("cannot create " + dir + ": " + ec.message());
-  fs::remove(fs::path(dir) / "result.json", ec);
-  if (auto s =
-          WriteFile(fs::path(dir) / "params.json", ParamsJson(study_.spec().space, trial.params));
+  if (!fresh) fs::remove(fs::path(dir) / "result.json", ec);
+  if (auto s = WriteFile(fs::path(dir) / "params.json",
+                         ParamsJson(study_.spec().space, trial.params), !fresh);
       !s) {
     return s;
   }
   auto launch = RenderLaunch(study_.spec(), trial, dir);
   if (!launch) return launch.error();
   for (const auto& [name, value] : env) launch->env[name] = value;
+  if (backend_.LaunchesOutliveProcess()) {
+    if (auto s = SyncAndAnnounce(true); !s) return s;
+  }
   if (auto s = backend_.Start(*launch); !s) return s;
   auto r = std::make_unique<Running>(
       Running{trial, MetricCollector(study_.spec().objectives), Clock::now(), Clock::now()});
@@ -100,6 +110,7 @@ void Scheduler::StartOrFail(const TrialRecord& trial,
   out.state = TrialState::kFail;
   out.failure_reason = "could not start: " + s.error().message;
   (void)study_.Tell(trial.trial_id, out);
+  MarkUnsynced();
   fatal_ = Error::Io("trial " + std::to_string(trial.number) + ": " + s.error().message);
   can_ask_ = false;
   for (auto& [id, r] : running_) backend_.Cancel(id, options_.kill_grace);
@@ -262,11 +273,37 @@ Result<AskResult> Scheduler::AskWithTold() {
   for (const auto& t : told_) finish.emplace_back(t.shown.trial_id, t.outcome);
   auto asked = study_.Ask(worker_.worker_id, std::move(finish));
   if (!asked) return asked;
-  std::vector<Told> told = std::move(told_);
-  told_.clear();
-  Announce(told, asked->finish_errors);
-  if (tracking_ && !told.empty()) tracking_->Nudge();
+  Committed(asked->finish_errors);
   return asked;
+}
+
+void Scheduler::MarkUnsynced() {
+  if (!sync_due_) sync_due_ = Clock::now() + options_.sync_delay;
+}
+
+// The results in told_ were committed (not yet synced): they are announced
+// after the next sync.
+void Scheduler::Committed(const std::vector<std::pair<int64_t, Error>>& lost) {
+  MarkUnsynced();
+  for (auto& t : told_) committed_.push_back(std::move(t));
+  told_.clear();
+  lost_.insert(lost_.end(), lost.begin(), lost.end());
+}
+
+// One sync covers every commit since the last (group commit), made once the
+// oldest of them has waited sync_delay (or now, when `force`). Only then is
+// a trial's end shown or reported: what the user saw is on disk.
+Status Scheduler::SyncAndAnnounce(bool force) {
+  if (!sync_due_ || (!force && Clock::now() < *sync_due_)) return {};
+  if (auto s = study_.storage().Sync(); !s) return s;
+  sync_due_.reset();
+  std::vector<Told> told = std::move(committed_);
+  std::vector<std::pair<int64_t, Error>> lost = std::move(lost_);
+  committed_.clear();
+  lost_.clear();
+  Announce(told, lost);
+  if (tracking_) tracking_->Nudge();
+  return {};
 }
 
 Status Scheduler::FlushTold() {
@@ -277,10 +314,7 @@ Status Scheduler::FlushTold() {
       lost.emplace_back(t.shown.trial_id, s.error());
     }
   }
-  std::vector<Told> told = std::move(told_);
-  told_.clear();
-  Announce(told, lost);
-  if (tracking_) tracking_->Nudge();
+  Committed(lost);
   return {};
 }
 
@@ -340,7 +374,7 @@ Status Scheduler::Housekeeping(bool force) {
     if (r->metrics.HasPending() && now - r->last_report >= options_.report_interval) {
       if (auto s = study_.Report(id, r->metrics.TakePending()); !s) return s;
       r->last_report = now;
-      if (tracking_) tracking_->Nudge();
+      MarkUnsynced();
     }
   }
   if (!force && now - last_beat_ < options_.heartbeat_interval) return {};
@@ -366,6 +400,7 @@ Status Scheduler::Housekeeping(bool force) {
                  t.attempt < study_.spec().trial.retries + 1 ? " and queued to run again" : "");
   }
   summary_.recovered += static_cast<int64_t>(recovered->size());
+  if (!recovered->empty() || !adopted.empty()) MarkUnsynced();
   return {};
 }
 
@@ -381,6 +416,13 @@ Result<RunSummary> Scheduler::Run(const std::atomic<int>& signals) {
       if (!keep) (void)storage.RemoveWorker(id);
     }
   } unregister{study_.storage(), worker_.worker_id, detached_};
+  struct SyncAtExit {  // whatever way Run ends, what it committed reaches the disk
+    Storage& storage;
+    const std::optional<Clock::time_point>& due;
+    ~SyncAtExit() {
+      if (due) (void)storage.Sync();
+    }
+  } sync_at_exit{study_.storage(), sync_due_};
   if (auto s = Housekeeping(true); !s) return s.error();
   if (auto s = study_.Refresh(); !s) return s.error();
   progress_.Resume(study_.history().trials);
@@ -442,12 +484,19 @@ Result<RunSummary> Scheduler::Run(const std::atomic<int>& signals) {
     if (!told_.empty()) {
       if (auto s = FlushTold(); !s) return s.error();
     }
-    if (running_.empty() && starting_.empty()) break;
+    // After the starts above, so the disk works while the new trials run.
+    const bool done = running_.empty() && starting_.empty();
+    if (auto s = SyncAndAnnounce(done); !s) return s.error();
+    if (done) break;
 
     // Waiting for tracking runs: look again when the delivery loop has done
-    // a pass (at once when nothing else runs), else soon.
-    const auto wait =
-        starting_.empty() ? std::chrono::milliseconds(200) : std::chrono::milliseconds(2);
+    // a pass (at once when nothing else runs), else soon; and not past the
+    // next sync.
+    auto wait = starting_.empty() ? std::chrono::milliseconds(200) : std::chrono::milliseconds(2);
+    if (sync_due_) {
+      wait = std::clamp(std::chrono::ceil<std::chrono::milliseconds>(*sync_due_ - Clock::now()),
+                        std::chrono::milliseconds(0), wait);
+    }
     if (running_.empty()) tracking_->WaitForDelivery(std::chrono::milliseconds(50));
     auto events = running_.empty() ? Result<std::vector<BackendEvent>>(std::vector<BackendEvent>{})
                                    : backend_.Wait(wait);

@@ -30,6 +30,10 @@ struct SchedulerOptions {
   std::chrono::milliseconds kill_grace{10000};
   // Intermediate values are written at most this often per trial.
   std::chrono::milliseconds report_interval{1000};
+  // A commit reaches the disk (Storage::Sync) at most this long after it is
+  // made, and a trial's end is announced only then. One sync covers all the
+  // commits made meanwhile, so a fast sweep does not pay a disk flush per trial.
+  std::chrono::milliseconds sync_delay{5};
   // The id this worker registers under (the tracking delivery lease uses the
   // same one); empty: a fresh ThisWorker() id.
   std::string worker_id;
@@ -63,7 +67,9 @@ class Scheduler {
  private:
   struct Running;
   // A result judged but not yet committed: it rides on the next Ask's
-  // transaction, or FlushTold commits it when no Ask follows at once.
+  // transaction, or FlushTold commits it when no Ask follows at once. Once
+  // committed it waits in committed_ for the sync that makes it durable, and
+  // only then is it announced (progress, log line, tracking nudge).
   struct Told {
     TrialRecord shown;  // the trial as it ended, for progress
     TrialOutcome outcome;
@@ -84,6 +90,9 @@ class Scheduler {
   Status ValuesFromTracking(const TrialRecord& trial, TrialOutcome& out);
   Result<AskResult> AskWithTold();
   Status FlushTold();
+  void MarkUnsynced();
+  void Committed(const std::vector<std::pair<int64_t, Error>>& lost);
+  Status SyncAndAnnounce(bool force);
   void Announce(const std::vector<Told>& told, const std::vector<std::pair<int64_t, Error>>& lost);
   Status Beat();
   Status Housekeeping(bool force);
@@ -98,6 +107,10 @@ class Scheduler {
   std::map<int64_t, std::unique_ptr<Running>> running_;
   std::map<int64_t, Starting> starting_;
   std::vector<Told> told_;
+  std::vector<Told> committed_;                  // committed, not yet synced
+  std::vector<std::pair<int64_t, Error>> lost_;  // results another worker overrode
+  // When the commits made since the last Sync() are due to be synced.
+  std::optional<std::chrono::steady_clock::time_point> sync_due_;
   std::optional<Error> fatal_;  // a trial could not start: the run fails
   bool can_ask_ = true;
   bool warned_no_run_ = false;

@@ -54,6 +54,7 @@ Result<AskResult> Study::Ask(const std::string& worker_id,
   req.tag = spec_.tag;
   req.worker_id = worker_id;
   req.n_trials = spec_.budget.n_trials;
+  req.refresh_history = sampler_->ReadsHistory();
   req.log_path_for = [this](int64_t number) { return TrialDir(number); };
   auto sample = [this](const TrialHistory& h, int64_t number) {
     return sampler_->Sample(SampleRequest{spec_.space, spec_.objectives, h.trials, number});

@@ -177,6 +177,9 @@ Result<DeliveryReport> MlflowTracker::Deliver(Storage& storage, const StudyInfo&
       break;
     }
     first_claim = false;
+    // What leaves the host must be on disk first: after a power loss the
+    // server must not hold a run for a trial the database forgot.
+    if (auto s = storage.Sync(); !s) return s.error();
     if (pass.experiment_id.empty()) {
       auto ready = Prepare(pass);
       if (!ready) return ready.error();

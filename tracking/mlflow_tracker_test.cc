@@ -220,6 +220,38 @@ TEST_CASE("a delivery the database never recorded is done again without duplicat
   CHECK(values->values == std::vector<double>{std::numeric_limits<double>::infinity()});
 }
 
+TEST_CASE("reports leave only after a sync of the database; a failed sync sends nothing") {
+  FakeMlflow fake;
+  TrackedStudy s(fake.Url());
+  auto t = s.Start();
+  s.Finish(t, TrialState::kComplete, {0.5});
+  struct Syncing : testing::StorageWrapper {
+    Syncing(Storage& inner, const FakeMlflow& f) : StorageWrapper(inner), fake(f) {}
+    Status Sync() override {
+      requests_seen.push_back(fake.Requests().size());
+      if (broken) return Error::Io("disk gone");
+      return StorageWrapper::Sync();
+    }
+    const FakeMlflow& fake;
+    bool broken = true;
+    std::vector<size_t> requests_seen;
+  } syncing(s.storage(), fake);
+
+  auto tracker = TrackerFor(fake, s.target());
+  auto refused = tracker->Deliver(syncing, s.study(), s.tag(), "w1", kLongBudget);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().message.find("disk gone") != std::string::npos);
+  CHECK(fake.Requests().empty());
+  CHECK(syncing.requests_seen == std::vector<size_t>{0});
+
+  syncing.broken = false;
+  const DeliveryReport r = Deliver(*tracker, s, &syncing);
+  CHECK(r.delivered == 2);  // trial 0 started and finished
+  REQUIRE(syncing.requests_seen.size() >= 2);
+  CHECK(syncing.requests_seen[1] == 0);  // synced before the first request
+  CHECK(RunsByName(fake).count("trial-0") == 1);
+}
+
 TEST_CASE("a server that is down stops the pass; nothing is lost and all goes once it is back") {
   FakeMlflow fake;
   TrackedStudy s(fake.Url());

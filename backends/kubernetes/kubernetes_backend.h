@@ -59,6 +59,7 @@ class KubernetesBackend final : public Backend {
   Result<std::vector<BackendEvent>> Wait(std::chrono::milliseconds timeout) override;
   // True if the attempt's Job still exists; it is then followed to its end.
   Result<bool> Reattach(const TrialLaunch& launch) override;
+  bool LaunchesOutliveProcess() const override { return true; }
   // spec.delete_on_interrupt: deletes the Job (Background) and its pods
   // with `grace`, then reports it cancelled. Otherwise reports it cancelled
   // and detached at once and leaves the Job running.

@@ -42,18 +42,27 @@ std::string FormatSeconds(double s) {
 }
 
 // `dir`/stdout.log, created (with `dir`) or replaced; stderr.log is created
-// when the trial first writes to stderr (a file less per quiet trial). An old
-// log is unlinked rather than truncated: ext4 flushes a truncated file to disk
-// when it is closed, which would cost a disk write per trial.
+// when the trial first writes to stderr (a file less per quiet trial). Old
+// logs are unlinked rather than truncated: ext4 flushes a truncated file to
+// disk when it is closed, which would cost a disk write per trial.
 Status OpenLogs(const std::string& dir, UniqueFd& out, std::string& err_path) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Error::Io("cannot create log directory '" + dir + "': " + ec.message());
   err_path = dir + "/stderr.log";
-  ::unlink(err_path.c_str());
   const std::string path = dir + "/stdout.log";
-  ::unlink(path.c_str());
-  out.Reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  const int kNew = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC;
+  out.Reset(::open(path.c_str(), kNew, 0644));
+  const int err = out ? 0 : errno;
+  if (err == ENOENT) {  // a new folder: nothing old in it
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return Error::Io("cannot create log directory '" + dir + "': " + ec.message());
+    out.Reset(::open(path.c_str(), kNew, 0644));
+  } else {
+    ::unlink(err_path.c_str());
+    if (err == EEXIST) {
+      ::unlink(path.c_str());
+      out.Reset(::open(path.c_str(), kNew, 0644));
+    }
+  }
   if (!out) return Error::Io("cannot open '" + path + "': " + ErrnoText(errno));
   return {};
 }

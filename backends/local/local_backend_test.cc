@@ -52,15 +52,22 @@ TEST_CASE("stdout lines arrive in order before the exit, and the logs hold every
   CHECK(b->Running() == 0);
 }
 
-TEST_CASE("a trial that never writes to stderr gets no stderr.log; an old one is removed") {
+TEST_CASE("a trial that never writes to stderr gets no stderr.log; old logs are replaced") {
   TempDir dir;
   std::filesystem::create_directories(dir / "t");
+  std::filesystem::create_directories(dir / "u");
   { std::ofstream(dir / "t/stderr.log") << "from an earlier attempt\n"; }
+  { std::ofstream(dir / "u/stderr.log") << "from an earlier attempt\n"; }
+  { std::ofstream(dir / "u/stdout.log") << "a longer line from an earlier attempt\n"; }
   auto b = MakeLocalBackend(FastOptions());
   REQUIRE(b->Start(Sh(1, "echo quiet", dir / "t")));
+  REQUIRE(b->Start(Sh(2, "echo quiet", dir / "u")));
   RunAll(*b);
-  CHECK(ReadFile(dir / "t/stdout.log") == "quiet\n");
-  CHECK_FALSE(std::filesystem::exists(dir / "t/stderr.log"));
+  for (const char* d : {"t", "u"}) {
+    CAPTURE(d);
+    CHECK(ReadFile(dir / (std::string(d) + "/stdout.log")) == "quiet\n");
+    CHECK_FALSE(std::filesystem::exists(dir / (std::string(d) + "/stderr.log")));
+  }
 }
 
 TEST_CASE("exit codes and signals are reported in numbers and words") {

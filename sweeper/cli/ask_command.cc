@@ -36,7 +36,8 @@ int AskCommand(const Args& args) {
   auto spec = ParseStudyFile(vm["study-file"].as<std::string>(), sets);
   if (!spec) return Fail(spec.error());
   spec->budget.n_trials.reset();
-  auto opened = OpenSpecStudy(*spec, vm["db"].as<std::string>(), vm["allow-changes"].as<bool>());
+  auto opened = OpenSpecStudy(*spec, vm["db"].as<std::string>(), vm["allow-changes"].as<bool>(),
+                              Durability::kEachCommit);
   if (!opened) return Fail(opened.error());
   Study& study = *opened->study;
   if (spec->tracking) {  // from now on the trial's reports go to the outbox

@@ -67,12 +67,13 @@ Result<std::unique_ptr<Storage>> OpenExisting(const std::string& db_path, bool w
 }
 
 Result<OpenedStudy> OpenSpecStudy(const StudySpec& spec, const std::string& db_flag,
-                                  bool allow_changes) {
+                                  bool allow_changes, Durability durability) {
   OpenedStudy opened;
   opened.db_path = ResolveDbPath(db_flag, spec.storage);
   opened.logs_root = LogsRootFor(opened.db_path);
   SqliteOptions storage_options;
   storage_options.path = opened.db_path;
+  storage_options.synchronous_full = durability == Durability::kEachCommit;
   auto storage = OpenSqliteStorage(storage_options);
   if (!storage) return storage.error().Wrap(opened.db_path);
   opened.storage = std::move(*storage);

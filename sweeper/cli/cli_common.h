@@ -51,10 +51,16 @@ struct OpenedStudy {
   std::unique_ptr<Study> study;
 };
 
+// How a command's commits reach the disk.
+enum class Durability {
+  kEachCommit,  // every commit is synced before it returns
+  kOnSync,      // the caller calls Storage::Sync() (the scheduler's group commit)
+};
+
 // Opens the database (--db flag, else the spec's storage, ...) and the spec's
 // study in it; a conflict's message says how to resume anyway.
 Result<OpenedStudy> OpenSpecStudy(const StudySpec& spec, const std::string& db_flag,
-                                  bool allow_changes);
+                                  bool allow_changes, Durability durability);
 
 // Logs what a delivery left behind: nothing, pending reports (and why), or
 // reports the server refused.

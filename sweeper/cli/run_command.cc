@@ -70,7 +70,8 @@ int RunCommand(const Args& args) {
   auto made = MakeBackend(*spec);  // local processes or Kubernetes Jobs, as the file says
   if (!made) return Fail(made.error());
   auto backend = std::move(*made);
-  auto opened = OpenSpecStudy(*spec, vm["db"].as<std::string>(), vm["allow-changes"].as<bool>());
+  auto opened = OpenSpecStudy(*spec, vm["db"].as<std::string>(), vm["allow-changes"].as<bool>(),
+                              Durability::kOnSync);
   if (!opened) return Fail(opened.error());
   Study& study = *opened->study;
   spdlog::info("study '{}' tag '{}' in {}{}; trial logs in {}", spec->name, spec->tag,
