@@ -139,7 +139,7 @@ Result<AskResult> SqliteStorage::Ask(const AskRequest& req, TrialHistory& histor
     result.kind = AskResult::Kind::kSamplerExhausted;
     return result;
   }
-  NewTrial fresh{req.study_id,        req.tag, req.worker_id,
+  NewTrial fresh{req.study_id,        *number, req.tag,         req.worker_id,
                  std::move(**params), *space,  req.log_path_for};
   auto inserted = InsertRunningTrial(*db_, fresh);
   if (!inserted) return inserted.error();

@@ -211,20 +211,18 @@ Result<TrialRecord> InsertRunningTrial(Database& db, const NewTrial& trial) {
                              ", outside " + DescribeDistribution(p->distribution));
     }
   }
-  auto number = NextTrialNumber(db, trial.study_id);
-  if (!number) return number.error();
   const double now = NowSeconds();
   const std::string start = FormatDatetime(now);
   auto insert = db.Prepare(
       "INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) "
       "VALUES (?1, ?2, 'RUNNING', ?3, NULL)");
   if (!insert) return insert.error();
-  if (auto s = insert->Bind(1, *number).Bind(2, trial.study_id).Bind(3, start).Run(); !s) {
+  if (auto s = insert->Bind(1, trial.number).Bind(2, trial.study_id).Bind(3, start).Run(); !s) {
     return s.error();
   }
   TrialRecord t;
   t.trial_id = db.LastInsertRowId();
-  t.number = *number;
+  t.number = trial.number;
   t.state = TrialState::kRunning;
   t.datetime_start = ParseDatetime(start);
   t.tag = trial.tag;

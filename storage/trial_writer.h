@@ -28,13 +28,14 @@ Result<int64_t> CountFreshTrials(sqlite::Database& db, int64_t study_id, const s
 
 struct NewTrial {
   int64_t study_id = 0;
+  int64_t number = 0;  // NextTrialNumber(), read in the same transaction
   std::string tag;
   std::string worker_id;
   Params params;
   const SearchSpace* space = nullptr;  // the distributions of `params`
   std::function<std::string(int64_t number)> log_path_for;
 };
-// Inserts a RUNNING trial numbered after the study's last; returns it.
+// Inserts a RUNNING trial; returns it.
 Result<TrialRecord> InsertRunningTrial(sqlite::Database& db, const NewTrial& trial);
 
 // Sets the oldest WAITING trial of (study, tag) RUNNING for the worker.
