@@ -3,7 +3,8 @@
 // unless committed. SQLITE_BUSY is retried with backoff until the busy timeout
 // has passed, so several processes share one file without "database is
 // locked". Errors are values. The only file that includes sqlite3.h is
-// sqlite_db.cc. A Database and its Queries are used by one thread at a time.
+// sqlite_db.cc (and sync_test.cc, for a VFS of its own). A Database and its Queries are used by one
+// thread at a time.
 #pragma once
 
 #include <cstdint>

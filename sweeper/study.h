@@ -1,5 +1,6 @@
-// Study: ask and tell over one stored study. Ask reads the history, asks the
-// sampler and inserts the new trial in one storage transaction, so several
+// Study: ask and tell over one stored study. Ask reads the history (when the
+// sampler reads it), asks the sampler and inserts the new trial in one
+// storage transaction, so several
 // processes on one database never take the same trial or grid point; Tell
 // records a result. The optimize loop (Scheduler) and `gdsweep ask/tell` are
 // both clients of this. Not thread-safe: one per thread.
@@ -30,6 +31,7 @@ class Study {
 
   const StudyInfo& info() const { return info_; }
   const StudySpec& spec() const { return spec_; }
+  // As of the last Refresh(), or the last Ask when the sampler reads history.
   const TrialHistory& history() const { return history_; }
   Storage& storage() { return storage_; }
 
