@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "sweeper/placeholders.h"
+#include "sweeper/spec/placeholders.h"
 
 namespace gdsweep {
 

@@ -19,7 +19,7 @@
 
 #include "storage/storage_wrapper_test_support.h"
 #include "storage/test_support.h"
-#include "sweeper/study_parser.h"
+#include "sweeper/spec/study_parser.h"
 
 namespace gdsweep {
 namespace {

@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <random>
 
-#include "sweeper/spec_json.h"
+#include "sweeper/spec/spec_json.h"
 #include "sweeper/worker.h"
 
 namespace gdsweep {

@@ -34,7 +34,7 @@
 
 #include "storage/storage.h"
 #include "sweeper/study.h"
-#include "sweeper/study_parser.h"
+#include "sweeper/spec/study_parser.h"
 
 extern char** environ;
 

@@ -7,7 +7,7 @@
 #include "sweeper/cli/options.h"
 #include "sweeper/launch.h"
 #include "sweeper/study.h"
-#include "sweeper/study_parser.h"
+#include "sweeper/spec/study_parser.h"
 #include "sweeper/tracking_session.h"
 
 namespace gdsweep::cli {

@@ -11,7 +11,7 @@
 #include "sweeper/cli/options.h"
 #include "sweeper/cli/trial_table.h"
 #include "sweeper/model/distribution.h"
-#include "sweeper/study_parser.h"
+#include "sweeper/spec/study_parser.h"
 #include "tracking/mlflow_tracker.h"
 
 namespace gdsweep::cli {

@@ -12,7 +12,7 @@
 #include "sweeper/cli/cli_common.h"
 #include "sweeper/cli/options.h"
 #include "sweeper/launch.h"
-#include "sweeper/study_parser.h"
+#include "sweeper/spec/study_parser.h"
 
 namespace gdsweep::cli {
 namespace {

@@ -9,7 +9,7 @@
 #include "sweeper/cli/cli_common.h"
 #include "sweeper/cli/options.h"
 #include "sweeper/scheduler.h"
-#include "sweeper/study_parser.h"
+#include "sweeper/spec/study_parser.h"
 #include "sweeper/tracking_session.h"
 #include "sweeper/worker.h"
 

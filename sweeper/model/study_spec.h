@@ -1,5 +1,5 @@
 // StudySpec: a study file after parsing and validation. Plain structs, every
-// field with its default; only the parser (sweeper/study_parser) sees YAML.
+// field with its default; only the parser (sweeper/spec/) sees YAML.
 // Everything downstream (engine, samplers, backends, tracker) reads these.
 #pragma once
 

@@ -1,4 +1,4 @@
-#include "sweeper/study_parser_tracking.h"
+#include "sweeper/spec/study_parser_tracking.h"
 
 #include <algorithm>
 #include <cctype>
@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "sweeper/yaml_values.h"
+#include "sweeper/spec/yaml_values.h"
 
 namespace gdsweep {
 namespace {

@@ -1,4 +1,4 @@
-#include "sweeper/suggest.h"
+#include "sweeper/spec/suggest.h"
 
 #include <doctest/doctest.h>
 

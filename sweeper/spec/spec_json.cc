@@ -1,4 +1,4 @@
-#include "sweeper/spec_json.h"
+#include "sweeper/spec/spec_json.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,7 +1,7 @@
 // The search_space and sampler sections, through the public parser.
 #include <doctest/doctest.h>
 
-#include "sweeper/study_parser.h"
+#include "sweeper/spec/study_parser.h"
 
 namespace gdsweep {
 namespace {

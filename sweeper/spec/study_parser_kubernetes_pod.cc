@@ -1,4 +1,4 @@
-#include "sweeper/study_parser_kubernetes_pod.h"
+#include "sweeper/spec/study_parser_kubernetes_pod.h"
 
 #include <cmath>
 #include <cstdint>
@@ -7,7 +7,7 @@
 #include <set>
 
 #include "backends/kubernetes/kube_names.h"
-#include "sweeper/yaml_values.h"
+#include "sweeper/spec/yaml_values.h"
 
 namespace gdsweep {
 namespace {

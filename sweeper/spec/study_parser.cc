@@ -1,4 +1,4 @@
-#include "sweeper/study_parser.h"
+#include "sweeper/spec/study_parser.h"
 
 #include <cerrno>
 #include <cstring>
@@ -6,12 +6,12 @@
 #include <regex>
 #include <sstream>
 
-#include "sweeper/study_parser_kubernetes.h"
-#include "sweeper/study_parser_overrides.h"
-#include "sweeper/study_parser_space.h"
-#include "sweeper/study_parser_tracking.h"
-#include "sweeper/study_parser_trial.h"
-#include "sweeper/yaml_values.h"
+#include "sweeper/spec/study_parser_kubernetes.h"
+#include "sweeper/spec/study_parser_overrides.h"
+#include "sweeper/spec/study_parser_space.h"
+#include "sweeper/spec/study_parser_tracking.h"
+#include "sweeper/spec/study_parser_trial.h"
+#include "sweeper/spec/yaml_values.h"
 
 namespace gdsweep {
 namespace {

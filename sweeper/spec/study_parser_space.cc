@@ -1,13 +1,13 @@
-#include "sweeper/study_parser_space.h"
+#include "sweeper/spec/study_parser_space.h"
 
 #include <algorithm>
 #include <climits>
 #include <cmath>
 #include <regex>
 
-#include "sweeper/placeholders.h"
-#include "sweeper/suggest.h"
-#include "sweeper/yaml_values.h"
+#include "sweeper/spec/placeholders.h"
+#include "sweeper/spec/suggest.h"
+#include "sweeper/spec/yaml_values.h"
 
 namespace gdsweep {
 namespace {

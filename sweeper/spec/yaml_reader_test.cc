@@ -1,4 +1,4 @@
-#include "sweeper/yaml_reader.h"
+#include "sweeper/spec/yaml_reader.h"
 
 #include <doctest/doctest.h>
 

@@ -1,7 +1,7 @@
 // The tracking section: every key and its default, the URI from
 // MLFLOW_TRACKING_URI, MLflow's own rules for names and keys, no credentials
 // in the URI or in any message, and --set overrides.
-#include "sweeper/study_parser_tracking.h"
+#include "sweeper/spec/study_parser_tracking.h"
 
 #include <doctest/doctest.h>
 #include <stdlib.h>
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "sweeper/study_parser.h"
+#include "sweeper/spec/study_parser.h"
 
 namespace gdsweep {
 namespace {

@@ -1,6 +1,6 @@
 // The spec stored with a study: the tracking section is kept when present
 // and left out when not.
-#include "sweeper/spec_json.h"
+#include "sweeper/spec/spec_json.h"
 
 #include <doctest/doctest.h>
 

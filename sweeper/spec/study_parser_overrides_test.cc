@@ -1,8 +1,8 @@
-#include "sweeper/study_parser_overrides.h"
+#include "sweeper/spec/study_parser_overrides.h"
 
 #include <doctest/doctest.h>
 
-#include "sweeper/study_parser.h"
+#include "sweeper/spec/study_parser.h"
 
 namespace gdsweep {
 namespace {

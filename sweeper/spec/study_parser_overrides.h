@@ -6,7 +6,7 @@
 #include <string>
 
 #include "sweeper/model/result.h"
-#include "sweeper/yaml_reader.h"
+#include "sweeper/spec/yaml_reader.h"
 
 namespace gdsweep {
 

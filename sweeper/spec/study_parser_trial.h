@@ -8,7 +8,7 @@
 #include "sweeper/model/result.h"
 #include "sweeper/model/search_space.h"
 #include "sweeper/model/study_spec.h"
-#include "sweeper/yaml_reader.h"
+#include "sweeper/spec/yaml_reader.h"
 
 namespace gdsweep {
 

@@ -10,7 +10,7 @@
 
 #include "sweeper/model/kubernetes_spec.h"
 #include "sweeper/model/result.h"
-#include "sweeper/yaml_reader.h"
+#include "sweeper/spec/yaml_reader.h"
 
 namespace gdsweep {
 

@@ -1,4 +1,4 @@
-#include "sweeper/study_parser_kubernetes.h"
+#include "sweeper/spec/study_parser_kubernetes.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -9,9 +9,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "sweeper/placeholders.h"
-#include "sweeper/study_parser_kubernetes_pod.h"
-#include "sweeper/yaml_values.h"
+#include "sweeper/spec/placeholders.h"
+#include "sweeper/spec/study_parser_kubernetes_pod.h"
+#include "sweeper/spec/yaml_values.h"
 
 namespace gdsweep {
 namespace {

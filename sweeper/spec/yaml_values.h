@@ -12,7 +12,7 @@
 
 #include "sweeper/model/distribution.h"
 #include "sweeper/model/result.h"
-#include "sweeper/yaml_reader.h"
+#include "sweeper/spec/yaml_reader.h"
 
 namespace gdsweep {
 

@@ -1,6 +1,6 @@
-#include "sweeper/study_parser_overrides.h"
+#include "sweeper/spec/study_parser_overrides.h"
 
-#include "sweeper/yaml_values.h"
+#include "sweeper/spec/yaml_values.h"
 
 namespace gdsweep {
 namespace {

@@ -1,7 +1,7 @@
 // The kubernetes section: every key, Kubernetes' naming rules at the exact
 // place, Job template files, and what `backend: kubernetes` asks of the rest
 // of the study file.
-#include "sweeper/study_parser_kubernetes.h"
+#include "sweeper/spec/study_parser_kubernetes.h"
 
 #include <doctest/doctest.h>
 #include <stdlib.h>
@@ -10,7 +10,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "sweeper/study_parser.h"
+#include "sweeper/spec/study_parser.h"
 
 namespace gdsweep {
 namespace {

@@ -1,4 +1,4 @@
-#include "sweeper/yaml_values.h"
+#include "sweeper/spec/yaml_values.h"
 
 #include <doctest/doctest.h>
 

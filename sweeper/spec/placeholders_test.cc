@@ -1,4 +1,4 @@
-#include "sweeper/placeholders.h"
+#include "sweeper/spec/placeholders.h"
 
 #include <doctest/doctest.h>
 

@@ -1,11 +1,11 @@
-#include "sweeper/yaml_values.h"
+#include "sweeper/spec/yaml_values.h"
 
 #include <charconv>
 #include <cmath>
 #include <limits>
 #include <regex>
 
-#include "sweeper/suggest.h"
+#include "sweeper/spec/suggest.h"
 
 namespace gdsweep {
 namespace {

@@ -1,4 +1,4 @@
-#include "sweeper/study_parser.h"
+#include "sweeper/spec/study_parser.h"
 
 #include <doctest/doctest.h>
 
@@ -350,7 +350,7 @@ TEST_CASE("a study file is read from disk and named in messages by its path") {
 }
 
 TEST_CASE("the shipped examples parse") {
-  const auto examples = std::filesystem::path(__FILE__).parent_path().parent_path() / "examples";
+  const auto examples = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "examples";
   if (!std::filesystem::exists(examples)) return;
   int parsed = 0;
   for (const auto& dir : std::filesystem::directory_iterator(examples)) {
