@@ -20,7 +20,12 @@ namespace gdsweep {
 struct TrialLaunch {
   int64_t trial_id = 0;  // the key of every event about this launch
   int64_t trial_number = 0;
-  int attempt = 1;
+  int attempt = 1;  // 1 + the trial's own failures retried so far (GDSWEEP_TRIAL_ATTEMPT)
+  // The n-th launch of this trial, counting launches the infrastructure
+  // interrupted (a killed worker, Ctrl-C, an API outage) as well as retries.
+  // Names of launches that outlive the process (Kubernetes Jobs) include it,
+  // so a rerun never meets the object of an earlier launch.
+  int run = 1;
   std::string study_name;
   std::string tag;
   std::vector<std::string> argv;              // argv[0] is looked up on PATH
@@ -48,6 +53,10 @@ struct BackendEvent {
   // on_interrupt: keep), so the trial should stay RUNNING for a later run to
   // Reattach() rather than be failed and requeued.
   bool detached = false;
+  // The infrastructure stopped it (a lost node, an API outage that outlasted
+  // the backend's patience), not the trial itself: the engine requeues it with
+  // the same parameters, outside the budget and the trial's retries.
+  bool interrupted = false;
   std::string reason;  // the backend's words for a failure (OOMKilled, ...)
 };
 
