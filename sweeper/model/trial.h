@@ -41,6 +41,7 @@ struct TrialRecord {
   std::string tag;             // the sweep tag
   int attempt = 1;             // 1 for a fresh trial, 2.. for its retries
   std::optional<int64_t> retry_of;  // number of the trial this one retries
+  int runs = 0;  // launches so far (the current one's number while RUNNING)
   std::string worker_id;       // the `gdsweep run` process that owns it
   std::string failure_reason;  // why it is FAIL (or PRUNED), in words
   std::string log_path;        // folder with the trial's stdout/stderr logs
