@@ -250,8 +250,8 @@ Status SqliteStorage::RemoveWorker(const std::string& worker_id) {
   return tx->Commit();
 }
 
-Result<std::vector<TrialRecord>> SqliteStorage::RequeueTrialsOfWorker(
-    const std::string& worker_id, const std::string& reason) {
+Result<std::vector<TrialRecord>> SqliteStorage::RequeueTrialsOfWorker(const std::string& worker_id,
+                                                                      const std::string& reason) {
   if (auto s = CheckWritable(); !s) return s.error();
   auto tx = Tx::Begin(*db_, Tx::Kind::kWrite);
   if (!tx) return tx.error();

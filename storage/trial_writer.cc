@@ -202,8 +202,8 @@ Status StartRun(Database& db, int64_t trial_id, const std::string& worker_id, do
 }
 
 // Ends the trial's current run (if it has one that has not ended).
-Status EndRun(Database& db, int64_t trial_id, const std::string& outcome,
-              const std::string& reason, double now) {
+Status EndRun(Database& db, int64_t trial_id, const std::string& outcome, const std::string& reason,
+              double now) {
   auto q = db.Prepare(
       "UPDATE gdsweep_trial_runs SET ended_at = ?2, outcome = ?3, reason = NULLIF(?4, '') "
       "WHERE trial_id = ?1 AND ended_at IS NULL "
@@ -406,7 +406,8 @@ Status FinishRunningTrial(Database& db, int64_t trial_id, const TrialOutcome& ou
   }
   // Nothing was written before this point, so a kConflict above leaves the
   // caller's transaction clean (Ask skips such a trial and goes on).
-  if (outcome.requeue == TrialOutcome::Requeue::kRerun) return RequeueInPlace(db, trial_id, *e, outcome);
+  if (outcome.requeue == TrialOutcome::Requeue::kRerun)
+    return RequeueInPlace(db, trial_id, *e, outcome);
   if (auto s = WriteIntermediateRows(db, trial_id, outcome.intermediate); !s) return s.error();
   auto values = ValuesToStore(db, trial_id, *e, outcome);
   if (!values) return values.error();

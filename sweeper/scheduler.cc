@@ -93,8 +93,8 @@ Status Scheduler::Launch(const TrialRecord& trial, const std::map<std::string, s
   }
   if (auto s = backend_.Start(*launch); !s) return s;
   if (auto p = backend_.ProcessOf(trial.trial_id)) {
-    processes_.push_back({trial.trial_id, launch->run, worker_.host, p->boot_id, p->pid,
-                          p->start_time});
+    processes_.push_back(
+        {trial.trial_id, launch->run, worker_.host, p->boot_id, p->pid, p->start_time});
     if (!processes_since_) processes_since_ = Clock::now();
   }
   auto r = std::make_unique<Running>(
@@ -426,9 +426,9 @@ Status Scheduler::Housekeeping(bool force) {
     if (!launch) return false;
     return backend_.Reattach(*launch);
   };
-  auto recovered = study_.RecoverOrphans(worker_.worker_id, options_.worker_timeout_s, reattach,
-                                         &adopted,
-                                         [this](const TrialRecord& t) { return EndStaleRun(t); });
+  auto recovered =
+      study_.RecoverOrphans(worker_.worker_id, options_.worker_timeout_s, reattach, &adopted,
+                            [this](const TrialRecord& t) { return EndStaleRun(t); });
   if (!recovered) return recovered.error();
   for (const auto& t : adopted) {
     spdlog::info("trial {} re-attached: its run outlived the worker that started it", t.number);
@@ -437,8 +437,7 @@ Status Scheduler::Housekeeping(bool force) {
     progress_.TrialStarted(t);
   }
   for (const auto& t : *recovered) {
-    spdlog::warn("trial {} was RUNNING under a worker that stopped; queued to run again",
-                 t.number);
+    spdlog::warn("trial {} was RUNNING under a worker that stopped; queued to run again", t.number);
   }
   // They wait to be claimed, even if the budget of fresh trials is used.
   if (!recovered->empty() && summary_.stop != RunSummary::Stop::kInterrupted &&

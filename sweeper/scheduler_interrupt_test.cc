@@ -114,7 +114,8 @@ struct Sweep {
   }
 };
 
-TEST_CASE("a trial the infrastructure interrupted runs again in place, outside budget and retries") {
+TEST_CASE(
+    "a trial the infrastructure interrupted runs again in place, outside budget and retries") {
   Sweep sweep(4, 2);  // trial.retries unset: 0
   ScriptedBackend backend;
   backend.interrupt = {1, 2};
@@ -166,8 +167,7 @@ TEST_CASE("a dead worker's trial on this host: its process is ended, then it run
   REQUIRE(asked.ok());
   REQUIRE(asked->kind == AskResult::Kind::kTrial);
   const TrialRecord orphan = asked->trial;
-  REQUIRE(sweep.storage
-              ->RecordRunProcesses({{orphan.trial_id, 1, dead.host, "boot-x", 4242, 99}})
+  REQUIRE(sweep.storage->RecordRunProcesses({{orphan.trial_id, 1, dead.host, "boot-x", 4242, 99}})
               .ok());
 
   ScriptedBackend backend;

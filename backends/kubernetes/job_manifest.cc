@@ -260,8 +260,8 @@ Status FillTemplatePod(Json& pod, const KubernetesSpec& spec, const TrialLaunch&
 std::string JobName(const std::string& study, int64_t number, int64_t trial_id, int run) {
   const std::string identity = "gdsweep\n" + study + "\n" + std::to_string(number) + "\n" +
                                std::to_string(trial_id) + "\n" + std::to_string(run);
-  const std::string suffix = "-t" + std::to_string(number) + "-r" + std::to_string(run) + "-" +
-                             ShortHash(identity, 10);
+  const std::string suffix =
+      "-t" + std::to_string(number) + "-r" + std::to_string(run) + "-" + ShortHash(identity, 10);
   std::string prefix;
   for (char c : study) {
     char l = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;

@@ -76,7 +76,9 @@ constexpr size_t kMaxGroups = 1 << 16;
   }
   for (size_t k = 0; k < n; ++k) ::kill(-groups[k], SIGTERM);
   if (n > 0) {
-    struct timespec grace {0, 200 * 1000 * 1000};
+    struct timespec grace {
+      0, 200 * 1000 * 1000
+    };
     while (::nanosleep(&grace, &grace) != 0 && errno == EINTR) {
     }
     for (size_t k = 0; k < n; ++k) ::kill(-groups[k], SIGKILL);

@@ -82,11 +82,11 @@ Result<std::optional<Clock::time_point>> TimeoutDeadline(std::optional<double> s
 // One started launch until its kExited event.
 struct Trial {
   int64_t id = 0;
-  int64_t number = 0;  // for messages: users know trials by number
-  pid_t pid = -1;      // also its process group id
+  int64_t number = 0;      // for messages: users know trials by number
+  pid_t pid = -1;          // also its process group id
   int64_t start_time = 0;  // of the pid, for ProcessOf
-  UniqueFd pidfd;      // readable when the main process exits; empty: poll waitid
-  UniqueFd out, err;   // pipe read ends, reset at EOF
+  UniqueFd pidfd;          // readable when the main process exits; empty: poll waitid
+  UniqueFd out, err;       // pipe read ends, reset at EOF
   UniqueFd out_log, err_log;
   std::string err_log_path;  // stderr.log, opened at the first byte on stderr
   LineSplitter lines;

@@ -128,8 +128,8 @@ Status KillStaleGroup(int64_t trial_id, const LaunchProcess& process,
   while (true) {
     if (GroupMembers(pgid).empty()) return {};
     if (std::chrono::steady_clock::now() >= deadline) {
-      return Error::Io("process group " + std::to_string(pgid) + " of an earlier run is still alive " +
-                       "after SIGKILL");
+      return Error::Io("process group " + std::to_string(pgid) +
+                       " of an earlier run is still alive " + "after SIGKILL");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }

@@ -182,7 +182,7 @@ void PrintTrialRuns(std::FILE* out, const TrialRecord& trial, const std::vector<
     std::fprintf(out, "%s\n", RunsJson(runs).dump(2).c_str());
     return;
   }
-  const std::vector<std::string> header = {"run",     "attempt", "worker", "host",  "pid",
+  const std::vector<std::string> header = {"run",     "attempt", "worker",  "host",  "pid",
                                            "started", "ended",   "outcome", "reason"};
   std::vector<std::vector<std::string>> rows;
   for (const auto& r : runs) {
@@ -190,7 +190,8 @@ void PrintTrialRuns(std::FILE* out, const TrialRecord& trial, const std::vector<
                     r.pid ? std::to_string(r.pid) : "", Timestamp(r.started_at),
                     Timestamp(r.ended_at), r.outcome.empty() ? "RUNNING" : r.outcome, r.reason});
   }
-  if (format == Format::kTable) std::fprintf(out, "\nruns of trial %lld:\n", static_cast<long long>(trial.number));
+  if (format == Format::kTable)
+    std::fprintf(out, "\nruns of trial %lld:\n", static_cast<long long>(trial.number));
   PrintRows(out, header, rows, format);
 }
 

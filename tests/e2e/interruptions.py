@@ -76,6 +76,17 @@ class InterruptedSweepCase(SweepTestCase):
                 pass
         return pids
 
+    @staticmethod
+    def describe(pid):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read().split()
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+            return f"state {stat[2]} ppid {stat[3]} pgrp {stat[4]}: {cmd}"
+        except OSError:
+            return "gone"
+
     def run_stopped_sweep(self, sig):
         rng = random.Random()
         for stop in range(STOPS):
@@ -90,8 +101,8 @@ class InterruptedSweepCase(SweepTestCase):
             stopped = time.monotonic()
             while self.trial_pids() and time.monotonic() - stopped < 1.0:
                 time.sleep(0.02)
-            left = self.trial_pids()
-            self.assertEqual(left, [], f"stop {stop + 1}: trial processes alive 1 s after "
+            left = {pid: self.describe(pid) for pid in self.trial_pids()}
+            self.assertEqual(left, {}, f"stop {stop + 1}: trial processes alive 1 s after "
                                        f"signal {sig}")
             _, err = proc.communicate(timeout=30)
             if sig == signal.SIGKILL:
