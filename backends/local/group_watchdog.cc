@@ -1,15 +1,20 @@
 #include "backends/local/group_watchdog.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <random>
 #include <system_error>
 #include <vector>
 
@@ -20,9 +25,69 @@ namespace {
 // once, far past any file descriptor limit.
 constexpr size_t kMaxGroups = 1 << 16;
 
+// How much of a process's environment the last sweep reads.
+constexpr size_t kEnvironBytes = 1 << 20;
+
+// Memory the watchdog uses after fork(), prepared before it.
+struct Scratch {
+  std::vector<int32_t> groups = std::vector<int32_t>(kMaxGroups);
+  std::vector<char> environ = std::vector<char>(kEnvironBytes);
+  std::string needle;  // "GDSWEEP_WATCHDOG=<token>"
+};
+
+// Decimal text of a positive number into `out` (no allocation).
+char* FormatPid(long v, char* out) {
+  char digits[24];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v > 0);
+  while (n > 0) *out++ = digits[--n];
+  return out;
+}
+
+// SIGKILL to every process whose environment holds `needle`: the trials (and
+// whatever they started) that we never learned of because the parent died
+// between spawning one and telling us its group.
+void KillMarked(const std::string& needle, std::vector<char>& buf) {
+  const int proc = ::open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (proc < 0) return;
+  alignas(8) char dents[8192];
+  while (true) {
+    const long got = ::syscall(SYS_getdents64, proc, dents, sizeof dents);
+    if (got <= 0) break;
+    for (long off = 0; off < got;) {
+      const auto* d = reinterpret_cast<const dirent64*>(dents + off);
+      off += d->d_reclen;
+      long pid = 0;
+      const char* c = d->d_name;
+      for (; *c >= '0' && *c <= '9'; ++c) pid = pid * 10 + (*c - '0');
+      if (*c != '\0' || pid <= 1 || pid == ::getpid()) continue;
+      char path[64] = "/proc/";
+      char* end = FormatPid(pid, path + 6);
+      std::memcpy(end, "/environ", 9);
+      const int env = ::open(path, O_RDONLY | O_CLOEXEC);
+      if (env < 0) continue;
+      size_t have = 0;
+      while (have < buf.size()) {
+        const ssize_t n = ::read(env, buf.data() + have, buf.size() - have);
+        if (n <= 0) break;
+        have += static_cast<size_t>(n);
+      }
+      ::close(env);
+      if (::memmem(buf.data(), have, needle.data(), needle.size()) != nullptr) {
+        ::kill(static_cast<pid_t>(pid), SIGKILL);
+      }
+    }
+  }
+  ::close(proc);
+}
+
 // The watchdog's whole life, after fork(): system calls only (no allocation,
 // no locks), on memory prepared before the fork.
-[[noreturn]] void WatchdogMain(int fd, int32_t* groups) {
+[[noreturn]] void WatchdogMain(int fd, Scratch& scratch) {
+  int32_t* groups = scratch.groups.data();
   ::setsid();
   struct sigaction ignore {};
   ignore.sa_handler = SIG_IGN;
@@ -83,6 +148,9 @@ constexpr size_t kMaxGroups = 1 << 16;
     }
     for (size_t k = 0; k < n; ++k) ::kill(-groups[k], SIGKILL);
   }
+  // Twice: a process one of them forked meanwhile carries the mark too.
+  KillMarked(scratch.needle, scratch.environ);
+  KillMarked(scratch.needle, scratch.environ);
   ::_exit(0);
 }
 
@@ -94,15 +162,20 @@ Result<std::unique_ptr<GroupWatchdog>> GroupWatchdog::Start() {
     return Error::Io("socketpair: " + std::system_category().message(errno));
   }
   UniqueFd ours(fds[0]), theirs(fds[1]);
-  std::vector<int32_t> groups(kMaxGroups);  // the child's table, allocated before the fork
+  std::random_device rd;
+  char token[40];
+  std::snprintf(token, sizeof token, "%d-%08x%08x", ::getpid(), rd(), rd());
+  Scratch scratch;  // the child's memory, allocated before the fork
+  scratch.needle = std::string(kTokenVariable) + "=" + token;
+  scratch.needle.push_back('\0');  // the whole entry, not a prefix of a longer value
   const pid_t pid = ::fork();
   if (pid < 0) return Error::Io("fork: " + std::system_category().message(errno));
   if (pid == 0) {
     ::close(fds[0]);
-    WatchdogMain(fds[1], groups.data());
+    WatchdogMain(fds[1], scratch);
   }
   theirs.Reset();
-  return std::unique_ptr<GroupWatchdog>(new GroupWatchdog(pid, std::move(ours)));
+  return std::unique_ptr<GroupWatchdog>(new GroupWatchdog(pid, std::move(ours), token));
 }
 
 GroupWatchdog::~GroupWatchdog() {

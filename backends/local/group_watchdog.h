@@ -4,17 +4,24 @@
 // SIGHUP/SIGINT/SIGTERM, learns each trial's process group as it starts and
 // ends over a socket; when the socket reaches end of file (its parent is
 // gone, or closed it) it sends SIGTERM to every group still recorded, SIGKILL
-// 200 ms later, and exits. Not thread-safe: one owner (LocalBackend).
+// 200 ms later, then SIGKILL to every process whose environment carries its
+// token (GDSWEEP_WATCHDOG=<token>, which each trial gets: that covers a trial
+// spawned just before the parent died, before its group was told), and
+// exits. Not thread-safe: one owner (LocalBackend).
 #pragma once
 
 #include <sys/types.h>
 
 #include <memory>
+#include <string>
 
 #include "backends/local/unique_fd.h"
 #include "sweeper/model/result.h"
 
 namespace gdsweep {
+
+// The environment variable that marks the processes of one watchdog's trials.
+inline constexpr const char* kTokenVariable = "GDSWEEP_WATCHDOG";
 
 class GroupWatchdog {
  public:
@@ -34,13 +41,17 @@ class GroupWatchdog {
   void Remove(pid_t pgid);
 
   pid_t pid() const { return pid_; }
+  // The value of kTokenVariable for this watchdog's trials.
+  const std::string& token() const { return token_; }
 
  private:
-  GroupWatchdog(pid_t pid, UniqueFd socket) : pid_(pid), socket_(std::move(socket)) {}
+  GroupWatchdog(pid_t pid, UniqueFd socket, std::string token)
+      : pid_(pid), socket_(std::move(socket)), token_(std::move(token)) {}
   void Send(int32_t message);
 
   pid_t pid_;
   UniqueFd socket_;
+  std::string token_;
   bool warned_ = false;
 };
 

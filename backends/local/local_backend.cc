@@ -135,6 +135,12 @@ class LocalBackend final : public Backend {
   void ReadPipe(Trial& t, Source source, bool hung_up, std::vector<BackendEvent>& events);
   void WriteLog(Trial& t, Source source, const char* data, size_t size);
   void AddLines(Trial& t, std::string_view data, bool eof, std::vector<BackendEvent>& events);
+  std::map<std::string, std::string> WithToken(
+      const std::map<std::string, std::string>& env) const {
+    auto marked = env;
+    marked[kTokenVariable] = watchdog_->token();
+    return marked;
+  }
   BackendEvent Finish(Trial& t);
 
   LocalBackendOptions options_;
@@ -182,7 +188,8 @@ Status LocalBackend::Start(const TrialLaunch& launch) {
       spdlog::warn("no watchdog ({}): trials may outlive a crash of gdsweep", w.error().message);
     }
   }
-  auto child = SpawnChild(launch.argv, launch.env, launch.working_dir);
+  auto child = watchdog_ ? SpawnChild(launch.argv, WithToken(launch.env), launch.working_dir)
+                         : SpawnChild(launch.argv, launch.env, launch.working_dir);
   if (!child) return child.error();
   if (watchdog_) watchdog_->Add(child->pid);
   t->id = launch.trial_id;

@@ -5,7 +5,8 @@
 // each stdout line is also an event. Destroying the backend kills and reaps
 // every trial still running; if this process dies without that (kill -9, the
 // OOM killer), a watchdog process (group_watchdog.h) kills the trials' process
-// groups within 200 ms. Not thread-safe: one thread drives it.
+// groups within 200 ms (trials carry its token in GDSWEEP_WATCHDOG). Not
+// thread-safe: one thread drives it.
 #pragma once
 
 #include <chrono>
