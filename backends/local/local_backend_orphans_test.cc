@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "backends/local/child_process.h"
+#include "backends/local/group_watchdog.h"
 #include "backends/local/local_backend_test_support.h"
 #include "backends/local/stale_group.h"
 
@@ -94,6 +95,33 @@ TEST_CASE("trials die within a second of their worker's SIGKILL, grandchildren i
     CHECK(GoneWithin(p, 1000ms));
   }
   for (pid_t p : pids) ::kill(p, SIGKILL);  // never leave them behind, even on failure
+}
+
+TEST_CASE("a trial spawned just before its worker died, never told to the watchdog, dies too") {
+  int report[2];
+  REQUIRE(::pipe(report) == 0);
+  const pid_t worker = ::fork();
+  REQUIRE(worker >= 0);
+  if (worker == 0) {  // spawns with the watchdog's mark but dies before Add()
+    ::close(report[0]);
+    auto watchdog = GroupWatchdog::Start();
+    if (!watchdog) ::_exit(3);
+    auto child = SpawnChild({"sleep", "60"}, {{kTokenVariable, (*watchdog)->token()}}, "");
+    if (!child) ::_exit(4);
+    const std::string line = std::to_string(child->pid) + "\n";
+    (void)!::write(report[1], line.data(), line.size());
+    ::pause();
+    ::_exit(0);
+  }
+  ::close(report[1]);
+  const auto pids = ReadPids(report[0], 1);
+  ::close(report[0]);
+  REQUIRE(pids.size() == 1);
+  CHECK(Alive(pids[0]));
+  REQUIRE(::kill(worker, SIGKILL) == 0);
+  ::waitpid(worker, nullptr, 0);
+  CHECK(GoneWithin(pids[0], 1000ms));
+  ::kill(pids[0], SIGKILL);
 }
 
 TEST_CASE("a dead worker's leftover group is killed only when it is provably the trial's") {
