@@ -60,6 +60,16 @@ struct BackendEvent {
   std::string reason;  // the backend's words for a failure (OOMKilled, ...)
 };
 
+// The local process that runs a launch: the leader of its process group
+// (pid = process group id), identified beyond its pid by its start time (clock
+// ticks after boot, /proc/PID/stat field 22) on the boot `boot_id`
+// (/proc/sys/kernel/random/boot_id), so a reused pid is never taken for it.
+struct LaunchProcess {
+  std::string boot_id;
+  int64_t pid = 0;
+  int64_t start_time = 0;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -89,6 +99,25 @@ class Backend {
   // Asks a running trial to stop (SIGTERM or the equivalent); after `grace`
   // it is killed. Its kExited event has cancelled = true.
   virtual void Cancel(int64_t trial_id, std::chrono::milliseconds grace) = 0;
+
+  // The process of a running launch, for the engine to record; none where a
+  // launch is not a process of this host (Kubernetes).
+  virtual std::optional<LaunchProcess> ProcessOf(int64_t trial_id) const {
+    (void)trial_id;
+    return std::nullopt;
+  }
+
+  // Ends what is left of a launch of trial `trial_id` that another gdsweep
+  // process of this host started as `process` and that died with it: kills
+  // its process group if it is still that launch's (same boot, same leader
+  // start time, or members that carry the trial's GDSWEEP_TRIAL_ID) and
+  // waits until it is gone; never touches a process that is not. An error:
+  // it could not be ended (the trial must not run again meanwhile).
+  virtual Status EndStale(int64_t trial_id, const LaunchProcess& process) {
+    (void)trial_id;
+    (void)process;
+    return {};
+  }
 
   // Number of launches started and not yet reported as exited.
   virtual size_t Running() const = 0;

@@ -197,16 +197,16 @@ TEST_CASE("a trial's start, intermediate values and finish are three messages in
   }
 }
 
-TEST_CASE("a claimed retry or rerun starts a run of its own") {
+TEST_CASE("a claimed retry starts a run of its own; an interrupted trial reruns under its own") {
   Tracked x;
   auto t0 = x.Ask();
   auto t1 = x.Ask();
   REQUIRE(x.s->FinishTrial(t0.trial_id, Failed("exit 1", TrialOutcome::Requeue::kRetry)).ok());
   REQUIRE(x.s->FinishTrial(t1.trial_id, Failed("SIGINT", TrialOutcome::Requeue::kRerun)).ok());
+  auto rerun = x.Ask();  // trial 1 itself: the oldest WAITING
   auto retry = x.Ask();
-  auto rerun = x.Ask();
+  REQUIRE(rerun.trial_id == t1.trial_id);
   REQUIRE(retry.number == 2);
-  REQUIRE(rerun.number == 3);
 
   auto m = x.Pending();
   REQUIRE(m.size() == 6);
@@ -216,34 +216,35 @@ TEST_CASE("a claimed retry or rerun starts a run of its own") {
   CHECK(m[3].trial_id == t1.trial_id);
   CHECK(Payload(m[3]) == json::parse(R"({"state": "FAIL", "values": [], "reason": "SIGINT",
                                          "interrupted": true, "points": []})"));
-  CHECK(m[4].trial_id == retry.trial_id);
-  CHECK(m[4].trial_number == 2);
-  CHECK(Payload(m[4]) == json::parse(R"({"number": 2, "attempt": 2, "retry_of": 0,
-                        "params": {"lr": "0.01", "layers": "1", "opt": "adam"}})"));
-  CHECK(std::abs(TimeField(m[4], "start_time") - *retry.datetime_start) < 1e-3);
-  CHECK(Payload(m[5]) == json::parse(R"({"number": 3, "attempt": 1, "retry_of": 1,
+  CHECK(m[4].trial_id == t1.trial_id);
+  CHECK(Payload(m[4]) == json::parse(R"({"number": 1, "attempt": 1,
                         "params": {"lr": "0.01", "layers": "2", "opt": "sgd"}})"));
+  CHECK(m[5].trial_id == retry.trial_id);
+  CHECK(m[5].trial_number == 2);
+  CHECK(Payload(m[5]) == json::parse(R"({"number": 2, "attempt": 2, "retry_of": 0,
+                        "params": {"lr": "0.01", "layers": "1", "opt": "adam"}})"));
+  CHECK(std::abs(TimeField(m[5], "start_time") - *retry.datetime_start) < 1e-3);
 }
 
-TEST_CASE("a dead worker's trial finishes not interrupted, and its retry starts later") {
+TEST_CASE("a dead worker's trial is reported interrupted and reruns as the same trial") {
   Tracked x;
   REQUIRE(x.s->RegisterWorker({"dead", x.study_id, "h", 1, 100.0, 100.0}).ok());
   auto t0 = x.Ask("t", "dead");
-  auto failed = x.s->FailTrialsOfWorker("dead", "worker dead stopped", 2);
-  REQUIRE(failed.ok());
-  REQUIRE(failed->size() == 1);
+  auto requeued = x.s->RequeueTrialsOfWorker("dead", "worker dead stopped");
+  REQUIRE(requeued.ok());
+  REQUIRE(requeued->size() == 1);
   auto m = x.Pending();
   REQUIRE(m.size() == 2);
   CHECK(m[1].trial_id == t0.trial_id);
   CHECK(Payload(m[1]) ==
         json::parse(R"({"state": "FAIL", "values": [], "reason": "worker dead stopped",
-                        "interrupted": false, "points": []})"));
-  auto retry = x.Ask("t", "alive");
+                        "interrupted": true, "points": []})"));
+  auto rerun = x.Ask("t", "alive");
+  CHECK(rerun.trial_id == t0.trial_id);
   m = x.Pending();
   REQUIRE(m.size() == 3);
-  CHECK(m[2].trial_id == retry.trial_id);
-  CHECK(Payload(m[2])["retry_of"] == 0);
-  CHECK(Payload(m[2])["attempt"] == 2);
+  CHECK(m[2].trial_id == t0.trial_id);
+  CHECK(Payload(m[2])["attempt"] == 1);
 }
 
 TEST_CASE("a worker found dead frees the delivery lease it held") {
@@ -252,7 +253,7 @@ TEST_CASE("a worker found dead frees the delivery lease it held") {
   x.Ask("t", "dead");
   REQUIRE(x.s->ClaimOutbox(x.study_id, "t", "dead", 60, 10)->size() == 1);
   CHECK(x.s->ClaimOutbox(x.study_id, "t", "alive", 60, 10)->empty());
-  REQUIRE(x.s->FailTrialsOfWorker("dead", "worker dead stopped", 1).ok());
+  REQUIRE(x.s->RequeueTrialsOfWorker("dead", "worker dead stopped").ok());
   CHECK(x.s->ClaimOutbox(x.study_id, "t", "alive", 60, 10)->size() == 2);
 }
 

@@ -27,7 +27,10 @@ const char* const kTempStandIns[] = {
     "space_json TEXT, objectives_json TEXT, seed TEXT, created_at REAL, updated_at REAL)",
     "CREATE TEMP TABLE gdsweep_trials (trial_id INTEGER PRIMARY KEY, study_id INTEGER, "
     "number INTEGER, tag TEXT, attempt INTEGER, retry_of INTEGER, worker_id TEXT, "
-    "failure_reason TEXT, log_path TEXT, finished_at REAL)",
+    "failure_reason TEXT, log_path TEXT, finished_at REAL, runs INTEGER)",
+    "CREATE TEMP TABLE gdsweep_trial_runs (trial_id INTEGER, run INTEGER, attempt INTEGER, "
+    "worker_id TEXT, host TEXT, boot_id TEXT, pid INTEGER, pid_start_time INTEGER, "
+    "started_at REAL, ended_at REAL, outcome TEXT, reason TEXT, PRIMARY KEY (trial_id, run))",
     "CREATE TEMP TABLE gdsweep_workers (worker_id TEXT PRIMARY KEY, study_id INTEGER, "
     "host TEXT, pid INTEGER, started_at REAL, heartbeat_at REAL)",
     "CREATE TEMP TABLE gdsweep_tracking_targets (study_id INTEGER, tag TEXT, uri TEXT, "
@@ -420,6 +423,35 @@ const std::vector<Migration>& GdsweepMigrations() {
            "INSERT INTO gdsweep_sweeps (study_id, tag, fresh_trials) "
            "SELECT study_id, tag, count(*) FROM gdsweep_trials WHERE retry_of IS NULL "
            "GROUP BY study_id, tag",
+       }},
+      {4,
+       "trial runs: every launch of a trial",
+       {
+           // One row per launch of a trial (its retries are trials of their
+           // own; a run the infrastructure interrupted is rerun in place under
+           // the next run number). Written in the transactions that start and
+           // end the run; the process identity (host, boot, process group
+           // leader and its start time) lets a worker taking over a dead
+           // one's trial kill what is left of it, never a reused pid.
+           "CREATE TABLE gdsweep_trial_runs (\n"
+           "\ttrial_id INTEGER NOT NULL REFERENCES trials (trial_id) ON DELETE CASCADE,\n"
+           "\trun INTEGER NOT NULL,\n"
+           "\tattempt INTEGER NOT NULL,\n"
+           "\tworker_id TEXT,\n"
+           "\thost TEXT,\n"
+           "\tboot_id TEXT,\n"
+           "\tpid INTEGER,\n"
+           "\tpid_start_time INTEGER,\n"
+           "\tstarted_at REAL NOT NULL,\n"
+           "\tended_at REAL,\n"
+           "\toutcome TEXT,\n"
+           "\treason TEXT,\n"
+           "\tPRIMARY KEY (trial_id, run)\n"
+           ") WITHOUT ROWID",
+           // How many runs the trial has had: the number of its current run.
+           "ALTER TABLE gdsweep_trials ADD COLUMN runs INTEGER NOT NULL DEFAULT 0",
+           "UPDATE gdsweep_trials SET runs = 1 WHERE trial_id IN "
+           "(SELECT trial_id FROM trials WHERE state != 'WAITING')",
        }},
   };
   return kMigrations;

@@ -204,6 +204,7 @@ TEST_CASE("a file of gdsweep schema version 1 is migrated, keeping its trials") 
   Exec(path,
        "DROP TABLE gdsweep_tracking_runs; DROP TABLE gdsweep_tracking_outbox;"
        "DROP TABLE gdsweep_tracking_targets; DROP TABLE gdsweep_sweeps;"
+       "DROP TABLE gdsweep_trial_runs; ALTER TABLE gdsweep_trials DROP COLUMN runs;"
        "UPDATE gdsweep_version_info SET schema_version = 1");
   const char* kGdsweepObjects =
       "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name LIKE 'gdsweep%' "
@@ -243,7 +244,10 @@ TEST_CASE("upgrading to version 3 counts each sweep's fresh trials, so budgets s
               ->FinishTrial(trials.front().trial_id,
                             testing::Failed("boom", TrialOutcome::Requeue::kRetry))
               .ok());
-  Exec(path, "DROP TABLE gdsweep_sweeps; UPDATE gdsweep_version_info SET schema_version = 2");
+  Exec(path,
+       "DROP TABLE gdsweep_sweeps; DROP TABLE gdsweep_trial_runs;"
+       "ALTER TABLE gdsweep_trials DROP COLUMN runs; UPDATE gdsweep_version_info SET "
+       "schema_version = 2");
   auto s = OpenOrDie(path);
   CHECK(Rows(path, "SELECT tag, fresh_trials FROM gdsweep_sweeps ORDER BY tag") ==
         std::vector<std::string>{"x|2", "y|1"});
@@ -293,6 +297,36 @@ TEST_CASE("a busy database is waited for, up to the busy timeout") {
   release.join();
   CHECK(waited.ok());
   CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(250));
+}
+
+}  // namespace
+}  // namespace gdsweep
+
+namespace gdsweep {
+namespace {
+
+TEST_CASE("upgrading to version 4 gives the trials there a run count and a runs table") {
+  TempDir dir;
+  auto path = dir.File("db.sqlite");
+  const auto [study_id, trials] = StudyWithTrials(path, {"x", "x"});
+  REQUIRE(OpenOrDie(path)
+              ->FinishTrial(trials.front().trial_id,
+                            testing::Failed("boom", TrialOutcome::Requeue::kRetry))
+              .ok());
+  Exec(path,
+       "DROP TABLE gdsweep_trial_runs; ALTER TABLE gdsweep_trials DROP COLUMN runs;"
+       "UPDATE gdsweep_version_info SET schema_version = 3");
+  auto s = OpenOrDie(path);
+  // The FAIL and RUNNING trials ran once; the WAITING retry has not run yet.
+  CHECK(Rows(path, "SELECT number, runs FROM gdsweep_trials ORDER BY number") ==
+        std::vector<std::string>{"0|1", "1|1", "2|0"});
+  TrialHistory h;
+  auto retry = testing::AskOne(*s, testing::Request(study_id, "x"), h);
+  CHECK(retry.runs == 1);
+  auto runs = s->ListTrialRuns(retry.trial_id);
+  REQUIRE(runs.ok());
+  REQUIRE(runs->size() == 1);
+  CHECK(runs->front().attempt == 2);
 }
 
 }  // namespace

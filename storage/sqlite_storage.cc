@@ -103,6 +103,9 @@ Result<AskResult> SqliteStorage::Ask(const AskRequest& req, TrialHistory& histor
     if (t.error().kind != Error::Kind::kConflict) return t.error();
     result.finish_errors.emplace_back(trial_id, t.error());
   }
+  for (const auto& p : req.processes) {
+    if (auto s = RecordRunProcess(*db_, p); !s) return s.error();
+  }
   if (req.refresh_history) {
     if (auto s = RefreshTrialHistory(*db_, req.study_id, history); !s) return s.error();
   }
@@ -247,16 +250,15 @@ Status SqliteStorage::RemoveWorker(const std::string& worker_id) {
   return tx->Commit();
 }
 
-Result<std::vector<TrialRecord>> SqliteStorage::FailTrialsOfWorker(const std::string& worker_id,
-                                                                   const std::string& reason,
-                                                                   int max_attempts) {
+Result<std::vector<TrialRecord>> SqliteStorage::RequeueTrialsOfWorker(const std::string& worker_id,
+                                                                      const std::string& reason) {
   if (auto s = CheckWritable(); !s) return s.error();
   auto tx = Tx::Begin(*db_, Tx::Kind::kWrite);
   if (!tx) return tx.error();
-  std::vector<std::pair<int64_t, int>> running;  // trial_id, attempt
+  std::vector<int64_t> running;
   {
     auto q = db_->Prepare(
-        "SELECT g.trial_id, g.attempt FROM gdsweep_trials g JOIN trials t "
+        "SELECT g.trial_id FROM gdsweep_trials g JOIN trials t "
         "ON t.trial_id = g.trial_id AND t.study_id = g.study_id AND t.number = g.number "
         "WHERE g.worker_id = ?1 AND t.state = 'RUNNING' ORDER BY t.number");
     if (!q) return q.error();
@@ -265,20 +267,19 @@ Result<std::vector<TrialRecord>> SqliteStorage::FailTrialsOfWorker(const std::st
       auto row = q->Step();
       if (!row) return row.error();
       if (!*row) break;
-      running.emplace_back(q->Int(0), static_cast<int>(q->Int(1)));
+      running.push_back(q->Int(0));
     }
   }
-  std::vector<TrialRecord> failed;
-  for (const auto& [trial_id, attempt] : running) {
-    TrialOutcome outcome;
-    outcome.state = TrialState::kFail;
-    outcome.failure_reason = reason;
-    outcome.requeue =
-        attempt < max_attempts ? TrialOutcome::Requeue::kRetry : TrialOutcome::Requeue::kNo;
-    if (auto s = FinishRunningTrial(*db_, trial_id, outcome); !s) return s.error();
+  std::vector<TrialRecord> requeued;
+  for (int64_t trial_id : running) {
     auto t = ReadTrial(*db_, trial_id);
     if (!t) return t.error();
-    failed.push_back(std::move(*t));
+    TrialOutcome outcome;
+    outcome.state = TrialState::kFail;  // ignored: kRerun
+    outcome.failure_reason = reason;
+    outcome.requeue = TrialOutcome::Requeue::kRerun;
+    if (auto s = FinishRunningTrial(*db_, trial_id, outcome); !s) return s.error();
+    requeued.push_back(std::move(*t));
   }
   auto q = db_->Prepare("DELETE FROM gdsweep_workers WHERE worker_id = ?1");
   if (!q) return q.error();
@@ -290,7 +291,26 @@ Result<std::vector<TrialRecord>> SqliteStorage::FailTrialsOfWorker(const std::st
   if (!leases) return leases.error();
   if (auto s = leases->Bind(1, worker_id).Run(); !s) return s.error();
   if (auto s = tx->Commit(); !s) return s.error();
-  return failed;
+  return requeued;
+}
+
+Status SqliteStorage::RecordRunProcesses(const std::vector<RunProcess>& processes) {
+  if (auto s = CheckWritable(); !s) return s;
+  auto tx = Tx::Begin(*db_, Tx::Kind::kWrite);
+  if (!tx) return tx.error();
+  for (const auto& p : processes) {
+    if (auto s = RecordRunProcess(*db_, p); !s) return s;
+  }
+  return tx->Commit();
+}
+
+Result<std::vector<TrialRun>> SqliteStorage::ListTrialRuns(int64_t trial_id) {
+  auto tx = Tx::Begin(*db_, Tx::Kind::kRead);
+  if (!tx) return tx.error();
+  auto runs = ReadTrialRuns(*db_, trial_id);
+  if (!runs) return runs.error();
+  if (auto s = tx->Commit(); !s) return s.error();
+  return runs;
 }
 
 Status SqliteStorage::AdoptTrial(int64_t trial_id, const std::string& from_worker,

@@ -35,9 +35,10 @@ class SqliteStorage final : public Storage {
   Status Heartbeat(const std::string& worker_id, double now) override;
   Result<std::vector<WorkerInfo>> ListWorkers(int64_t study_id) override;
   Status RemoveWorker(const std::string& worker_id) override;
-  Result<std::vector<TrialRecord>> FailTrialsOfWorker(const std::string& worker_id,
-                                                      const std::string& reason,
-                                                      int max_attempts) override;
+  Result<std::vector<TrialRecord>> RequeueTrialsOfWorker(const std::string& worker_id,
+                                                         const std::string& reason) override;
+  Status RecordRunProcesses(const std::vector<RunProcess>& processes) override;
+  Result<std::vector<TrialRun>> ListTrialRuns(int64_t trial_id) override;
   Status AdoptTrial(int64_t trial_id, const std::string& from_worker,
                     const std::string& to_worker) override;
 

@@ -118,20 +118,44 @@ TEST_CASE("Ask numbers trials, claims WAITING retries first and counts the budge
   CHECK(t1.params.at("layers") == 2);
   CHECK(h.trials.size() == 2);
 
-  // Fail both; the later one first, so claim order is by number, not by failure.
+  // Trial 1 fails (a retry is queued); trial 0 is interrupted: it goes back
+  // to WAITING in place, its intermediate values of that run dropped.
+  REQUIRE(s->ReportIntermediate(t0.trial_id, {{1, 0.5}}).ok());
   REQUIRE(s->FinishTrial(t1.trial_id, Failed("exit 1", TrialOutcome::Requeue::kRetry)).ok());
-  REQUIRE(s->FinishTrial(t0.trial_id, Failed("exit 2", TrialOutcome::Requeue::kRerun)).ok());
-  // Retries are numbered 2 (of trial 1) and 3 (of trial 0); the oldest WAITING goes first.
+  REQUIRE(s->FinishTrial(t0.trial_id, Failed("SIGINT", TrialOutcome::Requeue::kRerun)).ok());
+  auto back = s->ListTrials(study->study_id, {std::nullopt, std::nullopt, 0});
+  REQUIRE(back->size() == 1);
+  CHECK(back->front().state == TrialState::kWaiting);
+  CHECK_FALSE(back->front().datetime_start.has_value());
+  CHECK(back->front().intermediate.empty());
+  CHECK(back->front().worker_id.empty());
+  CHECK(back->front().runs == 1);
+  // The oldest WAITING goes first: trial 0 itself (run 2), then the retry of trial 1.
+  auto r0 = AskOne(*s, req, h);
+  CHECK(r0.trial_id == t0.trial_id);
+  CHECK(r0.number == 0);
+  CHECK(r0.attempt == 1);  // an interruption spends no retry
+  CHECK(r0.runs == 2);
+  CHECK(r0.params == t0.params);
   auto r2 = AskOne(*s, req, h);
   CHECK(r2.number == 2);
   CHECK(r2.retry_of == 1);
   CHECK(r2.attempt == 2);
+  CHECK(r2.runs == 1);
   CHECK(r2.params == t1.params);
   CHECK(r2.log_path == "/logs/trial-2");
-  auto r3 = AskOne(*s, req, h);
-  CHECK(r3.number == 3);
-  CHECK(r3.retry_of == 0);
-  CHECK(r3.attempt == 1);  // a rerun keeps the attempt
+  auto runs = s->ListTrialRuns(t0.trial_id);
+  REQUIRE(runs.ok());
+  REQUIRE(runs->size() == 2);
+  CHECK((*runs)[0].outcome == "INTERRUPTED");
+  CHECK((*runs)[0].reason == "SIGINT");
+  CHECK((*runs)[0].ended_at.has_value());
+  CHECK((*runs)[0].worker_id == "w1");
+  CHECK((*runs)[1].outcome.empty());
+  CHECK_FALSE((*runs)[1].ended_at.has_value());
+  REQUIRE(s->FinishTrial(r0.trial_id, Complete(0.25)).ok());
+  runs = s->ListTrialRuns(t0.trial_id);
+  CHECK(runs->back().outcome == "COMPLETE");
 
   // Optuna's view of the retries.
   CHECK(Rows(path,
@@ -146,9 +170,9 @@ TEST_CASE("Ask numbers trials, claims WAITING retries first and counts the budge
              "USING (trial_id) WHERE t.number = 1 AND a.\"key\" = 'fail_reason'") ==
         std::vector<std::string>{"\"exit 1\""});
 
-  // Retries do not count against the budget: one fresh trial is left.
+  // Retries and reruns do not count against the budget: one fresh trial is left.
   auto t4 = AskOne(*s, req, h);
-  CHECK(t4.number == 4);
+  CHECK(t4.number == 3);
   CHECK_FALSE(t4.retry_of.has_value());
   auto done = s->Ask(req, h, FixedSample());
   REQUIRE(done.ok());
@@ -156,7 +180,7 @@ TEST_CASE("Ask numbers trials, claims WAITING retries first and counts the budge
 
   // Another tag has its own budget and no claim on t1's WAITING trials.
   auto other = AskOne(*s, Request(study->study_id, "t2", 1), h);
-  CHECK(other.number == 5);
+  CHECK(other.number == 4);
   CHECK(other.tag == "t2");
 
   auto exhausted = s->Ask(Request(study->study_id, "t3"), h,
@@ -165,7 +189,7 @@ TEST_CASE("Ask numbers trials, claims WAITING retries first and counts the budge
                           });
   REQUIRE(exhausted.ok());
   CHECK(exhausted->kind == AskResult::Kind::kSamplerExhausted);
-  CHECK(h.trials.size() == 6);
+  CHECK(h.trials.size() == 5);
   for (size_t i = 0; i < h.trials.size(); ++i) CHECK(h.trials[i].number == int64_t(i));
 }
 
@@ -412,7 +436,7 @@ TEST_CASE("a failing sampler leaves no trial behind") {
   CHECK(AskOne(*s, Request(study->study_id, "x"), h).number == 0);
 }
 
-TEST_CASE("a dead worker's trials fail, retry while attempts remain, and only once") {
+TEST_CASE("a dead worker's trials go back to WAITING in place, whatever their attempt, once") {
   TempDir dir;
   auto path = dir.File("db.sqlite");
   auto s = OpenOrDie(path);
@@ -427,14 +451,21 @@ TEST_CASE("a dead worker's trials fail, retry while attempts remain, and only on
   REQUIRE(s->FinishTrial(t1.trial_id, Failed("crash", TrialOutcome::Requeue::kRetry)).ok());
   auto t1_retry = AskOne(*s, Request(study->study_id, "x", std::nullopt, "dead"), h);
   CHECK(t1_retry.attempt == 2);
+  REQUIRE(s->RecordRunProcesses({{t0.trial_id, 1, "h", "boot-1", 4242, 777}}).ok());
 
-  auto failed = s->FailTrialsOfWorker("dead", "worker dead stopped", 2);
-  REQUIRE(failed.ok());
-  REQUIRE(failed->size() == 2);
-  CHECK((*failed)[0].trial_id == t0.trial_id);
-  CHECK((*failed)[0].state == TrialState::kFail);
-  CHECK((*failed)[0].failure_reason == "worker dead stopped");
-  CHECK((*failed)[1].trial_id == t1_retry.trial_id);
+  auto requeued = s->RequeueTrialsOfWorker("dead", "worker dead stopped");
+  REQUIRE(requeued.ok());
+  REQUIRE(requeued->size() == 2);
+  CHECK((*requeued)[0].trial_id == t0.trial_id);
+  CHECK((*requeued)[1].trial_id == t1_retry.trial_id);
+  auto runs = s->ListTrialRuns(t0.trial_id);
+  REQUIRE(runs->size() == 1);
+  CHECK(runs->front().host == "h");
+  CHECK(runs->front().boot_id == "boot-1");
+  CHECK(runs->front().pid == 4242);
+  CHECK(runs->front().pid_start_time == 777);
+  CHECK(runs->front().outcome == "INTERRUPTED");
+  CHECK(runs->front().reason == "worker dead stopped");
 
   auto workers = s->ListWorkers(study->study_id);
   REQUIRE(workers.ok());
@@ -444,15 +475,19 @@ TEST_CASE("a dead worker's trials fail, retry while attempts remain, and only on
   auto beat = s->Heartbeat("dead", 300.0);
   CHECK(beat.error().kind == Error::Kind::kNotFound);
 
-  auto second = s->FailTrialsOfWorker("dead", "again", 2);
+  auto second = s->RequeueTrialsOfWorker("dead", "again");
   REQUIRE(second.ok());
   CHECK(second->empty());
 
-  // t0 (attempt 1 < 2) was queued again; t1's retry (attempt 2) was not.
+  // Both are WAITING again as they were, t1's retry still at attempt 2 (no
+  // retry spent, none refused), and no FAIL row was added for them.
   auto waiting = s->ListTrials(study->study_id, {std::nullopt, TrialState::kWaiting});
-  REQUIRE(waiting->size() == 1);
-  CHECK(waiting->front().retry_of == 0);
-  CHECK(waiting->front().attempt == 2);
+  REQUIRE(waiting->size() == 2);
+  CHECK(waiting->front().trial_id == t0.trial_id);
+  CHECK(waiting->front().attempt == 1);
+  CHECK(waiting->back().trial_id == t1_retry.trial_id);
+  CHECK(waiting->back().attempt == 2);
+  CHECK(s->ListTrials(study->study_id, {std::nullopt, TrialState::kFail})->size() == 1);
   auto running = s->ListTrials(study->study_id, {std::nullopt, TrialState::kRunning});
   REQUIRE(running->size() == 1);
   CHECK(running->front().trial_id == t2.trial_id);

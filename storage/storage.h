@@ -73,9 +73,43 @@ struct TrialOutcome {
   enum class Requeue {
     kNo,
     kRetry,  // a WAITING copy with the same params and attempt + 1
-    kRerun,  // a WAITING copy with the same attempt (the run was interrupted)
+    // The infrastructure interrupted the run (a stopped or dead worker, an
+    // outage): `state` is ignored and the trial itself goes back to WAITING
+    // (same number and params, no start time, the run's intermediate values
+    // dropped), outside the budget and the retries.
+    kRerun,
   };
   Requeue requeue = Requeue::kNo;
+};
+
+// One launch of a trial (gdsweep_trial_runs): a trial's first run, and one
+// more each time it is claimed again after an interruption.
+struct TrialRun {
+  int64_t trial_id = 0;
+  int run = 1;
+  int attempt = 1;
+  std::string worker_id;
+  std::string host;
+  // The process that ran it, where the backend has one (local): boot id of
+  // the host, process group leader (pid = pgid) and its start time in clock
+  // ticks after boot (/proc/PID/stat field 22). pid 0: none recorded.
+  std::string boot_id;
+  int64_t pid = 0;
+  int64_t pid_start_time = 0;
+  double started_at = 0;
+  std::optional<double> ended_at;
+  std::string outcome;  // COMPLETE, PRUNED, FAIL, INTERRUPTED; empty while it runs
+  std::string reason;
+};
+
+// Where run `run` of a trial runs (RecordRunProcesses).
+struct RunProcess {
+  int64_t trial_id = 0;
+  int run = 1;
+  std::string host;
+  std::string boot_id;
+  int64_t pid = 0;
+  int64_t pid_start_time = 0;
 };
 
 struct AskRequest {
@@ -93,6 +127,9 @@ struct AskRequest {
   // RUNNING (kConflict) is skipped and reported in AskResult::finish_errors;
   // any other error fails the whole Ask.
   std::vector<std::pair<int64_t, TrialOutcome>> finish_first;  // trial_id, outcome
+  // Processes of runs started since, recorded in the same transaction (see
+  // RecordRunProcesses).
+  std::vector<RunProcess> processes;
 };
 
 struct AskResult {
@@ -211,18 +248,23 @@ class Storage {
   virtual Status Sync() = 0;
 
   virtual Status RegisterWorker(const WorkerInfo& worker) = 0;
-  // kNotFound when the worker is no longer registered (FailTrialsOfWorker
+  // kNotFound when the worker is no longer registered (RequeueTrialsOfWorker
   // removed it: another process took it for dead).
   virtual Status Heartbeat(const std::string& worker_id, double now) = 0;
   virtual Result<std::vector<WorkerInfo>> ListWorkers(int64_t study_id) = 0;
   virtual Status RemoveWorker(const std::string& worker_id) = 0;
-  // Fails the RUNNING trials of a dead worker with `reason`, requeues those
-  // with attempt < max_attempts (kRetry), removes the worker and frees the
-  // outbox leases it held (lease owner = worker_id); returns the trials it
-  // failed. A second call for the same worker finds nothing.
-  virtual Result<std::vector<TrialRecord>> FailTrialsOfWorker(const std::string& worker_id,
-                                                              const std::string& reason,
-                                                              int max_attempts) = 0;
+  // Puts the RUNNING trials of a dead worker back to WAITING in place
+  // (Requeue::kRerun: their run ends INTERRUPTED with `reason`; no budget or
+  // retry is spent), removes the worker and frees the outbox leases it held
+  // (lease owner = worker_id); returns the trials as they were (RUNNING).
+  // A second call for the same worker finds nothing.
+  virtual Result<std::vector<TrialRecord>> RequeueTrialsOfWorker(const std::string& worker_id,
+                                                                 const std::string& reason) = 0;
+  // Records the process of each started run (its row must exist; a run that
+  // is no longer the trial's current one is skipped).
+  virtual Status RecordRunProcesses(const std::vector<RunProcess>& processes) = 0;
+  // Every run of a trial, in run order (empty for a trial gdsweep never ran).
+  virtual Result<std::vector<TrialRun>> ListTrialRuns(int64_t trial_id) = 0;
   // Hands a RUNNING trial of `from_worker` to `to_worker`, which re-attached
   // to its launch; kConflict if it is not RUNNING under from_worker any more.
   virtual Status AdoptTrial(int64_t trial_id, const std::string& from_worker,

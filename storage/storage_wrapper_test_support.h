@@ -36,9 +36,15 @@ class StorageWrapper : public Storage {
   Status Heartbeat(const std::string& w, double now) override { return inner_.Heartbeat(w, now); }
   Result<std::vector<WorkerInfo>> ListWorkers(int64_t s) override { return inner_.ListWorkers(s); }
   Status RemoveWorker(const std::string& w) override { return inner_.RemoveWorker(w); }
-  Result<std::vector<TrialRecord>> FailTrialsOfWorker(const std::string& w, const std::string& r,
-                                                      int max_attempts) override {
-    return inner_.FailTrialsOfWorker(w, r, max_attempts);
+  Result<std::vector<TrialRecord>> RequeueTrialsOfWorker(const std::string& w,
+                                                         const std::string& r) override {
+    return inner_.RequeueTrialsOfWorker(w, r);
+  }
+  Status RecordRunProcesses(const std::vector<RunProcess>& p) override {
+    return inner_.RecordRunProcesses(p);
+  }
+  Result<std::vector<TrialRun>> ListTrialRuns(int64_t t) override {
+    return inner_.ListTrialRuns(t);
   }
   Status AdoptTrial(int64_t t, const std::string& from, const std::string& to) override {
     return inner_.AdoptTrial(t, from, to);

@@ -15,7 +15,7 @@ using sqlite::Query;
 // Optuna deleted never attaches to a new trial that reuses its id.
 constexpr const char* kSelectTrials =
     "SELECT t.trial_id, t.number, t.state, t.datetime_start, t.datetime_complete, "
-    "g.tag, g.attempt, g.retry_of, g.worker_id, g.failure_reason, g.log_path "
+    "g.tag, g.attempt, g.retry_of, g.worker_id, g.failure_reason, g.log_path, g.runs "
     "FROM trials t LEFT JOIN gdsweep_trials g "
     "ON g.trial_id = t.trial_id AND g.study_id = t.study_id AND g.number = t.number ";
 
@@ -62,6 +62,7 @@ Result<TrialRecord> RowToTrial(const Query& q) {
   t.worker_id = q.Text(8);
   t.failure_reason = q.Text(9);
   t.log_path = q.Text(10);
+  t.runs = static_cast<int>(q.OptInt(11).value_or(0));
   return t;
 }
 
@@ -181,7 +182,7 @@ Result<std::vector<TrialRecord>> ReadTrialsFiltered(Database& db, int64_t study_
   } else if (filter.tag) {
     auto q = db.Prepare(
         "SELECT t.trial_id, t.number, t.state, t.datetime_start, t.datetime_complete, "
-        "g.tag, g.attempt, g.retry_of, g.worker_id, g.failure_reason, g.log_path "
+        "g.tag, g.attempt, g.retry_of, g.worker_id, g.failure_reason, g.log_path, g.runs "
         // CROSS JOIN: SQLite then reads gdsweep_trials first, by its (study_id,
         // tag) index, instead of walking every trial of the study in number order.
         "FROM gdsweep_trials g CROSS JOIN trials t "

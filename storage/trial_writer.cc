@@ -110,10 +110,18 @@ Result<std::vector<double>> ValuesToStore(Database& db, int64_t trial_id, const 
   return values;
 }
 
+// The external values of a trial's params, as enqueue_trial writes them, so
+// that Optuna's own optimize can run a WAITING trial too.
+Status SetFixedParams(Database& db, int64_t from_trial, int64_t to_trial) {
+  auto stored = ReadStoredParams(db, from_trial);
+  if (!stored) return stored.error();
+  return SetTrialSystemAttr(db, to_trial, "fixed_params", FixedParamsJson(*stored));
+}
+
 // Queues a WAITING copy of a failed trial, as Optuna's RetryFailedTrialCallback
 // does (same params, "failed_trial" and "retry_history" attributes) with the
 // external values in "fixed_params", as enqueue_trial writes them.
-Status QueueRetry(Database& db, int64_t trial_id, const Ending& e, TrialOutcome::Requeue how) {
+Status QueueRetry(Database& db, int64_t trial_id, const Ending& e) {
   auto number = NextTrialNumber(db, e.study_id);
   if (!number) return number.error();
   auto insert = db.Prepare(
@@ -131,26 +139,24 @@ Status QueueRetry(Database& db, int64_t trial_id, const Ending& e, TrialOutcome:
   if (auto s = params->Bind(1, copy_id).Bind(2, trial_id).Run(); !s) return s;
 
   const int64_t root = e.retry_of.value_or(e.number);
-  const int attempt = how == TrialOutcome::Requeue::kRetry ? e.attempt + 1 : e.attempt;
+  const int attempt = e.attempt + 1;
   auto row = db.Prepare(
       "INSERT OR REPLACE INTO gdsweep_trials (trial_id, study_id, number, tag, attempt, "
-      "retry_of, worker_id, failure_reason, log_path, finished_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, NULL, NULL, NULL)");
+      "retry_of, worker_id, failure_reason, log_path, finished_at, runs) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, NULL, NULL, NULL, 0)");
   if (!row) return row.error();
   row->Bind(1, copy_id).Bind(2, e.study_id).Bind(3, *number).Bind(4, e.tag);
   if (auto s = row->Bind(5, attempt).Bind(6, root).Run(); !s) return s;
 
   auto history = TrialSystemAttr(db, trial_id, "retry_history");
   if (!history) return history.error();
-  auto stored = ReadStoredParams(db, trial_id);
-  if (!stored) return stored.error();
   if (auto s = SetTrialSystemAttr(db, copy_id, "failed_trial", std::to_string(root)); !s) return s;
   if (auto s =
           SetTrialSystemAttr(db, copy_id, "retry_history", AppendToIntList(*history, e.number));
       !s) {
     return s;
   }
-  return SetTrialSystemAttr(db, copy_id, "fixed_params", FixedParamsJson(*stored));
+  return SetFixedParams(db, trial_id, copy_id);
 }
 
 // Stores intermediate values of a RUNNING trial (no outbox message: the
@@ -177,6 +183,64 @@ Status ReportStarted(Database& db, int64_t study_id, const TrialRecord& t, doubl
                      std::map<std::string, std::string> params) {
   return AppendRunStarted(db, {study_id, t.tag, t.trial_id, t.number},
                           {t.attempt, t.retry_of, start, std::move(params)});
+}
+
+// Starts the trial's next run: counts it in gdsweep_trials.runs and adds its
+// row (host from the worker's registration, when it has one).
+Status StartRun(Database& db, int64_t trial_id, const std::string& worker_id, double now) {
+  auto count = db.Prepare("UPDATE gdsweep_trials SET runs = runs + 1 WHERE trial_id = ?1");
+  if (!count) return count.error();
+  if (auto s = count->Bind(1, trial_id).Run(); !s) return s;
+  auto q = db.Prepare(
+      "INSERT OR REPLACE INTO gdsweep_trial_runs "
+      "(trial_id, run, attempt, worker_id, host, started_at) "
+      "SELECT trial_id, runs, attempt, NULLIF(?2, ''), "
+      "(SELECT host FROM gdsweep_workers WHERE worker_id = ?2), ?3 "
+      "FROM gdsweep_trials WHERE trial_id = ?1");
+  if (!q) return q.error();
+  return q->Bind(1, trial_id).Bind(2, worker_id).Bind(3, now).Run();
+}
+
+// Ends the trial's current run (if it has one that has not ended).
+Status EndRun(Database& db, int64_t trial_id, const std::string& outcome, const std::string& reason,
+              double now) {
+  auto q = db.Prepare(
+      "UPDATE gdsweep_trial_runs SET ended_at = ?2, outcome = ?3, reason = NULLIF(?4, '') "
+      "WHERE trial_id = ?1 AND ended_at IS NULL "
+      "AND run = (SELECT runs FROM gdsweep_trials WHERE trial_id = ?1)");
+  if (!q) return q.error();
+  return q->Bind(1, trial_id).Bind(2, now).Bind(3, outcome).Bind(4, reason).Run();
+}
+
+// Requeue::kRerun: the RUNNING trial goes back to WAITING as it was before
+// this run (same number and params, no start, no intermediate values), and
+// the run ends INTERRUPTED.
+Status RequeueInPlace(Database& db, int64_t trial_id, const Ending& e,
+                      const TrialOutcome& outcome) {
+  auto drop = db.Prepare("DELETE FROM trial_intermediate_values WHERE trial_id = ?1");
+  if (!drop) return drop.error();
+  if (auto s = drop->Bind(1, trial_id).Run(); !s) return s;
+  auto wait = db.Prepare(
+      "UPDATE trials SET state = 'WAITING', datetime_start = NULL, datetime_complete = NULL "
+      "WHERE trial_id = ?1 AND state = 'RUNNING'");
+  if (!wait) return wait.error();
+  if (auto s = wait->Bind(1, trial_id).Run(); !s) return s;
+  auto row = db.Prepare(
+      "UPDATE gdsweep_trials SET worker_id = NULL, finished_at = NULL WHERE trial_id = ?1");
+  if (!row) return row.error();
+  if (auto s = row->Bind(1, trial_id).Run(); !s) return s;
+  const double now = NowSeconds();
+  if (auto s = EndRun(db, trial_id, "INTERRUPTED", outcome.failure_reason, now); !s) return s;
+  if (auto s = SetFixedParams(db, trial_id, trial_id); !s) return s;
+  auto tracked = IsTracked(db, e.study_id, e.tag);
+  if (!tracked) return tracked.error();
+  if (!*tracked) return {};
+  RunFinished run;
+  run.state = TrialState::kFail;
+  run.end_time = now;
+  run.reason = outcome.failure_reason;
+  run.interrupted = true;
+  return AppendRunFinished(db, SubjectOf(e, trial_id), run);
 }
 
 }  // namespace
@@ -243,11 +307,13 @@ Result<TrialRecord> InsertRunningTrial(Database& db, const NewTrial& trial) {
   if (trial.log_path_for) t.log_path = trial.log_path_for(t.number);
   auto row = db.Prepare(
       "INSERT OR REPLACE INTO gdsweep_trials (trial_id, study_id, number, tag, attempt, "
-      "retry_of, worker_id, failure_reason, log_path, finished_at) "
-      "VALUES (?1, ?2, ?3, ?4, 1, NULL, NULLIF(?5, ''), NULL, NULLIF(?6, ''), NULL)");
+      "retry_of, worker_id, failure_reason, log_path, finished_at, runs) "
+      "VALUES (?1, ?2, ?3, ?4, 1, NULL, NULLIF(?5, ''), NULL, NULLIF(?6, ''), NULL, 0)");
   if (!row) return row.error();
   row->Bind(1, t.trial_id).Bind(2, trial.study_id).Bind(3, t.number).Bind(4, t.tag);
   if (auto s = row->Bind(5, t.worker_id).Bind(6, t.log_path).Run(); !s) return s.error();
+  if (auto s = StartRun(db, t.trial_id, t.worker_id, now); !s) return s.error();
+  t.runs = 1;
   auto counted = db.Prepare(
       "INSERT INTO gdsweep_sweeps (study_id, tag, fresh_trials) VALUES (?1, ?2, 1) "
       "ON CONFLICT (study_id, tag) DO UPDATE SET fresh_trials = fresh_trials + 1");
@@ -299,6 +365,7 @@ Result<std::optional<TrialRecord>> ClaimWaitingTrial(
   if (auto s = own->Bind(3, log_path_for ? log_path_for(number) : "").Run(); !s) {
     return s.error();
   }
+  if (auto s = StartRun(db, trial_id, worker_id, now); !s) return s.error();
   auto t = ReadTrial(db, trial_id);
   if (!t) return t.error();
   auto tracked = IsTracked(db, study_id, tag);
@@ -339,6 +406,8 @@ Status FinishRunningTrial(Database& db, int64_t trial_id, const TrialOutcome& ou
   }
   // Nothing was written before this point, so a kConflict above leaves the
   // caller's transaction clean (Ask skips such a trial and goes on).
+  if (outcome.requeue == TrialOutcome::Requeue::kRerun)
+    return RequeueInPlace(db, trial_id, *e, outcome);
   if (auto s = WriteIntermediateRows(db, trial_id, outcome.intermediate); !s) return s.error();
   auto values = ValuesToStore(db, trial_id, *e, outcome);
   if (!values) return values.error();
@@ -374,8 +443,11 @@ Status FinishRunningTrial(Database& db, int64_t trial_id, const TrialOutcome& ou
       return s.error();
     }
   }
-  if (outcome.requeue != TrialOutcome::Requeue::kNo) {
-    if (auto s = QueueRetry(db, trial_id, *e, outcome.requeue); !s) return s.error();
+  if (auto s = EndRun(db, trial_id, ToString(outcome.state), outcome.failure_reason, now); !s) {
+    return s.error();
+  }
+  if (outcome.requeue == TrialOutcome::Requeue::kRetry) {
+    if (auto s = QueueRetry(db, trial_id, *e); !s) return s.error();
   }
   auto tracked = IsTracked(db, e->study_id, e->tag);
   if (!tracked) return tracked.error();
@@ -385,11 +457,51 @@ Status FinishRunningTrial(Database& db, int64_t trial_id, const TrialOutcome& ou
     run.values = *values;
     run.end_time = now;
     run.reason = outcome.failure_reason;
-    run.interrupted = outcome.requeue == TrialOutcome::Requeue::kRerun;
     run.points = outcome.intermediate;
     if (auto s = AppendRunFinished(db, SubjectOf(*e, trial_id), run); !s) return s.error();
   }
   return {};
+}
+
+}  // namespace gdsweep::storage
+
+namespace gdsweep::storage {
+
+Status RecordRunProcess(Database& db, const RunProcess& p) {
+  auto q = db.Prepare(
+      "UPDATE gdsweep_trial_runs SET host = ?3, boot_id = NULLIF(?4, ''), pid = ?5, "
+      "pid_start_time = ?6 WHERE trial_id = ?1 AND run = ?2 AND ended_at IS NULL");
+  if (!q) return q.error();
+  q->Bind(1, p.trial_id).Bind(2, static_cast<int64_t>(p.run)).Bind(3, p.host).Bind(4, p.boot_id);
+  return q->Bind(5, p.pid).Bind(6, p.pid_start_time).Run();
+}
+
+Result<std::vector<TrialRun>> ReadTrialRuns(Database& db, int64_t trial_id) {
+  auto q = db.Prepare(
+      "SELECT run, attempt, worker_id, host, boot_id, pid, pid_start_time, started_at, ended_at, "
+      "outcome, reason FROM gdsweep_trial_runs WHERE trial_id = ?1 ORDER BY run");
+  if (!q) return q.error();
+  q->Bind(1, trial_id);
+  std::vector<TrialRun> runs;
+  while (true) {
+    auto row = q->Step();
+    if (!row) return row.error();
+    if (!*row) return runs;
+    TrialRun r;
+    r.trial_id = trial_id;
+    r.run = static_cast<int>(q->Int(0));
+    r.attempt = static_cast<int>(q->Int(1));
+    r.worker_id = q->Text(2);
+    r.host = q->Text(3);
+    r.boot_id = q->Text(4);
+    r.pid = q->OptInt(5).value_or(0);
+    r.pid_start_time = q->OptInt(6).value_or(0);
+    r.started_at = q->OptDouble(7).value_or(0);
+    r.ended_at = q->OptDouble(8);
+    r.outcome = q->Text(9);
+    r.reason = q->Text(10);
+    runs.push_back(std::move(r));
+  }
 }
 
 }  // namespace gdsweep::storage

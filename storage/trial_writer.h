@@ -1,6 +1,7 @@
 // Writing trials inside the caller's write transaction: a new RUNNING trial,
 // claiming a WAITING one, intermediate values, finishing a RUNNING trial and
-// queueing its retry, all as Optuna writes them (numbers, states, value type
+// queueing its retry or putting it back to WAITING, each run of a trial
+// (gdsweep_trial_runs), all as Optuna writes them (numbers, states, value type
 // tags, "fail_reason", "failed_trial", "retry_history" and "fixed_params"
 // attributes) plus gdsweep_trials rows and, when the trial's (study, tag) has
 // a tracking target, the outbox message of each change (outbox_writer.h).
@@ -47,7 +48,15 @@ Result<std::optional<TrialRecord>> ClaimWaitingTrial(
 Status WriteIntermediate(sqlite::Database& db, int64_t trial_id,
                          const std::map<int64_t, double>& values);
 
-// Ends a RUNNING trial (kConflict otherwise) and queues its retry as asked.
+// Ends a RUNNING trial (kConflict otherwise) and queues its retry as asked,
+// or puts it back to WAITING (Requeue::kRerun). Ends its current run.
 Status FinishRunningTrial(sqlite::Database& db, int64_t trial_id, const TrialOutcome& outcome);
+
+// Records where a started run runs (gdsweep_trial_runs); a run that ended or
+// is unknown is left alone.
+Status RecordRunProcess(sqlite::Database& db, const RunProcess& process);
+
+// The runs of a trial, in run order.
+Result<std::vector<TrialRun>> ReadTrialRuns(sqlite::Database& db, int64_t trial_id);
 
 }  // namespace gdsweep::storage

@@ -1,5 +1,6 @@
 #include "sweeper/launch.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <filesystem>
@@ -61,6 +62,7 @@ Result<TrialLaunch> RenderLaunch(const StudySpec& spec, const TrialRecord& trial
   launch.trial_id = trial.trial_id;
   launch.trial_number = trial.number;
   launch.attempt = trial.attempt;
+  launch.run = std::max(1, trial.runs);
   launch.study_name = spec.name;
   launch.tag = spec.tag;
   launch.working_dir = WorkingDir(spec);

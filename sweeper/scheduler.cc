@@ -92,6 +92,11 @@ Status Scheduler::Launch(const TrialRecord& trial, const std::map<std::string, s
     if (auto s = SyncAndAnnounce(true); !s) return s;
   }
   if (auto s = backend_.Start(*launch); !s) return s;
+  if (auto p = backend_.ProcessOf(trial.trial_id)) {
+    processes_.push_back(
+        {trial.trial_id, launch->run, worker_.host, p->boot_id, p->pid, p->start_time});
+    if (!processes_since_) processes_since_ = Clock::now();
+  }
   auto r = std::make_unique<Running>(
       Running{trial, MetricCollector(study_.spec().objectives), Clock::now(), Clock::now()});
   running_[trial.trial_id] = std::move(r);
@@ -198,9 +203,11 @@ TrialOutcome Scheduler::Judge(Running& r, const BackendEvent& ev, bool interrupt
   const TrialSpec& spec = study_.spec().trial;
   TrialOutcome out;
   out.intermediate = r.metrics.TakePending();
-  if (ev.cancelled && interrupted) {
-    out.state = TrialState::kFail;
-    out.failure_reason = "interrupted: gdsweep run was stopped";
+  if ((ev.cancelled && interrupted) || ev.interrupted) {
+    out.state = TrialState::kFail;  // ignored: the trial goes back to WAITING
+    out.failure_reason = ev.interrupted && !ev.reason.empty()
+                             ? "interrupted: " + ev.reason
+                             : "interrupted: gdsweep run was stopped";
     out.requeue = TrialOutcome::Requeue::kRerun;
     return out;
   }
@@ -271,8 +278,10 @@ Result<AskResult> Scheduler::AskWithTold() {
   std::vector<std::pair<int64_t, TrialOutcome>> finish;
   finish.reserve(told_.size());
   for (const auto& t : told_) finish.emplace_back(t.shown.trial_id, t.outcome);
-  auto asked = study_.Ask(worker_.worker_id, std::move(finish));
+  auto asked = study_.Ask(worker_.worker_id, std::move(finish), processes_);
   if (!asked) return asked;
+  processes_.clear();
+  processes_since_.reset();
   Committed(asked->finish_errors);
   return asked;
 }
@@ -327,6 +336,11 @@ void Scheduler::Announce(const std::vector<Told>& told,
         spdlog::warn("trial {}: result not recorded: {}", t.shown.number, error.message);
       }
     }
+    if (t.outcome.requeue == TrialOutcome::Requeue::kRerun) {
+      spdlog::warn("trial {} {}; queued to run again", t.shown.number, t.outcome.failure_reason);
+      ++summary_.interrupted;
+      continue;
+    }
     progress_.TrialFinished(t.shown, t.seconds);
     if (t.outcome.state == TrialState::kComplete) {
       ++summary_.completed;
@@ -343,8 +357,8 @@ Status Scheduler::Beat() {
   auto beat = study_.storage().Heartbeat(worker_.worker_id, NowSeconds());
   if (beat || beat.error().kind != Error::Kind::kNotFound) return beat;
   spdlog::warn(
-      "another gdsweep process took this one for dead (no heartbeat for {:.0f} s) and failed its "
-      "running trials; stopping those and carrying on",
+      "another gdsweep process took this one for dead (no heartbeat for {:.0f} s) and requeued "
+      "its running trials; stopping those and carrying on",
       options_.worker_timeout_s);
   WorkerInfo again = worker_;
   again.heartbeat_at = NowSeconds();
@@ -361,15 +375,41 @@ Status Scheduler::Beat() {
       ++it;
       continue;
     }
-    spdlog::warn("trial {}: stopped; it was failed by the other process", it->second->trial.number);
+    spdlog::warn("trial {}: stopped; the other process requeued it", it->second->trial.number);
     backend_.Cancel(it->first, std::chrono::milliseconds(0));
     it = running_.erase(it);
   }
   return {};
 }
 
+// Writes the processes of started runs that no Ask carried within 100 ms (or
+// now, when `force`), so a worker taking over after a crash can end them.
+Status Scheduler::RecordProcesses(bool force) {
+  if (processes_.empty()) return {};
+  if (!force && Clock::now() - *processes_since_ < std::chrono::milliseconds(100)) return {};
+  if (auto s = study_.storage().RecordRunProcesses(processes_); !s) return s;
+  processes_.clear();
+  processes_since_.reset();
+  return {};
+}
+
+// A trial of a dead worker of this host: what is left of its last run (its
+// process group, if the worker died too hard to end it) is ended before the
+// trial is requeued, so it never runs twice at once.
+Status Scheduler::EndStaleRun(const TrialRecord& trial) {
+  auto runs = study_.storage().ListTrialRuns(trial.trial_id);
+  if (!runs) return runs.error();
+  if (runs->empty()) return {};
+  const TrialRun& last = runs->back();
+  if (last.pid <= 0 || last.host != worker_.host || last.ended_at) return {};
+  auto s = backend_.EndStale(trial.trial_id, {last.boot_id, last.pid, last.pid_start_time});
+  if (!s) return s.error().Wrap("trial " + std::to_string(trial.number));
+  return {};
+}
+
 Status Scheduler::Housekeeping(bool force) {
   const auto now = Clock::now();
+  if (auto s = RecordProcesses(force); !s) return s;
   for (auto& [id, r] : running_) {
     if (r->metrics.HasPending() && now - r->last_report >= options_.report_interval) {
       if (auto s = study_.Report(id, r->metrics.TakePending()); !s) return s;
@@ -387,7 +427,8 @@ Status Scheduler::Housekeeping(bool force) {
     return backend_.Reattach(*launch);
   };
   auto recovered =
-      study_.RecoverOrphans(worker_.worker_id, options_.worker_timeout_s, reattach, &adopted);
+      study_.RecoverOrphans(worker_.worker_id, options_.worker_timeout_s, reattach, &adopted,
+                            [this](const TrialRecord& t) { return EndStaleRun(t); });
   if (!recovered) return recovered.error();
   for (const auto& t : adopted) {
     spdlog::info("trial {} re-attached: its run outlived the worker that started it", t.number);
@@ -396,8 +437,12 @@ Status Scheduler::Housekeeping(bool force) {
     progress_.TrialStarted(t);
   }
   for (const auto& t : *recovered) {
-    spdlog::warn("trial {} was RUNNING under a worker that stopped; marked FAIL{}", t.number,
-                 t.attempt < study_.spec().trial.retries + 1 ? " and queued to run again" : "");
+    spdlog::warn("trial {} was RUNNING under a worker that stopped; queued to run again", t.number);
+  }
+  // They wait to be claimed, even if the budget of fresh trials is used.
+  if (!recovered->empty() && summary_.stop != RunSummary::Stop::kInterrupted &&
+      summary_.stop != RunSummary::Stop::kTimeLimit && !fatal_) {
+    can_ask_ = true;
   }
   summary_.recovered += static_cast<int64_t>(recovered->size());
   if (!recovered->empty() || !adopted.empty()) MarkUnsynced();

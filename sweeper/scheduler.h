@@ -45,7 +45,8 @@ struct RunSummary {
   int64_t started = 0;
   int64_t completed = 0;
   int64_t failed = 0;
-  int64_t recovered = 0;  // trials of dead workers failed (and maybe requeued)
+  int64_t recovered = 0;    // trials of dead workers put back to WAITING
+  int64_t interrupted = 0;  // trials of this run stopped and put back to WAITING
 };
 
 class TrackingSession;
@@ -60,8 +61,8 @@ class Scheduler {
 
   // Runs until the budget is used, the sampler is exhausted, the time limit
   // passes, or `signals` becomes non-zero (1: stop gracefully, 2 or more: kill
-  // the running trials now). Interrupted trials are failed and requeued so a
-  // resume runs them again.
+  // the running trials now). Interrupted trials go back to WAITING, as they
+  // were, so a resume runs them again.
   Result<RunSummary> Run(const std::atomic<int>& signals);
 
  private:
@@ -95,6 +96,8 @@ class Scheduler {
   Status SyncAndAnnounce(bool force);
   void Announce(const std::vector<Told>& told, const std::vector<std::pair<int64_t, Error>>& lost);
   Status Beat();
+  Status RecordProcesses(bool force);
+  Status EndStaleRun(const TrialRecord& trial);
   Status Housekeeping(bool force);
 
   Study& study_;
@@ -107,6 +110,10 @@ class Scheduler {
   std::map<int64_t, std::unique_ptr<Running>> running_;
   std::map<int64_t, Starting> starting_;
   std::vector<Told> told_;
+  // Processes of runs started and not yet recorded: they ride on the next Ask,
+  // or are written on their own once they have waited a little.
+  std::vector<RunProcess> processes_;
+  std::optional<std::chrono::steady_clock::time_point> processes_since_;
   std::vector<Told> committed_;                  // committed, not yet synced
   std::vector<std::pair<int64_t, Error>> lost_;  // results another worker overrode
   // When the commits made since the last Sync() are due to be synced.

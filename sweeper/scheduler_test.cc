@@ -19,7 +19,7 @@
 
 #include "storage/storage_wrapper_test_support.h"
 #include "storage/test_support.h"
-#include "sweeper/spec/study_parser.h"
+#include "sweeper/scheduler_test_support.h"
 
 namespace gdsweep {
 namespace {
@@ -138,25 +138,10 @@ struct Sweep {
   std::unique_ptr<Study> study;
 
   explicit Sweep(int n_trials, int parallelism) {
-    const std::string file = dir.File("study.yaml");
-    std::ofstream(file) << "study_name: s\n"
-                           "objective: {metric: loss, direction: minimize}\n"
-                           "search_space: {x: {type: float, low: 0, high: 1}}\n"
-                           "sampler: {type: random, seed: 1}\n"
-                           "budget: {n_trials: "
-                        << n_trials << ", parallelism: " << parallelism
-                        << "}\n"
-                           "trial: {command: [unused]}\n";
-    auto parsed = ParseStudyFile(file);
-    REQUIRE_MESSAGE(parsed.ok(), (parsed.ok() ? "" : parsed.error().message));
-    spec = std::move(*parsed);
+    spec = testing::SmallSweepSpec(dir, n_trials, parallelism);
     inner = testing::OpenOrDie(dir.File("db.sqlite"));  // commits are not synced
     storage = std::make_unique<SyncLog>(*inner);
-    StudyOpenOptions options;
-    options.logs_root = dir.File("logs");
-    auto opened = Study::Open(*storage, spec, options);
-    REQUIRE_MESSAGE(opened.ok(), (opened.ok() ? "" : opened.error().message));
-    study = std::move(*opened);
+    study = testing::OpenSweepStudy(dir, *storage, spec);
     storage->study_ids.push_back(study->info().study_id);
   }
 

@@ -47,9 +47,11 @@ std::string Study::TrialDir(int64_t number) const {
 }
 
 Result<AskResult> Study::Ask(const std::string& worker_id,
-                             std::vector<std::pair<int64_t, TrialOutcome>> finish_first) {
+                             std::vector<std::pair<int64_t, TrialOutcome>> finish_first,
+                             std::vector<RunProcess> processes) {
   AskRequest req;
   req.finish_first = std::move(finish_first);
+  req.processes = std::move(processes);
   req.study_id = info_.study_id;
   req.tag = spec_.tag;
   req.worker_id = worker_id;
@@ -73,20 +75,24 @@ Status Study::Report(int64_t trial_id, const std::map<int64_t, double>& intermed
 Result<std::vector<TrialRecord>> Study::RecoverOrphans(
     const std::string& self_worker_id, double timeout_s,
     const std::function<Result<bool>(const TrialRecord&)>& reattach,
-    std::vector<TrialRecord>* adopted) {
+    std::vector<TrialRecord>* adopted, const std::function<Status(const TrialRecord&)>& reap) {
   auto workers = storage_.ListWorkers(info_.study_id);
   if (!workers) return workers.error();
-  std::vector<TrialRecord> failed;
+  std::vector<TrialRecord> requeued;
   const double now = NowSeconds();
   for (const auto& w : *workers) {
     if (w.worker_id == self_worker_id || !IsWorkerDead(w, now, timeout_s)) continue;
-    if (reattach) {
+    if (reattach || reap) {
       TrialFilter running;
       running.state = TrialState::kRunning;
       auto trials = storage_.ListTrials(info_.study_id, running);
       if (!trials) return trials.error();
       for (const auto& t : *trials) {
         if (t.worker_id != w.worker_id) continue;
+        if (reap) {
+          if (auto s = reap(t); !s) return s.error();
+        }
+        if (!reattach) continue;
         auto alive = reattach(t);
         if (!alive) return alive.error();
         if (!*alive) continue;
@@ -98,11 +104,11 @@ Result<std::vector<TrialRecord>> Study::RecoverOrphans(
       }
     }
     std::string reason = "worker " + w.worker_id + " stopped while the trial was running";
-    auto f = storage_.FailTrialsOfWorker(w.worker_id, reason, spec_.trial.retries + 1);
+    auto f = storage_.RequeueTrialsOfWorker(w.worker_id, reason);
     if (!f) return f.error();
-    failed.insert(failed.end(), f->begin(), f->end());
+    requeued.insert(requeued.end(), f->begin(), f->end());
   }
-  return failed;
+  return requeued;
 }
 
 }  // namespace gdsweep

@@ -42,8 +42,10 @@ class Study {
   // first, else a fresh one if the budget allows; or why there is none.
   // `finish_first` are results told in the same transaction (one commit per
   // trial instead of two); see AskRequest.
+  // `processes` of runs started since are recorded in the same transaction.
   Result<AskResult> Ask(const std::string& worker_id,
-                        std::vector<std::pair<int64_t, TrialOutcome>> finish_first = {});
+                        std::vector<std::pair<int64_t, TrialOutcome>> finish_first = {},
+                        std::vector<RunProcess> processes = {});
 
   // Reads trials added or changed since the last read into history().
   Status Refresh() { return storage_.RefreshHistory(info_.study_id, history_); }
@@ -51,15 +53,17 @@ class Study {
   Status Tell(int64_t trial_id, const TrialOutcome& outcome);
   Status Report(int64_t trial_id, const std::map<int64_t, double>& intermediate);
 
-  // Fails (and requeues per the retry policy) the RUNNING trials of workers
-  // that are dead: silent for `timeout_s`, or gone from this host. Returns the
-  // trials it failed.
-  // `reattach` is asked first about each of them; those it follows are
-  // handed to self_worker_id instead (returned in `adopted`).
+  // Puts the RUNNING trials of workers that are dead (silent for
+  // `timeout_s`, or gone from this host) back to WAITING in place: they were
+  // interrupted, so no budget or retry is spent. Returns those trials.
+  // `reap` is called first for each of them (to end what is left of its
+  // run; an error stops the recovery), then `reattach` is asked; those it
+  // follows are handed to self_worker_id instead (returned in `adopted`).
   Result<std::vector<TrialRecord>> RecoverOrphans(
       const std::string& self_worker_id, double timeout_s,
       const std::function<Result<bool>(const TrialRecord&)>& reattach = {},
-      std::vector<TrialRecord>* adopted = nullptr);
+      std::vector<TrialRecord>* adopted = nullptr,
+      const std::function<Status(const TrialRecord&)>& reap = {});
 
  private:
   Study(Storage& storage, StudySpec spec, StudyInfo info, std::unique_ptr<Sampler> sampler,

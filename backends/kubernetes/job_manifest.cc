@@ -43,6 +43,7 @@ Json IdentityAnnotations(const KubernetesSpec& spec, const TrialLaunch& launch,
   annotations[kLabelTrial] = std::to_string(launch.trial_number);
   annotations[kLabelAttempt] = std::to_string(launch.attempt);
   annotations[kAnnotationTrialId] = std::to_string(launch.trial_id);
+  annotations[kAnnotationRun] = std::to_string(launch.run);
   annotations[kAnnotationParams] = params_json.empty() ? "{}" : params_json;
   return annotations;
 }
@@ -256,11 +257,11 @@ Status FillTemplatePod(Json& pod, const KubernetesSpec& spec, const TrialLaunch&
 
 }  // namespace
 
-std::string JobName(const std::string& study, int64_t number, int64_t trial_id, int attempt) {
+std::string JobName(const std::string& study, int64_t number, int64_t trial_id, int run) {
   const std::string identity = "gdsweep\n" + study + "\n" + std::to_string(number) + "\n" +
-                               std::to_string(trial_id) + "\n" + std::to_string(attempt);
-  const std::string suffix = "-t" + std::to_string(number) + "-a" + std::to_string(attempt) + "-" +
-                             ShortHash(identity, 10);
+                               std::to_string(trial_id) + "\n" + std::to_string(run);
+  const std::string suffix =
+      "-t" + std::to_string(number) + "-r" + std::to_string(run) + "-" + ShortHash(identity, 10);
   std::string prefix;
   for (char c : study) {
     char l = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
@@ -290,7 +291,7 @@ Result<std::string> RenderJobManifest(const KubernetesSpec& spec, const TrialLau
                                       const std::string& namespace_) {
   if (launch.argv.empty()) return Error::Internal("the trial has an empty command");
   const std::string name =
-      JobName(launch.study_name, launch.trial_number, launch.trial_id, launch.attempt);
+      JobName(launch.study_name, launch.trial_number, launch.trial_id, launch.run);
   const Json labels = IdentityLabels(spec, launch);
   const Json annotations = IdentityAnnotations(spec, launch, params_json);
   for (auto it = labels.begin(); it != labels.end(); ++it) {

@@ -22,17 +22,21 @@ inline constexpr const char* kLabelTrial = "gdsweep.io/trial";
 inline constexpr const char* kLabelAttempt = "gdsweep.io/attempt";
 // Annotations besides those: the identity of the attempt, and its parameters.
 inline constexpr const char* kAnnotationTrialId = "gdsweep.io/trial-id";
+// The launch (TrialLaunch::run) the Job is: a rerun of an interrupted trial
+// gets a Job of its own.
+inline constexpr const char* kAnnotationRun = "gdsweep.io/run";
 inline constexpr const char* kAnnotationParams = "gdsweep.io/params";
 // Where a pod finds its parameters (a downward-API file of the annotation).
 inline constexpr const char* kPodParamsFile = "/etc/gdsweep/params.json";
 
-// The Job of attempt `attempt` of trial `number` (database id `trial_id`) of
-// `study`: "<study>-t<number>-a<attempt>-<hash>", a DNS-1123 label of at most
+// The Job of launch `run` (TrialLaunch::run: retries and reruns after an
+// interruption each count) of trial `number` (database id `trial_id`) of
+// `study`: "<study>-t<number>-r<run>-<hash>", a DNS-1123 label of at most
 // 63 characters. The study part is lower-cased, cut and cleaned; the hash of
 // the full identity keeps distinct studies and trials apart. The same
 // arguments always give the same name, so a create repeated after a crash
 // finds the Job it made before.
-std::string JobName(const std::string& study, int64_t number, int64_t trial_id, int attempt);
+std::string JobName(const std::string& study, int64_t number, int64_t trial_id, int run);
 
 // "gdsweep.io/study=<label-safe study>": selects a study's Jobs and pods.
 std::string StudySelector(const std::string& study);

@@ -20,6 +20,7 @@ TrialLaunch Launch() {
   l.trial_id = 42;
   l.trial_number = 7;
   l.attempt = 2;
+  l.run = 2;
   l.study_name = "ResNet_Sweep";
   l.tag = "v1";
   l.argv = {"python3", "train.py", "--lr", "0.01", "train.lr=0.01"};
@@ -188,13 +189,13 @@ TEST_CASE("labels select a study's and a tag's Jobs; annotations keep the origin
   // The pods carry the same labels, so one pod watch per study finds them.
   CHECK(job["spec"]["template"]["metadata"]["labels"] == labels);
   CHECK(job["metadata"]["name"] ==
-        JobName(launch.study_name, launch.trial_number, launch.trial_id, launch.attempt));
+        JobName(launch.study_name, launch.trial_number, launch.trial_id, launch.run));
 }
 
 TEST_CASE("Job names: deterministic, DNS-1123, at most 63, distinct per study and attempt") {
   const std::string a = JobName("ResNet_Sweep", 7, 42, 2);
   CHECK(a == JobName("ResNet_Sweep", 7, 42, 2));
-  CHECK(a.rfind("resnet-sweep-t7-a2-", 0) == 0);
+  CHECK(a.rfind("resnet-sweep-t7-r2-", 0) == 0);
   CHECK(IsDns1123Label(a));
   std::set<std::string> names;
   const std::string long_prefix(120, 'a');
@@ -209,7 +210,7 @@ TEST_CASE("Job names: deterministic, DNS-1123, at most 63, distinct per study an
   }
   CHECK(names.size() == 12);  // "x"/"X" and the long ones differ by their hash
   CHECK(JobName("s", 1, 2, 1) != JobName("s", 1, 3, 1));
-  CHECK(JobName("___", 0, 1, 1).rfind("gdsweep-t0-a1-", 0) == 0);
+  CHECK(JobName("___", 0, 1, 1).rfind("gdsweep-t0-r1-", 0) == 0);
 }
 
 TEST_CASE("'$' in a command is escaped so it reaches the program as written") {

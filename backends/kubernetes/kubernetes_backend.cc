@@ -17,11 +17,11 @@ std::string Annotation(const JobInfo& job, const std::string& key) {
   return it == job.meta.annotations.end() ? "" : it->second;
 }
 
-// The Job of this name belongs to this very attempt (and not to a study of
+// The Job of this name belongs to this very launch (and not to a study of
 // an older database that reused the name).
 Status CheckIdentity(const JobInfo& job, const TrialLaunch& launch, const std::string& ns) {
   if (Annotation(job, kAnnotationTrialId) == std::to_string(launch.trial_id) &&
-      Annotation(job, kLabelAttempt) == std::to_string(launch.attempt) &&
+      Annotation(job, kAnnotationRun) == std::to_string(launch.run) &&
       Annotation(job, kLabelStudy) == launch.study_name) {
     return {};
   }
@@ -168,7 +168,7 @@ Status KubernetesBackend::Start(const TrialLaunch& launch) {
   auto manifest = RenderJobManifest(impl_->spec, launch, ParamsJsonFor(launch), impl_->ns);
   if (!manifest) return manifest.error();
   const std::string name =
-      JobName(launch.study_name, launch.trial_number, launch.trial_id, launch.attempt);
+      JobName(launch.study_name, launch.trial_number, launch.trial_id, launch.run);
   auto created = impl_->client->CreateJob(impl_->ns, *manifest);
   if (!created) return created.error();
   if (!created->created) {
@@ -182,7 +182,7 @@ Status KubernetesBackend::Start(const TrialLaunch& launch) {
 Result<bool> KubernetesBackend::Reattach(const TrialLaunch& launch) {
   impl_->EnsureStarted();
   const std::string name =
-      JobName(launch.study_name, launch.trial_number, launch.trial_id, launch.attempt);
+      JobName(launch.study_name, launch.trial_number, launch.trial_id, launch.run);
   auto job = impl_->client->GetJob(impl_->ns, name);
   if (!job) return job.error();
   if (!*job || (*job)->meta.deleting) return false;

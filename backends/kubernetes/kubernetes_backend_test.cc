@@ -77,7 +77,7 @@ TrialLaunch Py(int64_t id, const std::string& code, const std::string& study = "
 }
 
 std::string JobOf(const TrialLaunch& l) {
-  return JobName(l.study_name, l.trial_number, l.trial_id, l.attempt);
+  return JobName(l.study_name, l.trial_number, l.trial_id, l.run);
 }
 
 bool JobExists(const FakeCluster& fake, const TrialLaunch& l) {

@@ -19,7 +19,9 @@
 #include <utility>
 
 #include "backends/local/child_process.h"
+#include "backends/local/group_watchdog.h"
 #include "backends/local/line_splitter.h"
+#include "backends/local/stale_group.h"
 #include "backends/local/unique_fd.h"
 
 namespace gdsweep {
@@ -80,10 +82,11 @@ Result<std::optional<Clock::time_point>> TimeoutDeadline(std::optional<double> s
 // One started launch until its kExited event.
 struct Trial {
   int64_t id = 0;
-  int64_t number = 0;  // for messages: users know trials by number
-  pid_t pid = -1;      // also its process group id
-  UniqueFd pidfd;      // readable when the main process exits; empty: poll waitid
-  UniqueFd out, err;   // pipe read ends, reset at EOF
+  int64_t number = 0;      // for messages: users know trials by number
+  pid_t pid = -1;          // also its process group id
+  int64_t start_time = 0;  // of the pid, for ProcessOf
+  UniqueFd pidfd;          // readable when the main process exits; empty: poll waitid
+  UniqueFd out, err;       // pipe read ends, reset at EOF
   UniqueFd out_log, err_log;
   std::string err_log_path;  // stderr.log, opened at the first byte on stderr
   LineSplitter lines;
@@ -115,6 +118,10 @@ class LocalBackend final : public Backend {
   Result<std::vector<BackendEvent>> Wait(milliseconds timeout) override;
   void Cancel(int64_t trial_id, milliseconds grace) override;
   size_t Running() const override { return trials_.size(); }
+  std::optional<LaunchProcess> ProcessOf(int64_t trial_id) const override;
+  Status EndStale(int64_t trial_id, const LaunchProcess& process) override {
+    return KillStaleGroup(trial_id, process, std::chrono::seconds(10));
+  }
 
  private:
   enum class Source { kStdout, kStderr, kPidfd };
@@ -128,9 +135,18 @@ class LocalBackend final : public Backend {
   void ReadPipe(Trial& t, Source source, bool hung_up, std::vector<BackendEvent>& events);
   void WriteLog(Trial& t, Source source, const char* data, size_t size);
   void AddLines(Trial& t, std::string_view data, bool eof, std::vector<BackendEvent>& events);
+  std::map<std::string, std::string> WithToken(
+      const std::map<std::string, std::string>& env) const {
+    auto marked = env;
+    marked[kTokenVariable] = watchdog_->token();
+    return marked;
+  }
   BackendEvent Finish(Trial& t);
 
   LocalBackendOptions options_;
+  // Started with the first trial; kills the trials' groups if we die.
+  std::unique_ptr<GroupWatchdog> watchdog_;
+  bool watchdog_tried_ = false;
   std::map<int64_t, std::unique_ptr<Trial>> trials_;
   std::vector<char> buf_;                          // read buffer
   std::vector<std::string> lines_;                 // scratch for LineSplitter
@@ -142,6 +158,7 @@ LocalBackend::~LocalBackend() {
   for (auto& [id, t] : trials_) Signal(*t, SIGKILL);
   std::vector<BackendEvent> ignored;
   for (auto& [id, t] : trials_) {
+    if (watchdog_) watchdog_->Remove(t->pid);
     int status;
     while (::waitpid(t->pid, &status, 0) < 0 && errno == EINTR) {
     }
@@ -162,11 +179,23 @@ Status LocalBackend::Start(const TrialLaunch& launch) {
   if (!launch.log_dir.empty()) {
     if (auto s = OpenLogs(launch.log_dir, t->out_log, t->err_log_path); !s) return s;
   }
-  auto child = SpawnChild(launch.argv, launch.env, launch.working_dir);
+  if (!watchdog_tried_) {
+    watchdog_tried_ = true;
+    auto w = GroupWatchdog::Start();
+    if (w) {
+      watchdog_ = std::move(*w);
+    } else {
+      spdlog::warn("no watchdog ({}): trials may outlive a crash of gdsweep", w.error().message);
+    }
+  }
+  auto child = watchdog_ ? SpawnChild(launch.argv, WithToken(launch.env), launch.working_dir)
+                         : SpawnChild(launch.argv, launch.env, launch.working_dir);
   if (!child) return child.error();
+  if (watchdog_) watchdog_->Add(child->pid);
   t->id = launch.trial_id;
   t->number = launch.trial_number;
   t->pid = child->pid;
+  t->start_time = ProcessStartTime(child->pid).value_or(0);
   if (options_.use_pidfd) t->pidfd = std::move(child->pidfd);
   t->out = std::move(child->out);
   t->err = std::move(child->err);
@@ -226,6 +255,12 @@ Result<std::vector<BackendEvent>> LocalBackend::Wait(milliseconds timeout) {
       }
     }
   }
+}
+
+std::optional<LaunchProcess> LocalBackend::ProcessOf(int64_t trial_id) const {
+  auto it = trials_.find(trial_id);
+  if (it == trials_.end() || it->second->start_time == 0) return std::nullopt;
+  return LaunchProcess{BootId(), it->second->pid, it->second->start_time};
 }
 
 void LocalBackend::Cancel(int64_t trial_id, milliseconds grace) {
@@ -388,6 +423,7 @@ BackendEvent LocalBackend::Finish(Trial& t) {
   // The trial's tree ends with it. Its zombie still holds the group id, so
   // this reaches only what is left of this trial.
   Signal(t, SIGKILL);
+  if (watchdog_) watchdog_->Remove(t.pid);  // before the reap frees the group id
   int status = 0;
   pid_t reaped;
   do {

@@ -3,7 +3,10 @@
 // and stderr are copied to <log_dir>/stdout.log and stderr.log as they arrive
 // (stderr.log only once there is something on stderr);
 // each stdout line is also an event. Destroying the backend kills and reaps
-// every trial still running. Not thread-safe: one thread drives it.
+// every trial still running; if this process dies without that (kill -9, the
+// OOM killer), a watchdog process (group_watchdog.h) kills the trials' process
+// groups within 200 ms (trials carry its token in GDSWEEP_WATCHDOG). Not
+// thread-safe: one thread drives it.
 #pragma once
 
 #include <chrono>

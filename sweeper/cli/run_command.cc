@@ -27,13 +27,21 @@ void InstallSignalHandlers() {
   sa.sa_flags = 0;  // no SA_RESTART: a blocking wait returns early
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  // A closed terminal or a dropped SSH session: stop as for SIGTERM, so the
+  // running trials are ended and requeued rather than left orphaned. Unless
+  // SIGHUP is ignored (nohup): then the sweep is meant to outlive the terminal.
+  struct sigaction hup {};
+  if (sigaction(SIGHUP, nullptr, &hup) == 0 && hup.sa_handler != SIG_IGN) {
+    sigaction(SIGHUP, &sa, nullptr);
+  }
 }
 
 constexpr const char* kUsage =
     "usage: gdsweep run STUDY.yaml [--set KEY=VALUE ...] [--tag TAG] [--n-trials N]\n"
     "                  [--parallelism N] [--db PATH] [--allow-changes]\n"
     "Runs the study to its budget. Running it again resumes it: finished trials are kept,\n"
-    "trials of a dead run are retried. Ctrl-C stops cleanly (twice: kills trials now).";
+    "trials of a dead or stopped run run again. Ctrl-C, SIGTERM or SIGHUP stop cleanly (a\n"
+    "second one kills the trials now); the trials stopped run again on the next resume.";
 
 }  // namespace
 

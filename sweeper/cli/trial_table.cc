@@ -72,6 +72,10 @@ json ParamJson(const StudyInfo& study, const TrialRecord& t, const std::string& 
   return t.params.at(name);
 }
 
+void PrintRows(std::FILE* out, const std::vector<std::string>& header,
+               const std::vector<std::vector<std::string>>& rows, Format format);
+json RunsJson(const std::vector<TrialRun>& runs);
+
 std::string CsvField(const std::string& s) {
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string out = "\"";
@@ -89,7 +93,7 @@ Result<Format> ParseFormat(const std::string& s) {
 }
 
 void PrintTrials(std::FILE* out, const StudyInfo& study, const std::vector<TrialRecord>& trials,
-                 Format format) {
+                 Format format, const std::vector<TrialRun>* runs) {
   const auto metrics = MetricNames(study);
   const auto params = ParamNames(study, trials);
   if (format == Format::kJson) {
@@ -109,6 +113,7 @@ void PrintTrials(std::FILE* out, const StudyInfo& study, const std::vector<Trial
                   {"state", ToString(t.state)},
                   {"tag", t.tag},
                   {"attempt", t.attempt},
+                  {"runs", t.runs},
                   {"values", values},
                   {"params", ps},
                   {"intermediate_values", inter},
@@ -117,6 +122,7 @@ void PrintTrials(std::FILE* out, const StudyInfo& study, const std::vector<Trial
                   {"failure_reason", t.failure_reason},
                   {"log_path", t.log_path}};
       if (t.retry_of) row["retry_of"] = *t.retry_of;
+      if (runs) row["run_history"] = RunsJson(*runs);
       all.push_back(row);
     }
     std::fprintf(out, "%s\n", all.dump(2).c_str());
@@ -125,7 +131,7 @@ void PrintTrials(std::FILE* out, const StudyInfo& study, const std::vector<Trial
   std::vector<std::string> header = {"number", "state", "tag", "attempt"};
   header.insert(header.end(), metrics.begin(), metrics.end());
   header.insert(header.end(), params.begin(), params.end());
-  header.insert(header.end(), {"started", "seconds", "reason"});
+  header.insert(header.end(), {"started", "seconds", "reason", "runs"});
   std::vector<std::vector<std::string>> rows;
   for (const auto& t : trials) {
     std::vector<std::string> row = {std::to_string(t.number), ToString(t.state), t.tag,
@@ -143,8 +149,56 @@ void PrintTrials(std::FILE* out, const StudyInfo& study, const std::vector<Trial
     }
     row.push_back(secs);
     row.push_back(t.failure_reason);
+    row.push_back(std::to_string(t.runs));
     rows.push_back(std::move(row));
   }
+  PrintRows(out, header, rows, format);
+}
+
+namespace {
+
+json RunsJson(const std::vector<TrialRun>& runs) {
+  json all = json::array();
+  for (const auto& r : runs) {
+    json row = {{"run", r.run},
+                {"attempt", r.attempt},
+                {"worker_id", r.worker_id},
+                {"host", r.host},
+                {"pid", r.pid},
+                {"started", Timestamp(r.started_at)},
+                {"ended", Timestamp(r.ended_at)},
+                {"outcome", r.outcome.empty() ? "RUNNING" : r.outcome},
+                {"reason", r.reason}};
+    all.push_back(row);
+  }
+  return all;
+}
+
+}  // namespace
+
+void PrintTrialRuns(std::FILE* out, const TrialRecord& trial, const std::vector<TrialRun>& runs,
+                    Format format) {
+  if (format == Format::kJson) {
+    std::fprintf(out, "%s\n", RunsJson(runs).dump(2).c_str());
+    return;
+  }
+  const std::vector<std::string> header = {"run",     "attempt", "worker",  "host",  "pid",
+                                           "started", "ended",   "outcome", "reason"};
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& r : runs) {
+    rows.push_back({std::to_string(r.run), std::to_string(r.attempt), r.worker_id, r.host,
+                    r.pid ? std::to_string(r.pid) : "", Timestamp(r.started_at),
+                    Timestamp(r.ended_at), r.outcome.empty() ? "RUNNING" : r.outcome, r.reason});
+  }
+  if (format == Format::kTable)
+    std::fprintf(out, "\nruns of trial %lld:\n", static_cast<long long>(trial.number));
+  PrintRows(out, header, rows, format);
+}
+
+namespace {
+
+void PrintRows(std::FILE* out, const std::vector<std::string>& header,
+               const std::vector<std::vector<std::string>>& rows, Format format) {
   if (format == Format::kCsv) {
     for (const auto* r : {&header}) {
       for (size_t i = 0; i < r->size(); ++i) {
@@ -177,5 +231,7 @@ void PrintTrials(std::FILE* out, const StudyInfo& study, const std::vector<Trial
   print_row(header);
   for (const auto& r : rows) print_row(r);
 }
+
+}  // namespace
 
 }  // namespace gdsweep::cli

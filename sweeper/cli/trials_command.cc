@@ -1,4 +1,5 @@
-// gdsweep trials: list a study's trials, filtered by sweep tag and state.
+// gdsweep trials: list a study's trials, filtered by sweep tag and state, or
+// one trial with the history of its runs.
 #include "sweeper/cli/cli_common.h"
 #include "sweeper/cli/options.h"
 #include "sweeper/cli/trial_table.h"
@@ -7,14 +8,17 @@ namespace gdsweep::cli {
 
 int TrialsCommand(const Args& args) {
   constexpr const char* kUsage =
-      "usage: gdsweep trials [--study NAME] [--tag TAG] [--state STATE] [--format table|csv|json]\n"
-      "                      [--db PATH]\n"
-      "Lists trials in number order. STATE is RUNNING, COMPLETE, PRUNED, FAIL or WAITING.";
+      "usage: gdsweep trials [--study NAME] [--tag TAG] [--state STATE] [--number N]\n"
+      "                      [--format table|csv|json] [--db PATH]\n"
+      "Lists trials in number order. STATE is RUNNING, COMPLETE, PRUNED, FAIL or WAITING.\n"
+      "With --number: that trial and every run of it (worker, host, pid, start, end, outcome,\n"
+      "reason); csv then lists the runs, json adds them to the trial as \"run_history\".";
   po::options_description options("Options");
   options.add_options()("study", po::value<std::string>()->default_value(""),
                         "the study (default: the only one in the database)")(
       "tag", po::value<std::string>(), "only trials of this sweep tag")(
       "state", po::value<std::string>(), "only trials in this state")(
+      "number", po::value<int64_t>(), "just this trial, with the history of its runs")(
       "format", po::value<std::string>()->default_value("table"), "table, csv or json")(
       "db", po::value<std::string>()->default_value(""), "database path (default ./gdsweep.db)");
   po::variables_map vm;
@@ -24,6 +28,7 @@ int TrialsCommand(const Args& args) {
   if (!format) return Fail(format.error());
   TrialFilter filter;
   if (vm.count("tag")) filter.tag = vm["tag"].as<std::string>();
+  if (vm.count("number")) filter.number = vm["number"].as<int64_t>();
   if (vm.count("state")) {
     std::string s = vm["state"].as<std::string>();
     for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -38,7 +43,18 @@ int TrialsCommand(const Args& args) {
   if (!study) return Fail(study.error());
   auto trials = (*storage)->ListTrials(study->study_id, filter);
   if (!trials) return Fail(trials.error());
-  PrintTrials(stdout, *study, *trials, *format);
+  if (!filter.number) {
+    PrintTrials(stdout, *study, *trials, *format);
+    return kExitOk;
+  }
+  if (trials->empty()) {
+    return Fail(Error::NotFound("study '" + study->name + "' has no trial number " +
+                                std::to_string(*filter.number) + " matching the filters"));
+  }
+  auto runs = (*storage)->ListTrialRuns(trials->front().trial_id);
+  if (!runs) return Fail(runs.error());
+  if (*format != Format::kCsv) PrintTrials(stdout, *study, *trials, *format, &*runs);
+  if (*format != Format::kJson) PrintTrialRuns(stdout, trials->front(), *runs, *format);
   return kExitOk;
 }
 

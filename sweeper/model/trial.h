@@ -31,19 +31,20 @@ struct TrialRecord {
   int64_t trial_id = 0;  // Optuna's trials.trial_id, unique across studies
   int64_t number = 0;    // 0, 1, 2, ... within the study
   TrialState state = TrialState::kRunning;
-  Params params;                             // internal representation
-  std::vector<double> values;                // one per objective when COMPLETE
-  std::map<int64_t, double> intermediate;    // step -> value (first objective)
-  std::optional<double> datetime_start;      // seconds since the epoch
+  Params params;                           // internal representation
+  std::vector<double> values;              // one per objective when COMPLETE
+  std::map<int64_t, double> intermediate;  // step -> value (first objective)
+  std::optional<double> datetime_start;    // seconds since the epoch
   std::optional<double> datetime_complete;
 
   // gdsweep's own columns; empty for trials another tool (Optuna) created.
-  std::string tag;             // the sweep tag
-  int attempt = 1;             // 1 for a fresh trial, 2.. for its retries
+  std::string tag;                  // the sweep tag
+  int attempt = 1;                  // 1 for a fresh trial, 2.. for its retries
   std::optional<int64_t> retry_of;  // number of the trial this one retries
-  std::string worker_id;       // the `gdsweep run` process that owns it
-  std::string failure_reason;  // why it is FAIL (or PRUNED), in words
-  std::string log_path;        // folder with the trial's stdout/stderr logs
+  int runs = 0;                     // launches so far (the current one's number while RUNNING)
+  std::string worker_id;            // the `gdsweep run` process that owns it
+  std::string failure_reason;       // why it is FAIL (or PRUNED), in words
+  std::string log_path;             // folder with the trial's stdout/stderr logs
 };
 
 }  // namespace gdsweep
