@@ -167,7 +167,7 @@ Result<KubeClient::Created> KubeClient::CreateJob(const std::string& ns,
   }
   if (r->status == 404) {
     return Error::Invalid(what + ": namespace '" + ns + "' does not exist on " +
-                          connection_.server + " (" + ServerMessage(*r) + ")");
+                          RedactUrl(connection_.server) + " (" + ServerMessage(*r) + ")");
   }
   return ApiError(what, *r);
 }

@@ -18,7 +18,7 @@ const std::vector<Rule>& Rules() {
   static const std::vector<Rule> kRules = {
       // The value of an Authorization header, in a header dump or as a JSON or
       // query field: "Authorization: Bearer x", {"authorization": "Basic x"}.
-      {regex(R"((authorization["']?\s*[:=]\s*["']?)(?:(?:bearer|basic|token|digest|negotiate)\s+)?[^\s"',;}&]+)",
+      {regex(R"((authorization["']?\s*[:=]\s*["']?)(?:(?:bearer|basic|token|digest|negotiate)\s+)?[^\s"',;}&<]+)",
              icase),
        "$1***"},
       // Token and password fields: JSON ("password": "x"), query or
@@ -39,7 +39,7 @@ const std::vector<Rule>& Rules() {
       {regex(R"(([A-Za-z][A-Za-z0-9+.-]*://)[^\s/?#'"<>]*@)"), "$1***@"},
       // "user:password@host" without a scheme (a colon before the '@' and a
       // host after it, so that an e-mail address stays as it is).
-      {regex(R"(((?:^|[\s'"(<\[,=]))[^\s/?#'"<>:@]*:[^\s/?#'"<>]*@(?=[A-Za-z0-9\[]))"), "$1***@"},
+      {regex(R"(((?:^|[\s'"(<\[,=]))[^\s/?#'"<>:@=]*:[^\s/?#'"<>]*@(?=[A-Za-z0-9\[]))"), "$1***@"},
   };
   return kRules;
 }

@@ -18,7 +18,8 @@ TEST_CASE("issue 11.13: a tracking URI without a scheme keeps its password out o
   CHECK_FALSE(Has(message, "PASS"));
   CHECK(Has(message, "got '***@host:5000'"));
   CHECK(Has(message, "'http://***@host:5000'"));
-  CHECK_FALSE(Has(RedactText("MLFLOW_TRACKING_URI=alice:p@ss:w0rd@h.example:80"), "w0rd"));
+  CHECK(RedactText("MLFLOW_TRACKING_URI=alice:p@ss:w0rd@h.example:80") ==
+        "MLFLOW_TRACKING_URI=***@h.example:80");
 }
 
 TEST_CASE("a URI with a scheme: user info masked, query dropped, the rest kept") {
@@ -32,7 +33,7 @@ TEST_CASE("issue 11.13: an echoed Authorization header is masked in a server's e
   const std::string bearer = RedactText(
       "<html>bad gateway; you sent Authorization: Bearer eyJhbGciOi.xyz-123_abc</html>");
   CHECK_FALSE(Has(bearer, "eyJhbGciOi"));
-  CHECK(Has(bearer, "Authorization: ***"));
+  CHECK(Has(bearer, "Authorization: ***</html>"));
   const std::string basic = RedactText("{\"headers\": {\"Authorization\": \"Basic YWxpY2U6UEFTUw==\"}}");
   CHECK_FALSE(Has(basic, "YWxpY2U6UEFTUw"));
   CHECK_FALSE(Has(RedactText("got Bearer k8s-sa-token.abcdef from you"), "k8s-sa-token"));
