@@ -29,13 +29,14 @@ std::string DeleteStudySql(int64_t study_id) {
   const std::string id = std::to_string(study_id);
   const std::string trials = "(SELECT trial_id FROM trials WHERE study_id = " + id + ")";
   std::string sql = "BEGIN;";
-  for (const char* table : {"trial_params", "trial_values", "trial_intermediate_values",
-                            "trial_user_attributes", "trial_system_attributes",
-                            "trial_heartbeats"}) {
+  for (const char* table :
+       {"trial_params", "trial_values", "trial_intermediate_values", "trial_user_attributes",
+        "trial_system_attributes", "trial_heartbeats"}) {
     sql += std::string("DELETE FROM ") + table + " WHERE trial_id IN " + trials + ";";
   }
   sql += "DELETE FROM trials WHERE study_id = " + id + ";";
-  for (const char* table : {"study_directions", "study_user_attributes", "study_system_attributes"}) {
+  for (const char* table :
+       {"study_directions", "study_user_attributes", "study_system_attributes"}) {
     sql += std::string("DELETE FROM ") + table + " WHERE study_id = " + id + ";";
   }
   return sql + "DELETE FROM studies WHERE study_id = " + id + ";COMMIT;";
@@ -89,7 +90,8 @@ int TrialsUntilBudget(Storage& s, int64_t study_id) {
   return 10;
 }
 
-TEST_CASE("issue 11.15: after optuna.delete_study, a study re-created under its id runs its budget") {
+TEST_CASE(
+    "issue 11.15: after optuna.delete_study, a study re-created under its id runs its budget") {
   TempDir dir;
   auto path = dir.File("db.sqlite");
   const int64_t old_id = FinishedSweep(path);
@@ -126,10 +128,11 @@ TEST_CASE("issue 11.15: opening a file holding a deleted study's leftovers remov
   auto path = dir.File("db.sqlite");
   const int64_t old_id = FinishedSweep(path);
   // A file of gdsweep schema 3 (no triggers) from which Optuna deleted the study.
-  ExecAsOptuna(path,
-               "DROP TRIGGER gdsweep_forget_deleted_trial; DROP TRIGGER gdsweep_forget_deleted_study;"
-               "UPDATE gdsweep_version_info SET schema_version = 3;" +
-                   DeleteStudySql(old_id));
+  ExecAsOptuna(
+      path,
+      "DROP TRIGGER gdsweep_forget_deleted_trial; DROP TRIGGER gdsweep_forget_deleted_study;"
+      "UPDATE gdsweep_version_info SET schema_version = 3;" +
+          DeleteStudySql(old_id));
   REQUIRE(OwnedRowCounts(path) != NoOwnedRows());
   OpenOrDie(path);
   CHECK(OwnedRowCounts(path) == NoOwnedRows());
@@ -150,15 +153,16 @@ TEST_CASE("issue 11.15: a sweep counter that counted a deleted study's trials is
   // As a schema-3 file whose re-created study's counter kept 5 trials of the
   // deleted one, and one gdsweep row of a deleted trial whose id another
   // trial of another number now has.
-  ExecAsOptuna(path,
-               "DROP TRIGGER gdsweep_forget_deleted_trial; DROP TRIGGER gdsweep_forget_deleted_study;"
-               "UPDATE gdsweep_version_info SET schema_version = 3;"
-               "UPDATE gdsweep_sweeps SET fresh_trials = 6;"
-               "INSERT INTO trials (number, study_id, state) VALUES (1, " +
-                   std::to_string(study->study_id) +
-                   ", 'COMPLETE');"
-                   "INSERT INTO gdsweep_trials (trial_id, study_id, number, tag) "
-                   "SELECT max(trial_id), study_id, 7, 'x' FROM trials");
+  ExecAsOptuna(
+      path,
+      "DROP TRIGGER gdsweep_forget_deleted_trial; DROP TRIGGER gdsweep_forget_deleted_study;"
+      "UPDATE gdsweep_version_info SET schema_version = 3;"
+      "UPDATE gdsweep_sweeps SET fresh_trials = 6;"
+      "INSERT INTO trials (number, study_id, state) VALUES (1, " +
+          std::to_string(study->study_id) +
+          ", 'COMPLETE');"
+          "INSERT INTO gdsweep_trials (trial_id, study_id, number, tag) "
+          "SELECT max(trial_id), study_id, 7, 'x' FROM trials");
   s = OpenOrDie(path);
   CHECK(Rows(path, "SELECT tag, fresh_trials FROM gdsweep_sweeps") ==
         std::vector<std::string>{"x|1"});

@@ -348,9 +348,9 @@ const std::vector<OwnedTable>& GdsweepOwnedTables() {
   // Frozen into migration 5; a later migration that adds a table lists it here
   // and runs ForgetDeletedRowsStatements again (the triggers are re-created).
   static const std::vector<OwnedTable> kTables = {
-      {"gdsweep_studies", true, false},         {"gdsweep_trials", true, true},
-      {"gdsweep_workers", true, false},         {"gdsweep_tracking_targets", true, false},
-      {"gdsweep_tracking_outbox", true, true},  {"gdsweep_tracking_runs", true, true},
+      {"gdsweep_studies", true, false},        {"gdsweep_trials", true, true},
+      {"gdsweep_workers", true, false},        {"gdsweep_tracking_targets", true, false},
+      {"gdsweep_tracking_outbox", true, true}, {"gdsweep_tracking_runs", true, true},
       {"gdsweep_sweeps", true, false},
   };
   return kTables;
@@ -365,8 +365,9 @@ std::vector<std::string> ForgetDeletedRowsStatements(const std::vector<OwnedTabl
       // Trials deleted without their study's trigger seeing them (a study
       // deleted by SQL alone) are caught by the study trigger's first part.
       on_trial += "\tDELETE FROM " + name + " WHERE trial_id = OLD.trial_id;\n";
-      on_study += "\tDELETE FROM " + name +
-                  " WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = OLD.study_id);\n";
+      on_study +=
+          "\tDELETE FROM " + name +
+          " WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = OLD.study_id);\n";
       leftovers.push_back("DELETE FROM " + name + " WHERE trial_id <> 0 AND NOT EXISTS (SELECT 1 " +
                           "FROM trials x WHERE x.trial_id = " + name + ".trial_id" +
                           (t.by_study ? " AND x.study_id = " + name + ".study_id" : "") + ")");

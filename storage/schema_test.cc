@@ -193,8 +193,9 @@ TEST_CASE("issue 11.14: an unknown alembic revision is refused with nothing writ
   SUBCASE("a file as Optuna leaves it (rollback journal, no gdsweep tables)") {
     std::string ddl;
     for (const auto& object : storage::OptunaSchema()) ddl += object.sql + ";";
-    Exec(path, ddl + "INSERT INTO version_info VALUES (1, 12, '3.1.0');"
-                     "INSERT INTO alembic_version VALUES ('v3.0.0.d')");
+    Exec(path, ddl +
+                   "INSERT INTO version_info VALUES (1, 12, '3.1.0');"
+                   "INSERT INTO alembic_version VALUES ('v3.0.0.d')");
   }
   for (const char* revision : {"garbage", "v3.4.0.a", "v9.0.0.a"}) {
     CAPTURE(revision);

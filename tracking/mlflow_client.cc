@@ -2,8 +2,6 @@
 // (only here), and the mapping of HTTP answers to Error kinds.
 #include "tracking/mlflow_client.h"
 
-#include "sweeper/model/redact.h"
-
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -14,6 +12,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <stdexcept>
+
+#include "sweeper/model/redact.h"
 
 namespace gdsweep::mlflow {
 namespace {

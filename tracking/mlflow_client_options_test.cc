@@ -161,8 +161,8 @@ TEST_CASE("tracking URIs that are not MLflow REST servers are refused, saying wh
 
 TEST_CASE("issue 11.13: a tracking URI without a scheme does not print its password") {
   ScopedEnv env(kNoMlflowEnv);
-  for (const char* uri : {"alice:PASS-9x@host:5000", "alice:PASS-9x@host:5000/prefix",
-                          "alice:PASS-9x@10.0.0.7"}) {
+  for (const char* uri :
+       {"alice:PASS-9x@host:5000", "alice:PASS-9x@host:5000/prefix", "alice:PASS-9x@10.0.0.7"}) {
     CAPTURE(uri);
     auto o = OptionsFromEnvironment(uri);
     REQUIRE_FALSE(o.ok());

@@ -118,7 +118,8 @@ TEST_CASE("Status bodies, and bodies that are not") {
   CHECK_FALSE(ParseApiStatus(kJob));
 }
 
-TEST_CASE("issue 11.13: a Status that echoes the request's bearer token keeps it out of the message") {
+TEST_CASE(
+    "issue 11.13: a Status that echoes the request's bearer token keeps it out of the message") {
   // A proxy in front of the API server answering with the headers it got.
   auto s = ParseApiStatus(R"({"kind":"Status","status":"Failure","code":502,
       "message":"upstream refused GET /apis/batch/v1/jobs with Authorization: Bearer sa-token.eyJhbGc1"})");

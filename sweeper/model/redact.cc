@@ -18,22 +18,26 @@ const std::vector<Rule>& Rules() {
   static const std::vector<Rule> kRules = {
       // The value of an Authorization header, in a header dump or as a JSON or
       // query field: "Authorization: Bearer x", {"authorization": "Basic x"}.
-      {regex(R"((authorization["']?\s*[:=]\s*["']?)(?:(?:bearer|basic|token|digest|negotiate)\s+)?[^\s"',;}&<]+)",
-             icase),
+      {regex(
+           R"((authorization["']?\s*[:=]\s*["']?)(?:(?:bearer|basic|token|digest|negotiate)\s+)?[^\s"',;}&<]+)",
+           icase),
        "$1***"},
       // Token and password fields: JSON ("password": "x"), query or
       // environment style (token=x, MLFLOW_TRACKING_PASSWORD=x).
-      {regex(R"((["'](?:[a-z_]*token|[a-z_]*password|passwd|secret|api_?key)["']\s*:\s*["']?)[^"',;}\s]+)",
-             icase),
+      {regex(
+           R"((["'](?:[a-z_]*token|[a-z_]*password|passwd|secret|api_?key)["']\s*:\s*["']?)[^"',;}\s]+)",
+           icase),
        "$1***"},
-      {regex(R"(((?:^|[\s?&;,(])(?:[a-z_]*token|[a-z_]*password|passwd|pwd|secret|api_?key|sig)=)[^&\s#'",;)]+)",
-             icase),
+      {regex(
+           R"(((?:^|[\s?&;,(])(?:[a-z_]*token|[a-z_]*password|passwd|pwd|secret|api_?key|sig)=)[^&\s#'",;)]+)",
+           icase),
        "$1***"},
       // A bearer token and base64 Basic credentials wherever they stand (the
       // words are case-sensitive so that prose like "bearer token" or "HTTP
       // Basic authentication" is left alone).
       {regex(R"((Bearer\s+)[A-Za-z0-9._~+/-]{6,}=*)"), "$1***"},
-      {regex(R"((Basic\s+)(?:[A-Za-z0-9+/]{4}){2,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?(?![A-Za-z0-9+/=]))"),
+      {regex(
+           R"((Basic\s+)(?:[A-Za-z0-9+/]{4}){2,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?(?![A-Za-z0-9+/=]))"),
        "$1***"},
       // The user info of a URI with a scheme: "https://u:p@h" -> "https://***@h".
       {regex(R"(([A-Za-z][A-Za-z0-9+.-]*://)[^\s/?#'"<>]*@)"), "$1***@"},

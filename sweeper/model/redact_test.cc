@@ -30,16 +30,19 @@ TEST_CASE("a URI with a scheme: user info masked, query dropped, the rest kept")
 }
 
 TEST_CASE("issue 11.13: an echoed Authorization header is masked in a server's error body") {
-  const std::string bearer = RedactText(
-      "<html>bad gateway; you sent Authorization: Bearer eyJhbGciOi.xyz-123_abc</html>");
+  const std::string bearer =
+      RedactText("<html>bad gateway; you sent Authorization: Bearer eyJhbGciOi.xyz-123_abc</html>");
   CHECK_FALSE(Has(bearer, "eyJhbGciOi"));
   CHECK(Has(bearer, "Authorization: ***</html>"));
-  const std::string basic = RedactText("{\"headers\": {\"Authorization\": \"Basic YWxpY2U6UEFTUw==\"}}");
+  const std::string basic =
+      RedactText("{\"headers\": {\"Authorization\": \"Basic YWxpY2U6UEFTUw==\"}}");
   CHECK_FALSE(Has(basic, "YWxpY2U6UEFTUw"));
   CHECK_FALSE(Has(RedactText("got Bearer k8s-sa-token.abcdef from you"), "k8s-sa-token"));
   CHECK_FALSE(Has(RedactText("credentials Basic YWxpY2U6UEFTUw== refused"), "YWxpY2U6UEFTUw"));
-  CHECK_FALSE(Has(RedactText("{\"token\": \"s3cr3t-value\", \"password\":\"hunter22\"}"), "s3cr3t"));
-  CHECK_FALSE(Has(RedactText("{\"token\": \"s3cr3t-value\", \"password\":\"hunter22\"}"), "hunter22"));
+  CHECK_FALSE(
+      Has(RedactText("{\"token\": \"s3cr3t-value\", \"password\":\"hunter22\"}"), "s3cr3t"));
+  CHECK_FALSE(
+      Has(RedactText("{\"token\": \"s3cr3t-value\", \"password\":\"hunter22\"}"), "hunter22"));
   CHECK_FALSE(Has(RedactText("GET /x?access_token=abcdef&y=1"), "abcdef"));
 }
 
