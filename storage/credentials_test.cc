@@ -28,28 +28,23 @@ TEST_CASE(
   TempDir dir;
   auto path = dir.File("db.sqlite");
   auto s = OpenOrDie(path);
-  auto study = s->OpenStudy(testing::SmallStudy());
-  REQUIRE(study.ok());
-  TrackingTarget target;
-  target.uri = "http://mlflow:5000";
-  target.experiment = "exp";
-  REQUIRE(s->SetTrackingTarget(study->study_id, "x", target).ok());
+  const int64_t study_id = testing::OpenTrackedStudy(*s, "x");
   TrialHistory h;
-  auto trial = testing::AskOne(*s, testing::Request(study->study_id, "x"), h);
+  auto trial = testing::AskOne(*s, testing::Request(study_id, "x"), h);
   // A Kubernetes proxy's answer that became the trial's failure reason.
   REQUIRE(s->FinishTrial(trial.trial_id,
                          testing::Failed("creating Job: 502 from proxy: Authorization: Bearer "
                                          "sa-tok-9f8e7d6c5b4a",
                                          TrialOutcome::Requeue::kNo))
               .ok());
-  auto claimed = s->ClaimOutbox(study->study_id, "x", "w1", 30, 10);
+  auto claimed = s->ClaimOutbox(study_id, "x", "w1", 30, 10);
   REQUIRE(claimed.ok());
   REQUIRE_FALSE(claimed->empty());
   OutboxUpdate update;
   update.failed.push_back({claimed->front().id,
                            "refused; echoed {\"Authorization\": \"Basic YWxpY2U6c2VjcmV0LXB3\"}",
                            true});
-  REQUIRE(s->SettleOutbox(study->study_id, "x", update).ok());
+  REQUIRE(s->SettleOutbox(study_id, "x", update).ok());
 
   const std::string bytes = DatabaseBytes(path);
   CHECK(bytes.find("sa-tok-9f8e7d6c5b4a") == std::string::npos);

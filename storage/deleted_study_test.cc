@@ -61,21 +61,16 @@ std::vector<std::string> NoOwnedRows() {
 // Study "s" with a tracked sweep "x" that used its whole budget of 3; returns its id.
 int64_t FinishedSweep(const std::string& path) {
   auto s = OpenOrDie(path);
-  auto study = s->OpenStudy(testing::SmallStudy());
-  REQUIRE(study.ok());
-  TrackingTarget target;
-  target.uri = "http://mlflow:5000";
-  target.experiment = "exp";
-  REQUIRE(s->SetTrackingTarget(study->study_id, "x", target).ok());
+  const int64_t study_id = testing::OpenTrackedStudy(*s, "x");
   TrialHistory h;
   for (int i = 0; i < 3; ++i) {
-    auto t = testing::AskOne(*s, testing::Request(study->study_id, "x", 3), h);
+    auto t = testing::AskOne(*s, testing::Request(study_id, "x", 3), h);
     REQUIRE(s->FinishTrial(t.trial_id, testing::Complete(i)).ok());
   }
-  auto none = s->Ask(testing::Request(study->study_id, "x", 3), h, testing::FixedSample());
+  auto none = s->Ask(testing::Request(study_id, "x", 3), h, testing::FixedSample());
   REQUIRE(none.ok());
   REQUIRE(none->kind == AskResult::Kind::kBudgetExhausted);
-  return study->study_id;
+  return study_id;
 }
 
 // Asks until the budget of 3 is spent; returns how many trials were handed out.
