@@ -67,27 +67,66 @@ Result<std::optional<std::string>> SingleText(Database& db, const std::string& s
   return std::optional<std::string>(q->Text(0));
 }
 
-// Checks the alembic revision and version_info of a file that has them.
+Result<int> StoredGdsweepVersion(Database& db) {
+  auto v = SingleText(db, "SELECT schema_version FROM gdsweep_version_info");
+  if (!v) return v.error();
+  return *v ? std::stoi(**v) : 0;
+}
+
+// Checks the alembic revision and version_info of a file that has them. A
+// revision this gdsweep does not know is refused: its tables may differ from
+// the ones written here, and writing to them could break the file for Optuna.
 Status CheckOptunaVersion(Database& db) {
   auto revision = SingleText(db, "SELECT version_num FROM alembic_version");
   if (!revision) return revision.error();
   if (*revision && !kCompatibleRevisions.count(**revision)) {
     if (kOlderRevisions.count(**revision)) {
-      return Error::Conflict("the database was written by an older Optuna (alembic revision " +
+      return Error::Conflict(db.options().path +
+                             ": the database was written by an older Optuna (alembic revision " +
                              **revision + "); upgrade it first with `optuna storage upgrade " +
                              "--storage sqlite:///" + db.options().path + "`");
     }
-    spdlog::warn("alembic revision {} of {} is newer than this gdsweep knows; using it anyway",
-                 **revision, db.options().path);
+    return Error::Conflict(
+        db.options().path + ": unknown alembic revision '" + **revision +
+        "' (this gdsweep reads and writes Optuna's v3.0.0.d and v3.2.0.a); a newer Optuna may "
+        "have changed its tables, so gdsweep leaves the file untouched: use a gdsweep that "
+        "knows that revision, or another database (--db)");
   }
   auto version = SingleText(db, "SELECT schema_version FROM version_info");
   if (!version) return version.error();
   if (*version && **version != std::to_string(kOptunaSchemaVersion)) {
-    return Error::Conflict("the database has Optuna schema version " + **version + ", expected " +
-                           std::to_string(kOptunaSchemaVersion) +
+    return Error::Conflict(db.options().path + ": the database has Optuna schema version " +
+                           **version + ", expected " + std::to_string(kOptunaSchemaVersion) +
                            " (upgrade it with `optuna storage upgrade`)");
   }
   return {};
+}
+
+std::string NewerGdsweepMessage(Database& db, int stored) {
+  return db.options().path + ": the database was written by a newer gdsweep (schema version " +
+         std::to_string(stored) + ", this gdsweep knows up to " +
+         std::to_string(CurrentGdsweepSchemaVersion()) + "); use a newer gdsweep";
+}
+
+// Before anything is written to an existing file (even the switch to WAL,
+// which rewrites its header): refuses a file of an Optuna or a gdsweep this
+// one does not know, in a read transaction.
+Status CheckBeforeWriting(Database& db) {
+  auto tx = Transaction::Begin(db, Transaction::Kind::kRead);
+  if (!tx) return tx.error();
+  auto existing = ExistingObjects(db);
+  if (!existing) return existing.error();
+  if (existing->count("alembic_version") && existing->count("version_info")) {
+    if (auto s = CheckOptunaVersion(db); !s) return s;
+  }
+  if (existing->count("gdsweep_version_info")) {
+    auto stored = StoredGdsweepVersion(db);
+    if (!stored) return stored.error();
+    if (*stored > CurrentGdsweepSchemaVersion()) {
+      return Error::Conflict(NewerGdsweepMessage(db, *stored));
+    }
+  }
+  return tx->Commit();
 }
 
 Status CreateOptunaTables(Database& db) {
@@ -113,12 +152,6 @@ Status CreateOptunaTables(Database& db) {
   if (!stamp) return stamp.error();
   if (auto s = stamp->Bind(1, kAlembicRevision).Run(); !s) return s;
   return tx->Commit();
-}
-
-Result<int> StoredGdsweepVersion(Database& db) {
-  auto v = SingleText(db, "SELECT schema_version FROM gdsweep_version_info");
-  if (!v) return v.error();
-  return *v ? std::stoi(**v) : 0;
 }
 
 // True when the file needs nothing (the common case): checked in a read
@@ -160,9 +193,7 @@ Status Migrate(Database& db) {
     auto stored = StoredGdsweepVersion(db);  // read under the write lock: one process migrates
     if (!stored) return stored.error();
     if (*stored > CurrentGdsweepSchemaVersion()) {
-      return Error::Conflict("the database was written by a newer gdsweep (schema version " +
-                             std::to_string(*stored) + ", this gdsweep knows up to " +
-                             std::to_string(CurrentGdsweepSchemaVersion()) + ")");
+      return Error::Conflict(NewerGdsweepMessage(db, *stored));
     }
     if (*stored >= m.version) continue;
     for (const auto& sql : m.statements) {
@@ -179,8 +210,7 @@ Status Migrate(Database& db) {
   auto stored = StoredGdsweepVersion(db);
   if (!stored) return stored.error();
   if (*stored > CurrentGdsweepSchemaVersion()) {
-    return Error::Conflict("the database was written by a newer gdsweep (schema version " +
-                           std::to_string(*stored) + ")");
+    return Error::Conflict(NewerGdsweepMessage(db, *stored));
   }
   return {};
 }
@@ -316,6 +346,79 @@ const std::vector<SchemaObject>& OptunaSchema() {
   };
   return kSchema;
 }
+
+const std::vector<OwnedTable>& GdsweepOwnedTables() {
+  // Frozen into migration 5; a later migration that adds a table lists it here
+  // and runs ForgetDeletedRowsStatements again (the triggers are re-created).
+  static const std::vector<OwnedTable> kTables = {
+      {"gdsweep_studies", true, false},        {"gdsweep_trials", true, true},
+      {"gdsweep_workers", true, false},        {"gdsweep_tracking_targets", true, false},
+      {"gdsweep_tracking_outbox", true, true}, {"gdsweep_tracking_runs", true, true},
+      {"gdsweep_sweeps", true, false},         {"gdsweep_trial_runs", false, true},
+  };
+  return kTables;
+}
+
+std::vector<std::string> ForgetDeletedRowsStatements(const std::vector<OwnedTable>& tables) {
+  std::string on_study, on_trial;
+  std::vector<std::string> leftovers;
+  for (const auto& t : tables) {
+    const std::string name = t.name;
+    if (t.by_trial) {
+      // Trials deleted without their study's trigger seeing them (a study
+      // deleted by SQL alone) are caught by the study trigger's first part.
+      on_trial += "\tDELETE FROM " + name + " WHERE trial_id = OLD.trial_id;\n";
+      on_study +=
+          "\tDELETE FROM " + name +
+          " WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = OLD.study_id);\n";
+      leftovers.push_back("DELETE FROM " + name + " WHERE trial_id <> 0 AND NOT EXISTS (SELECT 1 " +
+                          "FROM trials x WHERE x.trial_id = " + name + ".trial_id" +
+                          (t.by_study ? " AND x.study_id = " + name + ".study_id" : "") + ")");
+    }
+    if (t.by_study) {
+      on_study += "\tDELETE FROM " + name + " WHERE study_id = OLD.study_id;\n";
+      leftovers.push_back("DELETE FROM " + name + " WHERE NOT EXISTS (SELECT 1 FROM studies x " +
+                          "WHERE x.study_id = " + name + ".study_id)");
+    }
+  }
+  std::vector<std::string> out = {
+      "DROP TRIGGER IF EXISTS gdsweep_forget_deleted_trial",
+      "DROP TRIGGER IF EXISTS gdsweep_forget_deleted_study",
+      "CREATE TRIGGER gdsweep_forget_deleted_trial AFTER DELETE ON trials FOR EACH ROW BEGIN\n" +
+          on_trial + "END",
+      "CREATE TRIGGER gdsweep_forget_deleted_study AFTER DELETE ON studies FOR EACH ROW BEGIN\n" +
+          on_study + "END",
+  };
+  out.insert(out.end(), leftovers.begin(), leftovers.end());
+  return out;
+}
+
+namespace {
+
+// Migration 5: the triggers, the leftovers of studies deleted before them,
+// and budget counters that counted a deleted study's trials.
+std::vector<std::string> ForgetDeletedStudiesMigration() {
+  std::vector<std::string> statements = ForgetDeletedRowsStatements(GdsweepOwnedTables());
+  // A trial id reused by the re-created study under the same number is
+  // indistinguishable; one under another number is a leftover.
+  statements.push_back(
+      "DELETE FROM gdsweep_trials WHERE NOT EXISTS (SELECT 1 FROM trials x "
+      "WHERE x.trial_id = gdsweep_trials.trial_id AND x.number = gdsweep_trials.number)");
+  // A counter without any trial of its sweep, or above the fresh trials that
+  // exist, counts trials of a deleted study: it may only count what exists.
+  statements.push_back(
+      "DELETE FROM gdsweep_sweeps WHERE NOT EXISTS (SELECT 1 FROM gdsweep_trials g "
+      "WHERE g.study_id = gdsweep_sweeps.study_id AND g.tag = gdsweep_sweeps.tag)");
+  statements.push_back(
+      "UPDATE gdsweep_sweeps SET fresh_trials = (SELECT count(*) FROM gdsweep_trials g "
+      "WHERE g.study_id = gdsweep_sweeps.study_id AND g.tag = gdsweep_sweeps.tag "
+      "AND g.retry_of IS NULL) WHERE fresh_trials > (SELECT count(*) FROM gdsweep_trials g "
+      "WHERE g.study_id = gdsweep_sweeps.study_id AND g.tag = gdsweep_sweeps.tag "
+      "AND g.retry_of IS NULL)");
+  return statements;
+}
+
+}  // namespace
 
 const std::vector<Migration>& GdsweepMigrations() {
   static const std::vector<Migration> kMigrations = {
@@ -453,6 +556,7 @@ const std::vector<Migration>& GdsweepMigrations() {
            "UPDATE gdsweep_trials SET runs = 1 WHERE trial_id IN "
            "(SELECT trial_id FROM trials WHERE state != 'WAITING')",
        }},
+      {5, "a deleted study's and trial's rows go with them", ForgetDeletedStudiesMigration()},
   };
   return kMigrations;
 }
@@ -460,6 +564,8 @@ const std::vector<Migration>& GdsweepMigrations() {
 int CurrentGdsweepSchemaVersion() { return GdsweepMigrations().back().version; }
 
 Status EnsureSchema(Database& db) {
+  if (auto s = CheckBeforeWriting(db); !s) return s;
+  if (auto s = db.Exec("PRAGMA journal_mode = WAL"); !s) return s;
   if (auto current = IsCurrent(db); !current) {
     return current.error();
   } else if (*current) {

@@ -36,6 +36,27 @@ struct SchemaObject {
 };
 const std::vector<SchemaObject>& OptunaSchema();
 
+// A gdsweep table holding rows of a study (a study_id column) and/or of a
+// trial (a trial_id column; trial_id 0 is no trial): rows that must go with
+// their study or trial, or a study or trial re-created under the same id
+// would take them for its own.
+struct OwnedTable {
+  const char* name;
+  bool by_study;
+  bool by_trial;
+};
+// Every such table of the current schema. A migration that adds one adds it
+// here and re-creates the triggers with ForgetDeletedRowsStatements.
+const std::vector<OwnedTable>& GdsweepOwnedTables();
+
+// Statements that (1) create triggers deleting `tables`' rows of a study or
+// trial deleted from Optuna's tables (as Optuna's delete_study does, trials
+// first, through SQLAlchemy and without foreign-key cascades), in the same
+// transaction, and (2) delete the rows such deletions left before: rows of a
+// study or trial that no longer exists, or whose trial id now belongs to
+// another study.
+std::vector<std::string> ForgetDeletedRowsStatements(const std::vector<OwnedTable>& tables);
+
 // gdsweep's migrations, in order; the last one's version is the current one.
 const std::vector<Migration>& GdsweepMigrations();
 int CurrentGdsweepSchemaVersion();

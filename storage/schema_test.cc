@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "storage/test_support.h"
@@ -176,6 +178,41 @@ TEST_CASE("files of other Optuna and gdsweep versions") {
     ro.path = path;
     ro.read_only = true;
     CHECK_FALSE(OpenSqliteStorage(ro).ok());
+  }
+}
+
+std::string FileBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+TEST_CASE("issue 11.14: an unknown alembic revision is refused with nothing written") {
+  TempDir dir;
+  auto path = dir.File("db.sqlite");
+  SUBCASE("a file gdsweep made (WAL)") { OpenOrDie(path); }
+  SUBCASE("a file as Optuna leaves it (rollback journal, no gdsweep tables)") {
+    std::string ddl;
+    for (const auto& object : storage::OptunaSchema()) ddl += object.sql + ";";
+    Exec(path, ddl +
+                   "INSERT INTO version_info VALUES (1, 12, '3.1.0');"
+                   "INSERT INTO alembic_version VALUES ('v3.0.0.d')");
+  }
+  for (const char* revision : {"garbage", "v3.4.0.a", "v9.0.0.a"}) {
+    CAPTURE(revision);
+    Exec(path, std::string("UPDATE alembic_version SET version_num = '") + revision + "'");
+    const std::string before = FileBytes(path);
+    auto s = OpenSqliteStorage(testing::FastOptions(path));
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.error().kind == Error::Kind::kConflict);
+    CHECK(s.error().message.find(path) != std::string::npos);
+    CHECK(s.error().message.find(std::string("'") + revision + "'") != std::string::npos);
+    SqliteOptions ro;
+    ro.path = path;
+    ro.read_only = true;
+    auto r = OpenSqliteStorage(ro);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().kind == Error::Kind::kConflict);
+    CHECK(FileBytes(path) == before);
   }
 }
 

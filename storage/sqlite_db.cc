@@ -96,8 +96,7 @@ Result<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& options)
   sqlite3_extended_result_codes(db->impl_->db, 1);
   sqlite3_busy_timeout(db->impl_->db, options.busy_timeout_ms);
   std::string pragmas = "PRAGMA foreign_keys = ON;";
-  if (!options.read_only) {
-    pragmas += "PRAGMA journal_mode = WAL;";
+  if (!options.read_only) {  // WAL: storage::EnsureSchema, once the file is known to be ours
     pragmas +=
         options.synchronous_full ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = NORMAL;";
   }

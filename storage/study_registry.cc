@@ -4,6 +4,7 @@
 #include <set>
 
 #include "storage/optuna_codec.h"
+#include "storage/schema.h"
 #include "storage/study_compare.h"
 #include "storage/trial_writer.h"
 
@@ -94,17 +95,33 @@ Status WriteObjectives(Database& db, int64_t study_id, const std::vector<Objecti
   return SetStudySystemAttr(db, study_id, kMetricNamesAttr, StringListJson(names));
 }
 
-// Writes the gdsweep_studies row, replacing one a deleted study may have left
-// under the same id (Optuna deletes without foreign-key cascades).
+// Deletes every gdsweep row a deleted study may have left under `study_id`
+// (Optuna deletes without foreign-key cascades). Migration 5's triggers delete
+// them with the study; this covers a file whose triggers a tool dropped.
+Status ForgetLeftovers(Database& db, int64_t study_id) {
+  for (const auto& t : GdsweepOwnedTables()) {
+    const std::string name = t.name;
+    if (t.by_study) {
+      auto q = db.Prepare("DELETE FROM " + name + " WHERE study_id = ?1");
+      if (!q) return q.error();
+      if (auto s = q->Bind(1, study_id).Run(); !s) return s;
+    } else if (t.by_trial) {  // rows of trials that are gone, whose ids a new trial may reuse
+      if (auto s = db.Exec("DELETE FROM " + name + " WHERE trial_id <> 0 AND NOT EXISTS " +
+                           "(SELECT 1 FROM trials x WHERE x.trial_id = " + name + ".trial_id)");
+          !s) {
+        return s;
+      }
+    }
+  }
+  return {};
+}
+
+// Writes the gdsweep_studies row; `replace_leftovers` for a study gdsweep did
+// not know until now, whose id a deleted study may have had.
 Status WriteGdsweepRow(Database& db, int64_t study_id, const StudyRegistration& reg, uint64_t seed,
                        bool replace_leftovers) {
   if (replace_leftovers) {
-    for (const char* sql : {"DELETE FROM gdsweep_trials WHERE study_id = ?1",
-                            "DELETE FROM gdsweep_workers WHERE study_id = ?1"}) {
-      auto q = db.Prepare(sql);
-      if (!q) return q.error();
-      if (auto s = q->Bind(1, study_id).Run(); !s) return s;
-    }
+    if (auto s = ForgetLeftovers(db, study_id); !s) return s;
   }
   const double now = NowSeconds();
   auto q = db.Prepare(

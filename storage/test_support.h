@@ -68,6 +68,18 @@ inline StudyRegistration SmallStudy(const std::string& name = "s") {
   return reg;
 }
 
+// Opens SmallStudy() in `s` with its sweep `tag` reported to a tracking
+// server (so that state changes write outbox messages); returns its id.
+inline int64_t OpenTrackedStudy(Storage& s, const std::string& tag) {
+  auto study = s.OpenStudy(SmallStudy());
+  REQUIRE(study.ok());
+  TrackingTarget target;
+  target.uri = "http://mlflow:5000";
+  target.experiment = "exp";
+  REQUIRE(s.SetTrackingTarget(study->study_id, tag, target).ok());
+  return study->study_id;
+}
+
 // A sampler stand-in: the same params every time, shifted by the number.
 inline SampleFn FixedSample() {
   return [](const TrialHistory&, int64_t number) -> Result<std::optional<Params>> {

@@ -3,6 +3,7 @@
 #include <random>
 
 #include "storage/outbox_writer.h"
+#include "sweeper/model/redact.h"
 
 namespace gdsweep::storage {
 namespace {
@@ -178,7 +179,8 @@ Status ApplyOutboxUpdate(Database& db, int64_t study_id, const std::string& tag,
         "WHERE id = ?1 AND study_id = ?2 AND tag = ?3");
     if (!q) return q.error();
     q->Bind(1, f.id).Bind(2, study_id).Bind(3, tag);
-    if (auto s = q->Bind(4, f.error).Bind(5, f.dead ? 1 : 0).Run(); !s) return s;
+    // The error may quote a server's answer: no credential is stored, whoever built it.
+    if (auto s = q->Bind(4, RedactText(f.error)).Bind(5, f.dead ? 1 : 0).Run(); !s) return s;
   }
   return {};
 }

@@ -6,6 +6,7 @@
 #include "storage/optuna_codec.h"
 #include "storage/outbox_writer.h"
 #include "storage/trial_reader.h"
+#include "sweeper/model/redact.h"
 
 namespace gdsweep::storage {
 namespace {
@@ -209,7 +210,7 @@ Status EndRun(Database& db, int64_t trial_id, const std::string& outcome, const 
       "WHERE trial_id = ?1 AND ended_at IS NULL "
       "AND run = (SELECT runs FROM gdsweep_trials WHERE trial_id = ?1)");
   if (!q) return q.error();
-  return q->Bind(1, trial_id).Bind(2, now).Bind(3, outcome).Bind(4, reason).Run();
+  return q->Bind(1, trial_id).Bind(2, now).Bind(3, outcome).Bind(4, RedactText(reason)).Run();
 }
 
 // Requeue::kRerun: the RUNNING trial goes back to WAITING as it was before
@@ -238,7 +239,7 @@ Status RequeueInPlace(Database& db, int64_t trial_id, const Ending& e,
   RunFinished run;
   run.state = TrialState::kFail;
   run.end_time = now;
-  run.reason = outcome.failure_reason;
+  run.reason = RedactText(outcome.failure_reason);
   run.interrupted = true;
   return AppendRunFinished(db, SubjectOf(e, trial_id), run);
 }
@@ -428,22 +429,22 @@ Status FinishRunningTrial(Database& db, int64_t trial_id, const TrialOutcome& ou
   if (!end) return end.error();
   end->Bind(1, trial_id).Bind(2, ToString(outcome.state)).Bind(3, FormatDatetime(now));
   if (auto s = end->Run(); !s) return s.error();
+  // A reason may quote a server's answer (a Kubernetes API error): no credential is stored.
+  const std::string reason = RedactText(outcome.failure_reason);
   auto row = db.Prepare(
       "UPDATE gdsweep_trials SET failure_reason = NULLIF(?2, ''), finished_at = ?3 "
       "WHERE trial_id = ?1");
   if (!row) return row.error();
-  if (auto s = row->Bind(1, trial_id).Bind(2, outcome.failure_reason).Bind(3, now).Run(); !s) {
+  if (auto s = row->Bind(1, trial_id).Bind(2, reason).Bind(3, now).Run(); !s) {
     return s.error();
   }
   // Where Optuna 2.x kept the reason of a failed trial, and dashboards still look.
-  if (outcome.state == TrialState::kFail && !outcome.failure_reason.empty()) {
-    if (auto s =
-            SetTrialSystemAttr(db, trial_id, "fail_reason", StringJson(outcome.failure_reason));
-        !s) {
+  if (outcome.state == TrialState::kFail && !reason.empty()) {
+    if (auto s = SetTrialSystemAttr(db, trial_id, "fail_reason", StringJson(reason)); !s) {
       return s.error();
     }
   }
-  if (auto s = EndRun(db, trial_id, ToString(outcome.state), outcome.failure_reason, now); !s) {
+  if (auto s = EndRun(db, trial_id, ToString(outcome.state), reason, now); !s) {
     return s.error();
   }
   if (outcome.requeue == TrialOutcome::Requeue::kRetry) {
@@ -456,7 +457,7 @@ Status FinishRunningTrial(Database& db, int64_t trial_id, const TrialOutcome& ou
     run.state = outcome.state;
     run.values = *values;
     run.end_time = now;
-    run.reason = outcome.failure_reason;
+    run.reason = reason;
     run.points = outcome.intermediate;
     if (auto s = AppendRunFinished(db, SubjectOf(*e, trial_id), run); !s) return s.error();
   }

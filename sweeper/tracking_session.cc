@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "sweeper/model/redact.h"
 #include "sweeper/worker.h"
 #include "tracking/delivery_loop.h"
 #include "tracking/mlflow_tracker.h"
@@ -67,7 +68,7 @@ Result<std::unique_ptr<TrackingSession>> TrackingSession::Start(Study& study,
   auto loop = std::make_unique<DeliveryLoop>(std::move(options));
   if (auto s = loop->Start(); !s) return s.error();
   spdlog::info("tracking: runs go to experiment '{}' at {} (sweep tag under '{}')",
-               target->experiment, target->uri, target->tag_key);
+               target->experiment, RedactUrl(target->uri), target->tag_key);
   return std::unique_ptr<TrackingSession>(
       new TrackingSession(study, std::move(*target), std::move(*reader), std::move(loop)));
 }

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "backends/http/http_client.h"
+#include "sweeper/model/redact.h"
 
 namespace gdsweep {
 
@@ -160,7 +161,7 @@ DeliveryLoop::PassOutcome DeliveryLoop::Pass(std::chrono::milliseconds budget) {
   }
   if (error && !warned_) {
     // The tracker's errors already name the server (without credentials).
-    spdlog::warn("{}; {} reports kept and retried", error->message, pending);
+    spdlog::warn("{}; {} reports kept and retried", RedactText(error->message), pending);
     warned_ = true;
   } else if (!error && warned_) {
     spdlog::info("MLflow server {}: delivering again, {} reports pending",

@@ -13,6 +13,8 @@
 #include <set>
 #include <stdexcept>
 
+#include "sweeper/model/redact.h"
+
 namespace gdsweep::mlflow {
 namespace {
 
@@ -145,7 +147,7 @@ struct Client::Impl {
   std::string base;   // tracking_uri without trailing '/'
   std::string shown;  // base without credentials
   std::optional<Error> bad_uri;
-  std::string uri_password;  // of user:password@ in the URI, if any
+  std::vector<std::string> secrets;  // what RedactText must mask: all we may send
   std::unique_ptr<HttpClient> http;
 
   explicit Impl(ClientOptions o) : options(std::move(o)) {
@@ -153,12 +155,18 @@ struct Client::Impl {
     while (!base.empty() && base.back() == '/') base.pop_back();
     shown = RedactUrl(base);
     if (auto ok = CheckTrackingUri(base); !ok) bad_uri = ok.error();
+    secrets = BasicAuthSecrets(options.username, options.password);
+    secrets.push_back(options.token);
     if (auto scheme = base.find("://"); scheme != std::string::npos) {
-      const std::string authority = base.substr(scheme + 3, base.find('/', scheme + 3));
+      const size_t start = scheme + 3;
+      const std::string authority = base.substr(start, base.find('/', start) - start);
       auto at = authority.rfind('@');
       auto colon = authority.find(':');
-      if (at != std::string::npos && colon < at) {
-        uri_password = authority.substr(colon + 1, at - colon - 1);
+      if (at != std::string::npos && colon < at) {  // user:password@ in the URI
+        for (auto& secret : BasicAuthSecrets(authority.substr(0, colon),
+                                             authority.substr(colon + 1, at - colon - 1))) {
+          secrets.push_back(std::move(secret));
+        }
       }
     }
     HttpClientOptions h;
@@ -170,16 +178,9 @@ struct Client::Impl {
     http = std::make_unique<HttpClient>(h);
   }
 
-  // Removes every credential from a message, whatever put it there.
-  std::string Scrub(std::string s) const {
-    for (const std::string* secret : {&options.token, &options.password, &uri_password}) {
-      if (secret->size() < 3) continue;  // too short to tell apart from text
-      for (auto at = s.find(*secret); at != std::string::npos; at = s.find(*secret, at + 3)) {
-        s.replace(at, secret->size(), "***");
-      }
-    }
-    return s;
-  }
+  // Removes every credential from a message, whatever put it there (a proxy
+  // may echo the Authorization header or the password in its error body).
+  std::string Scrub(const std::string& s) const { return RedactText(s, secrets); }
 
   Error Fail(Error::Kind kind, const std::string& what, const std::string& why) const {
     return Error{kind, Scrub("MLflow tracking server " + shown + ": " + what + ": " + why)};
@@ -257,7 +258,7 @@ struct Client::Impl {
                                  " (use the URL it redirects to)");
     }
     if (!mlflow_error) {
-      return NotMlflow(what, "answered " + status + " " + Snippet(r.body));
+      return NotMlflow(what, "answered " + status + " " + Snippet(Scrub(r.body)));
     }
     const std::string code = body["error_code"].get<std::string>();
     if (code == "RESOURCE_DOES_NOT_EXIST") return Fail(Error::Kind::kNotFound, what, detail);

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "sweeper/model/redact.h"
 #include "tracking/mlflow_client.h"
 
 namespace gdsweep::mlflow {
@@ -54,6 +55,13 @@ Status CheckTrackingUri(const std::string& uri) {
   std::string scheme;
   if (sep != std::string::npos) {
     scheme = Lower(uri.substr(0, sep));
+  } else if (uri.find('@') != std::string::npos && RedactText(uri) != uri) {
+    // "user:password@host:port": a URI without its scheme
+    return Error::Invalid("MLflow tracking URI '" + shown +
+                          "' has no scheme; write http:// or https:// before it, and give the "
+                          "credentials in MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD "
+                          "(or MLFLOW_TRACKING_TOKEN) instead; " +
+                          kNeedServer);
   } else if (auto colon = uri.find(':'); colon != std::string::npos && colon > 1) {
     scheme = Lower(uri.substr(0, colon));  // file:/x, sqlite:..., databricks (no colon: path)
   } else if (Lower(uri).rfind("databricks", 0) == 0) {

@@ -159,6 +159,24 @@ TEST_CASE("tracking URIs that are not MLflow REST servers are refused, saying wh
   }
 }
 
+TEST_CASE("issue 11.13: a tracking URI without a scheme does not print its password") {
+  ScopedEnv env(kNoMlflowEnv);
+  for (const char* uri :
+       {"alice:PASS-9x@host:5000", "alice:PASS-9x@host:5000/prefix", "alice:PASS-9x@10.0.0.7"}) {
+    CAPTURE(uri);
+    auto o = OptionsFromEnvironment(uri);
+    REQUIRE_FALSE(o.ok());
+    CHECK(o.error().kind == Error::Kind::kInvalidInput);
+    CHECK(o.error().message.find("PASS-9x") == std::string::npos);
+    CHECK(o.error().message.find("has no scheme") != std::string::npos);
+    ClientOptions options;
+    options.tracking_uri = uri;
+    auto id = Client(options).GetExperimentIdByName("x");
+    REQUIRE_FALSE(id.ok());
+    CHECK(id.error().message.find("PASS-9x") == std::string::npos);
+  }
+}
+
 TEST_CASE("a client of a bad URI fails every call as invalid input, sending nothing") {
   ClientOptions o;
   o.tracking_uri = "file:///tmp/mlruns";

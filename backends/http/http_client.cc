@@ -83,22 +83,6 @@ std::string UrlEncode(std::string_view s) {
   return out;
 }
 
-std::string RedactUrl(const std::string& url) {
-  std::string out = url;
-  auto scheme = out.find("://");
-  if (scheme != std::string::npos) {
-    auto host_start = scheme + 3;
-    auto slash = out.find('/', host_start);
-    auto at = out.find('@', host_start);
-    if (at != std::string::npos && (slash == std::string::npos || at < slash)) {
-      out.erase(host_start, at + 1 - host_start);
-    }
-  }
-  auto q = out.find('?');
-  if (q != std::string::npos) out.erase(q);
-  return out;
-}
-
 struct HttpClient::Impl {
   HttpClientOptions options;
   CURL* curl = nullptr;

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "sweeper/model/redact.h"  // RedactUrl, for the messages of callers
 #include "sweeper/model/result.h"
 
 namespace gdsweep {
@@ -100,8 +101,5 @@ class HttpClient {
 // Percent-encodes everything but RFC 3986's unreserved characters (libcurl's
 // curl_easy_escape), for a path segment or a query value.
 std::string UrlEncode(std::string_view s);
-
-// "https://user:secret@host/x?token=y" -> "https://host/x": safe for messages.
-std::string RedactUrl(const std::string& url);
 
 }  // namespace gdsweep

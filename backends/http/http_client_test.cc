@@ -329,7 +329,7 @@ TEST_CASE("transport errors name the URL without credentials or query") {
   CHECK(r.error().kind == Error::Kind::kIo);
   CHECK(r.error().message.find("pw") == std::string::npos);
   CHECK(r.error().message.find("abc") == std::string::npos);
-  CHECK(RedactUrl("https://a:b@h:6443/api?x=y") == "https://h:6443/api");
+  CHECK(RedactUrl("https://a:b@h:6443/api?x=y") == "https://***@h:6443/api");
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sweeper/model/redact.h"
+
 namespace gdsweep {
 namespace {
 
@@ -20,10 +22,11 @@ std::string CollectionPath(KubeKind kind, const std::string& ns) {
 }
 
 // The server's words for an error answer: its Status message, else the start
-// of the body (API errors never echo credentials).
+// of the body, with credentials masked (a proxy in front of the API server may
+// echo the request's Authorization header; ParseApiStatus masks its message).
 std::string ServerMessage(const HttpResponse& r) {
   if (auto s = ParseApiStatus(r.body)) return s->message;
-  std::string body = r.body.substr(0, 200);
+  std::string body = RedactText(r.body.substr(0, 400)).substr(0, 200);
   while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
   return body;
 }
@@ -125,7 +128,7 @@ Error KubeClient::ApiError(const std::string& what, const HttpResponse& r) const
   const std::string message = ServerMessage(r);
   const std::string code = std::to_string(r.status);
   if (r.status == 401) {  // the same whatever was asked
-    return Error::Invalid("the Kubernetes API at " + connection_.server +
+    return Error::Invalid("the Kubernetes API at " + RedactUrl(connection_.server) +
                           " refused the credentials of " + connection_.description +
                           " (401 Unauthorized)");
   }
@@ -164,7 +167,7 @@ Result<KubeClient::Created> KubeClient::CreateJob(const std::string& ns,
   }
   if (r->status == 404) {
     return Error::Invalid(what + ": namespace '" + ns + "' does not exist on " +
-                          connection_.server + " (" + ServerMessage(*r) + ")");
+                          RedactUrl(connection_.server) + " (" + ServerMessage(*r) + ")");
   }
   return ApiError(what, *r);
 }

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sweeper/model/redact.h"
+
 namespace gdsweep {
 namespace {
 
@@ -154,7 +156,7 @@ ApiStatus ReadStatus(const Json& j) {
   ApiStatus s;
   s.code = Int(j, "code");
   s.reason = Str(j, "reason");
-  s.message = Str(j, "message");
+  s.message = RedactText(Str(j, "message"));  // a proxy may echo the request's token
   s.details_kind = Str(Child(j, "details"), "kind");
   return s;
 }

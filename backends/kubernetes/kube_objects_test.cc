@@ -118,5 +118,16 @@ TEST_CASE("Status bodies, and bodies that are not") {
   CHECK_FALSE(ParseApiStatus(kJob));
 }
 
+TEST_CASE(
+    "issue 11.13: a Status that echoes the request's bearer token keeps it out of the message") {
+  // A proxy in front of the API server answering with the headers it got.
+  auto s = ParseApiStatus(R"({"kind":"Status","status":"Failure","code":502,
+      "message":"upstream refused GET /apis/batch/v1/jobs with Authorization: Bearer sa-token.eyJhbGc1"})");
+  REQUIRE(s);
+  CHECK(s->message.find("sa-token") == std::string::npos);
+  CHECK(s->message.find("eyJhbGc1") == std::string::npos);
+  CHECK(s->message.find("upstream refused GET /apis/batch/v1/jobs") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace gdsweep

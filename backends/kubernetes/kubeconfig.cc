@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "backends/kubernetes/yaml_json.h"
+#include "sweeper/model/redact.h"
 
 namespace gdsweep {
 namespace {
@@ -125,7 +126,8 @@ Status ReadCluster(const Named& c, const std::string& where, KubeConnection& con
   while (!conn.server.empty() && conn.server.back() == '/') conn.server.pop_back();
   if (conn.server.empty()) return Error::Invalid(where + ": the cluster has no server");
   if (conn.server.rfind("https://", 0) != 0 && conn.server.rfind("http://", 0) != 0) {
-    return Error::Invalid(where + ": server '" + conn.server + "' is not an http(s) URL");
+    return Error::Invalid(where + ": server '" + RedactUrl(conn.server) +
+                          "' is not an http(s) URL");
   }
   conn.tls.ca_file = ResolvePath(Str(c.body, "certificate-authority"), c.file);
   const std::string ca_data = Str(c.body, "certificate-authority-data");

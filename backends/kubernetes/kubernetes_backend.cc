@@ -8,6 +8,7 @@
 
 #include "backends/kubernetes/backend_state.h"
 #include "backends/kubernetes/job_manifest.h"
+#include "sweeper/model/redact.h"
 
 namespace gdsweep {
 namespace {
@@ -141,7 +142,7 @@ KubernetesBackend::~KubernetesBackend() { impl_->Shutdown(); }
 const std::string& KubernetesBackend::job_namespace() const { return impl_->ns; }
 
 Status KubernetesBackend::Preflight() {
-  const std::string where = "the Kubernetes API at " + impl_->connection.server + " (" +
+  const std::string where = "the Kubernetes API at " + RedactUrl(impl_->connection.server) + " (" +
                             impl_->connection.description + ")";
   // API answers already say where; a server that does not answer is named here.
   auto located = [&](const Error& e) {

@@ -11,6 +11,7 @@
 #include "sweeper/cli/options.h"
 #include "sweeper/cli/trial_table.h"
 #include "sweeper/model/distribution.h"
+#include "sweeper/model/redact.h"
 #include "sweeper/spec/study_parser.h"
 #include "tracking/mlflow_tracker.h"
 
@@ -123,7 +124,7 @@ int PrintRemote(const RemoteQuery& q, Format format) {
   if (best.empty()) {
     return Fail(Error::NotFound("no FINISHED run with tag " + q.target.tag_key + "='" + q.tag +
                                 "' and the objective metric(s) in experiment '" +
-                                q.target.experiment + "' at " + q.target.uri));
+                                q.target.experiment + "' at " + RedactUrl(q.target.uri)));
   }
   if (format == Format::kJson) {
     nlohmann::json out = nlohmann::json::array();

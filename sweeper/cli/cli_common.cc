@@ -7,10 +7,14 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "sweeper/model/redact.h"
+
 namespace gdsweep::cli {
 
 int Fail(const Error& error) {
-  std::fprintf(stderr, "gdsweep: %s\n", error.message.c_str());
+  // Every error a command ends with goes through here: the last line of
+  // defence against a credential in a message, whatever produced it.
+  std::fprintf(stderr, "gdsweep: %s\n", RedactText(error.message).c_str());
   switch (error.kind) {
     case Error::Kind::kInvalidInput:
       return kExitUsage;
@@ -104,7 +108,7 @@ Result<StudyInfo> PickStudy(Storage& storage, const std::string& name) {
 
 void ReportDelivery(const DeliveryReport& report, const TrackingTarget& target) {
   if (report.pending == 0 && report.dead == 0) {
-    spdlog::info("tracking: every report delivered to {}", target.uri);
+    spdlog::info("tracking: every report delivered to {}", RedactUrl(target.uri));
     return;
   }
   if (report.pending > 0) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "sweeper/model/redact.h"
 #include "sweeper/spec/yaml_values.h"
 
 namespace gdsweep {
@@ -58,14 +59,6 @@ UrlParts SplitUrl(const std::string& url) {
     u.authority.erase(0, at + 1);
   }
   return u;
-}
-
-// Masks the user info of every URL in `text` ("https://u:p@h" ->
-// "https://***@h"), so that no message repeats a password, wherever it came
-// from (a value, or the --set override that is a node's location).
-std::string MaskCredentials(const std::string& text) {
-  static const std::regex kUserinfo("://[^/?#\\s'\"]*@");
-  return std::regex_replace(text, kUserinfo, "://***@");
 }
 
 bool IsHostChar(unsigned char c) {
@@ -307,7 +300,7 @@ Status ParseTrackingSection(const YamlNode& root, StudySpec& spec) {
   const YamlEntry* entry = root.Find(kPath);
   if (!entry || entry->value.IsNull()) return {};
   auto tracking = ReadTracking(*entry, spec);
-  if (!tracking) return Error{tracking.error().kind, MaskCredentials(tracking.error().message)};
+  if (!tracking) return Error{tracking.error().kind, RedactText(tracking.error().message)};
   spec.tracking = std::move(*tracking);
   return {};
 }

@@ -12,7 +12,7 @@ from http.server import ThreadingHTTPServer
 
 from wire import invalid
 
-MODES = ("ok", "down", "stall", "500", "503", "429", "reset", "reset-after")
+MODES = ("ok", "down", "stall", "500", "503", "429", "reset", "reset-after", "echo-auth")
 
 
 class _HTTPServer(ThreadingHTTPServer):

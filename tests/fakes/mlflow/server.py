@@ -299,6 +299,17 @@ class Handler(BaseHTTPRequestHandler):
         if mode == "reset":
             self._reset_connection()
             return True
+        if mode == "echo-auth":  # a proxy that quotes the credentials it was sent
+            auth = self.headers.get("Authorization") or ""
+            echoed = auth
+            if auth.startswith("Basic "):
+                try:
+                    echoed += " (" + base64.b64decode(auth[6:]).decode("utf-8", "replace") + ")"
+                except ValueError:
+                    pass
+            self._send_json(400, {"error_code": "INVALID_PARAMETER_VALUE",
+                                  "message": f"proxy refused the request; Authorization: {echoed}"})
+            return True
         code, status, headers = {
             "500": ("INTERNAL_ERROR", 500, {}),
             "503": ("TEMPORARILY_UNAVAILABLE", 503, {}),
