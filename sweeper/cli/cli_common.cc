@@ -9,6 +9,13 @@
 
 namespace gdsweep::cli {
 
+Error AsRemoteFailure(const Error& error) {
+  if (error.kind == Error::Kind::kIo || error.kind == Error::Kind::kInvalidInput) {
+    return Error::Remote(error.message);
+  }
+  return error;
+}
+
 int Fail(const Error& error) {
   std::fprintf(stderr, "gdsweep: %s\n", error.message.c_str());
   switch (error.kind) {
@@ -20,6 +27,8 @@ int Fail(const Error& error) {
       return kExitNotFound;
     case Error::Kind::kInterrupted:
       return kExitInterrupted;
+    case Error::Kind::kRemote:
+      return kExitRemote;
     case Error::Kind::kIo:
     case Error::Kind::kInternal:
       return kExitFailure;

@@ -448,6 +448,9 @@ class FakeApiServer:
                 return h.send_json(200, {"resourceVersion": str(self.store.rv), "oldestResourceVersion": str(floor)})
             if path == "/fake-admin/processes" and method == "GET":
                 return h.send_json(200, {"processes": self.kubelet.processes()})
+            if path == "/fake-admin/token" and method == "POST":
+                self.token = args.get("token") or None  # a revoked token: 401 from now on
+                return h.send_json(200, {})
             if path == "/fake-admin/outage" and method == "POST":
                 after_post = bool(args.get("afterNextPost", False))
                 seconds = float(args.get("seconds", 0))
