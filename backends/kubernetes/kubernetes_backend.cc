@@ -240,10 +240,11 @@ void KubernetesBackend::Cancel(int64_t trial_id, std::chrono::milliseconds grace
   t.cancel_requested = true;
   t.cancel_grace = grace;
   if (t.creating) {
-    // CreateTrialJob settles it: a Job it makes is deleted (or kept), a
-    // create still retrying through an outage is given up. At once when
-    // keeping (a later run re-attaches by name) or with no grace.
-    if (!d.spec.delete_on_interrupt || grace.count() == 0) {
+    // CreateTrialJob settles it when its request returns: a Job it made is
+    // deleted (or kept), a create still retrying through an outage is given
+    // up. With no grace (a second Ctrl-C) the request is cut at once: a Job
+    // the server may have made then is deleted or re-attached by a later run.
+    if (grace.count() == 0) {
       t.stop_follow = true;
       t.log_client->Abort();
     }

@@ -143,12 +143,15 @@ TEST_CASE("a Job of another trial under the same name is not adopted") {
   req.body = manifest.dump();
   REQUIRE(http.Send(req)->status == 201);
   auto b = Make(fake);
-  auto s = b->Start(l);
-  REQUIRE_FALSE(s.ok());
-  CHECK(s.error().kind == Error::Kind::kConflict);
-  CHECK(s.error().message.find("belongs to another trial") != std::string::npos);
-  CHECK(s.error().message.find("kubectl delete job " + JobOf(l)) != std::string::npos);
-  auto r = b->Reattach(l);
+  REQUIRE(b->Start(l).ok());
+  auto [exit, s] = StartFailure(*b, 6);
+  REQUIRE(exit);
+  CHECK(exit->reason.find("belongs to another trial") != std::string::npos);
+  CHECK(s.kind == Error::Kind::kConflict);
+  CHECK(s.message.find("belongs to another trial") != std::string::npos);
+  CHECK(s.message.find("kubectl delete job " + JobOf(l)) != std::string::npos);
+  auto again = Make(fake);
+  auto r = again->Reattach(l);
   CHECK_FALSE(r.ok());
 }
 
