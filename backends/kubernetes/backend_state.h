@@ -38,8 +38,8 @@ struct TrackedTrial {
   int64_t number = 0;
   std::string job;
   std::string log_dir;
-  TrialLaunch launch;    // as Start() or Reattach() got it
-  std::string manifest;  // the Job Start() creates
+  TrialLaunch launch;     // as Start() or Reattach() got it
+  std::string manifest;   // the Job Start() creates
   bool creating = false;  // its Job is being created (perhaps through an API outage)
   bool job_made = false;  // its Job exists, made or adopted by us (only then is it deleted)
   std::optional<Clock::time_point> pull_stuck_since;  // the newest pod waits on its image
@@ -122,8 +122,8 @@ struct KubernetesBackend::Impl {
   const std::string container;  // the container that runs the trial
   const KubernetesBackendOptions options;
   std::shared_ptr<CredentialSource> credentials;
-  std::shared_ptr<ApiHealth> health;  // every client reports whether the API answers
-  bool warned_unreachable = false;    // mu
+  std::shared_ptr<ApiHealth> health;   // every client reports whether the API answers
+  bool warned_unreachable = false;     // mu
   std::unique_ptr<KubeClient> client;  // the driving thread's
 
   mutable std::mutex mu;

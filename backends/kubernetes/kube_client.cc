@@ -167,8 +167,8 @@ Error KubeClient::ApiError(const std::string& what, const HttpResponse& r) const
   const std::string code = std::to_string(r.status);
   if (r.status == 401) {  // the same whatever was asked
     return Error::Remote("the Kubernetes API at " + connection_.server +
-                          " refused the credentials of " + connection_.description +
-                          " (401 Unauthorized)");
+                         " refused the credentials of " + connection_.description +
+                         " (401 Unauthorized)");
   }
   if (r.status == 403) {
     return Error::Remote(what + ": forbidden by the Kubernetes API (403): " + message);
@@ -204,8 +204,8 @@ Result<KubeClient::Created> KubeClient::CreateJob(const std::string& ns,
     return Created{false, **existing};
   }
   if (r->status == 404) {
-    return Error::Remote(what + ": namespace '" + ns + "' does not exist on " +
-                          connection_.server + " (" + ServerMessage(*r) + ")");
+    return Error::Remote(what + ": namespace '" + ns + "' does not exist on " + connection_.server +
+                         " (" + ServerMessage(*r) + ")");
   }
   return ApiError(what, *r);
 }

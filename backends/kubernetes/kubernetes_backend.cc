@@ -116,7 +116,7 @@ void KubernetesBackend::Impl::EnsureStarted(const std::string& study_name) {
 }
 
 Result<TrackedTrial*> KubernetesBackend::Impl::Register(const TrialLaunch& launch,
-                                                       const std::string& job) {
+                                                        const std::string& job) {
   if (trials.count(launch.trial_id)) {
     return Error::Internal("trial id " + std::to_string(launch.trial_id) + " is running already");
   }
@@ -171,8 +171,8 @@ Status KubernetesBackend::Preflight() {
   if (!exists) return located(exists.error());
   if (*exists && !**exists) {
     return Error::Remote("namespace '" + impl_->ns + "' does not exist on " + where +
-                          "; create it (kubectl create namespace " + impl_->ns +
-                          ") or set kubernetes.namespace");
+                         "; create it (kubectl create namespace " + impl_->ns +
+                         ") or set kubernetes.namespace");
   }
   auto list = impl_->client->List(KubeKind::kJob, impl_->ns, "gdsweep.io/study", 1, "");
   if (!list) return located(list.error());

@@ -34,7 +34,7 @@ struct Seen {
 // `release`, each exit is released at once, as the engine does once the
 // result is durable.
 inline std::map<int64_t, Seen> RunAll(Backend& backend, std::chrono::seconds limit = 60s,
-                               bool release = true) {
+                                      bool release = true) {
   std::map<int64_t, Seen> seen;
   const auto deadline = Clock::now() + limit;
   while (backend.Running() > 0 && Clock::now() < deadline) {
@@ -94,8 +94,9 @@ inline bool JobExists(const FakeCluster& fake, const TrialLaunch& l) {
   return http.Send(req)->status == 200;
 }
 
-inline std::unique_ptr<KubernetesBackend> Make(const FakeCluster& fake, KubernetesSpec spec = Spec(),
-                                        const std::string& token = "") {
+inline std::unique_ptr<KubernetesBackend> Make(const FakeCluster& fake,
+                                               KubernetesSpec spec = Spec(),
+                                               const std::string& token = "") {
   return std::make_unique<KubernetesBackend>(spec, fake.Connection(token), "default",
                                              FastOptions());
 }

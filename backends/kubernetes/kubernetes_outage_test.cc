@@ -94,8 +94,9 @@ TEST_CASE("ReleaseLeftovers deletes the Jobs of finished and requeued trials, no
   CHECK(JobExists(fake, running));
 }
 
-TEST_CASE("an API outage while a Job is created: Start returns at once, the running trial is "
-          "untouched, the create is settled by name after recovery") {
+TEST_CASE(
+    "an API outage while a Job is created: Start returns at once, the running trial is "
+    "untouched, the create is settled by name after recovery") {
   FakeCluster fake;
   auto b = Make(fake);  // the default api_patience (10 minutes)
   TrialLaunch running = Py(51,
@@ -143,7 +144,8 @@ TEST_CASE("a 429 with Retry-After delays that create only, not Start") {
   }
 }
 
-TEST_CASE("an outage longer than api_patience interrupts the followed trials, then a remote error") {
+TEST_CASE(
+    "an outage longer than api_patience interrupts the followed trials, then a remote error") {
   FakeCluster fake;
   KubernetesSpec spec = Spec();
   spec.api_patience_seconds = 2;

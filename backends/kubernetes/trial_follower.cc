@@ -182,7 +182,7 @@ void KubernetesBackend::Impl::FollowLogs(TrackedTrial* t) {
       case PodLogEnd::kRefused:
         if (!fatal) {
           fatal = Error::Remote("cannot read the log of pod " + pod + ": " + error +
-                                 " (gdsweep needs 'get' on pods/log)");
+                                " (gdsweep needs 'get' on pods/log)");
         }
         events_ready.notify_all();
         t->pods_read.insert(pod);

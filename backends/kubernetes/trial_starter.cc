@@ -57,9 +57,10 @@ bool KubernetesBackend::Impl::CreateTrialJob(TrackedTrial& t) {
           if (!fatal) fatal = s.error();
           return false;
         }
-        spdlog::info("trial {}: Job {} exists already (made before a restart or by a create "
-                     "whose answer was lost); following it",
-                     t.number, t.job);
+        spdlog::info(
+            "trial {}: Job {} exists already (made before a restart or by a create "
+            "whose answer was lost); following it",
+            t.number, t.job);
       } else if (warned) {
         spdlog::info("trial {}: Job {} created; the Kubernetes API answers again", t.number, t.job);
       }
