@@ -75,6 +75,9 @@ class Backend {
   virtual ~Backend() = default;
 
   // Starts the launch; an error means it never started (no event follows).
+  // A backend may also start it in the background (Kubernetes, so that an
+  // API outage does not hold up the engine): a launch that then cannot start
+  // ends with a kExited event whose reason says why.
   virtual Status Start(const TrialLaunch& launch) = 0;
 
   // Blocks up to `timeout` for events and returns those that arrived (maybe
@@ -95,6 +98,28 @@ class Backend {
   // engine then makes the trial's record durable before Start(), so that a
   // power loss cannot leave a launch whose trial the database forgot.
   virtual bool LaunchesOutliveProcess() const { return false; }
+
+  // The trial's result is durable (committed and synced): the backend may
+  // drop what it still keeps of the launch (Kubernetes deletes the finished
+  // Job). The engine calls it once after each kExited event it recorded;
+  // until then a launch that outlives the process stays, so a crash between
+  // the exit and the commit re-attaches it and loses nothing. Unknown ids are
+  // ignored.
+  virtual void Release(int64_t trial_id) { (void)trial_id; }
+
+  // Removes what earlier runs of the study left behind that no trial owns:
+  // launches of trials that have finished (a crash came between the commit
+  // and Release) or were requeued (an earlier launch of a trial that will run
+  // again). `trials` maps each trial id of the study to the launch it runs now,
+  // or nullopt when it is not RUNNING. Launches of trials not in the map are
+  // not the study's and are left alone. Called once before a run starts
+  // trials; backends whose launches die with the process do nothing.
+  virtual Status ReleaseLeftovers(const std::string& study_name,
+                                  const std::map<int64_t, std::optional<TrialLaunch>>& trials) {
+    (void)study_name;
+    (void)trials;
+    return {};
+  }
 
   // Asks a running trial to stop (SIGTERM or the equivalent); after `grace`
   // it is killed. Its kExited event has cancelled = true.

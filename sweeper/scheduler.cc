@@ -310,6 +310,9 @@ Status Scheduler::SyncAndAnnounce(bool force) {
   std::vector<std::pair<int64_t, Error>> lost = std::move(lost_);
   committed_.clear();
   lost_.clear();
+  // Only now may a launch that outlives the process go (a Kubernetes Job):
+  // a crash before this sync re-attaches it instead of losing the result.
+  for (const auto& t : told) backend_.Release(t.shown.trial_id);
   Announce(told, lost);
   if (tracking_) tracking_->Nudge();
   return {};
@@ -449,6 +452,26 @@ Status Scheduler::Housekeeping(bool force) {
   return {};
 }
 
+// What a crash (or a give-up) of an earlier run left behind and no trial
+// owns any more: launches of finished trials, and earlier launches of trials
+// that will run again. Best effort: what stays is tried again next run.
+void Scheduler::ReleaseLeftovers() {
+  if (!backend_.LaunchesOutliveProcess()) return;
+  std::map<int64_t, std::optional<TrialLaunch>> trials;
+  for (const auto& t : study_.history().trials) {
+    std::optional<TrialLaunch> now;
+    if (t.state == TrialState::kRunning) {
+      auto launch = RenderLaunch(study_.spec(), t, study_.TrialDir(t.number));
+      if (!launch) continue;  // unknown: leave its launches alone
+      now = std::move(*launch);
+    }
+    trials.emplace(t.trial_id, std::move(now));
+  }
+  if (auto s = backend_.ReleaseLeftovers(study_.spec().name, trials); !s) {
+    spdlog::warn("could not clear what earlier runs left: {}", s.error().message);
+  }
+}
+
 Result<RunSummary> Scheduler::Run(const std::atomic<int>& signals) {
   worker_ = ThisWorker(study_.info().study_id);
   if (!options_.worker_id.empty()) worker_.worker_id = options_.worker_id;
@@ -470,6 +493,7 @@ Result<RunSummary> Scheduler::Run(const std::atomic<int>& signals) {
   } sync_at_exit{study_.storage(), sync_due_};
   if (auto s = Housekeeping(true); !s) return s.error();
   if (auto s = study_.Refresh(); !s) return s.error();
+  ReleaseLeftovers();
   progress_.Resume(study_.history().trials);
 
   const auto& budget = study_.spec().budget;

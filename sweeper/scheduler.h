@@ -95,6 +95,7 @@ class Scheduler {
   void Committed(const std::vector<std::pair<int64_t, Error>>& lost);
   Status SyncAndAnnounce(bool force);
   void Announce(const std::vector<Told>& told, const std::vector<std::pair<int64_t, Error>>& lost);
+  void ReleaseLeftovers();
   Status Beat();
   Status RecordProcesses(bool force);
   Status EndStaleRun(const TrialRecord& trial);

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -51,14 +52,18 @@ class SyncLog : public testing::StorageWrapper {
 };
 
 // Trials that print their objective and exit 0 at once; Start logs
-// "started trial N".
+// "started trial N", Release "released trial N".
 class InstantBackend : public Backend {
  public:
   explicit InstantBackend(bool outlives) : outlives_(outlives) {}
   Status Start(const TrialLaunch& launch) override {
     spdlog::info("started trial {}", launch.trial_number);
     started_.push_back(launch);
+    numbers_[launch.trial_id] = launch.trial_number;
     return {};
+  }
+  void Release(int64_t trial_id) override {
+    spdlog::info("released trial {}", numbers_.at(trial_id));
   }
   Result<std::vector<BackendEvent>> Wait(std::chrono::milliseconds) override {
     std::vector<BackendEvent> events;
@@ -82,6 +87,7 @@ class InstantBackend : public Backend {
  private:
   bool outlives_;
   std::vector<TrialLaunch> started_;
+  std::map<int64_t, int64_t> numbers_;
 };
 
 // The spdlog lines written while it lives.
@@ -218,6 +224,24 @@ TEST_CASE("a launch that outlives the process starts only once its trial is on d
     }
   }
   CHECK(started == 8);
+}
+
+TEST_CASE("a launch is released only after the sync that makes its result durable") {
+  // Kubernetes deletes a finished Job on Release: before the sync, a kill -9
+  // would have lost the result with it.
+  Sweep sweep(10, 3);
+  InstantBackend backend(true);
+  std::set<int64_t> durable;
+  std::set<int64_t> released;
+  for (const auto& line : sweep.RunLogged(backend, std::chrono::milliseconds(20))) {
+    if (line.rfind("synced:", 0) == 0) durable = Listed(line, "finished");
+    if (auto n = NumberAfter(line, "released trial ")) {
+      CAPTURE(line);
+      CHECK(durable.count(*n) == 1);
+      CHECK(released.insert(*n).second);  // once each
+    }
+  }
+  CHECK(released.size() == 10);
 }
 
 }  // namespace

@@ -2,7 +2,7 @@
 // (Jobs and pods by name), judging each followed trial as they change,
 // queueing its kExited event once its logs are read, and the background
 // thread that makes the API calls Wait() must not wait for (deleting
-// finished, stopped and cancelled Jobs).
+// released, stopped and cancelled Jobs).
 #include "backends/kubernetes/backend_state.h"
 
 #include <spdlog/spdlog.h>
@@ -69,7 +69,7 @@ void KubernetesBackend::Impl::UpdatePullStuck(TrackedTrial& t) {
 }
 
 void KubernetesBackend::Impl::Evaluate(TrackedTrial& t) {
-  if (t.reported || stopping) return;
+  if (t.reported || stopping || t.creating) return;  // CreateTrialJob ends an unmade one
   auto job = jobs.find(t.job);
   const bool job_known = job != jobs.end();
   // Judge while undecided, and refine a verdict from the Job's end while its
@@ -117,7 +117,7 @@ void KubernetesBackend::Impl::OnJobsSync(const std::vector<KubeObject>& items) {
   std::map<std::string, JobInfo> now;
   for (const auto& o : items) now[o.job.meta.name] = o.job;
   for (auto& [id, t] : trials) {
-    if (!t->reported && !now.count(t->job) && !t->job_gone) {
+    if (!t->reported && !t->creating && !now.count(t->job) && !t->job_gone) {
       Push(BackendOp{BackendOp::Kind::kConfirmGone, id, t->job, {}, {}});
     }
   }
@@ -248,7 +248,8 @@ void KubernetesBackend::Impl::RunOp(const BackendOp& op) {
         auto it = trials.find(op.trial_id);
         if (it == trials.end()) return;
         t = it->second.get();
-        remove = spec.delete_finished && !t->detached && !t->job_gone && !t->deleted_by_us;
+        remove = spec.delete_finished && t->job_made && !t->detached && !t->job_gone &&
+                 !t->deleted_by_us;
       }
       if (remove) {
         if (auto s = ops_client->DeleteJob(ns, op.job); !s) {

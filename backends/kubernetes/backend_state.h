@@ -26,22 +26,34 @@ namespace gdsweep {
 
 using Clock = std::chrono::steady_clock;
 
+// The name of the launch's Job (JobName of its identity).
+std::string LaunchJobName(const TrialLaunch& launch);
+// An error unless `job` was made for this very launch (and not for a study
+// of an older database that reused the name).
+Status CheckJobIdentity(const JobInfo& job, const TrialLaunch& launch, const std::string& ns);
+
 // One launch being followed.
 struct TrackedTrial {
   int64_t id = 0;
   int64_t number = 0;
   std::string job;
   std::string log_dir;
+  TrialLaunch launch;     // as Start() or Reattach() got it
+  std::string manifest;   // the Job Start() creates
+  bool creating = false;  // its Job is being created (perhaps through an API outage)
+  bool job_made = false;  // its Job exists, made or adopted by us (only then is it deleted)
   std::optional<Clock::time_point> pull_stuck_since;  // the newest pod waits on its image
   std::optional<TrialVerdict> verdict;                // decided: the trial has ended
   bool verdict_from_job = false;  // the Job's own end: refined as pod states arrive
   bool cancel_requested = false;
+  std::chrono::milliseconds cancel_grace{0};
   bool cancelled = false;  // the verdict came from Cancel()
   bool detached = false;   // Cancel() left the Job running
   bool job_gone = false;   // the Job was deleted (not by us) before it ended
   bool deleted_by_us = false;
   bool logs_done = false;  // the follower has read every pod it will read
   bool reported = false;   // kExited is queued
+  bool released = false;   // Release(): its result is durable
   std::set<std::string> pods_read;
   std::unique_ptr<KubeClient> log_client;  // the follower's; Abort() stops it
   std::atomic<bool> stop_follow{false};
@@ -54,7 +66,7 @@ struct BackendOp {
     kStop,         // the trial has ended (image never pulled): delete its Job
     kCancel,       // Cancel(): delete the Job and its pods, then report
     kConfirmGone,  // a re-list lacks the Job: check it is really gone
-    kFinish,       // its exit was handed out: delete the Job if configured, join, forget
+    kFinish,       // Release(): delete the Job if configured, join, forget
   };
   Kind kind = Kind::kFinish;
   int64_t trial_id = 0;
@@ -69,8 +81,18 @@ struct KubernetesBackend::Impl {
 
   // kubernetes_backend.cc: clients, the background threads, following a Job.
   std::unique_ptr<KubeClient> NewClient() const;
-  void EnsureStarted();
+  void EnsureStarted(const std::string& study_name);
+  // A new followed trial (mu held); its thread is started by the caller.
+  Result<TrackedTrial*> Register(const TrialLaunch& launch, const std::string& job);
   Status Track(const TrialLaunch& launch, const std::string& job, const JobInfo& seen);
+
+  // trial_starter.cc: creating a trial's Job on its own thread, riding out
+  // API outages; giving up when they outlast spec.api_patience_seconds.
+  void RunTrial(TrackedTrial* t);
+  bool CreateTrialJob(TrackedTrial& t);  // false: it ended without a Job to follow
+  void EndUnstarted(TrackedTrial& t, const std::string& reason, bool cancelled,
+                    bool detached);  // mu held
+  void CheckApiPatience();           // mu held
 
   // backend_state.cc: the caches, judging trials, the queue of API work.
   void Evaluate(TrackedTrial& t);                                    // mu held
@@ -100,6 +122,8 @@ struct KubernetesBackend::Impl {
   const std::string container;  // the container that runs the trial
   const KubernetesBackendOptions options;
   std::shared_ptr<CredentialSource> credentials;
+  std::shared_ptr<ApiHealth> health;   // every client reports whether the API answers
+  bool warned_unreachable = false;     // mu
   std::unique_ptr<KubeClient> client;  // the driving thread's
 
   mutable std::mutex mu;

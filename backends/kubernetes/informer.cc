@@ -9,7 +9,11 @@ namespace {
 
 const char* KindName(KubeKind kind) { return kind == KubeKind::kJob ? "Jobs" : "pods"; }
 
-bool IsFatal(const Error& e) { return e.kind == Error::Kind::kInvalidInput; }
+// Refused credentials or permissions: waiting does not help. (An untrusted
+// server certificate is kInvalidInput.)
+bool IsFatal(const Error& e) {
+  return e.kind == Error::Kind::kRemote || e.kind == Error::Kind::kInvalidInput;
+}
 
 }  // namespace
 

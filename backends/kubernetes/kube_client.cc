@@ -35,10 +35,49 @@ bool Ok(long status) { return status >= 200 && status <= 299; }
 
 }  // namespace
 
+void ApiHealth::Answered() {
+  std::lock_guard<std::mutex> lock(mu_);
+  since_.reset();
+}
+
+void ApiHealth::Failed(const std::string& why) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!since_) since_ = std::chrono::steady_clock::now();
+  last_ = why;
+}
+
+std::chrono::steady_clock::duration ApiHealth::FailingFor() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!since_) return std::chrono::steady_clock::duration::zero();
+  return std::chrono::steady_clock::now() - *since_;
+}
+
+std::string ApiHealth::last_failure() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return last_;
+}
+
 KubeClient::KubeClient(const KubeConnection& connection,
                        std::shared_ptr<CredentialSource> credentials,
-                       const KubeClientOptions& options)
-    : connection_(connection), credentials_(std::move(credentials)), options_(options) {}
+                       const KubeClientOptions& options, std::shared_ptr<ApiHealth> health)
+    : connection_(connection),
+      credentials_(std::move(credentials)),
+      options_(options),
+      health_(std::move(health)) {}
+
+void KubeClient::Record(const Result<HttpResponse>& r) const {
+  if (!health_) return;
+  if (!r) {
+    if (r.error().kind == Error::Kind::kIo) health_->Failed(r.error().message);
+    return;
+  }
+  if (r->status == 429 || r->status >= 500) {
+    health_->Failed("the Kubernetes API at " + connection_.server + " answered " +
+                    std::to_string(r->status) + " " + ServerMessage(*r));
+  } else {
+    health_->Answered();
+  }
+}
 
 KubeClient::~KubeClient() = default;
 
@@ -94,6 +133,7 @@ Result<HttpResponse> KubeClient::Call(const std::string& method, const std::stri
     if (!auth) return auth.error();
     auto response =
         Http(*auth).SendWithRetry(Prepare(method, path_and_query, body, *auth), options_.retry);
+    Record(response);
     if (!response) return response.error();
     if (response->status == 401 && attempt == 0 && refreshable) {
       credentials_->Invalidate();
@@ -115,6 +155,7 @@ Result<HttpResponse> KubeClient::StreamCall(const std::string& path_and_query,
     HttpRequest req = Prepare("GET", path_and_query, "", *auth);
     req.timeout = timeout;  // 0: the server ends it, or Abort()
     auto response = Http(*auth).Stream(req, on_data);
+    Record(response);
     if (!response) return response.error();
     if (response->status == 401 && attempt == 0 && refreshable) {
       credentials_->Invalidate();
@@ -128,15 +169,15 @@ Error KubeClient::ApiError(const std::string& what, const HttpResponse& r) const
   const std::string message = ServerMessage(r);
   const std::string code = std::to_string(r.status);
   if (r.status == 401) {  // the same whatever was asked
-    return Error::Invalid("the Kubernetes API at " + RedactUrl(connection_.server) +
-                          " refused the credentials of " + connection_.description +
-                          " (401 Unauthorized)");
+    return Error::Remote("the Kubernetes API at " + RedactUrl(connection_.server) +
+                         " refused the credentials of " + connection_.description +
+                         " (401 Unauthorized)");
   }
   if (r.status == 403) {
-    return Error::Invalid(what + ": forbidden by the Kubernetes API (403): " + message);
+    return Error::Remote(what + ": forbidden by the Kubernetes API (403): " + message);
   }
   if (r.status == 400 || r.status == 422) {
-    return Error::Invalid(what + ": the Kubernetes API rejected it (" + code + "): " + message);
+    return Error::Remote(what + ": the Kubernetes API rejected it (" + code + "): " + message);
   }
   if (r.status == 429 || r.status >= 500) {
     return Error::Io(what + ": the Kubernetes API answered " + code + " " + message + " after " +
@@ -166,8 +207,8 @@ Result<KubeClient::Created> KubeClient::CreateJob(const std::string& ns,
     return Created{false, **existing};
   }
   if (r->status == 404) {
-    return Error::Invalid(what + ": namespace '" + ns + "' does not exist on " +
-                          RedactUrl(connection_.server) + " (" + ServerMessage(*r) + ")");
+    return Error::Remote(what + ": namespace '" + ns + "' does not exist on " + RedactUrl(connection_.server) +
+                         " (" + ServerMessage(*r) + ")");
   }
   return ApiError(what, *r);
 }

@@ -25,6 +25,24 @@
 
 namespace gdsweep {
 
+// Whether the API server answers, shared by the clients of one backend: when
+// it began to fail (transport errors, and 429 or 5xx answers left after a
+// client's own retries) and the last such failure. Any other answer means it
+// is back. Thread-safe.
+class ApiHealth {
+ public:
+  void Answered();
+  void Failed(const std::string& why);
+  // How long it has been failing with no answer in between (zero: it answers).
+  std::chrono::steady_clock::duration FailingFor() const;
+  std::string last_failure() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::optional<std::chrono::steady_clock::time_point> since_;
+  std::string last_;
+};
+
 struct KubeClientOptions {
   RetryPolicy retry;  // for every call but streams
   std::chrono::milliseconds request_timeout{30000};
@@ -33,8 +51,9 @@ struct KubeClientOptions {
 
 class KubeClient {
  public:
+  // With `health`, every call reports there whether the server answered.
   KubeClient(const KubeConnection& connection, std::shared_ptr<CredentialSource> credentials,
-             const KubeClientOptions& options);
+             const KubeClientOptions& options, std::shared_ptr<ApiHealth> health = nullptr);
   ~KubeClient();
   KubeClient(const KubeClient&) = delete;
   KubeClient& operator=(const KubeClient&) = delete;
@@ -92,11 +111,13 @@ class KubeClient {
                                   std::chrono::milliseconds timeout,
                                   const std::function<bool(std::string_view)>& on_data);
   Error ApiError(const std::string& what, const HttpResponse& response) const;
+  void Record(const Result<HttpResponse>& response) const;
   HttpClient& Http(const RequestAuth& auth);
 
   KubeConnection connection_;
   std::shared_ptr<CredentialSource> credentials_;
   KubeClientOptions options_;
+  std::shared_ptr<ApiHealth> health_;
   std::mutex http_mu_;  // guards http_ against Abort() from another thread
   std::unique_ptr<HttpClient> http_;
   std::string http_cert_;  // the exec plugin's certificate http_ was made with

@@ -18,9 +18,15 @@ std::string Annotation(const JobInfo& job, const std::string& key) {
   return it == job.meta.annotations.end() ? "" : it->second;
 }
 
+}  // namespace
+
+std::string LaunchJobName(const TrialLaunch& launch) {
+  return JobName(launch.study_name, launch.trial_number, launch.trial_id, launch.run);
+}
+
 // The Job of this name belongs to this very launch (and not to a study of
 // an older database that reused the name).
-Status CheckIdentity(const JobInfo& job, const TrialLaunch& launch, const std::string& ns) {
+Status CheckJobIdentity(const JobInfo& job, const TrialLaunch& launch, const std::string& ns) {
   if (Annotation(job, kAnnotationTrialId) == std::to_string(launch.trial_id) &&
       Annotation(job, kAnnotationRun) == std::to_string(launch.run) &&
       Annotation(job, kLabelStudy) == launch.study_name) {
@@ -33,6 +39,8 @@ Status CheckIdentity(const JobInfo& job, const TrialLaunch& launch, const std::s
                          "), perhaps of an older database; delete it with: kubectl delete job " +
                          job.meta.name + " -n " + ns);
 }
+
+namespace {
 
 // The parameters file the scheduler wrote beside the logs, or the string
 // values of the launch when there is none.
@@ -69,47 +77,47 @@ KubernetesBackend::Impl::Impl(const KubernetesSpec& s, const KubeConnection& c,
       ns(n),
       container(TrialContainer(s)),
       options(o),
-      credentials(std::make_shared<CredentialSource>(c)) {
+      credentials(std::make_shared<CredentialSource>(c)),
+      health(std::make_shared<ApiHealth>()) {
   client = NewClient();
 }
 
 std::unique_ptr<KubeClient> KubernetesBackend::Impl::NewClient() const {
-  return std::make_unique<KubeClient>(connection, credentials, options.client);
+  return std::make_unique<KubeClient>(connection, credentials, options.client, health);
 }
 
-void KubernetesBackend::Impl::EnsureStarted() {
-  if (started) return;
-  started = true;
-  ops_client = NewClient();
-  ops_thread = std::thread([this] { OpsLoop(); });
-}
-
-Status KubernetesBackend::Impl::Track(const TrialLaunch& launch, const std::string& job,
-                                      const JobInfo& seen) {
-  if (!job_informer) {
-    // One watch per study and kind, started with the first trial (the study
-    // name is known only now).
-    InformerOptions jo;
-    jo.kind = KubeKind::kJob;
-    jo.namespace_ = ns;
-    jo.selector = StudySelector(launch.study_name);
-    jo.watch_timeout_seconds = options.watch_timeout_seconds;
-    InformerOptions po = jo;
-    po.kind = KubeKind::kPod;
-    job_informer = std::make_unique<Informer>(
-        NewClient(), jo,
-        InformerHandler{[this](const auto& items) { OnJobsSync(items); },
-                        [this](auto type, const auto& o) { OnJobEvent(type, o); },
-                        [this](const Error& e) { OnFatal(e); }});
-    pod_informer = std::make_unique<Informer>(
-        NewClient(), po,
-        InformerHandler{[this](const auto& items) { OnPodsSync(items); },
-                        [this](auto type, const auto& o) { OnPodEvent(type, o); },
-                        [this](const Error& e) { OnFatal(e); }});
-    job_informer->Start();
-    pod_informer->Start();
+void KubernetesBackend::Impl::EnsureStarted(const std::string& study_name) {
+  if (!started) {
+    started = true;
+    ops_client = NewClient();
+    ops_thread = std::thread([this] { OpsLoop(); });
   }
-  std::lock_guard<std::mutex> lock(mu);
+  if (job_informer) return;
+  // One watch per study and kind, started with the first trial (the study
+  // name is known only now).
+  InformerOptions jo;
+  jo.kind = KubeKind::kJob;
+  jo.namespace_ = ns;
+  jo.selector = StudySelector(study_name);
+  jo.watch_timeout_seconds = options.watch_timeout_seconds;
+  InformerOptions po = jo;
+  po.kind = KubeKind::kPod;
+  job_informer = std::make_unique<Informer>(
+      NewClient(), jo,
+      InformerHandler{[this](const auto& items) { OnJobsSync(items); },
+                      [this](auto type, const auto& o) { OnJobEvent(type, o); },
+                      [this](const Error& e) { OnFatal(e); }});
+  pod_informer = std::make_unique<Informer>(
+      NewClient(), po,
+      InformerHandler{[this](const auto& items) { OnPodsSync(items); },
+                      [this](auto type, const auto& o) { OnPodEvent(type, o); },
+                      [this](const Error& e) { OnFatal(e); }});
+  job_informer->Start();
+  pod_informer->Start();
+}
+
+Result<TrackedTrial*> KubernetesBackend::Impl::Register(const TrialLaunch& launch,
+                                                        const std::string& job) {
   if (trials.count(launch.trial_id)) {
     return Error::Internal("trial id " + std::to_string(launch.trial_id) + " is running already");
   }
@@ -118,16 +126,28 @@ Status KubernetesBackend::Impl::Track(const TrialLaunch& launch, const std::stri
   t->number = launch.trial_number;
   t->job = job;
   t->log_dir = launch.log_dir;
+  t->launch = launch;
   t->log_client = NewClient();
-  // The watch may have seen it deleted already (it ended and went before we
-  // got here): judge it from what is left rather than wait for it.
-  t->job_gone = deleted_uids.count(seen.meta.uid) > 0;
-  if (!t->job_gone && !jobs.count(job)) jobs[job] = seen;
   TrackedTrial* raw = t.get();
   trials[launch.trial_id] = std::move(t);
   trial_by_job[job] = launch.trial_id;
+  return raw;
+}
+
+Status KubernetesBackend::Impl::Track(const TrialLaunch& launch, const std::string& job,
+                                      const JobInfo& seen) {
+  EnsureStarted(launch.study_name);
+  std::lock_guard<std::mutex> lock(mu);
+  auto registered = Register(launch, job);
+  if (!registered) return registered.error();
+  TrackedTrial* raw = *registered;
+  raw->job_made = true;
+  // The watch may have seen it deleted already (it ended and went before we
+  // got here): judge it from what is left rather than wait for it.
+  raw->job_gone = deleted_uids.count(seen.meta.uid) > 0;
+  if (!raw->job_gone && !jobs.count(job)) jobs[job] = seen;
   UpdatePullStuck(*raw);
-  raw->follower = std::thread([this, raw] { FollowLogs(raw); });
+  raw->follower = std::thread([this, raw] { RunTrial(raw); });
   Evaluate(*raw);
   return {};
 }
@@ -151,43 +171,41 @@ Status KubernetesBackend::Preflight() {
   auto exists = impl_->client->NamespaceExists(impl_->ns);
   if (!exists) return located(exists.error());
   if (*exists && !**exists) {
-    return Error::Invalid("namespace '" + impl_->ns + "' does not exist on " + where +
-                          "; create it (kubectl create namespace " + impl_->ns +
-                          ") or set kubernetes.namespace");
+    return Error::Remote("namespace '" + impl_->ns + "' does not exist on " + where +
+                         "; create it (kubectl create namespace " + impl_->ns +
+                         ") or set kubernetes.namespace");
   }
   auto list = impl_->client->List(KubeKind::kJob, impl_->ns, "gdsweep.io/study", 1, "");
   if (!list) return located(list.error());
   return {};
 }
 
+// The Job is created on the trial's own thread (CreateTrialJob), so that an
+// API outage or a 429 holds up that trial only, never the engine.
 Status KubernetesBackend::Start(const TrialLaunch& launch) {
   {
     std::lock_guard<std::mutex> lock(impl_->mu);
     if (impl_->fatal) return *impl_->fatal;
   }
-  impl_->EnsureStarted();
   auto manifest = RenderJobManifest(impl_->spec, launch, ParamsJsonFor(launch), impl_->ns);
   if (!manifest) return manifest.error();
-  const std::string name =
-      JobName(launch.study_name, launch.trial_number, launch.trial_id, launch.run);
-  auto created = impl_->client->CreateJob(impl_->ns, *manifest);
-  if (!created) return created.error();
-  if (!created->created) {
-    if (auto s = CheckIdentity(created->job, launch, impl_->ns); !s) return s;
-    spdlog::info("trial {}: Job {} exists already (made before a restart); following it",
-                 launch.trial_number, name);
-  }
-  return impl_->Track(launch, name, created->job);
+  impl_->EnsureStarted(launch.study_name);
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  auto registered = impl_->Register(launch, LaunchJobName(launch));
+  if (!registered) return registered.error();
+  TrackedTrial* raw = *registered;
+  raw->manifest = std::move(*manifest);
+  raw->creating = true;
+  raw->follower = std::thread([this, raw] { impl_->RunTrial(raw); });
+  return {};
 }
 
 Result<bool> KubernetesBackend::Reattach(const TrialLaunch& launch) {
-  impl_->EnsureStarted();
-  const std::string name =
-      JobName(launch.study_name, launch.trial_number, launch.trial_id, launch.run);
+  const std::string name = LaunchJobName(launch);
   auto job = impl_->client->GetJob(impl_->ns, name);
   if (!job) return job.error();
   if (!*job || (*job)->meta.deleting) return false;
-  if (auto s = CheckIdentity(**job, launch, impl_->ns); !s) return s.error();
+  if (auto s = CheckJobIdentity(**job, launch, impl_->ns); !s) return s.error();
   if (auto s = impl_->Track(launch, name, **job); !s) return s.error();
   return true;
 }
@@ -200,17 +218,11 @@ Result<std::vector<BackendEvent>> KubernetesBackend::Wait(std::chrono::milliseco
     for (auto& [id, t] : d.trials) {
       if (t->pull_stuck_since && !t->verdict) d.Evaluate(*t);  // the pull time-out
     }
+    d.CheckApiPatience();
     if (!d.events.empty()) {
       std::vector<BackendEvent> out;
       out.swap(d.events);
-      for (const auto& ev : out) {
-        if (ev.kind != BackendEvent::Kind::kExited) continue;
-        auto it = d.trials.find(ev.trial_id);
-        if (it != d.trials.end()) {
-          d.Push(BackendOp{BackendOp::Kind::kFinish, ev.trial_id, it->second->job, {}, {}});
-        }
-      }
-      return out;
+      return out;  // a finished Job stays until Release()
     }
     if (d.fatal) return *d.fatal;
     const auto now = Clock::now();
@@ -227,6 +239,19 @@ void KubernetesBackend::Cancel(int64_t trial_id, std::chrono::milliseconds grace
   TrackedTrial& t = *it->second;
   if (t.reported || t.cancel_requested) return;
   t.cancel_requested = true;
+  t.cancel_grace = grace;
+  if (t.creating) {
+    // CreateTrialJob settles it when its request returns: a Job it made is
+    // deleted (or kept), a create still retrying through an outage is given
+    // up. With no grace (a second Ctrl-C) the request is cut at once: a Job
+    // the server may have made then is deleted or re-attached by a later run.
+    if (grace.count() == 0) {
+      t.stop_follow = true;
+      t.log_client->Abort();
+    }
+    d.changed.notify_all();
+    return;
+  }
   if (!d.spec.delete_on_interrupt) {
     if (!t.verdict) {
       t.verdict = TrialVerdict{TrialVerdict::State::kFailed, -1, false,
@@ -243,6 +268,46 @@ void KubernetesBackend::Cancel(int64_t trial_id, std::chrono::milliseconds grace
   std::vector<std::string> pods;
   for (const PodInfo* p : d.PodsOf(t.job)) pods.push_back(p->meta.name);
   d.Push(BackendOp{BackendOp::Kind::kCancel, trial_id, t.job, pods, grace});
+}
+
+void KubernetesBackend::Release(int64_t trial_id) {
+  Impl& d = *impl_;
+  std::lock_guard<std::mutex> lock(d.mu);
+  auto it = d.trials.find(trial_id);
+  if (it == d.trials.end() || !it->second->reported || it->second->released) return;
+  it->second->released = true;
+  d.Push(BackendOp{BackendOp::Kind::kFinish, trial_id, it->second->job, {}, {}});
+}
+
+Status KubernetesBackend::ReleaseLeftovers(
+    const std::string& study_name, const std::map<int64_t, std::optional<TrialLaunch>>& trials) {
+  Impl& d = *impl_;
+  std::string token;
+  int deleted = 0;
+  do {
+    auto page = d.client->List(KubeKind::kJob, d.ns, StudySelector(study_name), 500, token);
+    if (!page) return page.error();
+    for (const auto& item : page->items) {
+      const JobInfo& job = item.job;
+      if (Annotation(job, kLabelStudy) != study_name || job.meta.deleting) continue;
+      int64_t trial_id = 0;
+      try {
+        trial_id = std::stoll(Annotation(job, kAnnotationTrialId));
+      } catch (const std::exception&) {
+        continue;  // not a Job gdsweep made
+      }
+      auto it = trials.find(trial_id);
+      if (it == trials.end()) continue;  // not a trial of this study's database
+      if (it->second && LaunchJobName(*it->second) == job.meta.name) continue;  // running
+      if (auto s = d.client->DeleteJob(d.ns, job.meta.name); !s) return s;
+      ++deleted;
+      spdlog::info("deleted Job {}, left by an earlier run: trial id {} {}", job.meta.name,
+                   trial_id, it->second ? "runs again under another Job" : "is not running");
+    }
+    token = page->continue_token;
+  } while (!token.empty());
+  if (deleted > 0) spdlog::info("deleted {} Job(s) that no trial owns any more", deleted);
+  return {};
 }
 
 size_t KubernetesBackend::Running() const {

@@ -5,13 +5,17 @@
 // gdsweep.io/study), not by polling; each running trial's output comes from
 // following its pod's log; the end is judged from the Job's conditions and
 // the pod's container state (exit code, OOMKilled, DeadlineExceeded,
-// Evicted, an image that never pulls). Finished Jobs are deleted or kept as
-// the spec says; Reattach() follows a Job an earlier run started.
+// Evicted, an image that never pulls). A finished Job is deleted (or kept, as
+// the spec says) only on Release(), once its result is durable;
+// Reattach() follows a Job an earlier run started. API outages are ridden
+// out for spec.api_patience_seconds without touching running trials.
 //
-// Threads: Start/Reattach make their API calls on the caller's thread; the
-// two watches, one log follower per running trial, and one thread for
-// deletions run in the background and feed a queue that Wait() drains, so
-// Wait() never blocks on the network. One thread drives the Backend.
+// Threads: Start() only queues the create, which each trial's own thread
+// makes (retrying through outages) before following its pod's log; Reattach
+// and ReleaseLeftovers call the API on the caller's thread; the two watches
+// and one thread for deletions run in the background and feed a queue that
+// Wait() drains, so Wait() never blocks on the network. One thread drives
+// the Backend.
 #pragma once
 
 #include <chrono>
@@ -52,11 +56,25 @@ class KubernetesBackend final : public Backend {
   // namespace: a clear error before any trial starts.
   Status Preflight();
 
-  // Creates the trial's Job (adopting it if it exists from an earlier run).
-  // Errors (401/403, unknown namespace, a rejected manifest) mean it never
-  // started.
+  // Queues the creation of the trial's Job and returns; the trial's thread
+  // creates it, retrying with capped exponential back-off while the API does
+  // not answer (for up to spec.api_patience_seconds), and settles a create
+  // whose answer was lost by meeting 409 and adopting the Job of that name
+  // if it is this launch's. A refusal (401/403, an unknown namespace, a
+  // rejected manifest, a Job of another trial) ends the trial with a kExited
+  // "could not start: ..." and then makes Wait() return that error. Only a
+  // manifest that cannot be rendered is an error of Start itself.
   Status Start(const TrialLaunch& launch) override;
+  // When the API has not answered for spec.api_patience_seconds, every
+  // followed trial ends with interrupted = true, then Wait() returns an
+  // Error::kRemote that says so.
   Result<std::vector<BackendEvent>> Wait(std::chrono::milliseconds timeout) override;
+  // Deletes the finished trial's Job (with on_finish: delete) and forgets it.
+  void Release(int64_t trial_id) override;
+  // Deletes the study's Jobs whose trial is finished or runs under another
+  // Job (found by the label gdsweep.io/study and the trial-id annotation).
+  Status ReleaseLeftovers(const std::string& study_name,
+                          const std::map<int64_t, std::optional<TrialLaunch>>& trials) override;
   // True if the attempt's Job still exists; it is then followed to its end.
   Result<bool> Reattach(const TrialLaunch& launch) override;
   bool LaunchesOutliveProcess() const override { return true; }

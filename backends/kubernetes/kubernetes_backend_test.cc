@@ -10,88 +10,14 @@
 #include <map>
 #include <sstream>
 
-#include "backends/kubernetes/fake_cluster_test_support.h"
 #include "backends/kubernetes/job_manifest.h"
+#include "backends/kubernetes/kubernetes_backend_test_support.h"
 
 namespace gdsweep {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::FakeCluster;
-using Clock = std::chrono::steady_clock;
-
-struct Seen {
-  std::vector<std::string> lines;
-  std::optional<BackendEvent> exit;
-  int exits = 0;
-  bool output_after_exit = false;
-};
-
-// Waits until `backend` has nothing running (or `limit` passes).
-std::map<int64_t, Seen> RunAll(Backend& backend, std::chrono::seconds limit = 60s) {
-  std::map<int64_t, Seen> seen;
-  const auto deadline = Clock::now() + limit;
-  while (backend.Running() > 0 && Clock::now() < deadline) {
-    auto events = backend.Wait(200ms);
-    REQUIRE_MESSAGE(events.ok(), events.error().message);
-    for (const auto& ev : *events) {
-      Seen& s = seen[ev.trial_id];
-      if (ev.kind == BackendEvent::Kind::kOutput) {
-        s.lines.push_back(ev.line);
-        if (s.exits) s.output_after_exit = true;
-      } else {
-        s.exit = ev;
-        ++s.exits;
-      }
-    }
-  }
-  CHECK(backend.Running() == 0);
-  return seen;
-}
-
-KubernetesBackendOptions FastOptions() {
-  KubernetesBackendOptions o;
-  o.client.retry.initial_backoff = 50ms;
-  o.client.retry.max_backoff = 2000ms;
-  o.client.retry.max_attempts = 10;
-  o.pod_report_wait = 500ms;
-  return o;
-}
-
-KubernetesSpec Spec() {
-  KubernetesSpec s;
-  s.image = "python:3.11";
-  s.image_pull_timeout_seconds = 1;
-  return s;
-}
-
-TrialLaunch Py(int64_t id, const std::string& code, const std::string& study = "kb") {
-  TrialLaunch l;
-  l.trial_id = id;
-  l.trial_number = id;
-  l.study_name = study;
-  l.tag = "t";
-  l.argv = {"python3", "-c", code};
-  l.env = {{"GDSWEEP_TRIAL_NUMBER", std::to_string(id)}};
-  return l;
-}
-
-std::string JobOf(const TrialLaunch& l) {
-  return JobName(l.study_name, l.trial_number, l.trial_id, l.run);
-}
-
-bool JobExists(const FakeCluster& fake, const TrialLaunch& l) {
-  HttpClient http(HttpClientOptions{});
-  HttpRequest req;
-  req.url = fake.Url() + "/apis/batch/v1/namespaces/default/jobs/" + JobOf(l);
-  return http.Send(req)->status == 200;
-}
-
-std::unique_ptr<KubernetesBackend> Make(const FakeCluster& fake, KubernetesSpec spec = Spec(),
-                                        const std::string& token = "") {
-  return std::make_unique<KubernetesBackend>(spec, fake.Connection(token), "default",
-                                             FastOptions());
-}
+using namespace testing;
 
 TEST_CASE("output lines arrive in order before the exit; the log file holds them; Job deleted") {
   FakeCluster fake;
@@ -217,12 +143,15 @@ TEST_CASE("a Job of another trial under the same name is not adopted") {
   req.body = manifest.dump();
   REQUIRE(http.Send(req)->status == 201);
   auto b = Make(fake);
-  auto s = b->Start(l);
-  REQUIRE_FALSE(s.ok());
-  CHECK(s.error().kind == Error::Kind::kConflict);
-  CHECK(s.error().message.find("belongs to another trial") != std::string::npos);
-  CHECK(s.error().message.find("kubectl delete job " + JobOf(l)) != std::string::npos);
-  auto r = b->Reattach(l);
+  REQUIRE(b->Start(l).ok());
+  auto [exit, s] = StartFailure(*b, 6);
+  REQUIRE(exit);
+  CHECK(exit->reason.find("belongs to another trial") != std::string::npos);
+  CHECK(s.kind == Error::Kind::kConflict);
+  CHECK(s.message.find("belongs to another trial") != std::string::npos);
+  CHECK(s.message.find("kubectl delete job " + JobOf(l)) != std::string::npos);
+  auto again = Make(fake);
+  auto r = again->Reattach(l);
   CHECK_FALSE(r.ok());
 }
 
@@ -354,9 +283,14 @@ TEST_CASE("a refused token and an unknown namespace are clear errors without the
   REQUIRE_FALSE(s.ok());
   CHECK(s.error().message.find("401 Unauthorized") != std::string::npos);
   CHECK(s.error().message.find("wrong-token-value") == std::string::npos);
-  auto start = wrong->Start(Py(1, "print(1)"));
-  REQUIRE_FALSE(start.ok());
-  CHECK(start.error().message.find("wrong-token-value") == std::string::npos);
+  CHECK(s.error().kind == Error::Kind::kRemote);  // exit 6, not "invalid study file"
+  // Refused mid-sweep: the trial could not start, and the run stops with it.
+  REQUIRE(wrong->Start(Py(1, "print(1)")).ok());
+  auto refused = StartFailure(*wrong, 1);
+  if (refused.first) CHECK(refused.first->reason.find("could not start") != std::string::npos);
+  CHECK(refused.second.kind == Error::Kind::kRemote);
+  CHECK(refused.second.message.find("401 Unauthorized") != std::string::npos);
+  CHECK(refused.second.message.find("wrong-token-value") == std::string::npos);
 
   auto right = Make(fake, Spec(), "right-token");
   CHECK(right->Preflight().ok());
@@ -364,9 +298,11 @@ TEST_CASE("a refused token and an unknown namespace are clear errors without the
   auto ns = elsewhere.Preflight();
   REQUIRE_FALSE(ns.ok());
   CHECK(ns.error().message.find("namespace 'no-such-ns' does not exist") != std::string::npos);
-  auto create = elsewhere.Start(Py(2, "print(1)"));
-  REQUIRE_FALSE(create.ok());
-  CHECK(create.error().message.find("namespace 'no-such-ns' does not exist") != std::string::npos);
+  CHECK(ns.error().kind == Error::Kind::kRemote);
+  REQUIRE(elsewhere.Start(Py(2, "print(1)")).ok());
+  auto create = StartFailure(elsewhere, 2);
+  CHECK(create.second.kind == Error::Kind::kRemote);
+  CHECK(create.second.message.find("namespace 'no-such-ns' does not exist") != std::string::npos);
 }
 
 TEST_CASE("HTTPS: the CA as PEM data and a client certificate; an unknown CA is refused") {
@@ -398,17 +334,21 @@ TEST_CASE("HTTPS: the CA as PEM data and a client certificate; an unknown CA is 
   CHECK(KubernetesBackend(Spec(), insecure, "default", FastOptions()).Preflight().ok());
 }
 
-TEST_CASE("a manifest the API rejects is an error of Start, with the server's words") {
+TEST_CASE("a manifest the API rejects fails its trial and the run, with the server's words") {
   FakeCluster fake;
   KubernetesSpec spec = Spec();
   spec.resources.limits = {{"cpu", "1"}};
   spec.resources.requests = {{"cpu", "2"}};  // requests above limits: 422
   auto b = Make(fake, spec);
-  auto s = b->Start(Py(1, "print(1)"));
-  REQUIRE_FALSE(s.ok());
-  CHECK(s.error().kind == Error::Kind::kInvalidInput);
-  CHECK(s.error().message.find("422") != std::string::npos);
+  REQUIRE(b->Start(Py(1, "print(1)")).ok());
+  auto [exit, error] = StartFailure(*b, 1);
+  REQUIRE(exit);  // the watches work: the trial's end comes first
+  CHECK(exit->reason.find("could not start") != std::string::npos);
+  CHECK(exit->reason.find("422") != std::string::npos);
+  CHECK(error.kind == Error::Kind::kRemote);
+  CHECK(error.message.find("422") != std::string::npos);
   CHECK(b->Running() == 0);
+  CHECK_FALSE(b->Start(Py(2, "print(1)")).ok());  // the run is over
 }
 
 }  // namespace

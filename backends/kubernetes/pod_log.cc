@@ -40,7 +40,7 @@ PodLogEnd FollowPodLog(KubeClient& client, const std::string& ns, const std::str
   if (!end) {
     if (error) *error = end.error().message;
     if (end.error().kind == Error::Kind::kInterrupted) return PodLogEnd::kAborted;
-    if (end.error().kind == Error::Kind::kInvalidInput) return PodLogEnd::kRefused;
+    if (end.error().kind == Error::Kind::kRemote) return PodLogEnd::kRefused;
     return PodLogEnd::kBroken;
   }
   if (error && end->error) *error = end->error->message;

@@ -181,8 +181,8 @@ void KubernetesBackend::Impl::FollowLogs(TrackedTrial* t) {
         break;  // stop_follow is set
       case PodLogEnd::kRefused:
         if (!fatal) {
-          fatal = Error::Invalid("cannot read the log of pod " + pod + ": " + error +
-                                 " (gdsweep needs 'get' on pods/log)");
+          fatal = Error::Remote("cannot read the log of pod " + pod + ": " + error +
+                                " (gdsweep needs 'get' on pods/log)");
         }
         events_ready.notify_all();
         t->pods_read.insert(pod);

@@ -92,7 +92,7 @@ int PrintRemote(const RemoteQuery& q, Format format) {
   if (!tracker) return Fail(tracker.error());
   const size_t limit = q.objectives.size() == 1 ? 1 : 50000;
   auto runs = (*tracker)->SearchRuns(q.tag, q.objectives, limit);
-  if (!runs) return Fail(runs.error());
+  if (!runs) return Fail(AsRemoteFailure(runs.error()));
   std::vector<Direction> directions;
   for (const auto& o : q.objectives) directions.push_back(o.direction);
   // The runs as trials (number = position), so BestTrials picks them as it

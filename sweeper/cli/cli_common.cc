@@ -11,6 +11,13 @@
 
 namespace gdsweep::cli {
 
+Error AsRemoteFailure(const Error& error) {
+  if (error.kind == Error::Kind::kIo || error.kind == Error::Kind::kInvalidInput) {
+    return Error::Remote(error.message);
+  }
+  return error;
+}
+
 int Fail(const Error& error) {
   // Every error a command ends with goes through here: the last line of
   // defence against a credential in a message, whatever produced it.
@@ -24,6 +31,8 @@ int Fail(const Error& error) {
       return kExitNotFound;
     case Error::Kind::kInterrupted:
       return kExitInterrupted;
+    case Error::Kind::kRemote:
+      return kExitRemote;
     case Error::Kind::kIo:
     case Error::Kind::kInternal:
       return kExitFailure;

@@ -22,8 +22,14 @@ enum ExitCode : int {
   kExitConflict = 3,       // the stored study differs from the file (see --allow-changes)
   kExitNotFound = 4,       // no such database, study or trial
   kExitNoComplete = 5,     // the run ended with none of its trials COMPLETE
+  kExitRemote = 6,         // a remote service (Kubernetes API, MLflow) refused or failed
   kExitInterrupted = 130,  // stopped by SIGINT/SIGTERM; interrupted trials requeued
 };
+
+// A remote service's error that ends a command (an MLflow server that fails,
+// refuses the credentials or the request): kRemote, so it exits 6 and not 1
+// or 2. Not found and interrupted keep their kinds.
+Error AsRemoteFailure(const Error& error);
 
 // Prints "gdsweep: <message>" and returns the exit code for the error's kind.
 int Fail(const Error& error);

@@ -112,6 +112,12 @@ struct KubernetesSpec {
   // A pod whose image cannot be pulled (ErrImagePull, ImagePullBackOff, ...)
   // for this long fails its trial.
   double image_pull_timeout_seconds = 300;
+  // How long the API may stay unreachable (or answer only 429/5xx) before
+  // gdsweep gives up: meanwhile requests are retried with capped exponential
+  // back-off and running trials are left alone; after it, the trials it
+  // follows end as interrupted and the run stops. As long as a control-plane
+  // upgrade may take.
+  double api_patience_seconds = 600;
 
   friend bool operator==(const KubernetesSpec&, const KubernetesSpec&) = default;
 };

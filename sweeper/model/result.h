@@ -19,6 +19,10 @@ struct Error {
     kConflict,      // stored study disagrees with the request (changed space, ...)
     kNotFound,      // study, trial or resource does not exist
     kIo,            // database, file system, network, child process
+    // A remote service refused or failed for good: credentials the Kubernetes
+    // API refuses, a missing namespace, an API that stayed unreachable past
+    // its patience, an error answer of the MLflow server.
+    kRemote,
     kInterrupted,   // stopped by a signal
     kInternal,      // a bug
   };
@@ -29,6 +33,7 @@ struct Error {
   static Error Conflict(std::string m) { return {Kind::kConflict, std::move(m)}; }
   static Error NotFound(std::string m) { return {Kind::kNotFound, std::move(m)}; }
   static Error Io(std::string m) { return {Kind::kIo, std::move(m)}; }
+  static Error Remote(std::string m) { return {Kind::kRemote, std::move(m)}; }
   static Error Internal(std::string m) { return {Kind::kInternal, std::move(m)}; }
 
   // Returns a copy whose message is prefixed with `context: `.

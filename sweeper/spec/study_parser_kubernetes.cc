@@ -42,7 +42,8 @@ const std::vector<std::string> kKeys = {"kubeconfig",
                                         "ttl_after_finished",
                                         "on_finish",
                                         "on_interrupt",
-                                        "image_pull_timeout"};
+                                        "image_pull_timeout",
+                                        "api_patience"};
 
 // Keys that shape the pod: with a job_template they belong in the template.
 const std::vector<std::string> kPodKeys = {"image_pull_policy", "image_pull_secrets",
@@ -191,6 +192,11 @@ Status ReadSimpleKeys(const YamlNode& node, KubernetesSpec& k) {
     auto t = ReadDuration(*v, P("image_pull_timeout"));
     if (!t) return t.error();
     k.image_pull_timeout_seconds = *t;
+  }
+  if (const YamlNode* v = FindValue(node, "api_patience")) {
+    auto t = ReadDuration(*v, P("api_patience"));
+    if (!t) return t.error();
+    k.api_patience_seconds = *t;
   }
   for (const auto& [key, target] : {std::pair<const char*, bool*>{"on_finish", &k.delete_finished},
                                     {"on_interrupt", &k.delete_on_interrupt}}) {

@@ -69,6 +69,7 @@ constexpr const char* kSection = R"(kubernetes:
   on_finish: keep
   on_interrupt: keep
   image_pull_timeout: 2m
+  api_patience: 30m
 )";
 
 StudySpec Parse(const std::string& text) {
@@ -144,6 +145,7 @@ TEST_CASE("every key of the section") {
   CHECK_FALSE(k.delete_finished);
   CHECK_FALSE(k.delete_on_interrupt);
   CHECK(k.image_pull_timeout_seconds == 120);
+  CHECK(k.api_patience_seconds == 1800);
 }
 
 TEST_CASE("defaults: a section with only an image") {
@@ -153,6 +155,7 @@ TEST_CASE("defaults: a section with only an image") {
   CHECK(k.delete_finished);
   CHECK(k.delete_on_interrupt);
   CHECK(k.image_pull_timeout_seconds == 300);
+  CHECK(k.api_patience_seconds >= 600);  // as long as a control-plane upgrade
   CHECK_FALSE(k.backoff_limit);
   CHECK_FALSE(k.ttl_seconds_after_finished);
   CHECK(Parse(With("kubernetes: {image: b, ttl_after_finished: 0}\n"))

@@ -428,15 +428,27 @@ class FailureReasonTest(KubernetesTest):
 
 
 class CredentialsTest(KubernetesTest):
-    def test_a_refused_token_is_a_clear_error_that_does_not_show_it(self):
+    def test_a_refused_token_exits_6_not_2_with_a_clear_error_that_does_not_show_it(self):
+        # Exit 2 means "usage error or invalid study file"; a remote refusal is 6.
         bad = self.cluster.write_kubeconfig("bad-kubeconfig", "token: not-the-right-token-1234")
         proc = self.run_gdsweep("run", self.study(), "--db", self.db,
                                 env=dict(self.env, KUBECONFIG=bad))
-        self.assertIn(proc.returncode, (1, 2), proc.stderr)
+        self.assertEqual(proc.returncode, 6, proc.stderr)
         self.assertIn("401 Unauthorized", proc.stderr)
         self.assertIn("bad-kubeconfig", proc.stderr)
         self.assertNotIn("not-the-right-token-1234", proc.stderr + proc.stdout)
         self.assertEqual(self.cluster.created(), {})
+
+    def test_credentials_refused_mid_sweep_exit_6_not_2(self):
+        proc = self.start_gdsweep("run", self.study(n_trials=4, parallelism=2, sleep="5"),
+                                  "--db", self.db)
+        self.wait_for(lambda: len(self.cluster.admin("processes")["processes"]) == 2,
+                      timeout=30, what="two running pods")
+        self.cluster.admin("token", {"token": "a-new-token-5678"})  # ours is revoked
+        _, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 6, err)
+        self.assertIn("refused the credentials", err)
+        self.assertNotIn("e2e-token", err)
 
     def test_a_client_certificate_from_files_authenticates(self):
         kubeconfig = self.cluster.write_kubeconfig(
@@ -458,10 +470,10 @@ class CredentialsTest(KubernetesTest):
         self.assertIn(proc.returncode, (1, 2), proc.stderr)
         self.assertIn("has no context 'other'", proc.stderr)
 
-    def test_an_unknown_namespace_is_a_clear_error(self):
+    def test_an_unknown_namespace_exits_6_not_2_with_a_clear_error(self):
         proc = self.run_gdsweep("run", self.study(), "--db", self.db,
                                 "--set", "kubernetes.namespace=nope")
-        self.assertIn(proc.returncode, (1, 2), proc.stderr)
+        self.assertEqual(proc.returncode, 6, proc.stderr)
         self.assertIn("namespace 'nope' does not exist", proc.stderr)
         self.assertNotIn("e2e-token", proc.stderr)
 

@@ -196,6 +196,15 @@ trial:
         self.assertIn(f"trial-{best_local['number']}", remote)
         self.assertIn(runs[f"trial-{best_local['number']}"]["info"]["run_id"], remote)
 
+    def test_best_from_tracking_exits_6_not_1_when_the_mlflow_server_fails(self):
+        study = self.write("study.yaml", study_yaml(n_trials=1, parallelism=1)
+                           + tracking(self.fake.uri))
+        self.fake.fault("500")
+        proc = self.run_gdsweep("best", study, "--from-tracking", timeout=120)
+        self.fake.fault("ok")
+        self.assertEqual(proc.returncode, 6, proc.stderr)
+        self.assertIn("INTERNAL_ERROR", proc.stderr)
+
     def test_credentials_reach_the_server_and_never_the_logs(self):
         self.fake.stop()
         self.fake = FakeMlflow("--username", "ana", "--password", "s3cret-pw")

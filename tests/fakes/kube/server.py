@@ -14,6 +14,7 @@ import socket
 import socketserver
 import ssl
 import struct
+import sys
 import threading
 import time
 import traceback
@@ -102,10 +103,17 @@ class Handler(BaseHTTPRequestHandler):
     record, _t0, _status, _streaming = None, 0.0, None, False  # until _dispatch sets them
 
     def setup(self):
+        self.server.app.connections.add(self.request)
         if isinstance(self.request, ssl.SSLSocket):
             self.request.settimeout(10)
             self.request.do_handshake()
         super().setup()
+
+    def finish(self):
+        try:
+            super().finish()
+        finally:
+            self.server.app.connections.discard(self.request)
 
     def log_message(self, fmt, *args):
         if self.server.app.opts.verbose:
@@ -236,6 +244,12 @@ class Handler(BaseHTTPRequestHandler):
                 self.record["fault"] = fault
                 if self._inject(fault, req):
                     return
+            if method == "POST" and app.take_outage_after_post():
+                self.wfile = _Sink()  # committed, then the server dies before answering
+                app.api.handle(req, self)
+                self.abort()
+                app.begin_outage()
+                return
             app.api.handle(req, self)
         except apierrors.ApiError as e:
             if self._streaming:
@@ -285,6 +299,31 @@ class Handler(BaseHTTPRequestHandler):
         return True
 
 
+class _Connections:
+    """The open client connections, so that an outage can cut them all."""
+
+    def __init__(self):
+        self.lock, self.socks = threading.Lock(), set()
+
+    def add(self, sock):
+        with self.lock:
+            self.socks.add(sock)
+
+    def discard(self, sock):
+        with self.lock:
+            self.socks.discard(sock)
+
+    def cut_all(self):
+        with self.lock:
+            socks = list(self.socks)
+        for sock in socks:
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
@@ -311,17 +350,11 @@ class FakeApiServer:
                                     not opts.no_watch_faults)
         self.reqlog = RequestLog(opts.request_log)
         self.token = opts.token
-        self.httpd = _HTTPServer(("127.0.0.1", opts.port), Handler)
-        self.httpd.app = self
         self.tls = bool(opts.tls_cert)
-        if self.tls:
-            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            ctx.load_cert_chain(opts.tls_cert, opts.tls_key)
-            ctx.set_alpn_protocols(["http/1.1"])
-            if opts.client_ca:
-                ctx.verify_mode = ssl.CERT_OPTIONAL
-                ctx.load_verify_locations(opts.client_ca)
-            self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True, do_handshake_on_connect=False)
+        self.connections = _Connections()
+        self.outage_lock = threading.Lock()
+        self.outage_seconds, self.outage_after_post, self.down = 0.0, False, False
+        self.httpd = self._listen(opts.port)
         self.port = opts.api_port = self.httpd.server_address[1]
         self.kubelet = Kubelet(self.store, opts)
         self.jobs = JobController(self.store, opts)
@@ -332,6 +365,64 @@ class FakeApiServer:
             self.store.create("namespaces", defaults.namespace_object(ns))
         self.api = Api(self)
         self.thread = None
+
+    def _listen(self, port):
+        httpd = _HTTPServer(("127.0.0.1", port), Handler)
+        httpd.app = self
+        if self.tls:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(self.opts.tls_cert, self.opts.tls_key)
+            ctx.set_alpn_protocols(["http/1.1"])
+            if self.opts.client_ca:
+                ctx.verify_mode = ssl.CERT_OPTIONAL
+                ctx.load_verify_locations(self.opts.client_ca)
+            httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True, do_handshake_on_connect=False)
+        return httpd
+
+    def _serve(self):
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.2},
+                                       daemon=True, name="http")
+        self.thread.start()
+
+    # -- outages: the API server process dies and is started again with etcd's state -------------
+    def schedule_outage(self, seconds, after_post):
+        with self.outage_lock:
+            self.outage_seconds = float(seconds)
+            self.outage_after_post = bool(after_post)
+        if not after_post:
+            threading.Thread(target=self.begin_outage, daemon=True, name="outage").start()
+
+    def take_outage_after_post(self):
+        with self.outage_lock:
+            armed, self.outage_after_post = self.outage_after_post, False
+            return armed
+
+    def begin_outage(self):
+        """Like kube-apiserver killed: the port refuses connections and every open one (watches, log
+        follows) is cut. etcd (the store), the controllers and the kubelet's pods live on. After
+        outage_seconds it listens again on the same port with a fresh watch cache: watches from a
+        resourceVersion before the restart get 410 Expired, so clients re-list."""
+        with self.outage_lock:
+            if self.down:
+                return
+            self.down = True
+            seconds = self.outage_seconds
+        print("fake-kube: API server down for %.1f s" % seconds, file=sys.stderr, flush=True)
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.connections.cut_all()
+        time.sleep(seconds)
+        self.store.compact(0)
+        while True:
+            try:
+                self.httpd = self._listen(self.port)
+                break
+            except OSError:  # the port is still in TIME_WAIT or briefly taken: a real restart retries too
+                time.sleep(0.1)
+        self._serve()
+        with self.outage_lock:
+            self.down = False
+        print("fake-kube: API server up again", file=sys.stderr, flush=True)
 
     def authenticate(self, handler):
         if not self.token and not self.opts.client_ca:
@@ -357,6 +448,17 @@ class FakeApiServer:
                 return h.send_json(200, {"resourceVersion": str(self.store.rv), "oldestResourceVersion": str(floor)})
             if path == "/fake-admin/processes" and method == "GET":
                 return h.send_json(200, {"processes": self.kubelet.processes()})
+            if path == "/fake-admin/token" and method == "POST":
+                self.token = args.get("token") or None  # a revoked token: 401 from now on
+                return h.send_json(200, {})
+            if path == "/fake-admin/outage" and method == "POST":
+                after_post = bool(args.get("afterNextPost", False))
+                seconds = float(args.get("seconds", 0))
+                if seconds < 0:
+                    raise ValueError("seconds must be >= 0")
+                h.send_json(200, {"seconds": seconds, "afterNextPost": after_post})
+                h.wfile.flush()
+                return self.schedule_outage(seconds, after_post)
             if path == "/fake-admin/state" and method == "GET":
                 return h.send_json(200, {"resourceVersion": str(self.store.rv), "pid": os.getpid(),
                                          "oldestResourceVersion": str(self.store.floor), "port": self.port})
@@ -367,9 +469,7 @@ class FakeApiServer:
     def start(self):
         for part in (self.jobs, self.gc):
             part.start()
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.2},
-                                       daemon=True, name="http")
-        self.thread.start()
+        self._serve()
 
     def shutdown(self):
         self.httpd.shutdown()

@@ -721,6 +721,64 @@ class ShutdownTest(unittest.TestCase):
             os.kill(pid, 0)
 
 
+class OutageTest(unittest.TestCase):
+    """POST /fake-admin/outage: the API server dies and restarts with its state; the pods run on."""
+
+    def setUp(self):
+        self.fake = Fake()
+
+    def tearDown(self):
+        stderr = self.fake.stop()
+        if "Traceback" in stderr:
+            raise AssertionError("the fake apiserver logged an exception:\n" + stderr)
+
+    def refused(self):
+        try:
+            self.fake.get("/version", timeout=2)
+            return False
+        except (ConnectionError, urllib.error.URLError, http.client.HTTPException, OSError):
+            return True
+
+    def test_outage_cuts_connections_keeps_pods_and_restarts_with_its_state(self):
+        self.fake.call("POST", JOBS % "default", job("through", ["sh", "-c", "sleep 1.5; echo done"]))
+        pid = wait_for(lambda: self.fake.admin("processes")["processes"], what="the pod process")[0]["pid"]
+        rv = self.fake.get(JOBS % "default")[2]["metadata"]["resourceVersion"]
+        watch = self.fake.open("GET", JOBS % "default" + "?watch=1&timeoutSeconds=60&resourceVersion=" + rv)
+        self.fake.admin("outage", {"seconds": 3})
+        wait_for(self.refused, timeout=5, what="the port to refuse connections")
+        with self.assertRaises((http.client.IncompleteRead, ConnectionError, ValueError, OSError)):
+            while watch.readline():  # cut without the terminating chunk
+                pass
+            raise ValueError("the watch ended cleanly")
+        wait_for(lambda: not self.refused(), timeout=10, what="the API server to come back")
+        # etcd kept the Job; the pod ran on through the outage and finished.
+        done = wait_for(lambda: cond(self.fake.get(JOBS % "default" + "/through")[2], "Complete"),
+                        what="the Job to complete")
+        self.assertEqual(done["type"], "Complete")
+        pod = self.pods_of_job("through")[0]
+        self.assertEqual(self.fake.get(PODS % "default" + "/%s/log" % pod)[2], "done\n")
+        with self.assertRaises(ProcessLookupError):
+            os.kill(pid, 0)
+        # A fresh watch cache: the old resourceVersion is too old now; a new list carries on from here.
+        events = read_events(self.fake.open("GET", JOBS % "default" + "?watch=1&resourceVersion=" + rv),
+                             lambda evs: True)
+        self.assertEqual((events[0]["type"], events[0]["object"]["code"]), ("ERROR", 410))
+        self.assertGreater(int(self.fake.get(JOBS % "default")[2]["metadata"]["resourceVersion"]), int(rv))
+
+    def test_outage_after_the_next_post_commits_it_and_loses_the_answer(self):
+        self.fake.admin("outage", {"seconds": 1, "afterNextPost": True})
+        with self.assertRaises((ConnectionError, http.client.HTTPException, urllib.error.URLError)):
+            self.fake.call("POST", JOBS % "default", job("committed", ["true"]))
+        wait_for(lambda: not self.refused(), timeout=10, what="the API server to come back")
+        self.assertEqual(self.fake.get(JOBS % "default" + "/committed")[0], 200)
+        status, _, body = self.fake.call("POST", JOBS % "default", job("committed", ["true"]))
+        self.assertEqual((status, body["reason"]), (409, "AlreadyExists"))
+
+    def pods_of_job(self, name):
+        sel = urllib.parse.quote("job-name=" + name)
+        return [p["metadata"]["name"] for p in self.fake.get(PODS % "default" + "?labelSelector=" + sel)[2]["items"]]
+
+
 @unittest.skipUnless(os.access(KUBECTL, os.X_OK) and shutil.which("openssl"), "needs kubectl and openssl")
 class HttpsKubectlTest(unittest.TestCase):
     @classmethod
