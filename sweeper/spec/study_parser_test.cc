@@ -23,7 +23,7 @@ search_space:
   train.val_split: {type: float, low: 0.2, high: 0.35, step: 0.025}
   layers: {type: int, low: 1, high: 8}
   batch: {type: int, low: 16, high: 256, log: true}
-  train.optimiser: {type: categorical, choices: [adam, rmsprop, 3, 0.5, true, null, "true"]}
+  train.optimiser: {type: categorical, choices: [adam, rmsprop, 3, 0.5, true, null, "false"]}
 sampler:
   type: tpe
   seed: 18446744073709551615
@@ -99,7 +99,7 @@ TEST_CASE("every section of the full example is parsed") {
   CHECK(spec.space[4].name == "train.optimiser");
   const auto& choices = std::get<CategoricalDistribution>(spec.space[4].distribution).choices;
   CHECK(choices == std::vector<Choice>{std::string("adam"), std::string("rmsprop"), int64_t{3}, 0.5,
-                                       true, std::monostate{}, std::string("true")});
+                                       true, std::monostate{}, std::string("false")});
 
   CHECK(spec.sampler.type == "tpe");
   CHECK(spec.sampler.seed == UINT64_MAX);

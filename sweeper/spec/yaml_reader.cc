@@ -271,6 +271,35 @@ std::optional<std::pair<YamlLocation, std::string>> TabInIndentation(const std::
   return found;
 }
 
+// Parses without building anything, to find a syntax error.
+class SyntaxOnly : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+Error SyntaxError(const YAML::Exception& e, const std::string& text, const TreeBuilder& builder,
+                  bool with_positions, const std::string& source) {
+  YamlLocation loc = builder.At(e.mark);
+  if (with_positions && loc.line > 0) {
+    if (auto tab = TabInIndentation(text, loc.line, source)) {
+      return Error::Invalid(ToString(tab->first) + ": " + tab->second +
+                            "indented with a tab; YAML indents with spaces only");
+    }
+  }
+  return Error::Invalid(ToString(loc) + ": YAML syntax error: " + e.msg);
+}
+
 Result<YamlNode> Read(const std::string& text, const std::string* positions_from,
                       const YamlLocation& origin, const std::string& base_path) {
   TreeBuilder builder(positions_from, origin, base_path);
@@ -299,16 +328,20 @@ Result<YamlNode> Read(const std::string& text, const std::string* positions_from
     }
     return std::move(*root);
   } catch (const StopReading& stop) {
+    // Events arrive while yaml-cpp reads, so a problem may be found before a
+    // syntax error further on, which is the one to report (fix it first).
+    try {
+      std::istringstream in(text);
+      YAML::Parser parser(in);
+      SyntaxOnly syntax;
+      while (parser.HandleNextDocument(syntax)) {
+      }
+    } catch (const YAML::Exception& e) {
+      return SyntaxError(e, text, builder, positions_from != nullptr, origin.source);
+    }
     return stop.error;
   } catch (const YAML::Exception& e) {
-    YamlLocation loc = builder.At(e.mark);
-    if (positions_from && loc.line > 0) {
-      if (auto tab = TabInIndentation(text, loc.line, origin.source)) {
-        return Error::Invalid(ToString(tab->first) + ": " + tab->second +
-                              "indented with a tab; YAML indents with spaces only");
-      }
-    }
-    return Error::Invalid(ToString(loc) + ": YAML syntax error: " + e.msg);
+    return SyntaxError(e, text, builder, positions_from != nullptr, origin.source);
   }
 }
 
