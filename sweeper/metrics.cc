@@ -28,37 +28,37 @@ bool EqualsIgnoringCase(std::string_view s, std::string_view lower) {
 }
 
 // Reads `token` (a value up to its delimiter) as a number: decimal or
-// scientific, or nan/inf/infinity in any case. Returns what is wrong with it,
-// or "" with `out` set.
-std::string ReadNumber(std::string_view token, double& out) {
-  if (token.empty()) return "it has no value";
+// scientific, or nan/inf/infinity in any case, into `out`. No allocation:
+// this runs on every output line.
+MetricProblem ReadNumber(std::string_view token, double& out) {
+  if (token.empty()) return MetricProblem::kNoValue;
   std::string_view body = token;
   const bool negative = body[0] == '-';
   if (body[0] == '+' || body[0] == '-') body.remove_prefix(1);
   if (EqualsIgnoringCase(body, "nan")) {
     out = std::nan("");
-    return "";
+    return MetricProblem::kNone;
   }
   if (EqualsIgnoringCase(body, "inf") || EqualsIgnoringCase(body, "infinity")) {
     out = negative ? -INFINITY : INFINITY;
-    return "";
+    return MetricProblem::kNone;
   }
   const char* begin = token.data() + (token[0] == '+' ? 1 : 0);
   const char* end = token.data() + token.size();
   auto r = std::from_chars(begin, end, out, std::chars_format::general);
   if (r.ptr != end || (r.ec != std::errc() && r.ec != std::errc::result_out_of_range)) {
-    return "'" + PrintableExcerpt(token, 40) + "' is not a number";
+    return MetricProblem::kNotANumber;
   }
   if (r.ec == std::errc::result_out_of_range) {
     // Too small a magnitude reads as zero, as Python's float() does; too
     // large has no double.
     const size_t e = token.find_first_of("eE");
     if (e == std::string_view::npos || e + 1 >= token.size() || token[e + 1] != '-') {
-      return "'" + PrintableExcerpt(token, 40) + "' is too large for a double";
+      return MetricProblem::kTooLarge;
     }
     out = negative ? -0.0 : 0.0;
   }
-  return "";
+  return MetricProblem::kNone;
 }
 
 }  // namespace
@@ -83,13 +83,29 @@ std::vector<MetricSample> ParseMetricLine(std::string_view line) {
     while (j < line.size() && line[j] == ' ') ++j;
     size_t n = 0;
     while (j + n < line.size() && !IsDelimiter(line[j + n])) ++n;
-    MetricSample sample{std::string(line.substr(i, end - i)), 0, ""};
-    sample.problem = ReadNumber(line.substr(j, n), sample.value);
+    MetricSample sample{std::string(line.substr(i, end - i)), 0, line.substr(j, n),
+                        MetricProblem::kNone};
+    sample.problem = ReadNumber(sample.text, sample.value);
     // An unreadable value may hold a pair of its own ("x=loss=0.5").
-    i = sample.problem.empty() ? j + n : j;
+    i = sample.problem == MetricProblem::kNone ? j + n : j;
     found.push_back(std::move(sample));
   }
   return found;
+}
+
+std::string DescribeProblem(const MetricSample& sample) {
+  const std::string quoted = "'" + PrintableExcerpt(sample.text, 40) + "'";
+  switch (sample.problem) {
+    case MetricProblem::kNone:
+      return "";
+    case MetricProblem::kNoValue:
+      return "it has no value";
+    case MetricProblem::kNotANumber:
+      return quoted + " is not a number";
+    case MetricProblem::kTooLarge:
+      return quoted + " is too large for a double";
+  }
+  return "";
 }
 
 MetricCollector::MetricCollector(const std::vector<Objective>& objectives)
@@ -101,19 +117,20 @@ void MetricCollector::AddLine(std::string_view line) {
   auto samples = ParseMetricLine(line);
   std::optional<int64_t> step;
   for (const auto& s : samples) {
-    if ((s.name == "step" || s.name == "epoch") && s.problem.empty() && std::isfinite(s.value)) {
+    if ((s.name == "step" || s.name == "epoch") && s.problem == MetricProblem::kNone &&
+        std::isfinite(s.value)) {
       step = static_cast<int64_t>(std::llround(s.value));
     }
   }
   for (const auto& s : samples) {
     for (size_t k = 0; k < objectives_.size(); ++k) {
       if (s.name != objectives_[k].metric) continue;
-      if (!s.problem.empty()) {
+      if (s.problem != MetricProblem::kNone) {
         // The last report counts, and this one cannot be read: unless a
         // later one can, the trial fails saying why.
         last_[k].reset();
         last_problem_[k] = "reported '" + s.name + "' on stdout line " + std::to_string(lines_) +
-                           " as something that is not a number (" + s.problem + "): \"" +
+                           " as something that is not a number (" + DescribeProblem(s) + "): \"" +
                            PrintableExcerpt(line, 200) + "\"";
         continue;
       }
@@ -143,7 +160,7 @@ Status MetricCollector::AddResultJson(const std::string& text) {
     } else if (it->is_string()) {
       double v = 0;
       std::string s = it->get<std::string>();
-      if (!ReadNumber(s, v).empty()) {
+      if (ReadNumber(s, v) != MetricProblem::kNone) {
         return Error::Invalid("result file: '" + objectives_[k].metric + "' is not a number");
       }
       last_[k] = v;

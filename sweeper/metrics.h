@@ -16,11 +16,15 @@
 
 namespace gdsweep {
 
+// Why a value is not a number, if it is not.
+enum class MetricProblem { kNone, kNoValue, kNotANumber, kTooLarge };
+
 // One "name=value" pair found in a line.
 struct MetricSample {
   std::string name;
   double value = 0;
-  std::string problem;  // set when the value is not a number: "'1.5abc' is not a number"
+  std::string_view text;  // the value as written, inside the line it was found in
+  MetricProblem problem = MetricProblem::kNone;
 };
 
 // Finds every name=value pair in a line ("epoch 3: loss=0.25 acc=0.9" gives
@@ -29,6 +33,10 @@ struct MetricSample {
 // other value ("abc", "1.5abc", "1e400", which no double holds) comes with its
 // problem. Text that is not name=value is ignored.
 std::vector<MetricSample> ParseMetricLine(std::string_view line);
+
+// The problem in words: "'1.5abc' is not a number", "'1e400' is too large for
+// a double", "it has no value"; "" when there is none.
+std::string DescribeProblem(const MetricSample& sample);
 
 // Accumulates what one trial reports, line by line, for a study's objectives.
 class MetricCollector {

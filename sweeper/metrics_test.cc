@@ -15,11 +15,11 @@ TEST_CASE("metric lines are found anywhere in a line, as Katib's collector does"
   CHECK(s[1].value == 0.9);
   CHECK(s[2].name == "lr");
   CHECK(s[2].value == 0.001);
-  for (int i = 0; i < 3; ++i) CHECK(s[i].problem.empty());
+  for (int i = 0; i < 3; ++i) CHECK(s[i].problem == MetricProblem::kNone);
   CHECK(s[3].name == "note");
-  CHECK(s[3].problem == "'abc' is not a number");
+  CHECK(DescribeProblem(s[3]) == "'abc' is not a number");
   CHECK(s[4].name == "x");
-  CHECK(s[4].problem == "'1=2' is not a number");
+  CHECK(DescribeProblem(s[4]) == "'1=2' is not a number");
   CHECK(ParseMetricLine("no metrics here").empty());
   CHECK(ParseMetricLine("val/loss=-inf")[0].value == -INFINITY);
   CHECK(ParseMetricLine("loss=+Infinity")[0].value == INFINITY);
@@ -29,11 +29,11 @@ TEST_CASE("metric lines are found anywhere in a line, as Katib's collector does"
 }
 
 TEST_CASE("a value no double holds is reported as a problem, not skipped") {
-  CHECK(ParseMetricLine("loss=0.5abc")[0].problem == "'0.5abc' is not a number");
-  CHECK(ParseMetricLine("loss=1e400")[0].problem == "'1e400' is too large for a double");
-  CHECK(ParseMetricLine("loss=-1e400")[0].problem == "'-1e400' is too large for a double");
-  CHECK(ParseMetricLine("loss= ")[0].problem == "it has no value");
-  CHECK(ParseMetricLine("loss=\xff")[0].problem == "'\\xFF' is not a number");
+  CHECK(DescribeProblem(ParseMetricLine("loss=0.5abc")[0]) == "'0.5abc' is not a number");
+  CHECK(DescribeProblem(ParseMetricLine("loss=1e400")[0]) == "'1e400' is too large for a double");
+  CHECK(DescribeProblem(ParseMetricLine("loss=-1e400")[0]) == "'-1e400' is too large for a double");
+  CHECK(DescribeProblem(ParseMetricLine("loss= ")[0]) == "it has no value");
+  CHECK(DescribeProblem(ParseMetricLine("loss=\xff")[0]) == "'\\xFF' is not a number");
 }
 
 TEST_CASE("an objective's unreadable last report fails the trial, quoting the line") {
