@@ -103,7 +103,7 @@ std::string SpaceToJson(const SearchSpace& space) {
   for (const auto& p : space) {
     j.push_back({{"name", p.name}, {"distribution", json::parse(ToOptunaJson(p.distribution))}});
   }
-  return j.dump();
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 Result<SearchSpace> SpaceFromJson(const std::string& text) {
@@ -127,7 +127,7 @@ std::string ObjectivesToJson(const std::vector<Objective>& objectives) {
   for (const auto& o : objectives) {
     j.push_back({{"metric", o.metric}, {"direction", ToString(o.direction)}});
   }
-  return j.dump();
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 Result<std::vector<Objective>> ObjectivesFromJson(const std::string& text) {
@@ -146,9 +146,13 @@ Result<std::vector<Objective>> ObjectivesFromJson(const std::string& text) {
   return out;
 }
 
-std::string StringListJson(const std::vector<std::string>& items) { return json(items).dump(); }
+std::string StringListJson(const std::vector<std::string>& items) {
+  return json(items).dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
-std::string StringJson(const std::string& s) { return json(s).dump(); }
+std::string StringJson(const std::string& s) {
+  return json(s).dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
 std::string FixedParamsJson(const std::vector<StoredParam>& params) {
   json j = json::object();
@@ -156,7 +160,7 @@ std::string FixedParamsJson(const std::vector<StoredParam>& params) {
     auto d = FromOptunaJson(p.distribution_json);
     j[p.name] = d ? ExternalValue(*d, p.internal) : json(p.internal);
   }
-  return j.dump();
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 std::string AppendToIntList(const std::optional<std::string>& list_json, int64_t number) {
@@ -166,7 +170,7 @@ std::string AppendToIntList(const std::optional<std::string>& list_json, int64_t
     if (old.is_array()) j = old;
   }
   j.push_back(number);
-  return j.dump();
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 std::string DescribeDistribution(const Distribution& d) {

@@ -256,8 +256,8 @@ TEST_CASE("gdsweep adopts a study Optuna created and continues its numbering") {
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().kind == Error::Kind::kConflict);
     CHECK(r.error().message.find(
-              "parameter x: the study's trials have FloatDistribution(low=-5.0, high=5.0, "
-              "log=false, step=None) vs file FloatDistribution(low=0.0, high=5.0, log=false, "
+              "search_space.x: the study's trials have FloatDistribution(low=-5.0, high=5.0, "
+              "log=false, step=None), the file FloatDistribution(low=0.0, high=5.0, log=false, "
               "step=None)") != std::string::npos);
     // Nothing was recorded: the right space is still adopted afterwards.
     CHECK(s->OpenStudy(OptunaShapedStudy()).ok());

@@ -60,8 +60,8 @@ TEST_CASE("a changed space or objectives is a conflict naming the difference") {
   auto r = s->OpenStudy(changed);
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().kind == Error::Kind::kConflict);
-  CHECK(r.error().message.find("search space changed: parameter lr: stored FloatDistribution("
-                               "low=0.0001, high=1.0, log=true, step=None) vs file "
+  CHECK(r.error().message.find("search_space.lr: the study has FloatDistribution("
+                               "low=0.0001, high=1.0, log=true, step=None), the file "
                                "FloatDistribution(low=0.001, high=1.0, log=true, step=None)") !=
         std::string::npos);
 
@@ -69,7 +69,8 @@ TEST_CASE("a changed space or objectives is a conflict naming the difference") {
   renamed.objectives[0].metric = "val_loss";
   r = s->OpenStudy(renamed);
   REQUIRE_FALSE(r.ok());
-  CHECK(r.error().message.find("objective 0: stored loss MINIMIZE vs file val_loss MINIMIZE") !=
+  CHECK(r.error().message.find(
+            "objectives[0]: the study has loss MINIMIZE, the file val_loss MINIMIZE") !=
         std::string::npos);
 
   SUBCASE("allow_changes records the new version") {
@@ -90,7 +91,7 @@ TEST_CASE("a changed space or objectives is a conflict naming the difference") {
     auto refused = s->OpenStudy(other);
     REQUIRE_FALSE(refused.ok());
     CHECK(refused.error().kind == Error::Kind::kConflict);
-    CHECK(refused.error().message.find("parameter opt") != std::string::npos);
+    CHECK(refused.error().message.rfind("search_space.opt: ", 0) == 0);
 
     auto two = SmallStudy();
     two.allow_changes = true;

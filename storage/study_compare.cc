@@ -21,8 +21,8 @@ bool LogScale(const Distribution& d) {
 
 std::string ParameterChange(const std::string& name, const Distribution& stored,
                             const Distribution& file) {
-  return "search space changed: parameter " + name + ": stored " + DescribeDistribution(stored) +
-         " vs file " + DescribeDistribution(file);
+  return "search_space." + name + ": the study has " + DescribeDistribution(stored) +
+         ", the file " + DescribeDistribution(file);
 }
 
 }  // namespace
@@ -45,15 +45,14 @@ SpecDifferences CompareObjectives(const std::vector<Objective>& stored,
                                   const std::vector<Objective>& file) {
   SpecDifferences d;
   if (stored.size() != file.size()) {
-    d.incompatible.push_back("objectives changed: stored " + Describe(stored) + " vs file " +
-                             Describe(file) +
-                             " (the number of objectives of a study cannot change)");
+    d.incompatible.push_back("objectives: the study has " + Describe(stored) + ", the file " +
+                             Describe(file) + " (the number of objectives cannot change)");
     return d;
   }
   for (size_t i = 0; i < stored.size(); ++i) {
     if (!(stored[i] == file[i])) {
-      d.changes.push_back("objectives changed: objective " + std::to_string(i) + ": stored " +
-                          stored[i].metric + " " + ToString(stored[i].direction) + " vs file " +
+      d.changes.push_back("objectives[" + std::to_string(i) + "]: the study has " +
+                          stored[i].metric + " " + ToString(stored[i].direction) + ", the file " +
                           file[i].metric + " " + ToString(file[i].direction));
     }
   }
@@ -68,15 +67,14 @@ SpecDifferences CompareDirections(const std::vector<Direction>& stored,
     s += (i ? ", " : "") + std::string(ToString(stored[i]));
   s += "]";
   if (stored.size() != file.size()) {
-    d.incompatible.push_back("objectives differ: the study has directions " + s + " vs file " +
-                             Describe(file) +
-                             " (the number of objectives of a study cannot change)");
+    d.incompatible.push_back("objectives: the study has directions " + s + ", the file " +
+                             Describe(file) + " (the number of objectives cannot change)");
     return d;
   }
   for (size_t i = 0; i < stored.size(); ++i) {
     if (stored[i] != file[i].direction) {
-      d.changes.push_back("objectives differ: objective " + std::to_string(i) + ": the study has " +
-                          ToString(stored[i]) + " vs file " + file[i].metric + " " +
+      d.changes.push_back("objectives[" + std::to_string(i) + "]: the study has " +
+                          ToString(stored[i]) + ", the file " + file[i].metric + " " +
                           ToString(file[i].direction));
     }
   }
@@ -88,8 +86,8 @@ SpecDifferences CompareSpaces(const SearchSpace& stored, const SearchSpace& file
   for (const auto& s : stored) {
     const Parameter* f = FindParameter(file, s.name);
     if (!f) {
-      d.changes.push_back("search space changed: parameter " + s.name + ": stored " +
-                          DescribeDistribution(s.distribution) + ", missing from the file");
+      d.changes.push_back("search_space: the study has parameter " + s.name + " " +
+                          DescribeDistribution(s.distribution) + ", the file does not");
     } else if (!(s.distribution == f->distribution)) {
       auto& list = OptunaCompatible(s.distribution, f->distribution) ? d.changes : d.incompatible;
       list.push_back(ParameterChange(s.name, s.distribution, f->distribution));
@@ -97,7 +95,7 @@ SpecDifferences CompareSpaces(const SearchSpace& stored, const SearchSpace& file
   }
   for (const auto& f : file) {
     if (!FindParameter(stored, f.name)) {
-      d.changes.push_back("search space changed: parameter " + f.name + ": new in the file " +
+      d.changes.push_back("search_space." + f.name + ": new in the file, " +
                           DescribeDistribution(f.distribution));
     }
   }
@@ -110,13 +108,12 @@ SpecDifferences CompareTrialDistributions(
   for (const auto& [name, dist] : found) {
     const Parameter* f = FindParameter(file, name);
     if (!f) {
-      d.changes.push_back("search space differs: parameter " + name +
-                          ": in the study's trials as " + DescribeDistribution(dist) +
-                          ", missing from the file");
+      d.changes.push_back("search_space: the study's trials have parameter " + name + " " +
+                          DescribeDistribution(dist) + ", the file does not");
     } else if (!(dist == f->distribution)) {
       auto& list = OptunaCompatible(dist, f->distribution) ? d.changes : d.incompatible;
-      list.push_back("search space differs: parameter " + name + ": the study's trials have " +
-                     DescribeDistribution(dist) + " vs file " +
+      list.push_back("search_space." + name + ": the study's trials have " +
+                     DescribeDistribution(dist) + ", the file " +
                      DescribeDistribution(f->distribution));
     }
   }
@@ -125,20 +122,19 @@ SpecDifferences CompareTrialDistributions(
 
 Status CheckDifferences(const std::string& study, const SpecDifferences& diff, bool allow_changes) {
   if (diff.incompatible.empty() && (allow_changes || diff.changes.empty())) return {};
-  auto join = [](const std::vector<std::string>& lines) {
-    std::string out;
-    for (const auto& line : lines) out += (out.empty() ? "" : "; ") + line;
-    return out;
+  // One line: every difference, then the one hint that applies.
+  std::string msg;
+  auto add = [&](const std::vector<std::string>& lines) {
+    for (const auto& line : lines) msg += (msg.empty() ? "" : "; ") + line;
   };
-  std::string msg = "study '" + study + "' differs from the file: ";
+  add(diff.incompatible);
+  if (!allow_changes) add(diff.changes);
   if (!diff.incompatible.empty()) {
-    msg += join(diff.incompatible) +
-           " (a study cannot change this even with --allow-changes, and Optuna refuses it too: "
-           "use a new study name)";
-  }
-  if (!diff.changes.empty() && !allow_changes) {
-    if (!diff.incompatible.empty()) msg += "; ";
-    msg += join(diff.changes) + " (pass --allow-changes to record the file's version)";
+    msg += "; study '" + study +
+           "' cannot change this, even with --allow-changes (Optuna refuses it too): use a new "
+           "study name";
+  } else {
+    msg += "; pass --allow-changes to record the file's version in study '" + study + "'";
   }
   return Error::Conflict(msg);
 }

@@ -37,8 +37,11 @@ SpecDifferences CompareSpaces(const SearchSpace& stored, const SearchSpace& file
 SpecDifferences CompareTrialDistributions(
     const std::vector<std::pair<std::string, Distribution>>& found, const SearchSpace& file);
 
-// kConflict naming every difference, or success: when there are none, or
-// when allow_changes and all of them are acceptable changes.
+// kConflict naming every difference on one line, or success: when there are
+// none, or when allow_changes and all of them are acceptable changes. Each
+// difference, and so the message, starts with the key path of the study file
+// it concerns ("search_space.lr: the study has ..., the file ..."), which the
+// CLI turns into the key's place in the file.
 Status CheckDifferences(const std::string& study, const SpecDifferences& diff, bool allow_changes);
 
 }  // namespace gdsweep::storage

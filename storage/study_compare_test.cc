@@ -26,21 +26,23 @@ TEST_CASE("bounds, added and removed parameters are changes") {
   CHECK(d.incompatible.empty());
   REQUIRE(d.changes.size() == 3);
   CHECK(d.changes[0] ==
-        "search space changed: parameter lr: stored FloatDistribution(low=0.0001, high=1.0, "
-        "log=true, step=None) vs file FloatDistribution(low=0.001, high=1.0, log=true, "
-        "step=None)");
+        "search_space.lr: the study has FloatDistribution(low=0.0001, high=1.0, log=true, "
+        "step=None), the file FloatDistribution(low=0.001, high=1.0, log=true, step=None)");
   CHECK(d.changes[1] ==
-        "search space changed: parameter old: stored IntDistribution(low=1, high=3, log=false, "
-        "step=1), missing from the file");
-  CHECK(d.changes[2].find("parameter new: new in the file") != std::string::npos);
+        "search_space: the study has parameter old IntDistribution(low=1, high=3, log=false, "
+        "step=1), the file does not");
+  CHECK(d.changes[2].rfind("search_space.new: new in the file", 0) == 0);
 
   auto refused = CheckDifferences("s", d, false);
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.error().kind == Error::Kind::kConflict);
-  CHECK(refused.error().message.rfind("study 's' differs from the file: search space changed: "
-                                      "parameter lr: ",
-                                      0) == 0);
-  CHECK(refused.error().message.find("--allow-changes") != std::string::npos);
+  const std::string& message = refused.error().message;
+  CHECK(message.rfind("search_space.lr: the study has ", 0) == 0);
+  CHECK(message.find('\n') == std::string::npos);
+  // The hint once, at the end.
+  const std::string hint = "; pass --allow-changes to record the file's version in study 's'";
+  CHECK(message.find("--allow-changes") == message.rfind("--allow-changes"));
+  CHECK(message.substr(message.size() - hint.size()) == hint);
   CHECK(CheckDifferences("s", d, true).ok());
 }
 
@@ -68,14 +70,13 @@ TEST_CASE("an Optuna study's trial distributions are checked against the file") 
   auto other =
       CompareTrialDistributions({{"lr", FloatDistribution{1e-4, 2, true, std::nullopt}}}, file);
   REQUIRE(other.changes.size() == 1);
-  CHECK(other.changes[0].find("parameter lr: the study's trials have") != std::string::npos);
+  CHECK(other.changes[0].rfind("search_space.lr: the study's trials have", 0) == 0);
   auto missing = CompareTrialDistributions({{"opt", kOpt}}, file);
   REQUIRE(missing.changes.size() == 1);
-  CHECK(missing.changes[0].find("missing from the file") != std::string::npos);
+  CHECK(missing.changes[0].find("the file does not") != std::string::npos);
   auto flipped = CompareDirections({Direction::kMaximize}, {{"loss", Direction::kMinimize}});
   REQUIRE(flipped.changes.size() == 1);
-  CHECK(flipped.changes[0] ==
-        "objectives differ: objective 0: the study has MAXIMIZE vs file loss MINIMIZE");
+  CHECK(flipped.changes[0] == "objectives[0]: the study has MAXIMIZE, the file loss MINIMIZE");
 }
 
 }  // namespace

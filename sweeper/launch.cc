@@ -46,7 +46,7 @@ std::string ParamsJson(const SearchSpace& space, const Params& params) {
           choices[idx]);
     }
   }
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string WorkingDir(const StudySpec& spec) {

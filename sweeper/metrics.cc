@@ -5,6 +5,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "sweeper/model/utf8.h"
+
 namespace gdsweep {
 namespace {
 
@@ -13,38 +15,50 @@ bool IsNameChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '/' ||
          c == '-';
 }
+bool IsDelimiter(char c) {
+  return std::isspace(static_cast<unsigned char>(c)) || c == ',' || c == ';';
+}
 
-// Parses a number at the start of `s` ending at a delimiter; returns the
-// number of characters used, 0 if there is no such number.
-size_t ParseNumber(std::string_view s, double& out) {
-  size_t n = 0;
-  while (n < s.size() && !std::isspace(static_cast<unsigned char>(s[n])) && s[n] != ',' &&
-         s[n] != ';') {
-    ++n;
+bool EqualsIgnoringCase(std::string_view s, std::string_view lower) {
+  if (s.size() != lower.size()) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(s[i])) != lower[i]) return false;
   }
-  std::string token(s.substr(0, n));
-  if (token.empty()) return 0;
-  std::string lower;
-  for (char c : token) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  std::string_view body = lower;
-  bool neg = false;
-  if (!body.empty() && (body[0] == '+' || body[0] == '-')) {
-    neg = body[0] == '-';
-    body.remove_prefix(1);
-  }
-  if (body == "nan") {
+  return true;
+}
+
+// Reads `token` (a value up to its delimiter) as a number: decimal or
+// scientific, or nan/inf/infinity in any case, into `out`. No allocation:
+// this runs on every output line.
+MetricProblem ReadNumber(std::string_view token, double& out) {
+  if (token.empty()) return MetricProblem::kNoValue;
+  std::string_view body = token;
+  const bool negative = body[0] == '-';
+  if (body[0] == '+' || body[0] == '-') body.remove_prefix(1);
+  if (EqualsIgnoringCase(body, "nan")) {
     out = std::nan("");
-    return n;
+    return MetricProblem::kNone;
   }
-  if (body == "inf" || body == "infinity") {
-    out = neg ? -INFINITY : INFINITY;
-    return n;
+  if (EqualsIgnoringCase(body, "inf") || EqualsIgnoringCase(body, "infinity")) {
+    out = negative ? -INFINITY : INFINITY;
+    return MetricProblem::kNone;
   }
-  const char* begin = token.data();
-  if (*begin == '+') ++begin;
-  auto r = std::from_chars(begin, token.data() + token.size(), out);
-  if (r.ec != std::errc() || r.ptr != token.data() + token.size()) return 0;
-  return n;
+  const char* begin = token.data() + (token[0] == '+' ? 1 : 0);
+  const char* end = token.data() + token.size();
+  auto r = std::from_chars(begin, end, out, std::chars_format::general);
+  if (r.ptr != end || (r.ec != std::errc() && r.ec != std::errc::result_out_of_range)) {
+    return MetricProblem::kNotANumber;
+  }
+  if (r.ec == std::errc::result_out_of_range) {
+    // Too small a magnitude reads as zero, as Python's float() does; too
+    // large has no double.
+    const size_t e = token.find_first_of("eE");
+    if (e == std::string_view::npos || e + 1 >= token.size() || token[e + 1] != '-') {
+      return MetricProblem::kTooLarge;
+    }
+    out = negative ? -0.0 : 0.0;
+  }
+  return MetricProblem::kNone;
 }
 
 }  // namespace
@@ -67,34 +81,61 @@ std::vector<MetricSample> ParseMetricLine(std::string_view line) {
     }
     ++j;
     while (j < line.size() && line[j] == ' ') ++j;
-    double value = 0;
-    size_t used = ParseNumber(line.substr(j), value);
-    if (used > 0) {
-      found.push_back({std::string(line.substr(i, end - i)), value});
-      i = j + used;
-    } else {
-      i = j;
-    }
+    size_t n = 0;
+    while (j + n < line.size() && !IsDelimiter(line[j + n])) ++n;
+    MetricSample sample{std::string(line.substr(i, end - i)), 0, line.substr(j, n),
+                        MetricProblem::kNone};
+    sample.problem = ReadNumber(sample.text, sample.value);
+    // An unreadable value may hold a pair of its own ("x=loss=0.5").
+    i = sample.problem == MetricProblem::kNone ? j + n : j;
+    found.push_back(std::move(sample));
   }
   return found;
 }
 
+std::string DescribeProblem(const MetricSample& sample) {
+  const std::string quoted = "'" + PrintableExcerpt(sample.text, 40) + "'";
+  switch (sample.problem) {
+    case MetricProblem::kNone:
+      return "";
+    case MetricProblem::kNoValue:
+      return "it has no value";
+    case MetricProblem::kNotANumber:
+      return quoted + " is not a number";
+    case MetricProblem::kTooLarge:
+      return quoted + " is too large for a double";
+  }
+  return "";
+}
+
 MetricCollector::MetricCollector(const std::vector<Objective>& objectives)
-    : objectives_(objectives), last_(objectives.size()) {}
+    : objectives_(objectives), last_(objectives.size()), last_problem_(objectives.size()) {}
 
 void MetricCollector::AddLine(std::string_view line) {
+  ++lines_;
   if (line.find('=') == std::string_view::npos) return;
   auto samples = ParseMetricLine(line);
   std::optional<int64_t> step;
   for (const auto& s : samples) {
-    if ((s.name == "step" || s.name == "epoch") && std::isfinite(s.value)) {
+    if ((s.name == "step" || s.name == "epoch") && s.problem == MetricProblem::kNone &&
+        std::isfinite(s.value)) {
       step = static_cast<int64_t>(std::llround(s.value));
     }
   }
   for (const auto& s : samples) {
     for (size_t k = 0; k < objectives_.size(); ++k) {
       if (s.name != objectives_[k].metric) continue;
+      if (s.problem != MetricProblem::kNone) {
+        // The last report counts, and this one cannot be read: unless a
+        // later one can, the trial fails saying why.
+        last_[k].reset();
+        last_problem_[k] = "reported '" + s.name + "' on stdout line " + std::to_string(lines_) +
+                           " as something that is not a number (" + DescribeProblem(s) + "): \"" +
+                           PrintableExcerpt(line, 200) + "\"";
+        continue;
+      }
       last_[k] = s.value;
+      last_problem_[k].clear();
       if (k == 0) {
         // Without an explicit step, a report comes right after the previous one.
         const int64_t at = step.value_or(last_step_ + 1);
@@ -113,12 +154,13 @@ Status MetricCollector::AddResultJson(const std::string& text) {
   for (size_t k = 0; k < objectives_.size(); ++k) {
     auto it = j.find(objectives_[k].metric);
     if (it == j.end()) continue;
+    last_problem_[k].clear();
     if (it->is_number()) {
       last_[k] = it->get<double>();
     } else if (it->is_string()) {
       double v = 0;
       std::string s = it->get<std::string>();
-      if (ParseNumber(s, v) != s.size()) {
+      if (ReadNumber(s, v) != MetricProblem::kNone) {
         return Error::Invalid("result file: '" + objectives_[k].metric + "' is not a number");
       }
       last_[k] = v;
@@ -134,6 +176,7 @@ std::map<int64_t, double> MetricCollector::TakePending() { return std::exchange(
 Result<std::vector<double>> MetricCollector::FinalValues() const {
   std::vector<double> values;
   for (size_t k = 0; k < objectives_.size(); ++k) {
+    if (!last_problem_[k].empty()) return Error::Invalid(last_problem_[k]);
     if (!last_[k]) return Error::Invalid("did not report '" + objectives_[k].metric + "'");
     if (std::isnan(*last_[k])) {
       return Error::Invalid("reported NaN for '" + objectives_[k].metric + "'");

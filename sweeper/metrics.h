@@ -16,16 +16,27 @@
 
 namespace gdsweep {
 
+// Why a value is not a number, if it is not.
+enum class MetricProblem { kNone, kNoValue, kNotANumber, kTooLarge };
+
 // One "name=value" pair found in a line.
 struct MetricSample {
   std::string name;
   double value = 0;
+  std::string_view text;  // the value as written, inside the line it was found in
+  MetricProblem problem = MetricProblem::kNone;
 };
 
 // Finds every name=value pair in a line ("epoch 3: loss=0.25 acc=0.9" gives
-// loss and acc). Names are [A-Za-z_][A-Za-z0-9_./-]*; values are decimal or
-// scientific numbers, or nan/inf. Anything else in the line is ignored.
+// loss and acc). Names are [A-Za-z_][A-Za-z0-9_./-]*; a value runs to the next
+// space, ',' or ';' and is a decimal or scientific number, or nan/inf; any
+// other value ("abc", "1.5abc", "1e400", which no double holds) comes with its
+// problem. Text that is not name=value is ignored.
 std::vector<MetricSample> ParseMetricLine(std::string_view line);
+
+// The problem in words: "'1.5abc' is not a number", "'1e400' is too large for
+// a double", "it has no value"; "" when there is none.
+std::string DescribeProblem(const MetricSample& sample);
 
 // Accumulates what one trial reports, line by line, for a study's objectives.
 class MetricCollector {
@@ -34,7 +45,9 @@ class MetricCollector {
 
   // Feeds one stdout line. A report of the first objective becomes an
   // intermediate value at the line's "step=" or "epoch=" value if it has one,
-  // else at the step after the previous report's.
+  // else at the step after the previous report's. A report of an objective
+  // whose value is not a number counts as its last report, one that fails
+  // the trial, until a later report can be read.
   void AddLine(std::string_view line);
 
   // Takes the values from a result-file JSON object instead ({"loss": 0.1}).
@@ -45,12 +58,15 @@ class MetricCollector {
   bool HasPending() const { return !pending_.empty(); }
 
   // The last value of every objective, or the reason there is none:
-  // "did not report 'loss'" / "reported NaN for 'loss'".
+  // "did not report 'loss'" / "reported NaN for 'loss'" / "reported 'loss'
+  // on stdout line 7 as something that is not a number (...): \"loss=1e400\"".
   Result<std::vector<double>> FinalValues() const;
 
  private:
   std::vector<Objective> objectives_;
   std::vector<std::optional<double>> last_;
+  std::vector<std::string> last_problem_;  // per objective: why its last report is unreadable
+  int64_t lines_ = 0;                      // stdout lines fed so far
   std::map<int64_t, double> pending_;
   int64_t last_step_ = -1;
 };

@@ -8,17 +8,58 @@ namespace gdsweep {
 
 TEST_CASE("metric lines are found anywhere in a line, as Katib's collector does") {
   auto s = ParseMetricLine("Epoch 3: loss=0.25 acc = 9e-1, lr=1e-3; note=abc x=1=2");
-  REQUIRE(s.size() == 3);
+  REQUIRE(s.size() == 5);
   CHECK(s[0].name == "loss");
   CHECK(s[0].value == 0.25);
   CHECK(s[1].name == "acc");
   CHECK(s[1].value == 0.9);
   CHECK(s[2].name == "lr");
   CHECK(s[2].value == 0.001);
+  for (int i = 0; i < 3; ++i) CHECK(s[i].problem == MetricProblem::kNone);
+  CHECK(s[3].name == "note");
+  CHECK(DescribeProblem(s[3]) == "'abc' is not a number");
+  CHECK(s[4].name == "x");
+  CHECK(DescribeProblem(s[4]) == "'1=2' is not a number");
   CHECK(ParseMetricLine("no metrics here").empty());
   CHECK(ParseMetricLine("val/loss=-inf")[0].value == -INFINITY);
+  CHECK(ParseMetricLine("loss=+Infinity")[0].value == INFINITY);
   CHECK(std::isnan(ParseMetricLine("loss=NaN")[0].value));
-  CHECK(ParseMetricLine("loss=0.5abc").empty());
+  CHECK(ParseMetricLine("loss=+.5")[0].value == 0.5);
+  CHECK(ParseMetricLine("loss=1e-400")[0].value == 0.0);  // too small reads as zero
+}
+
+TEST_CASE("a value no double holds is reported as a problem, not skipped") {
+  CHECK(DescribeProblem(ParseMetricLine("loss=0.5abc")[0]) == "'0.5abc' is not a number");
+  CHECK(DescribeProblem(ParseMetricLine("loss=1e400")[0]) == "'1e400' is too large for a double");
+  CHECK(DescribeProblem(ParseMetricLine("loss=-1e400")[0]) == "'-1e400' is too large for a double");
+  CHECK(DescribeProblem(ParseMetricLine("loss= ")[0]) == "it has no value");
+  CHECK(DescribeProblem(ParseMetricLine("loss=\xff")[0]) == "'\\xFF' is not a number");
+}
+
+TEST_CASE("an objective's unreadable last report fails the trial, quoting the line") {
+  MetricCollector c({{"loss", Direction::kMinimize}});
+  c.AddLine("starting");
+  c.AddLine("loss=0.5");
+  c.AddLine("epoch=2 loss=1e400");
+  auto v = c.FinalValues();
+  REQUIRE_FALSE(v.ok());
+  CHECK(v.error().message ==
+        "reported 'loss' on stdout line 3 as something that is not a number ('1e400' is too "
+        "large for a double): \"epoch=2 loss=1e400\"");
+  CHECK(c.TakePending() == std::map<int64_t, double>{{0, 0.5}});  // only what could be read
+
+  c.AddLine("loss=0.25");  // a later readable report counts again
+  REQUIRE(c.FinalValues().ok());
+  CHECK(*c.FinalValues() == std::vector<double>{0.25});
+
+  MetricCollector other({{"loss", Direction::kMinimize}});
+  other.AddLine("loss=1.5abc note=whatever");
+  CHECK(other.FinalValues().error().message ==
+        "reported 'loss' on stdout line 1 as something that is not a number ('1.5abc' is not a "
+        "number): \"loss=1.5abc note=whatever\"");
+  MetricCollector ignored({{"loss", Direction::kMinimize}});
+  ignored.AddLine("config=big.yaml loss=0.1");  // not an objective: not its business
+  CHECK(*ignored.FinalValues() == std::vector<double>{0.1});
 }
 
 TEST_CASE("the last report counts; earlier ones are intermediate values with their step") {

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "sweeper/model/redact.h"
+#include "sweeper/spec/study_parser.h"
 
 namespace gdsweep::cli {
 
@@ -96,7 +97,11 @@ Result<OpenedStudy> OpenSpecStudy(const StudySpec& spec, const std::string& db_f
   auto study = Study::Open(*opened.storage, spec, open_options);
   if (!study) {
     Error e = study.error();
-    if (e.kind == Error::Kind::kConflict) e.message += "\n(pass --allow-changes to resume anyway)";
+    if (e.kind == Error::Kind::kConflict) {
+      // The message starts with the key path of the difference: say where the file has it.
+      e.message = LocateInStudyFile(spec.source_path, e.message.substr(0, e.message.find(": "))) +
+                  ": " + e.message;
+    }
     return e;
   }
   opened.study = std::move(*study);

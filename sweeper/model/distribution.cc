@@ -255,7 +255,7 @@ std::string ToOptunaJson(const Distribution& d) {
     j["name"] = "CategoricalDistribution";
     j["attributes"] = {{"choices", choices}};
   }
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Result<Distribution> FromOptunaJson(const std::string& text) {

@@ -35,7 +35,7 @@ std::string SpecToJson(const StudySpec& spec) {
                       t->objective_source == ObjectiveSource::kTracking ? "tracking" : "output"}};
     if (!t->artifact_location.empty()) j["tracking"]["artifact_location"] = t->artifact_location;
   }
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace gdsweep

@@ -1,10 +1,8 @@
 #include "sweeper/spec/study_parser.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
+#include <cstdlib>
 #include <regex>
-#include <sstream>
+#include <unordered_map>
 
 #include "sweeper/spec/study_parser_kubernetes.h"
 #include "sweeper/spec/study_parser_overrides.h"
@@ -196,12 +194,12 @@ Result<std::vector<Objective>> ReadObjectives(const YamlNode& root) {
   auto located = ReadObjectiveForms(root);
   if (!located) return located.error();
   std::vector<Objective> objectives;
+  std::unordered_map<std::string, const YamlNode*> seen;  // metric -> where it came first
   for (const auto& [objective, metric_node, metric_path] : *located) {
-    for (const auto& earlier : objectives) {
-      if (earlier.metric == objective.metric) {
-        return ErrorAt(metric_node->location, metric_path,
-                       "metric '" + objective.metric + "' appears twice");
-      }
+    if (auto [it, fresh] = seen.emplace(objective.metric, metric_node); !fresh) {
+      return ErrorAt(metric_node->location, metric_path,
+                     "metric '" + objective.metric + "' appears twice (first at " +
+                         ToString(it->second->location) + ")");
     }
     objectives.push_back(objective);
   }
@@ -319,18 +317,53 @@ Result<StudySpec> ParseStudyText(const std::string& text, const std::string& sou
   return ReadSpec(*root, source_name);
 }
 
+std::string LocateInStudyFile(const std::string& path, const std::string& key_path) {
+  auto text = ReadYamlFile(path, "study file");
+  if (!text) return path;
+  auto root = ReadYaml(*text, path);
+  if (!root) return path;
+  std::string rest = key_path;
+  if (rest.rfind("objectives", 0) == 0 && !root->Find("objectives")) {
+    for (const char* form : {"objective", "direction", "metric", "metrics"}) {
+      if (root->Find(form)) {
+        rest = form;
+        break;
+      }
+    }
+  }
+  YamlLocation where{path, 0, 0};
+  const YamlNode* node = &*root;
+  while (!rest.empty() && node->IsMapping()) {
+    // Parameter names hold dots: the longest key that fits wins.
+    const YamlEntry* best = nullptr;
+    for (const auto& e : node->entries) {
+      const std::string& k = e.key;
+      const bool fits = rest.compare(0, k.size(), k) == 0 &&
+                        (rest.size() == k.size() || rest[k.size()] == '.' || rest[k.size()] == '[');
+      if (fits && (!best || k.size() > best->key.size())) best = &e;
+    }
+    if (!best) break;
+    where = best->key_location;
+    node = &best->value;
+    rest = rest.substr(best->key.size());
+    while (rest.size() > 2 && rest[0] == '[' && node->IsSequence()) {
+      const size_t close = rest.find(']');
+      const size_t index = std::strtoul(rest.c_str() + 1, nullptr, 10);
+      if (close == std::string::npos || index >= node->items.size()) break;
+      node = &node->items[index];
+      where = node->location;
+      rest = rest.substr(close + 1);
+    }
+    if (!rest.empty() && rest[0] == '.') rest = rest.substr(1);
+  }
+  return ToString(where);
+}
+
 Result<StudySpec> ParseStudyFile(const std::string& path,
                                  const std::vector<std::string>& set_overrides) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return Error::Invalid(path + ": cannot read the study file: " + std::strerror(errno));
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    return Error::Invalid(path + ": cannot read the study file: " + std::strerror(errno));
-  }
-  return ParseStudyText(text.str(), path, set_overrides);
+  auto text = ReadYamlFile(path, "study file");
+  if (!text) return text.error();
+  return ParseStudyText(*text, path, set_overrides);
 }
 
 }  // namespace gdsweep

@@ -24,4 +24,11 @@ Result<StudySpec> ParseStudyFile(const std::string& path,
 Result<StudySpec> ParseStudyText(const std::string& text, const std::string& source_name,
                                  const std::vector<std::string>& set_overrides = {});
 
+// Where `key_path` ("search_space.lr", "objectives[0]") is written in the
+// study file at `path`: "FILE:LINE:COLUMN" of the longest part of the path the
+// file has (an objective in any of the objective forms), or just "FILE" when
+// the file has none of it or cannot be read. For messages about a parsed
+// study, such as a stored study that differs from the file.
+std::string LocateInStudyFile(const std::string& path, const std::string& key_path);
+
 }  // namespace gdsweep

@@ -64,14 +64,9 @@ Status ReadJobTemplate(const YamlNode& value, const std::string& study_file, Kub
   fs::path file(*rel);
   if (file.is_relative()) file = fs::path(study_file).parent_path() / file;
   spec.job_template_path = file.lexically_normal().string();
-  std::ifstream in(spec.job_template_path, std::ios::binary);
-  if (!in) {
-    return ErrorAt(value.location, path,
-                   "cannot read " + spec.job_template_path + ": " + std::strerror(errno));
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  auto root = ReadYaml(text.str(), spec.job_template_path);
+  auto text = ReadYamlFile(spec.job_template_path, "Job template");
+  if (!text) return ErrorAt(value.location, path, text.error().message);
+  auto root = ReadYaml(*text, spec.job_template_path);
   if (!root) return root.error();
   const std::string& src = spec.job_template_path;
   if (!root->IsMapping()) return ErrorAt(root->location, "", "a Job template is a batch/v1 Job");

@@ -361,8 +361,8 @@ TEST_CASE("Job template errors name the template file, or the key beside it") {
             ":4:14: metadata.namespace: the template says 'research' but kubernetes.namespace "
             "is 'other'");
   CHECK(error_of("kubernetes: {job_template: nope.yaml}\n") ==
-        study + ":9:28: kubernetes.job_template: cannot read " + (dir.path / "nope.yaml").string() +
-            ": No such file or directory");
+        study + ":9:28: kubernetes.job_template: " + (dir.path / "nope.yaml").string() +
+            ": cannot read the Job template: No such file or directory");
   dir.Write("pod.yaml", "apiVersion: v1\nkind: Pod\n");
   CHECK(error_of("kubernetes: {job_template: pod.yaml}\n") ==
         (dir.path / "pod.yaml").string() + ":1:13: apiVersion: expected batch/v1, got 'v1'");

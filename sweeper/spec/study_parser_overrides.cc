@@ -1,5 +1,6 @@
 #include "sweeper/spec/study_parser_overrides.h"
 
+#include "sweeper/model/utf8.h"
 #include "sweeper/spec/yaml_values.h"
 
 namespace gdsweep {
@@ -26,9 +27,15 @@ YamlEntry* LongestKeyPrefix(YamlNode& mapping, const std::string& rest) {
 }  // namespace
 
 Status ApplyOverride(YamlNode& root, const std::string& text) {
-  const YamlLocation origin{"--set " + text, 0, 0};
   const size_t eq = text.find('=');
   const std::string key_path = text.substr(0, eq == std::string::npos ? 0 : eq);
+  if (auto bad = FirstInvalidUtf8(text)) {
+    return ErrorAt(YamlLocation{"--set " + PrintableExcerpt(text), 0, 0},
+                   PrintableExcerpt(key_path),
+                   "not valid UTF-8 (byte " + PrintableExcerpt(text.substr(*bad, 1)) +
+                       " at offset " + std::to_string(*bad) + ")");
+  }
+  const YamlLocation origin{"--set " + text, 0, 0};
   if (eq == std::string::npos || key_path.empty()) {
     return ErrorAt(origin, "", "expected KEY.PATH=VALUE, e.g. --set budget.n_trials=20");
   }
@@ -36,7 +43,7 @@ Status ApplyOverride(YamlNode& root, const std::string& text) {
       key_path.find("..") != std::string::npos) {
     return ErrorAt(origin, "", "'" + key_path + "' has an empty key between dots");
   }
-  auto value = ReadYamlValue(text.substr(eq + 1), origin);
+  auto value = ReadYamlValue(text.substr(eq + 1), origin, key_path);
   if (!value) return value.error();
 
   YamlNode* node = &root;

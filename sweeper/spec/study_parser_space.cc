@@ -4,6 +4,7 @@
 #include <climits>
 #include <cmath>
 #include <regex>
+#include <unordered_map>
 
 #include "sweeper/spec/placeholders.h"
 #include "sweeper/spec/suggest.h"
@@ -87,24 +88,56 @@ Result<Distribution> ParseIntDistribution(const YamlNode& m, const std::string& 
   return Distribution{d};
 }
 
+// The text a choice reaches the trial as, in commands, the environment and
+// Hydra overrides; -0.0 reads as 0.0, which it equals.
+std::string TrialText(const Choice& c) {
+  if (const auto* d = std::get_if<double>(&c); d && *d == 0) return ChoiceToString(Choice{0.0});
+  return ChoiceToString(c);
+}
+
+// A choice with its type, for messages: the string "1", the integer 1, null.
+std::string DescribeChoice(const Choice& c) {
+  struct V {
+    std::string operator()(std::monostate) const { return "null"; }
+    std::string operator()(bool b) const {
+      return std::string("the boolean ") + (b ? "true" : "false");
+    }
+    std::string operator()(int64_t i) const { return "the integer " + std::to_string(i); }
+    std::string operator()(double d) const { return "the float " + FormatDouble(d); }
+    std::string operator()(const std::string& s) const { return "the string \"" + s + "\""; }
+  };
+  return std::visit(V{}, c);
+}
+
 Result<Distribution> ParseCategoricalDistribution(const YamlNode& m, const std::string& path) {
   const YamlNode& list = m.Find("choices")->value;
   const std::string list_path = JoinPath(path, "choices");
   if (auto s = ExpectList(list, list_path); !s) return s.error();
   if (list.items.empty()) return ErrorAt(list.location, list_path, "choices must not be empty");
   CategoricalDistribution c;
+  std::unordered_map<std::string, size_t> seen;  // trial text -> the first choice with it
   for (size_t i = 0; i < list.items.size(); ++i) {
     const YamlNode& item = list.items[i];
-    auto choice = ReadScalarValue(item, IndexPath(list_path, i));
+    const std::string item_path = IndexPath(list_path, i);
+    auto choice = ReadScalarValue(item, item_path);
     if (!choice) return choice.error();
     if (auto* d = std::get_if<double>(&*choice); d && std::isnan(*d)) {
-      return ErrorAt(item.location, IndexPath(list_path, i), "a choice cannot be NaN");
+      return ErrorAt(item.location, item_path, "a choice cannot be NaN");
     }
-    for (const auto& earlier : c.choices) {
-      if (earlier == *choice) {
-        return ErrorAt(item.location, IndexPath(list_path, i),
-                       "choice '" + ChoiceToString(*choice) + "' appears twice");
+    auto [it, fresh] = seen.emplace(TrialText(*choice), i);
+    if (!fresh) {
+      const size_t j = it->second;
+      const std::string first = IndexPath(list_path, j) + " at " + ToString(list.items[j].location);
+      if (c.choices[j] == *choice) {
+        return ErrorAt(
+            item.location, item_path,
+            "choice '" + ChoiceToString(*choice) + "' appears twice (first as " + first + ")");
       }
+      // A trial gets its parameters as text: it could not tell these apart.
+      return ErrorAt(item.location, item_path,
+                     DescribeChoice(*choice) + " and " + DescribeChoice(c.choices[j]) + " (" +
+                         first + ") both reach the trial as '" + it->first +
+                         "', so it could not tell them apart; keep one of them");
     }
     c.choices.push_back(std::move(*choice));
   }
@@ -157,8 +190,11 @@ std::string NotContained(const Distribution& d, double internal) {
          std::to_string(i.step) + " from " + std::to_string(i.low);
 }
 
-// One explicit grid value in the internal representation.
-Result<double> GridValueOf(const Parameter& p, const YamlNode& item, const std::string& path) {
+// One explicit grid value in the internal representation; `choice_index`
+// maps a categorical's choices by TrialText to their index.
+Result<double> GridValueOf(const Parameter& p,
+                           const std::unordered_map<std::string, size_t>& choice_index,
+                           const YamlNode& item, const std::string& path) {
   if (std::holds_alternative<FloatDistribution>(p.distribution)) {
     return ReadNumber(item, path);
   }
@@ -170,8 +206,10 @@ Result<double> GridValueOf(const Parameter& p, const YamlNode& item, const std::
   const auto& choices = std::get<CategoricalDistribution>(p.distribution).choices;
   auto choice = ReadScalarValue(item, path);
   if (!choice) return choice.error();
-  for (size_t i = 0; i < choices.size(); ++i) {
-    if (choices[i] == *choice) return static_cast<double>(i);
+  // Choices have distinct trial texts (ParseCategoricalDistribution).
+  if (auto it = choice_index.find(TrialText(*choice));
+      it != choice_index.end() && choices[it->second] == *choice) {
+    return static_cast<double>(it->second);
   }
   std::string list;
   for (const auto& c : choices) list += (list.empty() ? "" : ", ") + ChoiceToString(c);
@@ -183,32 +221,43 @@ Status ParseGridValues(const YamlNode& values, const SearchSpace& space, Sampler
   const std::string path = "sampler.values";
   if (auto s = ExpectMapping(values, path); !s) return s;
   std::vector<std::string> names;
-  for (const auto& p : space) names.push_back(p.name);
+  std::unordered_map<std::string, const Parameter*> by_name;
+  for (const auto& p : space) {
+    names.push_back(p.name);
+    by_name.emplace(p.name, &p);
+  }
   for (const auto& entry : values.entries) {
     const std::string entry_path = JoinPath(path, entry.key);
-    const Parameter* p = FindParameter(space, entry.key);
-    if (!p) {
+    auto found = by_name.find(entry.key);
+    if (found == by_name.end()) {
       return ErrorAt(entry.key_location, entry_path,
                      "not a parameter of search_space" + DidYouMean(entry.key, names));
     }
+    const Parameter* p = found->second;
     const YamlNode& list = entry.value;
     if (auto s = ExpectList(list, entry_path); !s) return s;
     if (list.items.empty())
       return ErrorAt(list.location, entry_path, "expected at least one value");
+    std::unordered_map<std::string, size_t> choice_index;
+    if (const auto* c = std::get_if<CategoricalDistribution>(&p->distribution)) {
+      for (size_t i = 0; i < c->choices.size(); ++i)
+        choice_index.emplace(TrialText(c->choices[i]), i);
+    }
     std::vector<double> grid;
+    std::unordered_map<double, size_t> seen;  // value -> its first index
     for (size_t i = 0; i < list.items.size(); ++i) {
       const YamlNode& item = list.items[i];
       const std::string item_path = IndexPath(entry_path, i);
-      auto v = GridValueOf(*p, item, item_path);
+      auto v = GridValueOf(*p, choice_index, item, item_path);
       if (!v) return v.error();
       if (!Contains(p->distribution, *v)) {
         return ErrorAt(item.location, item_path, NotContained(p->distribution, *v));
       }
-      for (double earlier : grid) {
-        if (earlier == *v) {
-          return ErrorAt(item.location, item_path,
-                         "value " + FormatValue(p->distribution, *v) + " appears twice");
-        }
+      if (auto [it, fresh] = seen.emplace(*v, i); !fresh) {
+        return ErrorAt(item.location, item_path,
+                       "value " + FormatValue(p->distribution, *v) + " appears twice (first as " +
+                           IndexPath(entry_path, it->second) + " at " +
+                           ToString(list.items[it->second].location) + ")");
       }
       grid.push_back(*v);
     }

@@ -36,7 +36,7 @@ TEST_CASE("each distribution type with its options") {
                   "  b: {type: float, low: 0.5, high: 2.0, step: 0.5, log: false}\n"
                   "  c: {type: int, low: -4, high: 8, step: 4}\n"
                   "  d: {type: int, low: 1, high: 1024, log: true}\n"
-                  "  e: {type: categorical, choices: [\"1\", 1, 1.0, ~, False, 'null', x]}\n"));
+                  "  e: {type: categorical, choices: [\"1\", 2, 1.0, ~, False, 'true', x]}\n"));
   REQUIRE(spec.space.size() == 5);
   CHECK(spec.space[0].distribution == Distribution{FloatDistribution{-1, 1, false, std::nullopt}});
   CHECK(spec.space[1].distribution == Distribution{FloatDistribution{0.5, 2.0, false, 0.5}});
@@ -45,11 +45,11 @@ TEST_CASE("each distribution type with its options") {
   const auto& choices = std::get<CategoricalDistribution>(spec.space[4].distribution).choices;
   REQUIRE(choices.size() == 7);
   CHECK(choices[0] == Choice{std::string("1")});
-  CHECK(choices[1] == Choice{int64_t{1}});
+  CHECK(choices[1] == Choice{int64_t{2}});
   CHECK(choices[2] == Choice{1.0});
   CHECK(choices[3] == Choice{});
   CHECK(choices[4] == Choice{false});
-  CHECK(choices[5] == Choice{std::string("null")});
+  CHECK(choices[5] == Choice{std::string("true")});
   CHECK(choices[6] == Choice{std::string("x")});
 }
 
@@ -65,7 +65,8 @@ TEST_CASE("distribution rules are reported at the offending field") {
   CHECK(ErrorOf(Study("  n: {type: int, low: 1, high: 8.5}\n")) ==
         "s.yaml:5:32: search_space.n.high: expected a whole number, got '8.5'");
   CHECK(ErrorOf(Study("  o: {type: categorical, choices: [a, b, a]}\n")) ==
-        "s.yaml:5:42: search_space.o.choices[2]: choice 'a' appears twice");
+        "s.yaml:5:42: search_space.o.choices[2]: choice 'a' appears twice (first as "
+        "search_space.o.choices[0] at s.yaml:5:36)");
   CHECK(ErrorOf(Study("  o: {type: categorical, choices: []}\n")) ==
         "s.yaml:5:35: search_space.o.choices: choices must not be empty");
   CHECK(ErrorOf(Study("  o: {type: categorical, choices: [[a]]}\n")) ==
@@ -125,7 +126,8 @@ TEST_CASE("a grid must enumerate every parameter with values it can take") {
   CHECK(with_values("{lr: [0.01], n: [4]}") ==
         "s.yaml:10:28: sampler.values.n[0]: 4 is not on the grid of step 2 from 1");
   CHECK(with_values("{lr: [0.01, 0.01]}") ==
-        "s.yaml:10:23: sampler.values.lr[1]: value 0.01 appears twice");
+        "s.yaml:10:23: sampler.values.lr[1]: value 0.01 appears twice (first as "
+        "sampler.values.lr[0] at s.yaml:10:17)");
   CHECK(with_values("{lr: [0.01], opt: [rmsprop]}") ==
         "s.yaml:10:30: sampler.values.opt[0]: 'rmsprop' is not one of the choices of 'opt' "
         "(sgd, adam)");
@@ -164,6 +166,36 @@ TEST_CASE("sampler options: seed, TPE options only for TPE, Optuna's rules") {
   CHECK(ErrorOf(Study(space, "sampler: {type: randm}\n")) ==
         "s.yaml:6:17: sampler.type: expected one of tpe, random, grid, got 'randm'; did you "
         "mean 'random'?");
+}
+
+TEST_CASE("choices the trial would receive as the same text are refused, naming both") {
+  auto choices = [](const std::string& list) {
+    return ErrorOf(Study("  c: {type: categorical, choices: " + list + "}\n"));
+  };
+  CHECK(choices("[null, \"null\"]") ==
+        "s.yaml:5:42: search_space.c.choices[1]: the string \"null\" and null "
+        "(search_space.c.choices[0] at s.yaml:5:36) both reach the trial as 'null', so it could "
+        "not tell them apart; keep one of them");
+  CHECK(choices("[1, '1']") ==
+        "s.yaml:5:39: search_space.c.choices[1]: the string \"1\" and the integer 1 "
+        "(search_space.c.choices[0] at s.yaml:5:36) both reach the trial as '1', so it could not "
+        "tell them apart; keep one of them");
+  CHECK(choices("[\"true\", True]").find("the boolean true and the string \"true\"") !=
+        std::string::npos);
+  CHECK(choices("[~, a, ~]").find("choice 'null' appears twice") != std::string::npos);
+  CHECK(choices("[0.0, -0.0]").find("appears twice") != std::string::npos);
+  // They reach the trial as "1", "1.0", "01" and "true1": all different.
+  CHECK(Parse(Study("  c: {type: categorical, choices: [1, 1.0, '01', true1]}\n")).space.size() ==
+        1);
+}
+
+TEST_CASE("a categorical's grid values find their choice by type and text") {
+  const std::string space = "  c: {type: categorical, choices: [a, 1, 2.5, null]}\n";
+  auto spec = Parse(Study(space, "sampler: {type: grid, values: {c: [null, 2.5, 1]}}\n"));
+  CHECK(spec.sampler.grid_values.at("c") == std::vector<double>{3, 2, 1});
+  CHECK(ErrorOf(Study(space, "sampler: {type: grid, values: {c: ['1']}}\n")) ==
+        "s.yaml:6:36: sampler.values.c[0]: the string \"1\" is not one of the choices of 'c' "
+        "(a, 1, 2.5, null)");
 }
 
 }  // namespace gdsweep

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "sweeper/spec/yaml_reader.h"
+
 namespace gdsweep {
 namespace {
 
@@ -21,7 +23,7 @@ search_space:
   train.val_split: {type: float, low: 0.2, high: 0.35, step: 0.025}
   layers: {type: int, low: 1, high: 8}
   batch: {type: int, low: 16, high: 256, log: true}
-  train.optimiser: {type: categorical, choices: [adam, rmsprop, 3, 0.5, true, null, "true"]}
+  train.optimiser: {type: categorical, choices: [adam, rmsprop, 3, 0.5, true, null, "false"]}
 sampler:
   type: tpe
   seed: 18446744073709551615
@@ -97,7 +99,7 @@ TEST_CASE("every section of the full example is parsed") {
   CHECK(spec.space[4].name == "train.optimiser");
   const auto& choices = std::get<CategoricalDistribution>(spec.space[4].distribution).choices;
   CHECK(choices == std::vector<Choice>{std::string("adam"), std::string("rmsprop"), int64_t{3}, 0.5,
-                                       true, std::monostate{}, std::string("true")});
+                                       true, std::monostate{}, std::string("false")});
 
   CHECK(spec.sampler.type == "tpe");
   CHECK(spec.sampler.seed == UINT64_MAX);
@@ -196,7 +198,8 @@ TEST_CASE("objective errors: missing, incomplete, duplicate, badly named") {
         "study.yaml:1:1: missing required key 'objective' (or 'objectives' for several)");
   CHECK(ErrorOf(base + "objectives:\n  - {metric: loss, direction: minimize}\n  - {metric: "
                        "loss, direction: maximize}\n") ==
-        "study.yaml:8:14: objectives[1].metric: metric 'loss' appears twice");
+        "study.yaml:8:14: objectives[1].metric: metric 'loss' appears twice (first at "
+        "study.yaml:7:14)");
   CHECK(ErrorOf(base + "objectives:\n  - {metric: acc}\n") ==
         "study.yaml:7:5: objectives[0]: missing required key 'direction'");
   CHECK(ErrorOf(base + "objectives: []\n") ==
@@ -349,8 +352,58 @@ TEST_CASE("a study file is read from disk and named in messages by its path") {
         "/nonexistent/study.yaml: cannot read the study file: No such file or directory");
 }
 
+TEST_CASE("a directory or an oversized file is refused before it is parsed") {
+  const auto dir = std::filesystem::temp_directory_path() / "gdsweep_study_parser_test_dir";
+  std::filesystem::create_directories(dir);
+  auto as_dir = ParseStudyFile(dir.string());
+  REQUIRE_FALSE(as_dir.ok());
+  CHECK(as_dir.error().message == dir.string() + ": is a directory, not a study file");
+
+  const auto big = dir / "big.yaml";
+  {
+    std::ofstream out(big);
+    out << kMinimal << "# " << std::string(kMaxYamlFileBytes, 'x') << "\n";
+  }
+  auto too_big = ParseStudyFile(big.string());
+  REQUIRE_FALSE(too_big.ok());
+  CHECK(too_big.error().message ==
+        big.string() +
+            ": the study file is larger than 1 MiB (1048576 bytes), the most gdsweep reads");
+  {
+    std::ofstream out(big);  // exactly at the limit is fine
+    std::string text = kMinimal;
+    out << text << "#" << std::string(kMaxYamlFileBytes - text.size() - 2, 'x') << "\n";
+  }
+  CHECK(std::filesystem::file_size(big) == kMaxYamlFileBytes);
+  CHECK(ParseStudyFile(big.string()).ok());
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a key path is located in the study file, whatever form its section takes") {
+  const auto path = std::filesystem::temp_directory_path() / "gdsweep_locate_test.yaml";
+  {
+    std::ofstream out(path);
+    out << "study_name: s\nobjectives:\n  - {metric: loss, direction: minimize}\n"
+           "search_space:\n  train.lr: {type: float, low: 0.001, high: 0.1}\n"
+           "trial: {command: [a]}\n";
+  }
+  const std::string p = path.string();
+  CHECK(LocateInStudyFile(p, "search_space.train.lr") == p + ":5:3");
+  CHECK(LocateInStudyFile(p, "search_space.gone") == p + ":4:1");
+  CHECK(LocateInStudyFile(p, "objectives[0]") == p + ":3:5");
+  CHECK(LocateInStudyFile(p, "objectives") == p + ":2:1");
+  {
+    std::ofstream out(path);
+    out << "direction: minimize\nmetric: loss\n";
+  }
+  CHECK(LocateInStudyFile(p, "objectives[0]") == p + ":1:1");
+  std::filesystem::remove(path);
+  CHECK(LocateInStudyFile(p, "search_space") == p);
+}
+
 TEST_CASE("the shipped examples parse") {
-  const auto examples = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "examples";
+  const auto examples =
+      std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "examples";
   if (!std::filesystem::exists(examples)) return;
   int parsed = 0;
   for (const auto& dir : std::filesystem::directory_iterator(examples)) {

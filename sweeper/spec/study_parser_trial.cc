@@ -4,6 +4,7 @@
 #include <climits>
 #include <regex>
 #include <sstream>
+#include <unordered_set>
 
 #include "sweeper/spec/placeholders.h"
 #include "sweeper/spec/suggest.h"
@@ -22,16 +23,22 @@ YamlLocation LocationInside(const YamlNode& node, size_t offset) {
   return loc;
 }
 
+// The names a placeholder may take: the parameters and the built-ins, as a
+// list for did-you-mean and a set to look them up.
+struct KnownNames {
+  std::vector<std::string> list;
+  std::unordered_set<std::string> set;
+};
+
 // Checks that every placeholder in `node` (a scalar) is a parameter or a built-in.
-Status CheckPlaceholders(const YamlNode& node, const std::string& path,
-                         const std::vector<std::string>& known) {
+Status CheckPlaceholders(const YamlNode& node, const std::string& path, const KnownNames& known) {
   PlaceholderScan scan = ScanPlaceholders(node.scalar);
   if (scan.error_offset) {
     return ErrorAt(LocationInside(node, *scan.error_offset), path, scan.error);
   }
   for (const auto& p : scan.placeholders) {
-    if (std::find(known.begin(), known.end(), p.name) != known.end()) continue;
-    std::string hint = DidYouMean(p.name, known);
+    if (known.set.count(p.name)) continue;
+    std::string hint = DidYouMean(p.name, known.list);
     if (hint.empty()) {
       hint =
           "; a placeholder is a parameter name or one of trial.number, trial.id, "
@@ -54,8 +61,7 @@ std::string AsFlowList(const std::string& line) {
   return "[" + out + "]";
 }
 
-Result<std::vector<std::string>> ParseCommand(const YamlNode& trial,
-                                              const std::vector<std::string>& known) {
+Result<std::vector<std::string>> ParseCommand(const YamlNode& trial, const KnownNames& known) {
   const std::string path = "trial.command";
   const YamlEntry* e = trial.Find("command");
   if (!e) return MissingKey(trial, "trial", "command");
@@ -83,8 +89,7 @@ Result<std::vector<std::string>> ParseCommand(const YamlNode& trial,
   return command;
 }
 
-Result<std::map<std::string, std::string>> ParseEnv(const YamlNode& node,
-                                                    const std::vector<std::string>& known) {
+Result<std::map<std::string, std::string>> ParseEnv(const YamlNode& node, const KnownNames& known) {
   static const std::regex kEnvName("[A-Za-z_][A-Za-z0-9_]*");
   const std::string path = "trial.env";
   if (auto s = ExpectMapping(node, path); !s) return s.error();
@@ -119,9 +124,10 @@ Result<TrialSpec> ParseTrial(const YamlNode& node, const SearchSpace& space) {
       !s) {
     return s.error();
   }
-  std::vector<std::string> known;
-  for (const auto& p : space) known.push_back(p.name);
-  for (const auto& b : BuiltinPlaceholders()) known.push_back(b);
+  KnownNames known;
+  for (const auto& p : space) known.list.push_back(p.name);
+  for (const auto& b : BuiltinPlaceholders()) known.list.push_back(b);
+  known.set.insert(known.list.begin(), known.list.end());
 
   TrialSpec trial;
   auto command = ParseCommand(node, known);

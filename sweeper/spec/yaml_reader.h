@@ -53,13 +53,31 @@ struct YamlEntry {
   YamlNode value;
 };
 
+// A YAML file (a study file, a Job template) larger than this is refused
+// before it is parsed: 1 MiB.
+constexpr size_t kMaxYamlFileBytes = size_t{1} << 20;
+
+// The text of the file at `path`, described as `what` ("study file") in
+// messages: Error::Invalid "PATH: ..." when it cannot be read, is a directory
+// or is larger than kMaxYamlFileBytes.
+Result<std::string> ReadYamlFile(const std::string& path, const std::string& what);
+
+// At most this many nodes may be copied by aliases (*name) in one text: an
+// alias costs the size of the node it names, so nested aliases that would
+// expand a few hundred bytes to gigabytes (an "alias bomb") are refused.
+constexpr size_t kMaxYamlAliasNodes = 100000;
+
 // Parses one YAML document. Errors are Error::Invalid "SOURCE:LINE:COL: ..."
-// for syntax errors, duplicate keys, non-scalar keys, unsupported tags and
-// more than one document. An empty document is a kNull node at line 1.
+// for syntax errors (saying so when a tab indents a line), duplicate keys,
+// non-scalar keys, unsupported tags, text that is not UTF-8 (naming the key
+// path), aliases past kMaxYamlAliasNodes and more than one document. An empty
+// document is a kNull node at line 1.
 Result<YamlNode> ReadYaml(const std::string& text, const std::string& source_name);
 
 // Parses a YAML value given outside a file (a --set override's value): every
-// node gets `origin` as its location.
-Result<YamlNode> ReadYamlValue(const std::string& text, const YamlLocation& origin);
+// node gets `origin` as its location; `path` is the value's key path, for
+// messages.
+Result<YamlNode> ReadYamlValue(const std::string& text, const YamlLocation& origin,
+                               const std::string& path = "");
 
 }  // namespace gdsweep

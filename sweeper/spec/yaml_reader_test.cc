@@ -86,4 +86,50 @@ TEST_CASE("a value from outside a file is located at its origin everywhere") {
         "--set k=[1,: YAML syntax error: end of sequence flow not found");
 }
 
+TEST_CASE("text that is not UTF-8 is refused with its place and key path") {
+  CHECK(ReadYaml("a:\n  b: [x, \"y\xffz\"]\n", "f.yaml").error().message ==
+        "f.yaml:2:12: a.b[1]: the value is not valid UTF-8 (byte \\xFF at offset 1); write the "
+        "study file in UTF-8");
+  CHECK(ReadYaml("a:\n  k\xc3(: 1\n", "f.yaml").error().message ==
+        "f.yaml:2:4: a: a key is not valid UTF-8 (byte \\xC3 at offset 1); write the study file "
+        "in UTF-8");
+  CHECK(ReadYamlValue("[ok, \"\xfe\"]", YamlLocation{"--set k=...", 0, 0}, "trial.command")
+            .error()
+            .message ==
+        "--set k=...: trial.command[1]: the value is not valid UTF-8 (byte \\xFE at offset 0); "
+        "write the study file in UTF-8");
+  CHECK(ReadYaml("a: caf\xc3\xa9\n", "f.yaml").ok());
+}
+
+TEST_CASE("aliases copy their node, up to a limit that stops an alias bomb") {
+  auto doc = ReadYaml("base: &b {type: int, low: 1, high: 3}\nx: *b\ny: *b\n", "f.yaml");
+  REQUIRE(doc.ok());
+  CHECK(doc->Find("y")->value.Find("high")->value.scalar == "3");
+  CHECK(ToString(doc->Find("y")->value.location) == "f.yaml:1:7");  // where it is written
+
+  std::string bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 9; ++i) {
+    bomb += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int k = 0; k < 10; ++k) bomb += (k ? ", *a" : "*a") + std::to_string(i - 1);
+    bomb += "]\n";
+  }
+  auto refused = ReadYaml(bomb, "f.yaml");
+  REQUIRE_FALSE(refused.ok());
+  // a1 to a3 copy 12330 nodes; a4's copies of a3 (11111 nodes each) cross
+  // the limit at the eighth.
+  CHECK(refused.error().message ==
+        "f.yaml:5:45: a4[7]: aliases expand to more than 100000 nodes; write the values out "
+        "instead of nesting aliases");
+
+  CHECK(ReadYaml("a: &a [1, *a]\n", "f.yaml").error().message ==
+        "f.yaml:1:11: a[1]: an alias cannot refer to a node that contains it");
+}
+
+TEST_CASE("a tab in the indentation is called a tab, at its place and key") {
+  CHECK(ReadYaml("a:\n  b: 1\n\tc: 2\n", "f.yaml").error().message ==
+        "f.yaml:3:1: c: indented with a tab; YAML indents with spaces only");
+  // A tab inside a value or a block scalar is text, not indentation.
+  CHECK(ReadYaml("a: \"x\ty\"\nb: |\n  \tkept\n", "f.yaml").ok());
+}
+
 }  // namespace gdsweep
