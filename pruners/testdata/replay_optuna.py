@@ -45,6 +45,8 @@ CONFIGS = [
     ({"type": "hyperband"}, ["hb-a", "hb-b", "optuna-study-7"]),
     ({"type": "hyperband", "min_resource": 1, "max_resource": 27, "reduction_factor": 3},
      ["hb-27", "mnist.lr_sweep"]),
+    # log3(243) is 4.999999999999999 in doubles: 5 brackets, not 6.
+    ({"type": "hyperband", "max_resource": 243}, ["hb-243"]),
     ({"type": "hyperband", "min_resource": 2, "max_resource": 40, "reduction_factor": 2,
       "bootstrap_count": 1}, ["hb-bootstrap", "x"]),
     ({"type": "threshold", "lower": 0.2}, ["thr-lower"]),
