@@ -7,11 +7,11 @@
 namespace gdsweep {
 
 TEST_CASE("the bracket count rounds as Python's math.log does") {
-  CHECK(NumBrackets(1, 27, 3) == 4);  // log3(27) = 3.0
-  CHECK(NumBrackets(1, 81, 3) == 5);  // exactly 4.0
-  CHECK(NumBrackets(1, 243, 3) == 5);  // 4.999999999999999: not 6
+  CHECK(NumBrackets(1, 27, 3) == 4);     // log3(27) = 3.0
+  CHECK(NumBrackets(1, 81, 3) == 5);     // exactly 4.0
+  CHECK(NumBrackets(1, 243, 3) == 5);    // 4.999999999999999: not 6
   CHECK(NumBrackets(1, 1000, 10) == 3);  // 2.9999999999999996
-  CHECK(NumBrackets(2, 40, 2) == 5);   // log2(20) = 4.32
+  CHECK(NumBrackets(2, 40, 2) == 5);     // log2(20) = 4.32
   CHECK(NumBrackets(5, 5, 3) == 1);
   CHECK(NumBrackets(6, 5, 3) == 0);  // no bracket
 }

@@ -16,8 +16,8 @@ void HyperbandPruner::TryInitialize(const std::vector<TrialRecord>& history) {
     options_.max_resource = *last + 1;
   }
   if (!n_brackets_) {
-    n_brackets_ = NumBrackets(options_.min_resource, *options_.max_resource,
-                              options_.reduction_factor);
+    n_brackets_ =
+        NumBrackets(options_.min_resource, *options_.max_resource, options_.reduction_factor);
   }
   budgets_ = BracketBudgets(*n_brackets_, options_.reduction_factor);
   for (int64_t b = 0; b < *n_brackets_; ++b) {

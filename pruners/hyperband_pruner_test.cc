@@ -16,7 +16,7 @@ TEST_CASE("auto max_resource waits for a COMPLETE trial; brackets fixed from it"
                                 Trial(1, TrialState::kRunning, {{5, 9}})};
   CHECK(Judge(hb, h, 1, Direction::kMinimize, "hb-a").completed_rungs.empty());
   CHECK(hb.BracketOf("hb-a", 9) == 0);  // 0 until fixed
-  h[0].state = TrialState::kComplete;    // max_resource 27: 4 brackets of 27, 12, 6, 4
+  h[0].state = TrialState::kComplete;   // max_resource 27: 4 brackets of 27, 12, 6, 4
   const PruneDecision d = Judge(hb, h, 1, Direction::kMinimize, "hb-a");
   CHECK(hb.BracketOf("hb-a", 9) == 1);
   CHECK(hb.BracketOf("hb-a", 2) == 3);

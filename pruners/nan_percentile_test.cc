@@ -9,7 +9,7 @@
 namespace gdsweep {
 
 TEST_CASE("percentiles interpolate linearly between the sorted values") {
-  CHECK(NanPercentile({4, 1, 3, 2}, 50) == 2.5);   // index 1.5 between 2 and 3
+  CHECK(NanPercentile({4, 1, 3, 2}, 50) == 2.5);         // index 1.5 between 2 and 3
   CHECK(NanPercentile({50, 10, 40, 20, 30}, 25) == 20);  // index 1 exactly
   CHECK(NanPercentile({3, 1, 2}, 0) == 1);
   CHECK(NanPercentile({3, 1, 2}, 100) == 3);

@@ -21,8 +21,8 @@ double NanBest(It first, It last, Direction direction) {
 
 }  // namespace
 
-bool OutOfPatience(const std::map<int64_t, double>& intermediate, int64_t patience, double min_delta,
-                   Direction direction) {
+bool OutOfPatience(const std::map<int64_t, double>& intermediate, int64_t patience,
+                   double min_delta, Direction direction) {
   const int64_t n = static_cast<int64_t>(intermediate.size());
   if (n <= patience + 1) return false;
   const auto split = std::next(intermediate.begin(), n - patience - 1);

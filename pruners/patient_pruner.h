@@ -28,7 +28,7 @@ class PatientPruner : public Pruner {
 // Whether the values by step (in step order) stopped improving: the best of
 // the last patience + 1 is worse than the best before them by more than
 // min_delta, NaN ignored. False while there are patience + 1 values or fewer.
-bool OutOfPatience(const std::map<int64_t, double>& intermediate, int64_t patience, double min_delta,
-                   Direction direction);
+bool OutOfPatience(const std::map<int64_t, double>& intermediate, int64_t patience,
+                   double min_delta, Direction direction);
 
 }  // namespace gdsweep

@@ -17,8 +17,8 @@ std::string Number(double v) {
 
 Problem AtLeast(const char* key, int64_t value, int64_t low) {
   if (value >= low) return std::nullopt;
-  return PrunerSpecProblem{key, "must be at least " + std::to_string(low) + ", got " +
-                                    std::to_string(value)};
+  return PrunerSpecProblem{
+      key, "must be at least " + std::to_string(low) + ", got " + std::to_string(value)};
 }
 
 Problem CheckPercentile(const PrunerSpec& spec) {
@@ -71,8 +71,8 @@ Problem CheckThreshold(const ThresholdOptions& o) {
     return PrunerSpecProblem{"", "a threshold pruner needs 'lower', 'upper' or both"};
   }
   if (o.lower && o.upper && *o.lower > *o.upper) {
-    return PrunerSpecProblem{"lower", "must not be above upper (" + Number(*o.upper) + "), got " +
-                                          Number(*o.lower)};
+    return PrunerSpecProblem{
+        "lower", "must not be above upper (" + Number(*o.upper) + "), got " + Number(*o.lower)};
   }
   if (auto p = AtLeast("n_warmup_steps", o.n_warmup_steps, 0)) return p;
   return AtLeast("interval_steps", o.interval_steps, 1);
@@ -98,13 +98,19 @@ Problem CheckPatient(const PatientOptions& o) {
 
 std::optional<PrunerSpecProblem> CheckPrunerSpec(const PrunerSpec& spec) {
   switch (spec.type) {
-    case PrunerType::kNone: return std::nullopt;
+    case PrunerType::kNone:
+      return std::nullopt;
     case PrunerType::kMedian:
-    case PrunerType::kPercentile: return CheckPercentile(spec);
-    case PrunerType::kSuccessiveHalving: return CheckSuccessiveHalving(spec.successive_halving);
-    case PrunerType::kHyperband: return CheckHyperband(spec.hyperband);
-    case PrunerType::kThreshold: return CheckThreshold(spec.threshold);
-    case PrunerType::kPatient: return CheckPatient(spec.patient);
+    case PrunerType::kPercentile:
+      return CheckPercentile(spec);
+    case PrunerType::kSuccessiveHalving:
+      return CheckSuccessiveHalving(spec.successive_halving);
+    case PrunerType::kHyperband:
+      return CheckHyperband(spec.hyperband);
+    case PrunerType::kThreshold:
+      return CheckThreshold(spec.threshold);
+    case PrunerType::kPatient:
+      return CheckPatient(spec.patient);
   }
   return std::nullopt;
 }

@@ -11,9 +11,9 @@
 namespace gdsweep {
 
 TEST_CASE("MakePruner builds every type; none never prunes") {
-  for (PrunerType type : {PrunerType::kNone, PrunerType::kMedian, PrunerType::kPercentile,
-                          PrunerType::kSuccessiveHalving, PrunerType::kHyperband,
-                          PrunerType::kPatient}) {
+  for (PrunerType type :
+       {PrunerType::kNone, PrunerType::kMedian, PrunerType::kPercentile,
+        PrunerType::kSuccessiveHalving, PrunerType::kHyperband, PrunerType::kPatient}) {
     PrunerSpec spec;
     spec.type = type;
     CAPTURE(ToString(type));

@@ -68,10 +68,10 @@ TEST_CASE("auto min_resource waits for a COMPLETE trial, then is fixed") {
   SuccessiveHalvingPruner sh(Options(std::nullopt, 4));
   std::vector<TrialRecord> h = {Trial(0, kRun, {{0, 0.5}, {300, 0.5}}), Trial(1, kRun, {{1, 1}})};
   CHECK(Judge(sh, h, 1).completed_rungs.empty());  // nothing COMPLETE: no estimate
-  h[0].state = TrialState::kComplete;               // last step 300: min_resource 3
+  h[0].state = TrialState::kComplete;              // last step 300: min_resource 3
   h[1].intermediate[2] = 1;
   CHECK(Judge(sh, h, 1).completed_rungs.empty());  // step 2 < 3
-  h[0].intermediate[9000] = 0.5;                    // fixed already: still 3, not 90
+  h[0].intermediate[9000] = 0.5;                   // fixed already: still 3, not 90
   h[1].intermediate[3] = 1;
   CHECK(Judge(sh, h, 1).completed_rungs == std::map<int, double>{{0, 1}});
 }

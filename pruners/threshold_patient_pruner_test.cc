@@ -48,7 +48,7 @@ TEST_CASE("patient: out of patience when the last patience + 1 values are no bet
   CHECK_FALSE(OutOfPatience(v, 1, 0.1, Direction::kMinimize));  // within min_delta
   CHECK_FALSE(OutOfPatience(v, 2, 0.0, Direction::kMinimize));  // 0.5 is among the last 3
   CHECK_FALSE(OutOfPatience(v, 3, 0.0, Direction::kMinimize));  // 4 values: too few
-  CHECK(OutOfPatience(v, 1, 0.0, Direction::kMaximize));  // max 1.0 before, 0.6 after
+  CHECK(OutOfPatience(v, 1, 0.0, Direction::kMaximize));        // max 1.0 before, 0.6 after
   CHECK_FALSE(OutOfPatience({{0, 0.5}, {1, 0.6}, {2, 0.7}}, 1, 0.0, Direction::kMaximize));
   CHECK(OutOfPatience({{0, 0.9}, {1, 0.5}, {2, 0.6}}, 1, 0.0, Direction::kMaximize));
   // All NaN before: NumPy's nanmin is NaN and the comparison false.

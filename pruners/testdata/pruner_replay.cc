@@ -9,10 +9,9 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "pruners/hyperband_pruner.h"
 #include "pruners/pruner.h"
@@ -39,12 +38,12 @@ struct Tally {
 };
 
 std::unique_ptr<Pruner> PrunerFor(const json& study) {
-  const std::string text = "study_name: " + study["study_name"].get<std::string>() +
-                           "\nobjective: {metric: loss, direction: " +
-                           study["direction"].get<std::string>() +
-                           "}\nsearch_space: {x: {type: float, low: 0, high: 1}}\n"
-                           "trial: {command: [\"true\"]}\npruner: " +
-                           study["pruner"].dump() + "\n";
+  const std::string text =
+      "study_name: " + study["study_name"].get<std::string>() +
+      "\nobjective: {metric: loss, direction: " + study["direction"].get<std::string>() +
+      "}\nsearch_space: {x: {type: float, low: 0, high: 1}}\n"
+      "trial: {command: [\"true\"]}\npruner: " +
+      study["pruner"].dump() + "\n";
   auto spec = ParseStudyText(text, "replay.yaml");
   if (!spec) {
     std::cerr << "parse: " << spec.error().message << "\n";
@@ -61,8 +60,8 @@ std::unique_ptr<Pruner> PrunerFor(const json& study) {
 // Replays one study; returns false when the input is unusable.
 bool Replay(const json& study, Tally& tally) {
   const std::string name = study["study_name"];
-  const std::string where = name + " (" + study["pruner"].dump() + ", " +
-                            study["direction"].get<std::string>() + ")";
+  const std::string where =
+      name + " (" + study["pruner"].dump() + ", " + study["direction"].get<std::string>() + ")";
   auto pruner = PrunerFor(study);
   if (!pruner) return false;
   const Direction direction =
@@ -88,8 +87,8 @@ bool Replay(const json& study, Tally& tally) {
       tally.prunes += e["prune"].get<bool>();
       if (d.prune != e["prune"].get<bool>()) {
         mismatch("trial " + std::to_string(t.number) + " step " + std::to_string(step) +
-                 ": Optuna " + (e["prune"].get<bool>() ? "prunes" : "continues") +
-                 ", gdsweep " + (d.prune ? "prunes" : "continues"));
+                 ": Optuna " + (e["prune"].get<bool>() ? "prunes" : "continues") + ", gdsweep " +
+                 (d.prune ? "prunes" : "continues"));
       }
     } else {
       TrialRecord& t = history.at(e["tell"].get<size_t>());

@@ -57,7 +57,7 @@ struct ThresholdOptions {
 struct PrunerSpec;
 
 struct PatientOptions {
-  int64_t patience = 0;   // steps without improvement tolerated
+  int64_t patience = 0;    // steps without improvement tolerated
   double min_delta = 0.0;  // improvement smaller than this does not count
   // The pruner consulted once patience has run out (never itself patient);
   // nullptr: prune then.

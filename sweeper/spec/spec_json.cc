@@ -12,8 +12,11 @@ nlohmann::json PrunerToJson(const PrunerSpec& p) {
   json j = {{"type", ToString(p.type)}};
   auto resource = [](const std::optional<int64_t>& r) { return r ? json(*r) : json("auto"); };
   switch (p.type) {
-    case PrunerType::kNone: break;
-    case PrunerType::kPercentile: j["percentile"] = p.percentile.percentile; [[fallthrough]];
+    case PrunerType::kNone:
+      break;
+    case PrunerType::kPercentile:
+      j["percentile"] = p.percentile.percentile;
+      [[fallthrough]];
     case PrunerType::kMedian:
       j["n_startup_trials"] = p.percentile.n_startup_trials;
       j["n_warmup_steps"] = p.percentile.n_warmup_steps;

@@ -4,6 +4,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "pruners/pruner_spec_check.h"
@@ -12,9 +14,8 @@
 namespace gdsweep {
 namespace {
 
-const std::vector<std::string> kTypes = {"median",    "percentile", "successive_halving",
-                                         "hyperband", "threshold",  "patient",
-                                         "none"};
+const std::vector<std::string> kTypes = {
+    "median", "percentile", "successive_halving", "hyperband", "threshold", "patient", "none"};
 
 // The settings each type takes besides `type`, with Optuna's names.
 const std::map<std::string, std::vector<std::string>> kKeysByType = {
@@ -47,9 +48,9 @@ Status CheckPrunerKeys(const YamlNode& node, const std::string& path, const std:
       if (std::find(keys.begin(), keys.end(), e.key) == keys.end()) continue;
       std::string takes = own.empty() ? "no settings" : "";
       for (size_t i = 0; i < own.size(); ++i) takes += (i ? ", " : "") + own[i];
-      return ErrorAt(e.key_location, JoinPath(path, e.key),
-                     "a setting of other pruner types, not of '" + type + "' (it takes " + takes +
-                         ")");
+      return ErrorAt(
+          e.key_location, JoinPath(path, e.key),
+          "a setting of other pruner types, not of '" + type + "' (it takes " + takes + ")");
     }
   }
   std::vector<std::string> allowed = {"type"};
@@ -67,93 +68,93 @@ Result<std::optional<int64_t>> ReadResource(const YamlNode& node, const std::str
   return ErrorAt(node.location, path, "expected a whole number or 'auto', got " + Describe(node));
 }
 
-// Reads the integer `key` into `out` when present.
-Status ReadIntKey(const YamlNode& node, const std::string& path, const char* key, int64_t& out) {
-  const YamlNode* v = FindValue(node, key);
-  if (!v) return {};
-  auto i = ReadInt(*v, JoinPath(path, key));
-  if (!i) return i.error();
-  out = *i;
+// Where a setting is read into: a whole number, a number, an optional
+// number, or a whole number or "auto" (nullopt).
+using Field = std::variant<int64_t*, double*, std::optional<double>*, std::optional<int64_t>*>;
+
+Status ReadField(const YamlNode& node, const std::string& path, const Field& field) {
+  if (auto* out = std::get_if<std::optional<int64_t>*>(&field)) {
+    auto r = ReadResource(node, path);
+    if (!r) return r.error();
+    **out = *r;
+  } else if (auto* i = std::get_if<int64_t*>(&field)) {
+    auto r = ReadInt(node, path);
+    if (!r) return r.error();
+    **i = *r;
+  } else {
+    auto r = ReadNumber(node, path);
+    if (!r) return r.error();
+    if (auto* d = std::get_if<double*>(&field)) {
+      **d = *r;
+    } else {
+      *std::get<std::optional<double>*>(field) = *r;
+    }
+  }
   return {};
 }
 
-Status ReadNumberKey(const YamlNode& node, const std::string& path, const char* key,
-                     double& out) {
-  const YamlNode* v = FindValue(node, key);
-  if (!v) return {};
-  auto d = ReadNumber(*v, JoinPath(path, key));
-  if (!d) return d.error();
-  out = *d;
-  return {};
-}
-
-Status ReadOptionalNumberKey(const YamlNode& node, const std::string& path, const char* key,
-                             std::optional<double>& out) {
-  const YamlNode* v = FindValue(node, key);
-  if (!v) return {};
-  double d = 0;
-  if (auto s = ReadNumberKey(node, path, key, d); !s) return s;
-  out = d;
-  return {};
-}
-
-Status ReadResourceKey(const YamlNode& node, const std::string& path, const char* key,
-                       std::optional<int64_t>& out) {
-  const YamlNode* v = FindValue(node, key);
-  if (!v) return {};
-  auto r = ReadResource(*v, JoinPath(path, key));
-  if (!r) return r.error();
-  out = *r;
+// Reads each (key, field) whose key is present and not null.
+Status ReadFields(const YamlNode& node, const std::string& path,
+                  std::initializer_list<std::pair<const char*, Field>> fields) {
+  for (const auto& [key, field] : fields) {
+    if (const YamlNode* v = FindValue(node, key)) {
+      if (auto s = ReadField(*v, JoinPath(path, key), field); !s) return s;
+    }
+  }
   return {};
 }
 
 Result<PrunerSpec> ReadPruner(const YamlNode& node, const std::string& path);
 
-// The settings of `spec.type` from `node`, types checked (ranges later).
-Status ReadSettings(const YamlNode& node, const std::string& path, PrunerSpec& spec) {
-  const auto& n = node;
+// The settings of `spec.type`, types checked (ranges later).
+Status ReadSettings(const YamlNode& n, const std::string& path, PrunerSpec& spec) {
   switch (spec.type) {
-    case PrunerType::kNone: return {};
+    case PrunerType::kNone:
+      return {};
     case PrunerType::kMedian:
     case PrunerType::kPercentile: {
       auto& o = spec.percentile;
-      if (spec.type == PrunerType::kPercentile) {
-        if (!FindValue(n, "percentile")) return MissingKey(n, path, "percentile");
-        if (auto s = ReadNumberKey(n, path, "percentile", o.percentile); !s) return s;
+      if (spec.type == PrunerType::kPercentile && !FindValue(n, "percentile")) {
+        return MissingKey(n, path, "percentile");
       }
-      if (auto s = ReadIntKey(n, path, "n_startup_trials", o.n_startup_trials); !s) return s;
-      if (auto s = ReadIntKey(n, path, "n_warmup_steps", o.n_warmup_steps); !s) return s;
-      if (auto s = ReadIntKey(n, path, "interval_steps", o.interval_steps); !s) return s;
-      return ReadIntKey(n, path, "n_min_trials", o.n_min_trials);
+      return ReadFields(n, path,
+                        {{"percentile", &o.percentile},
+                         {"n_startup_trials", &o.n_startup_trials},
+                         {"n_warmup_steps", &o.n_warmup_steps},
+                         {"interval_steps", &o.interval_steps},
+                         {"n_min_trials", &o.n_min_trials}});
     }
     case PrunerType::kSuccessiveHalving: {
       auto& o = spec.successive_halving;
-      if (auto s = ReadResourceKey(n, path, "min_resource", o.min_resource); !s) return s;
-      if (auto s = ReadIntKey(n, path, "reduction_factor", o.reduction_factor); !s) return s;
-      if (auto s = ReadIntKey(n, path, "min_early_stopping_rate", o.min_early_stopping_rate); !s) {
-        return s;
-      }
-      return ReadIntKey(n, path, "bootstrap_count", o.bootstrap_count);
+      return ReadFields(n, path,
+                        {{"min_resource", &o.min_resource},
+                         {"reduction_factor", &o.reduction_factor},
+                         {"min_early_stopping_rate", &o.min_early_stopping_rate},
+                         {"bootstrap_count", &o.bootstrap_count}});
     }
     case PrunerType::kHyperband: {
       auto& o = spec.hyperband;
-      if (auto s = ReadIntKey(n, path, "min_resource", o.min_resource); !s) return s;
-      if (auto s = ReadResourceKey(n, path, "max_resource", o.max_resource); !s) return s;
-      if (auto s = ReadIntKey(n, path, "reduction_factor", o.reduction_factor); !s) return s;
-      return ReadIntKey(n, path, "bootstrap_count", o.bootstrap_count);
+      return ReadFields(n, path,
+                        {{"min_resource", &o.min_resource},
+                         {"max_resource", &o.max_resource},
+                         {"reduction_factor", &o.reduction_factor},
+                         {"bootstrap_count", &o.bootstrap_count}});
     }
     case PrunerType::kThreshold: {
       auto& o = spec.threshold;
-      if (auto s = ReadOptionalNumberKey(n, path, "lower", o.lower); !s) return s;
-      if (auto s = ReadOptionalNumberKey(n, path, "upper", o.upper); !s) return s;
-      if (auto s = ReadIntKey(n, path, "n_warmup_steps", o.n_warmup_steps); !s) return s;
-      return ReadIntKey(n, path, "interval_steps", o.interval_steps);
+      return ReadFields(n, path,
+                        {{"lower", &o.lower},
+                         {"upper", &o.upper},
+                         {"n_warmup_steps", &o.n_warmup_steps},
+                         {"interval_steps", &o.interval_steps}});
     }
     case PrunerType::kPatient: {
       auto& o = spec.patient;
       if (!FindValue(n, "patience")) return MissingKey(n, path, "patience");
-      if (auto s = ReadIntKey(n, path, "patience", o.patience); !s) return s;
-      if (auto s = ReadNumberKey(n, path, "min_delta", o.min_delta); !s) return s;
+      if (auto s = ReadFields(n, path, {{"patience", &o.patience}, {"min_delta", &o.min_delta}});
+          !s) {
+        return s;
+      }
       if (const YamlNode* v = FindValue(n, "wrapped_pruner")) {
         auto inner = ReadPruner(*v, JoinPath(path, "wrapped_pruner"));
         if (!inner) return inner.error();

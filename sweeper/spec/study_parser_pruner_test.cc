@@ -78,8 +78,9 @@ TEST_CASE("successive halving and Hyperband: 'auto' resources and defaults") {
   CHECK_FALSE(sh.successive_halving.min_resource.has_value());
   CHECK(sh.successive_halving.reduction_factor == 4);
   CHECK(sh.successive_halving.min_early_stopping_rate == 0);
-  sh = Parse("pruner: {type: successive_halving, min_resource: 3, reduction_factor: 2,"
-             " min_early_stopping_rate: 1, bootstrap_count: 4}\n");
+  sh = Parse(
+      "pruner: {type: successive_halving, min_resource: 3, reduction_factor: 2,"
+      " min_early_stopping_rate: 1, bootstrap_count: 4}\n");
   CHECK(sh.successive_halving.min_resource == 3);
   CHECK(sh.successive_halving.bootstrap_count == 4);
   PrunerSpec hb = Parse("pruner: {type: hyperband, max_resource: auto}\n");
@@ -108,8 +109,8 @@ TEST_CASE("threshold and patient, wrapping another pruner") {
 }
 
 TEST_CASE("--set reaches the section") {
-  CHECK(Parse("pruner: {type: median}\n", {"pruner.n_warmup_steps=7"})
-            .percentile.n_warmup_steps == 7);
+  CHECK(Parse("pruner: {type: median}\n", {"pruner.n_warmup_steps=7"}).percentile.n_warmup_steps ==
+        7);
 }
 
 TEST_CASE("settings out of range point at their value") {
@@ -148,16 +149,19 @@ TEST_CASE("wrong types, unknown types and keys, with a did-you-mean") {
         "study.yaml:7:9: pruner: missing required key 'type'");
   CHECK(ErrorOf(With("pruner: {type: percentile}\n")) ==
         "study.yaml:7:9: pruner: missing required key 'percentile'");
-  CHECK(ErrorOf(With("pruner: median\n")).starts_with("study.yaml:7:9: pruner: expected a mapping"));
+  CHECK(
+      ErrorOf(With("pruner: median\n")).starts_with("study.yaml:7:9: pruner: expected a mapping"));
 }
 
 TEST_CASE("patient cannot wrap patient; the wrapped pruner's errors say where") {
-  CHECK(ErrorOf(With(R"(pruner:
+  CHECK(
+      ErrorOf(With(R"(pruner:
   type: patient
   patience: 2
   wrapped_pruner: {type: patient, patience: 1}
-)")).starts_with("study.yaml:10:26: pruner.wrapped_pruner.type: a patient pruner cannot wrap "
-                 "another patient pruner"));
+)"))
+          .starts_with("study.yaml:10:26: pruner.wrapped_pruner.type: a patient pruner cannot wrap "
+                       "another patient pruner"));
   CHECK(ErrorOf(With(R"(pruner:
   type: patient
   patience: 2
@@ -176,8 +180,9 @@ trial:
   command: [python3, train.py, "{lr}"]
 )";
   const std::string e = ErrorOf(two + "pruner: {type: median}\n");
-  CHECK(e.starts_with("study.yaml:9:16: pruner.type: pruning needs a single objective, and this "
-                      "study has 2"));
+  CHECK(
+      e.starts_with("study.yaml:9:16: pruner.type: pruning needs a single objective, and this "
+                    "study has 2"));
   CHECK(e.find("Optuna refuses too") != std::string::npos);
   CHECK(ParseStudyText(two + "pruner: {type: none}\n", "study.yaml").ok());
 }

@@ -351,7 +351,8 @@ TEST_CASE("a study file is read from disk and named in messages by its path") {
 }
 
 TEST_CASE("the shipped examples parse") {
-  const auto examples = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "examples";
+  const auto examples =
+      std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "examples";
   if (!std::filesystem::exists(examples)) return;
   int parsed = 0;
   for (const auto& dir : std::filesystem::directory_iterator(examples)) {
