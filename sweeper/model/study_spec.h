@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sweeper/model/kubernetes_spec.h"
+#include "sweeper/model/pruner_spec.h"
 #include "sweeper/model/search_space.h"
 #include "sweeper/model/tracking_spec.h"
 #include "sweeper/model/trial.h"
@@ -79,6 +80,7 @@ struct StudySpec {
   std::vector<Objective> objectives;  // one or more
   SearchSpace space;
   SamplerSpec sampler;
+  PrunerSpec pruner;  // the `pruner` section; none: trials run to their end
   BudgetSpec budget;
   TrialSpec trial;
   std::string backend = "local";             // "local" or "kubernetes"

@@ -36,6 +36,10 @@ struct TrialRecord {
   std::map<int64_t, double> intermediate;  // step -> value (first objective)
   std::optional<double> datetime_start;    // seconds since the epoch
   std::optional<double> datetime_complete;
+  // Successive halving's record (pruners/README.md): rung -> the intermediate
+  // value the trial had when it reached that rung. Optuna keeps these as the
+  // trial system attributes "completed_rung_N".
+  std::map<int, double> completed_rungs;
 
   // gdsweep's own columns; empty for trials another tool (Optuna) created.
   std::string tag;                  // the sweep tag

@@ -6,6 +6,7 @@
 
 #include "sweeper/spec/study_parser_kubernetes.h"
 #include "sweeper/spec/study_parser_overrides.h"
+#include "sweeper/spec/study_parser_pruner.h"
 #include "sweeper/spec/study_parser_space.h"
 #include "sweeper/spec/study_parser_tracking.h"
 #include "sweeper/spec/study_parser_trial.h"
@@ -15,9 +16,9 @@ namespace gdsweep {
 namespace {
 
 const std::vector<std::string> kTopLevelKeys = {
-    "study_name", "tag",    "storage", "objective",    "objectives",
-    "direction",  "metric", "metrics", "search_space", "sampler",
-    "budget",     "trial",  "backend", "kubernetes",   "tracking"};
+    "study_name", "tag",     "storage",      "objective", "objectives", "direction",
+    "metric",     "metrics", "search_space", "sampler",   "pruner",     "budget",
+    "trial",      "backend", "kubernetes",   "tracking"};
 
 constexpr size_t kMaxStudyName = 128;
 constexpr size_t kMaxTag = 63;
@@ -273,6 +274,7 @@ Result<StudySpec> ReadSpec(const YamlNode& root, const std::string& source_name)
       ParseSampler(sampler_entry ? &sampler_entry->value : nullptr, spec.space, space_entry->value);
   if (!sampler) return sampler.error();
   spec.sampler = std::move(*sampler);
+  if (auto s = ParsePrunerSection(root, spec); !s) return s.error();
 
   auto budget = ReadBudget(FindValue(root, "budget"));
   if (!budget) return budget.error();

@@ -222,7 +222,8 @@ TEST_CASE("unknown keys at every level suggest the closest known key") {
         "study.yaml:7:11: sampler.seeed: unknown key; did you mean 'seed'?");
   CHECK(ErrorOf(std::string(kMinimal) + "mlflow: {}\n") ==
         "study.yaml:7:1: mlflow: unknown key; expected one of: study_name, tag, storage, "
-        "objective, objectives, direction, metric, metrics, search_space, sampler, budget, "
+        "objective, objectives, direction, metric, metrics, search_space, sampler, pruner, "
+        "budget, "
         "trial, backend, kubernetes, tracking");
 }
 

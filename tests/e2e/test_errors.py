@@ -32,6 +32,20 @@ class BadInputTest(SweepTestCase):
         text = study_yaml().replace("budget: {", "budgte: {")
         self.assert_rejected(text, "budgte", "did you mean 'budget'")
 
+    def test_a_pruner_setting_out_of_range_exits_2_at_its_value(self):
+        text = study_yaml(extra="pruner:\n  type: hyperband\n  reduction_factor: 1\n")
+        line = text.splitlines().index("  reduction_factor: 1") + 1
+        self.assert_rejected(text, f"bad.yaml:{line}:21: pruner.reduction_factor: must be at "
+                             "least 2, got 1")
+        self.assertFalse(os.path.exists(self.db))
+
+    def test_a_pruner_on_a_multi_objective_study_is_refused(self):
+        text = study_yaml(extra="pruner: {type: median}\n").replace(
+            "objective: {metric: loss, direction: minimize}",
+            "objectives: [{metric: loss, direction: minimize}, {metric: t, direction: minimize}]")
+        self.assert_rejected(text, "pruner.type: pruning needs a single objective",
+                             "Optuna refuses too")
+
     def test_low_must_be_below_high(self):
         self.assert_rejected(study_yaml(space="""
             x: {type: float, low: 5, high: 1}"""), "search_space.x", "less than high")
