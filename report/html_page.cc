@@ -1,9 +1,8 @@
 #include "report/html_page.h"
 
+#include <nlohmann/json.hpp>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "report/assets.h"
 
@@ -41,7 +40,8 @@ std::string Fill(std::string_view tmpl,
 
 // No network for a report; the dashboard reads its own origin only.
 constexpr const char* kReportCsp =
-    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: blob:";
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: "
+    "blob:";
 constexpr const char* kDashboardCsp =
     "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: "
     "blob:; connect-src 'self'";
@@ -88,12 +88,23 @@ std::string EscapeHtml(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -109,7 +120,8 @@ std::string DashboardPage(std::string_view title, std::string_view data_url,
                                  {"data_url", std::string(data_url)},
                                  {"studies_url", std::string(studies_url)},
                                  {"poll_ms", poll_ms}};
-  return Page(title, kDashboardCsp, config.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "null");
+  return Page(title, kDashboardCsp,
+              config.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "null");
 }
 
 }  // namespace gdsweep::report

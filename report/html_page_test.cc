@@ -23,15 +23,14 @@ TEST_CASE("HTML text escapes markup and quotes") {
 }
 
 TEST_CASE("a report page is self-contained and its data cannot fill the template") {
-  const std::string page =
-      ReportPage("<study>", R"({"study": "{{JS}}</script>", "trials": []})");
+  const std::string page = ReportPage("<study>", R"({"study": "{{JS}}</script>", "trials": []})");
   CHECK(page.find("<title>&lt;study&gt; · gdsweep</title>") != std::string::npos);
   CHECK(page.find("{{JS}}\\u003c/script\\u003e") != std::string::npos);
   CHECK(page.find("<script src") == std::string::npos);
   CHECK(page.find("connect-src") == std::string::npos);  // default-src 'none': no network
   CHECK(page.find("Apache Software Foundation") != std::string::npos);  // ECharts inline
-  for (const char* placeholder : {"{{TITLE}}", "{{CSP}}", "{{CSS}}", "{{ECHARTS}}", "{{CONFIG}}",
-                                  "{{DATA}}"}) {
+  for (const char* placeholder :
+       {"{{TITLE}}", "{{CSP}}", "{{CSS}}", "{{ECHARTS}}", "{{CONFIG}}", "{{DATA}}"}) {
     CHECK(page.find(placeholder) == std::string::npos);
   }
 }

@@ -36,7 +36,8 @@ std::vector<int> GroupsOf(const std::vector<double>& x, int bins) {
   std::vector<int> ids(group);
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  for (int& v : group) v = static_cast<int>(std::lower_bound(ids.begin(), ids.end(), v) - ids.begin());
+  for (int& v : group)
+    v = static_cast<int>(std::lower_bound(ids.begin(), ids.end(), v) - ids.begin());
   return group;
 }
 
@@ -77,7 +78,8 @@ std::vector<ParamImportance> ParamImportances(const std::vector<const TrialRecor
   }
   std::vector<ParamImportance> out;
   if (counted.size() < 3) return out;
-  const int bins = std::clamp(static_cast<int>(counted.size() / 8), 2, kMaxBins);
+  const int bins =
+      std::clamp(static_cast<int>(std::sqrt(static_cast<double>(counted.size()))), 2, kMaxBins);
   for (const Parameter& p : params) {
     std::vector<double> x, y;
     const auto* f = std::get_if<FloatDistribution>(&p.distribution);

@@ -1,8 +1,8 @@
 // Parameter importances: how much of an objective's variance each parameter
 // explains on its own, over the COMPLETE trials with a finite value. Each
 // parameter's values are grouped (a categorical by choice, an integer with few
-// values by value, otherwise by quantile bins, in log space for a log-scaled
-// one) and scored by the adjusted share of variance between the groups
+// values by value, otherwise into sqrt(n) (2 to 10) quantile bins, in log
+// space for a log-scaled one) and scored by the adjusted share of variance between the groups
 // (epsilon squared); the scores are normalised to sum to 1. A simpler
 // estimator than Optuna's default fANOVA (a random forest) that ranks a
 // dominant parameter first as fANOVA does. Pure functions; thread-safe.

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <random>
 
 namespace gdsweep::report {
 namespace {
@@ -22,7 +23,7 @@ TEST_CASE("EpsilonSquared matches a hand computation") {
   CHECK(EpsilonSquared({1, 3, 5, 7}, {0, 0, 1, 1}) == doctest::Approx(0.7));
   // Group means equal the overall mean: nothing explained, clamped at 0.
   CHECK(EpsilonSquared({1, 7, 7, 1}, {0, 0, 1, 1}) == 0.0);
-  CHECK(EpsilonSquared({2, 2, 2}, {0, 1, 2}) == 0.0);  // n <= k
+  CHECK(EpsilonSquared({2, 2, 2}, {0, 1, 2}) == 0.0);        // n <= k
   CHECK(EpsilonSquared({5, 5, 5, 5}, {0, 0, 1, 1}) == 0.0);  // constant
 }
 
@@ -31,12 +32,14 @@ TEST_CASE("the parameter that drives the objective ranks first, on a log scale t
                        {"lr", FloatDistribution{1e-5, 1, true}},
                        {"opt", CategoricalDistribution{{std::string("a"), std::string("b")}}}};
   std::vector<TrialRecord> trials;
+  std::mt19937 rng(4);
+  std::uniform_real_distribution<double> u(0, 1);
   for (int i = 0; i < 60; ++i) {
-    const double lr = std::pow(10.0, -5 + 5.0 * ((i * 37) % 60) / 59.0);
-    const double noise = ((i * 11) % 60) / 59.0;
-    const double opt = i % 2;
+    const double lr = std::pow(10.0, -5 + 5.0 * u(rng));
+    const double noise = u(rng);
+    const double opt = u(rng) < 0.5 ? 0 : 1;
     trials.push_back(Complete(i, {{"noise", noise}, {"lr", lr}, {"opt", opt}},
-                              std::pow(std::log10(lr) + 2, 2) + 0.3 * opt + 0.01 * noise));
+                              std::pow(std::log10(lr) + 2, 2) + 2.0 * opt + 0.01 * noise));
   }
   TrialRecord failed;
   failed.state = TrialState::kFail;

@@ -2,9 +2,8 @@
 
 #include <cmath>
 #include <fstream>
-#include <variant>
-
 #include <nlohmann/json.hpp>
+#include <variant>
 
 #include "report/importance.h"
 #include "sweeper/best.h"
@@ -68,9 +67,9 @@ json TrialJson(const TrialRecord& t, const StudySnapshot& s, const StudyJsonOpti
   for (double v : t.values) values.push_back(Num(v));
   json curve = json::array();
   for (const auto& [step, v] : t.intermediate) curve.push_back({step, Num(v)});
-  json out = {{"n", t.number},   {"state", ToString(t.state)}, {"p", std::move(params)},
-              {"v", std::move(values)}, {"iv", std::move(curve)}, {"tag", t.tag},
-              {"attempt", t.attempt},   {"worker", t.worker_id},   {"reason", t.failure_reason}};
+  json out = {{"n", t.number},          {"state", ToString(t.state)}, {"p", std::move(params)},
+              {"v", std::move(values)}, {"iv", std::move(curve)},     {"tag", t.tag},
+              {"attempt", t.attempt},   {"worker", t.worker_id},      {"reason", t.failure_reason}};
   out["start"] = t.datetime_start ? json(*t.datetime_start) : json(nullptr);
   out["end"] = t.datetime_complete ? json(*t.datetime_complete) : json(nullptr);
   out["retry_of"] = t.retry_of ? json(*t.retry_of) : json(nullptr);
@@ -101,7 +100,8 @@ json Analysis(const std::vector<const TrialRecord*>& trials, const StudySnapshot
     for (const TrialRecord* t : trials) {
       if (t->state == TrialState::kComplete) complete.push_back(*t);
     }
-    for (const TrialRecord* t : BestTrials(complete, s.info.directions)) pareto.push_back(t->number);
+    for (const TrialRecord* t : BestTrials(complete, s.info.directions))
+      pareto.push_back(t->number);
   }
   return {{"importance", std::move(importance)}, {"pareto", std::move(pareto)}};
 }

@@ -14,9 +14,9 @@
 namespace gdsweep::report {
 
 struct StudyJsonOptions {
-  std::string tag;                 // only this sweep tag's trials; empty: all
-  size_t log_tail_bytes = 2048;    // of each trial's stdout.log and stderr.log; 0: none
-  std::string generated_at;        // shown on the page, e.g. "2026-12-05 19:00:00 UTC"
+  std::string tag;               // only this sweep tag's trials; empty: all
+  size_t log_tail_bytes = 2048;  // of each trial's stdout.log and stderr.log; 0: none
+  std::string generated_at;      // shown on the page, e.g. "2026-12-05 19:00:00 UTC"
 };
 
 // The document, as UTF-8 JSON text (invalid UTF-8 in names or logs replaced

@@ -27,8 +27,8 @@ struct StudySnapshot {
   // trial_params (a study Optuna made stores its distributions there only);
   // for a name with several distributions, the one of its latest trial.
   SearchSpace params;
-  TrialHistory history;                          // number order
-  std::map<int64_t, TrackingRun> runs;           // trial_id -> its MLflow run
+  TrialHistory history;                                    // number order
+  std::map<int64_t, TrackingRun> runs;                     // trial_id -> its MLflow run
   std::map<std::string, std::string> tracking_uri_by_tag;  // the target's server address
 };
 

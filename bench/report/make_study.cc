@@ -33,7 +33,8 @@ int main(int argc, char** argv) {
   for (int i = 0; i < p; ++i) {
     Distribution d = FloatDistribution{1e-5, 1.0, i % 3 == 0};
     if (i % 3 == 1) d = IntDistribution{1, 64};
-    if (i % 3 == 2) d = CategoricalDistribution{{std::string("a"), std::string("b"), std::string("c")}};
+    if (i % 3 == 2)
+      d = CategoricalDistribution{{std::string("a"), std::string("b"), std::string("c")}};
     reg.space.push_back({"p" + std::to_string(i), d});
   }
   auto study = (*storage)->OpenStudy(reg);

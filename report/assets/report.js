@@ -282,28 +282,31 @@
     show('chart-pareto', { legend: { data: ['Pareto front', 'other trials'] }, tooltip: tooltipByNumber, grid: grids, xAxis: xAxes, yAxis: yAxes, series: series });
   }
 
-  // Lanes: the worker of each trial; trials without one (made by Optuna) are
-  // packed into as few lanes as their overlaps need.
+  // Lanes: one per worker and slot: a worker's trials (or, for trials made
+  // by Optuna, all trials without a worker) are packed into as few rows as
+  // their overlaps need, so a worker running 3 at a time shows 3 rows.
   function timelineLanes(trials, now) {
-    var lanes = [], laneOf = {}, freeAt = [];
+    var groups = {}, order = [];
     trials.forEach(function (t) {
-      if (t.worker) {
-        if (!(('w:' + t.worker) in laneOf)) { laneOf['w:' + t.worker] = lanes.length; lanes.push(t.worker); }
-      }
+      var key = t.worker || '';
+      if (!groups[key]) { groups[key] = []; order.push(key); }
+      groups[key].push(t);
     });
-    trials.filter(function (t) { return !t.worker && t.start !== null; })
-      .sort(function (a, b) { return a.start - b.start; })
-      .forEach(function (t) {
-        var end = t.end !== null ? t.end : now;
-        var lane = -1;
-        for (var i = 0; i < freeAt.length; ++i) { if (freeAt[i] <= t.start) { lane = i; break; } }
-        if (lane < 0) { lane = freeAt.length; freeAt.push(0); }
-        freeAt[lane] = end;
-        laneOf['t:' + t.n] = lane;
+    var names = [], laneOf = {};
+    order.forEach(function (key) {
+      var freeAt = [], first = names.length;
+      groups[key].sort(function (a, b) { return a.start - b.start || a.n - b.n; }).forEach(function (t) {
+        var end = t.end !== null ? t.end : now, slot = -1;
+        for (var i = 0; i < freeAt.length; ++i) { if (freeAt[i] <= t.start) { slot = i; break; } }
+        if (slot < 0) { slot = freeAt.length; freeAt.push(0); }
+        freeAt[slot] = end;
+        laneOf[t.n] = first + slot;
       });
-    var base = lanes.length;
-    freeAt.forEach(function (x, i) { lanes.push('lane ' + (i + 1)); });
-    return { names: lanes, of: function (t) { return t.worker ? laneOf['w:' + t.worker] : base + laneOf['t:' + t.n]; } };
+      freeAt.forEach(function (x, i) {
+        names.push(key ? key + (freeAt.length > 1 ? ' · ' + (i + 1) : '') : 'lane ' + (i + 1));
+      });
+    });
+    return { names: names, of: function (t) { return laneOf[t.n]; } };
   }
   function renderTimeline(trials) {
     var started = trials.filter(function (t) { return t.start !== null; });

@@ -97,14 +97,13 @@ int ReportCommand(const Args& args) {
   json_options.tag = vm["tag"].as<std::string>();
   json_options.log_tail_bytes = vm["log-tail"].as<size_t>();
   json_options.generated_at = UtcNow();
-  if (!json_options.tag.empty() &&
-      std::find(snapshot.tags.begin(), snapshot.tags.end(), json_options.tag) ==
-          snapshot.tags.end()) {
+  if (!json_options.tag.empty() && std::find(snapshot.tags.begin(), snapshot.tags.end(),
+                                             json_options.tag) == snapshot.tags.end()) {
     return Fail(Error::NotFound("study '" + *name + "' has no trial with sweep tag '" +
                                 json_options.tag + "'"));
   }
-  const std::string page = report::ReportPage(
-      snapshot.info.name, report::StudyJson(snapshot, json_options));
+  const std::string page =
+      report::ReportPage(snapshot.info.name, report::StudyJson(snapshot, json_options));
   const std::string out = vm["output"].as<std::string>();
   if (auto s = WriteAtomically(out, page); !s) return Fail(s.error());
   const double seconds =

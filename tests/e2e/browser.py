@@ -25,11 +25,20 @@ def _run(url, extra, budget_ms, timeout):
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def dump_dom(url, budget_ms=8000, timeout=60, window="1400,1000"):
-    """The page's DOM once virtual time has run `budget_ms` (timers, frames)."""
-    proc = _run(url, ["--dump-dom", f"--window-size={window}"], budget_ms, timeout)
+def dump_dom(url, screenshot=None, budget_ms=8000, timeout=90, window="1400,5200"):
+    """The page's DOM once virtual time has run `budget_ms` (timers, frames);
+    with `screenshot`, also a PNG of the page saved under ARTIFACTS."""
+    extra = ["--dump-dom", f"--window-size={window}"]
+    path = None
+    if screenshot:
+        os.makedirs(ARTIFACTS, exist_ok=True)
+        path = os.path.abspath(os.path.join(ARTIFACTS, screenshot))
+        extra.append(f"--screenshot={path}")
+    proc = _run(url, extra, budget_ms, timeout)
     if proc.returncode != 0:
         raise RuntimeError(f"chromium exited {proc.returncode}: {proc.stderr[-2000:]}")
+    if path and not os.path.exists(path):
+        raise RuntimeError(f"chromium wrote no screenshot: {proc.stderr[-2000:]}")
     return proc.stdout
 
 
@@ -39,13 +48,3 @@ def summary_of(dom):
     if not m or not m.group(1).strip():
         return None
     return json.loads(html.unescape(m.group(1)))
-
-
-def screenshot(url, name, window="1400,5200", budget_ms=8000, timeout=60):
-    """Saves a PNG of the page under ARTIFACTS; returns its path."""
-    os.makedirs(ARTIFACTS, exist_ok=True)
-    path = os.path.abspath(os.path.join(ARTIFACTS, name))
-    proc = _run(url, [f"--screenshot={path}", f"--window-size={window}"], budget_ms, timeout)
-    if proc.returncode != 0 or not os.path.exists(path):
-        raise RuntimeError(f"chromium screenshot failed ({proc.returncode}): {proc.stderr[-2000:]}")
-    return path
