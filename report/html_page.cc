@@ -115,11 +115,12 @@ std::string ReportPage(std::string_view title, std::string_view data_json) {
 }
 
 std::string DashboardPage(std::string_view title, std::string_view data_url,
-                          std::string_view studies_url, int poll_ms) {
+                          std::string_view studies_url, int poll_ms, int wait_ms) {
   const nlohmann::json config = {{"mode", "dashboard"},
                                  {"data_url", std::string(data_url)},
                                  {"studies_url", std::string(studies_url)},
-                                 {"poll_ms", poll_ms}};
+                                 {"poll_ms", poll_ms},
+                                 {"wait_ms", wait_ms}};
   return Page(title, kDashboardCsp,
               config.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "null");
 }

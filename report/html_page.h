@@ -20,9 +20,10 @@ std::string EscapeHtml(std::string_view text);
 std::string ReportPage(std::string_view title, std::string_view data_json);
 
 // A dashboard page: it reads StudyJson from `data_url` (a same-origin path),
-// then again every `poll_ms`, and lists the database's studies from
-// `studies_url` to switch between them.
+// then asks again `poll_ms` after each answer, passing the version it has
+// (`since`) and how long the server may hold the request waiting for a change
+// (`wait`, `wait_ms`); it lists the database's studies from `studies_url`.
 std::string DashboardPage(std::string_view title, std::string_view data_url,
-                          std::string_view studies_url, int poll_ms);
+                          std::string_view studies_url, int poll_ms, int wait_ms);
 
 }  // namespace gdsweep::report

@@ -36,7 +36,7 @@ TEST_CASE("a report page is self-contained and its data cannot fill the template
 }
 
 TEST_CASE("a dashboard page polls its own origin only") {
-  const std::string page = DashboardPage("s", "/api/study", "/api/studies", 1000);
+  const std::string page = DashboardPage("s", "/api/study", "/api/studies", 1000, 20000);
   CHECK(page.find("connect-src 'self'") != std::string::npos);
   CHECK(page.find(R"("data_url":"/api/study")") != std::string::npos);
 }

@@ -7,7 +7,7 @@
   var STATES = ['COMPLETE', 'PRUNED', 'FAIL', 'RUNNING', 'WAITING'];
   var STATE_COLORS = { COMPLETE: '#2f6fdb', PRUNED: '#e08a00', FAIL: '#d32f2f', RUNNING: '#2e9d46', WAITING: '#9aa3b2' };
   var PAGE_SIZE = 100;
-  var view = { data: null, tag: '', objective: 0, state: '', text: '', sortKey: 'n', sortDir: 1, page: 0, study: '' };
+  var view = { data: null, tag: '', objective: 0, state: '', text: '', sortKey: 'n', sortDir: 1, page: 0, study: '', version: null, updates: [] };
   var charts = {};
   var rendered = {};
 
@@ -496,7 +496,7 @@
   }
   function writeSummary() {
     var analysis = view.data.analysis[view.tag] || view.data.analysis[''];
-    var out = { rendered: true, render_ms: Math.round(performance.now()), pwned: !!window.__pwned, pareto_front: analysis.pareto.length, trials: visibleTrials().length, table_rows: view.tableRows, charts: {}, finished: {}, importance: {}, errors: window.__gdsweepErrors };
+    var out = { rendered: true, updates: view.updates, render_ms: Math.round(performance.now()), pwned: !!window.__pwned, pareto_front: analysis.pareto.length, trials: visibleTrials().length, table_rows: view.tableRows, charts: {}, finished: {}, importance: {}, errors: window.__gdsweepErrors };
     Object.keys(charts).forEach(function (id) {
       var seen = {};
       (charts[id].getOption().series || []).forEach(function (s) {
@@ -524,22 +524,33 @@
   }
 
   // --- the dashboard: the same page, polling its data ---
+  // Long polling: the server answers at once the first time, then holds each
+  // request until the study changes (a new version) or `wait` ms pass (204).
   function poll() {
-    var url = config.data_url + (view.study ? '?study=' + encodeURIComponent(view.study) : '');
-    fetch(url, { cache: 'no-store' }).then(function (r) {
+    var query = [];
+    if (view.study) query.push('study=' + encodeURIComponent(view.study));
+    if (view.version) query.push('since=' + encodeURIComponent(view.version), 'wait=' + (config.wait_ms || 20000));
+    var asked = view.study;
+    view.abort = new AbortController();
+    fetch(config.data_url + (query.length ? '?' + query.join('&') : ''), { cache: 'no-store', signal: view.abort.signal }).then(function (r) {
+      if (r.status === 204) return null;
       if (!r.ok) return r.text().then(function (t) { throw new Error(t || r.statusText); });
-      return r.text();
-    }).then(function (text) {
-      if (text !== view.lastText) {
-        view.lastText = text;
-        view.data = normalize(JSON.parse(text));
+      var version = r.headers.get('X-Gdsweep-Version');
+      return r.text().then(function (text) { return { text: text, version: version }; });
+    }).then(function (answer) {
+      if (answer && asked === view.study) {
+        view.version = answer.version;
+        view.data = normalize(JSON.parse(answer.text));
         view.study = view.data.study;
+        view.updates.push(view.data.trials.length);
         renderAll();
       }
-      byId('live-status').textContent = 'live · updated ' + new Date().toLocaleTimeString();
+      byId('live-status').textContent = 'live · checked ' + new Date().toLocaleTimeString();
     }).catch(function (e) {
+      view.version = null;
+      if (e.name === 'AbortError') return;
       byId('live-status').textContent = 'cannot read the study: ' + e.message;
-    }).then(function () { setTimeout(poll, config.poll_ms || 2000); });
+    }).then(function () { setTimeout(poll, config.poll_ms || 1000); });
   }
   function loadStudies() {
     fetch(config.studies_url, { cache: 'no-store' }).then(function (r) { return r.json(); }).then(function (names) {
@@ -550,7 +561,7 @@
 
   wire();
   if (config.mode === 'dashboard') {
-    byId('study-select').addEventListener('change', function (e) { view.study = e.target.value; view.lastText = null; view.page = 0; view.tag = ''; poll(); });
+    byId('study-select').addEventListener('change', function (e) { view.study = e.target.value; view.version = null; view.page = 0; view.tag = ''; if (view.abort) view.abort.abort(); });
     var wantedStudy = new URLSearchParams(location.search).get('study');
     if (wantedStudy) view.study = wantedStudy;
     loadStudies();
