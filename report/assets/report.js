@@ -542,7 +542,7 @@
         view.version = answer.version;
         view.data = normalize(JSON.parse(answer.text));
         view.study = view.data.study;
-        view.updates.push(view.data.trials.length);
+        view.updates.push(view.data.trials.filter(function (t) { return t.state === 'COMPLETE'; }).length);
         renderAll();
       }
       byId('live-status').textContent = 'live · checked ' + new Date().toLocaleTimeString();

@@ -18,7 +18,7 @@ def _run(url, extra, budget_ms, timeout):
     profile = tempfile.mkdtemp(prefix="gdsweep-chromium-")
     try:
         cmd = [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-               "--disable-extensions", "--disable-background-networking", "--hide-scrollbars",
+               "--disable-extensions", "--disable-background-networking", "--no-proxy-server", "--hide-scrollbars",
                f"--user-data-dir={profile}", f"--virtual-time-budget={budget_ms}", *extra, url]
         return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     finally:
