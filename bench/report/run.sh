@@ -26,7 +26,8 @@ for _ in range(3):
     t0 = time.time()
     s = browser.summary_of(browser.dump_dom(url, budget_ms=20000, timeout=120))
     wall = time.time() - t0
-    print(f"chromium: page rendered in {s['render_ms'] / 1000:.2f} s (page clock); "
+    print(f"chromium: charts set at {s['first_render_ms'] / 1000:.2f} s, drawn at "
+          f"{s['render_ms'] / 1000:.2f} s (page clock); per view {s['timings']}; "
           f"{wall:.1f} s wall with chromium start-up; errors {s['errors']}; "
           f"history points {s['charts'].get('chart-history')}; table rows {s['table_rows']}")
 PY

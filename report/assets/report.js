@@ -480,9 +480,13 @@
     fillSelect(byId('state-filter'), [['', 'all']].concat(STATES.map(function (s) { return [s, s]; })), view.state);
     view.trialIndex = trialByNumber();
     var trials = visibleTrials();
+    view.timings = {};
     [renderHistory, renderIntermediate, renderParallel, renderSlices, renderImportance, renderPareto, renderTimeline, renderTable].forEach(function (f) {
+      var t0 = performance.now();
       try { f(trials); } catch (e) { window.__gdsweepErrors.push(f.name + ': ' + (e && e.stack || e)); }
+      view.timings[f.name] = Math.round(performance.now() - t0);
     });
+    if (view.firstRenderMs === undefined) view.firstRenderMs = Math.round(performance.now());
     writeSummary();
   }
 
@@ -496,7 +500,7 @@
   }
   function writeSummary() {
     var analysis = view.data.analysis[view.tag] || view.data.analysis[''];
-    var out = { rendered: true, updates: view.updates, render_ms: Math.round(performance.now()), pwned: !!window.__pwned, pareto_front: analysis.pareto.length, trials: visibleTrials().length, table_rows: view.tableRows, charts: {}, finished: {}, importance: {}, errors: window.__gdsweepErrors };
+    var out = { rendered: true, timings: view.timings, first_render_ms: view.firstRenderMs, updates: view.updates, render_ms: Math.round(performance.now()), pwned: !!window.__pwned, pareto_front: analysis.pareto.length, trials: visibleTrials().length, table_rows: view.tableRows, charts: {}, finished: {}, importance: {}, errors: window.__gdsweepErrors };
     Object.keys(charts).forEach(function (id) {
       var seen = {};
       (charts[id].getOption().series || []).forEach(function (s) {
