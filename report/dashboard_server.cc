@@ -1,5 +1,6 @@
 #include "report/dashboard_server.h"
 
+#include <httplib.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -7,10 +8,8 @@
 #include <functional>
 #include <map>
 #include <mutex>
-#include <thread>
-
-#include <httplib.h>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "report/html_page.h"
 #include "report/study_json.h"
@@ -101,7 +100,8 @@ struct DashboardServer::Impl {
       auto names = StudyNames();
       if (!names || names->empty()) {
         res.status = names ? 404 : 500;
-        res.set_content(names ? "the database holds no study" : names.error().message, "text/plain");
+        res.set_content(names ? "the database holds no study" : names.error().message,
+                        "text/plain");
         return;
       }
       name = names->front();
@@ -159,9 +159,9 @@ Result<std::unique_ptr<DashboardServer>> DashboardServer::Create(const Dashboard
       res.set_content(names.error().message, "text/plain; charset=utf-8");
       return;
     }
-    res.set_content(nlohmann::json(*names).dump(-1, ' ', false,
-                                                nlohmann::json::error_handler_t::replace),
-                    "application/json; charset=utf-8");
+    res.set_content(
+        nlohmann::json(*names).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+        "application/json; charset=utf-8");
   });
   server.Get("/api/study", [self](const httplib::Request& req, httplib::Response& res) {
     self->Study(req, res);

@@ -149,21 +149,36 @@
     });
   }
 
-  function renderIntermediate(trials) {
-    var series = [];
-    trials.forEach(function (t) {
-      if (!t.iv.length) return;
-      var marked = t.state === 'PRUNED' || t.state === 'FAIL';
-      var last = t.iv.length - 1;
-      series.push({
-        id: 'trials-' + t.n, type: 'line', data: t.iv.map(function (pt) { return [pt[0], pt[1], t.n]; }),
-        symbol: 'circle', showSymbol: marked, showAllSymbol: true,
-        symbolSize: function (value, params) { return marked && params.dataIndex === last ? 7 : 0; },
-        lineStyle: { width: 1.2, opacity: 0.75, color: STATE_COLORS[t.state] || '#888', type: t.state === 'PRUNED' ? 'dashed' : t.state === 'FAIL' ? 'dotted' : 'solid' },
-        itemStyle: { color: STATE_COLORS[t.state] || '#888' }
-      });
+  var MERGE_CURVES_ABOVE = 150;
+  // One line series per trial; above MERGE_CURVES_ABOVE curves, one series per
+  // state with the curves separated by gaps (far cheaper to draw).
+  function curveSeries(id, state, curves) {
+    var data = [], marks = {};
+    curves.forEach(function (t) {
+      t.iv.forEach(function (pt) { data.push([pt[0], pt[1], t.n]); });
+      marks[data.length - 1] = true;
+      data.push(['-', '-', t.n]);
     });
-    if (!series.length) return showEmpty('chart-intermediate', 'No trial reported intermediate values.');
+    var marked = state === 'PRUNED' || state === 'FAIL';
+    return {
+      id: id, type: 'line', data: data, symbol: 'circle', showSymbol: marked, showAllSymbol: true, connectNulls: false,
+      symbolSize: function (value, params) { return marked && marks[params.dataIndex] ? 7 : 0; },
+      lineStyle: { width: 1.2, opacity: 0.75, color: STATE_COLORS[state] || '#888', type: state === 'PRUNED' ? 'dashed' : state === 'FAIL' ? 'dotted' : 'solid' },
+      itemStyle: { color: STATE_COLORS[state] || '#888' }
+    };
+  }
+  function renderIntermediate(trials) {
+    var curves = trials.filter(function (t) { return t.iv.length > 0; });
+    if (!curves.length) return showEmpty('chart-intermediate', 'No trial reported intermediate values.');
+    var series = [];
+    if (curves.length > MERGE_CURVES_ABOVE) {
+      STATES.forEach(function (state) {
+        var of = curves.filter(function (t) { return t.state === state; });
+        if (of.length) series.push(curveSeries('trials-' + state, state, of));
+      });
+    } else {
+      curves.forEach(function (t) { series.push(curveSeries('trials-' + t.n, t.state, [t])); });
+    }
     show('chart-intermediate', {
       grid: { left: 70, right: 30, top: 30, bottom: 40 },
       tooltip: tooltipByNumber,

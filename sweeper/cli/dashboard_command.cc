@@ -23,8 +23,8 @@ int DashboardCommand(const Args& args) {
   po::options_description options("Options");
   options.add_options()("host", po::value<std::string>()->default_value("127.0.0.1"),
                         "address to listen on (other than loopback: readable by anyone who "
-                        "reaches it)")(
-      "port", po::value<int>()->default_value(8080), "port (0: any free port)")(
+                        "reaches it)")("port", po::value<int>()->default_value(8080),
+                                       "port (0: any free port)")(
       "poll-wait", po::value<double>()->default_value(20),
       "longest a page's request waits for a change, in seconds")(
       "log-tail", po::value<size_t>()->default_value(2048),
