@@ -37,15 +37,6 @@ std::string VersionOf(const StudySnapshot& s) {
   return std::to_string(s.history.trials.size()) + "-" + std::to_string(h);
 }
 
-std::string UtcNow() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return buf;
-}
-
 void SetCommonHeaders(httplib::Response& res) {
   res.set_header("Cache-Control", "no-store");
   res.set_header("X-Content-Type-Options", "nosniff");
@@ -87,7 +78,7 @@ struct DashboardServer::Impl {
     if (json) {
       StudyJsonOptions o;
       o.log_tail_bytes = options.log_tail_bytes;
-      o.generated_at = UtcNow();
+      o.generated_at = UtcTimestamp();
       *json = StudyJson(snapshot, o);
     }
     return version;

@@ -27,6 +27,9 @@ std::string StudyJson(const StudySnapshot& snapshot, const StudyJsonOptions& opt
 // with any user:password@ removed from `uri`; empty unless uri is http(s).
 std::string MlflowRunAddress(const std::string& uri, const TrackingRun& run);
 
+// Now, as "2026-12-05 19:00:00 UTC" (for StudyJsonOptions::generated_at).
+std::string UtcTimestamp();
+
 // The last `max_bytes` of a file, starting after a line break when cut; empty
 // when the file cannot be read.
 std::string ReadTail(const std::string& path, size_t max_bytes);

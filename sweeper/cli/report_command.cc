@@ -19,15 +19,6 @@
 namespace gdsweep::cli {
 namespace {
 
-std::string UtcNow() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return buf;
-}
-
 // Writes `text` to `path` through a temporary file renamed over it, so a
 // reader never sees half a report.
 Status WriteAtomically(const std::string& path, const std::string& text) {
@@ -96,7 +87,7 @@ int ReportCommand(const Args& args) {
   report::StudyJsonOptions json_options;
   json_options.tag = vm["tag"].as<std::string>();
   json_options.log_tail_bytes = vm["log-tail"].as<size_t>();
-  json_options.generated_at = UtcNow();
+  json_options.generated_at = report::UtcTimestamp();
   if (!json_options.tag.empty() && std::find(snapshot.tags.begin(), snapshot.tags.end(),
                                              json_options.tag) == snapshot.tags.end()) {
     return Fail(Error::NotFound("study '" + *name + "' has no trial with sweep tag '" +
