@@ -12,7 +12,9 @@ import unittest
 import optuna
 
 import browser
-from harness import PYTHON, SweepTestCase
+from harness import OBJECTIVE_PY, PYTHON, SweepTestCase, study_yaml
+from test_tracking import tracking
+from tracking_fake import FakeMlflow
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -173,6 +175,23 @@ class ReportTest(SweepTestCase):
         self.assertEqual(summary["pareto_front"], len(study.best_trials))
         self.assertEqual(summary["importance"]["objective 0"],
                          self.optuna_top(study, target=lambda t: t.values[0]))
+
+    def test_mlflow_run_links(self):
+        fake = FakeMlflow()
+        self.addCleanup(fake.stop)
+        self.write("objective.py", OBJECTIVE_PY)
+        study = self.write("study.yaml", study_yaml(n_trials=3, parallelism=1)
+                           + tracking(fake.uri))
+        self.run_gdsweep("run", study, "--db", self.db, check=0)
+        runs = {r["info"]["run_name"]: r["info"] for r in fake.runs()
+                if "mlflow.parentRunId" in r["tags"]}
+        self.assertEqual(len(runs), 3)
+        _, dom, summary = self.report("s", "tracked.html")
+        self.assertEqual(summary["errors"], [])
+        for n in range(3):
+            info = runs[f"trial-{n}"]
+            self.assertIn(f'href="{fake.uri}/#/experiments/{info["experiment_id"]}/runs/'
+                          f'{info["run_id"]}"', dom)
 
     def test_bad_databases(self):
         missing = self.run_gdsweep("report", "--db", os.path.join(self.dir, "none.db"), check=4)
