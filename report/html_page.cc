@@ -56,7 +56,10 @@ std::string Page(std::string_view title, std::string_view csp, std::string_view 
                                     {"ECHARTS", assets::echarts_js()},
                                     {"CONFIG", safe_config},
                                     {"DATA", data},
-                                    {"JS", assets::page_js()}});
+                                    {"JS_COMMON", assets::page_common_js()},
+                                    {"JS_CHARTS", assets::page_charts_js()},
+                                    {"JS_TABLE", assets::page_table_js()},
+                                    {"JS_MAIN", assets::page_main_js()}});
 }
 
 }  // namespace
