@@ -7,6 +7,7 @@ packages=(
   libboost-program-options-dev nlohmann-json3-dev libyaml-cpp-dev libsqlite3-dev
   libspdlog-dev doctest-dev libcurl4-openssl-dev
   python3 python3-optuna python3-sklearn sqlite3 openssl
+  chromium libcpp-httplib-dev
 )
 missing=()
 for p in "${packages[@]}"; do

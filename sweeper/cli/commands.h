@@ -17,5 +17,7 @@ int AskCommand(const Args& args);
 int TellCommand(const Args& args);
 int RenderCommand(const Args& args);
 int SyncCommand(const Args& args);
+int ReportCommand(const Args& args);
+int DashboardCommand(const Args& args);
 
 }  // namespace gdsweep::cli

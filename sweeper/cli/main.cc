@@ -22,6 +22,8 @@ Commands:
   tell              record the result of a trial made by ask
   render STUDY.yaml print the Kubernetes Job(s) a run would submit, as YAML
   sync              deliver the tracking (MLflow) reports still pending
+  report            write a study as one self-contained HTML file
+  dashboard         serve every study as live report pages (127.0.0.1)
 
 Run 'gdsweep <command> --help' for the options of a command.
 Exit codes: 0 ok, 1 failure, 2 usage or invalid study file, 3 study conflict,
@@ -62,6 +64,8 @@ int main(int argc, char** argv) {
   if (command == "tell") return TellCommand(args);
   if (command == "render") return RenderCommand(args);
   if (command == "sync") return SyncCommand(args);
+  if (command == "report") return ReportCommand(args);
+  if (command == "dashboard") return DashboardCommand(args);
   std::fprintf(stderr, "gdsweep: unknown command '%s'\n%s", command.c_str(), kUsage);
   return kExitUsage;
 }

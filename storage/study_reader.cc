@@ -1,0 +1,123 @@
+#include "storage/study_reader.h"
+
+#include <algorithm>
+#include <set>
+
+#include "storage/schema.h"
+#include "storage/sqlite_db.h"
+#include "storage/study_registry.h"
+#include "storage/trial_reader.h"
+
+namespace gdsweep {
+namespace {
+
+using sqlite::Database;
+using Tx = sqlite::Transaction;
+
+// Every parameter of the study's trials not in `params`, appended in the order
+// first seen, with the distribution of its latest trial_params row.
+Status AddTrialParams(Database& db, int64_t study_id, SearchSpace& params) {
+  std::vector<std::pair<std::string, int64_t>> latest;  // name, last param_id
+  {
+    auto q = db.Prepare(
+        "SELECT p.param_name, min(p.param_id) AS first, max(p.param_id) FROM trial_params p "
+        "JOIN trials t ON t.trial_id = p.trial_id WHERE t.study_id = ?1 "
+        "GROUP BY p.param_name ORDER BY first");
+    if (!q) return q.error();
+    q->Bind(1, study_id);
+    while (true) {
+      auto row = q->Step();
+      if (!row) return row.error();
+      if (!*row) break;
+      if (!FindParameter(params, q->Text(0))) latest.emplace_back(q->Text(0), q->Int(2));
+    }
+  }
+  for (const auto& [name, param_id] : latest) {
+    auto q = db.Prepare("SELECT distribution_json FROM trial_params WHERE param_id = ?1");
+    if (!q) return q.error();
+    q->Bind(1, param_id);
+    auto row = q->Step();
+    if (!row) return row.error();
+    if (!*row) continue;
+    auto d = FromOptunaJson(q->Text(0));
+    if (!d) return Error::Io("parameter " + name + ": " + d.error().message);
+    params.push_back({name, std::move(*d)});
+  }
+  return {};
+}
+
+Status ReadRuns(Database& db, StudySnapshot& s) {
+  auto q = db.Prepare(
+      "SELECT trial_id, experiment_id, run_id FROM gdsweep_tracking_runs "
+      "WHERE study_id = ?1 AND trial_id > 0");
+  if (!q) return q.error();
+  q->Bind(1, s.info.study_id);
+  s.runs.clear();
+  while (true) {
+    auto row = q->Step();
+    if (!row) return row.error();
+    if (!*row) break;
+    s.runs[q->Int(0)] = TrackingRun{q->Text(1), q->Text(2)};
+  }
+  auto t = db.Prepare("SELECT tag, uri FROM gdsweep_tracking_targets WHERE study_id = ?1");
+  if (!t) return t.error();
+  t->Bind(1, s.info.study_id);
+  s.tracking_uri_by_tag.clear();
+  while (true) {
+    auto row = t->Step();
+    if (!row) return row.error();
+    if (!*row) return {};
+    s.tracking_uri_by_tag[t->Text(0)] = t->Text(1);
+  }
+}
+
+}  // namespace
+
+StudyReader::StudyReader(std::unique_ptr<Database> db) : db_(std::move(db)) {}
+StudyReader::~StudyReader() = default;
+
+Result<std::unique_ptr<StudyReader>> StudyReader::Open(const std::string& path,
+                                                       int busy_timeout_ms) {
+  sqlite::DatabaseOptions options;
+  options.path = path;
+  options.read_only = true;
+  options.busy_timeout_ms = busy_timeout_ms;
+  auto db = Database::Open(options);
+  if (!db) return db.error();
+  if (auto s = storage::CheckSchemaReadOnly(**db); !s) return s.error();
+  return std::unique_ptr<StudyReader>(new StudyReader(std::move(*db)));
+}
+
+Result<std::vector<StudySummary>> StudyReader::ListStudies() {
+  auto tx = Tx::Begin(*db_, Tx::Kind::kRead);
+  if (!tx) return tx.error();
+  auto out = storage::LoadStudySummaries(*db_);
+  if (!out) return out.error();
+  if (auto s = tx->Commit(); !s) return s.error();
+  return out;
+}
+
+Status StudyReader::Refresh(const std::string& name, StudySnapshot& snapshot) {
+  auto tx = Tx::Begin(*db_, Tx::Kind::kRead);
+  if (!tx) return tx.error();
+  auto info = storage::LoadStudyByName(*db_, name);
+  if (!info) return info.error();
+  if (snapshot.info.study_id != info->study_id || snapshot.info.name != name) {
+    snapshot = StudySnapshot{};
+  }
+  snapshot.info = std::move(*info);
+  snapshot.params = snapshot.info.space;
+  if (auto s = AddTrialParams(*db_, snapshot.info.study_id, snapshot.params); !s) return s;
+  if (auto s = storage::RefreshTrialHistory(*db_, snapshot.info.study_id, snapshot.history); !s) {
+    return s;
+  }
+  if (auto s = ReadRuns(*db_, snapshot); !s) return s;
+  std::set<std::string> tags;
+  for (const auto& t : snapshot.history.trials) {
+    if (!t.tag.empty()) tags.insert(t.tag);
+  }
+  snapshot.tags.assign(tags.begin(), tags.end());
+  return tx->Commit();
+}
+
+}  // namespace gdsweep
