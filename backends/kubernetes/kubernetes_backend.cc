@@ -18,6 +18,13 @@ std::string Annotation(const JobInfo& job, const std::string& key) {
   return it == job.meta.annotations.end() ? "" : it->second;
 }
 
+bool Finished(const JobInfo& job) {
+  for (const auto& c : job.conditions) {
+    if ((c.type == "Complete" || c.type == "Failed") && c.status == "True") return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string LaunchJobName(const TrialLaunch& launch) {
@@ -299,6 +306,7 @@ Status KubernetesBackend::ReleaseLeftovers(
       auto it = trials.find(trial_id);
       if (it == trials.end()) continue;  // not a trial of this study's database
       if (it->second && LaunchJobName(*it->second) == job.meta.name) continue;  // running
+      if (!d.spec.delete_finished && Finished(job)) continue;                   // on_finish: keep
       if (auto s = d.client->DeleteJob(d.ns, job.meta.name); !s) return s;
       ++deleted;
       spdlog::info("deleted Job {}, left by an earlier run: trial id {} {}", job.meta.name,

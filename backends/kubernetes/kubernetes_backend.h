@@ -72,7 +72,8 @@ class KubernetesBackend final : public Backend {
   // Deletes the finished trial's Job (with on_finish: delete) and forgets it.
   void Release(int64_t trial_id) override;
   // Deletes the study's Jobs whose trial is finished or runs under another
-  // Job (found by the label gdsweep.io/study and the trial-id annotation).
+  // Job (found by the label gdsweep.io/study and the trial-id annotation);
+  // with on_finish: keep, a Job that has ended stays.
   Status ReleaseLeftovers(const std::string& study_name,
                           const std::map<int64_t, std::optional<TrialLaunch>>& trials) override;
   // True if the attempt's Job still exists; it is then followed to its end.

@@ -92,6 +92,16 @@ TEST_CASE("ReleaseLeftovers deletes the Jobs of finished and requeued trials, no
   // Another study's Jobs are never listed.
   CHECK(b->ReleaseLeftovers("other", {{42, std::nullopt}}).ok());
   CHECK(JobExists(fake, running));
+  // With on_finish: keep, an ended Job stays; one still running goes.
+  KubernetesSpec keep = Spec();
+  keep.delete_finished = false;
+  TrialLaunch kept = Py(45, "print('loss=1')");
+  auto k = Make(fake, keep);
+  REQUIRE(k->Start(kept).ok());
+  RunAll(*k);
+  REQUIRE(k->ReleaseLeftovers("kb", {{45, std::nullopt}, {42, std::nullopt}}).ok());
+  CHECK(JobExists(fake, kept));
+  CHECK_FALSE(JobExists(fake, running));
 }
 
 TEST_CASE(
