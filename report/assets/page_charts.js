@@ -8,6 +8,31 @@
     STATE_COLORS = g.STATE_COLORS, better = g.better, objectiveValue = g.objectiveValue, trialTooltip = g.trialTooltip;
   var charts = {};
   var rendered = {};
+  // Charts are drawn when they come near the viewport (an IntersectionObserver);
+  // until then their options wait in `pending` and cost nothing, so the first
+  // view of a large study is ready without drawing every chart. `?render=all`
+  // in the page's address draws every chart at once (the tests use it), and
+  // so does the dashboard's snapshot mode `?once` (for screenshots).
+  var pending = {};
+  var near = {};
+  var drawMs = {};
+  var query = new URLSearchParams(location.search);
+  var eager = query.get('render') === 'all' || (g.config.mode === 'dashboard' && query.has('once')) || !('IntersectionObserver' in window);
+  var queue = [];
+  var observer = eager ? null : new IntersectionObserver(function (entries) {
+    entries.forEach(function (e) {
+      near[e.target.id] = e.isIntersecting;
+      if (e.isIntersecting && pending[e.target.id] && queue.indexOf(e.target.id) < 0) queue.push(e.target.id);
+    });
+    drainQueue();
+  }, { rootMargin: '150px 0px' });
+  // One chart per task, so input is handled between two charts' drawing.
+  function drainQueue() {
+    var id = queue.shift();
+    if (id === undefined) return;
+    if (pending[id]) draw(id);
+    if (queue.length) setTimeout(drainQueue, 0);
+  }
 
   // One ECharts instance per element; every option replaces the previous one.
   function chartFor(id) {
@@ -16,9 +41,28 @@
     if (!chart || chart.getDom() !== elem) {
       chart = echarts.init(elem, null, { renderer: 'canvas' });
       charts[id] = chart;
-      chart.on('finished', function () { rendered[id] = true; g.scheduleSummary(); });
+      chart.on('finished', function () { rendered[id] = true; chartFinished(); });
     }
     return chart;
+  }
+  // The first view is ready once every chart drawn or queued so far has
+  // finished ('finished' can fire inside setOption, hence the check after the
+  // current task).
+  function chartFinished() {
+    setTimeout(function () {
+      var drawn = Object.keys(charts);
+      if (g.firstViewMs === undefined && !queue.length && drawn.length && drawn.every(function (id) { return rendered[id]; })) {
+        g.firstViewMs = Math.round(performance.now());
+      }
+      g.scheduleSummary();
+    }, 0);
+  }
+  function draw(id) {
+    var option = pending[id];
+    delete pending[id];
+    var t0 = performance.now();
+    chartFor(id).setOption(option, true);
+    drawMs[id] = Math.round(performance.now() - t0);
   }
   function show(id, option) {
     var elem = byId(id);
@@ -26,11 +70,12 @@
     if (empty) elem.removeChild(empty);
     rendered[id] = false;
     option.animation = false;
-    chartFor(id).setOption(option, true);
+    pending[id] = option;
+    if (!observer || near[id]) return draw(id);
+    observer.observe(elem);
   }
   function showEmpty(id, text) {
-    if (charts[id]) { charts[id].dispose(); delete charts[id]; }
-    delete rendered[id];
+    disposeChart(id);
     var elem = byId(id);
     elem.textContent = '';
     var p = document.createElement('div');
@@ -38,6 +83,16 @@
     p.textContent = text;
     elem.appendChild(p);
   }
+  function disposeChart(id) {
+    if (charts[id]) { charts[id].dispose(); delete charts[id]; }
+    delete rendered[id];
+    delete pending[id];
+    if (queue.indexOf(id) >= 0) queue.splice(queue.indexOf(id), 1);
+    if (observer && byId(id)) observer.unobserve(byId(id));
+    delete near[id];
+  }
+  // Draws every chart still waiting (for tests, and before printing).
+  function drawPending() { Object.keys(pending).forEach(draw); }
   function axisFor(p, extra) {
     var axis = extra || {};
     if (p.type === 'categorical') { axis.type = 'category'; axis.data = p.choices.slice(); }
@@ -74,7 +129,7 @@
       xAxis: { type: 'value', name: 'trial', scale: true },
       yAxis: { type: 'value', name: d.metrics[k], scale: true },
       series: [
-        { id: 'trials', name: d.metrics[k], type: 'scatter', symbolSize: 6, large: true, data: points, itemStyle: { color: '#2f6fdb' } },
+        { id: 'trials', name: d.metrics[k], type: 'scatter', symbolSize: 6, large: true, progressive: 2000, progressiveThreshold: 3000, data: points, itemStyle: { color: '#2f6fdb' } },
         { id: 'best', name: 'best so far', type: 'line', step: 'end', showSymbol: false, data: best, lineStyle: { color: '#d32f2f' }, itemStyle: { color: '#d32f2f' }, tooltip: { show: false } }
       ]
     });
@@ -148,7 +203,7 @@
     var wanted = d.params.map(function (p, i) { return 'chart-slice-' + i; });
     Array.prototype.slice.call(box.children).forEach(function (c) {
       if (wanted.indexOf(c.id) < 0) {
-        if (charts[c.id]) { charts[c.id].dispose(); delete charts[c.id]; delete rendered[c.id]; }
+        disposeChart(c.id);
         box.removeChild(c);
       }
     });
@@ -177,7 +232,7 @@
         xAxis: axisFor(p, { nameLocation: 'middle', nameGap: 26 }),
         yAxis: { type: 'value', scale: true, name: d.metrics[k] },
         visualMap: { show: false, dimension: 2, min: minN, max: Math.max(maxN, minN + 1), inRange: { color: ['#c6dbef', '#08306b'] } },
-        series: [{ id: 'trials', type: 'scatter', symbolSize: 6, large: true, data: points }]
+        series: [{ id: 'trials', type: 'scatter', symbolSize: 6, large: true, progressive: 2000, progressiveThreshold: 3000, data: points }]
       });
     });
   }
@@ -201,7 +256,7 @@
     var section = byId('pareto');
     section.hidden = m < 2;
     byId('pareto-link').hidden = m < 2;
-    if (m < 2) { if (charts['chart-pareto']) { charts['chart-pareto'].dispose(); delete charts['chart-pareto']; delete rendered['chart-pareto']; } return; }
+    if (m < 2) { disposeChart('chart-pareto'); return; }
     if (m > 3) return showEmpty('chart-pareto', 'The front is drawn for 2 or 3 objectives; see the trials table.');
     var analysis = d.analysis[view.tag] || d.analysis[''];
     var front = {};
@@ -287,10 +342,7 @@
     });
   }
 
-  function disposeChart(id) {
-    if (charts[id]) { charts[id].dispose(); delete charts[id]; delete rendered[id]; }
-  }
-  g.charts = charts; g.rendered = rendered; g.disposeChart = disposeChart;
+  g.charts = charts; g.rendered = rendered; g.pending = pending; g.drawMs = drawMs; g.drawPending = drawPending;
   g.renderHistory = renderHistory; g.renderIntermediate = renderIntermediate; g.renderParallel = renderParallel;
   g.renderSlices = renderSlices; g.renderImportance = renderImportance; g.renderPareto = renderPareto;
   g.renderTimeline = renderTimeline;

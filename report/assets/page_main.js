@@ -42,7 +42,16 @@
   }
 
   // What was drawn, for tests: per chart, the distinct trials among the data
-  // of its series whose id starts with "trials" (the last value of each point).
+  // of its series whose id starts with "trials" (the last value of each point);
+  // the charts still waiting to come into view; and, for bench/report, when
+  // the first view was drawn, each chart's setOption time, and the main
+  // thread's long tasks (over 50 ms: [start, duration] in ms, page clock).
+  var longTasks = [];
+  if (window.PerformanceObserver && (PerformanceObserver.supportedEntryTypes || []).indexOf('longtask') >= 0) {
+    new PerformanceObserver(function (list) {
+      list.getEntries().forEach(function (e) { longTasks.push([Math.round(e.startTime), Math.round(e.duration)]); });
+    }).observe({ type: 'longtask', buffered: true });
+  }
   var summaryPending = false;
   function scheduleSummary() {
     if (summaryPending) return;
@@ -51,7 +60,7 @@
   }
   function writeSummary() {
     var analysis = view.data.analysis[view.tag] || view.data.analysis[''];
-    var out = { rendered: true, timings: view.timings, first_render_ms: view.firstRenderMs, updates: view.updates, render_ms: Math.round(performance.now()), pwned: !!window.__pwned, pareto_front: analysis.pareto.length, trials: visibleTrials().length, table_rows: view.tableRows, charts: {}, finished: {}, importance: {}, errors: window.__gdsweepErrors };
+    var out = { rendered: true, timings: view.timings, first_render_ms: view.firstRenderMs, first_view_ms: g.firstViewMs, pending: Object.keys(g.pending), draw_ms: g.drawMs, long_tasks: longTasks, updates: view.updates, render_ms: Math.round(performance.now()), pwned: !!window.__pwned, pareto_front: analysis.pareto.length, trials: visibleTrials().length, table_rows: view.tableRows, charts: {}, finished: {}, importance: {}, errors: window.__gdsweepErrors };
     Object.keys(charts).forEach(function (id) {
       var seen = {};
       (charts[id].getOption().series || []).forEach(function (s) {
@@ -77,10 +86,11 @@
     byId('text-filter').addEventListener('input', function (e) { view.text = e.target.value; view.page = 0; g.renderTable(visibleTrials()); writeSummary(); });
     byId('page-prev').addEventListener('click', function () { view.page = Math.max(0, view.page - 1); g.renderTable(visibleTrials()); });
     byId('page-next').addEventListener('click', function () { view.page += 1; g.renderTable(visibleTrials()); });
+    window.addEventListener('beforeprint', g.drawPending);
     window.addEventListener('resize', function () { Object.keys(charts).forEach(function (id) { charts[id].resize(); }); });
   }
 
-  // --- the dashboard: the same page, polling its data ---
+  // --- the dashboard: the same page, polling its data (or, with ?once, not) ---
   // Long polling: the server answers at once the first time, then holds each
   // request until the study changes (a new version) or `wait` ms pass (204).
   function poll() {
@@ -102,12 +112,12 @@
         view.updates.push(view.data.trials.filter(function (t) { return t.state === 'COMPLETE'; }).length);
         renderAll();
       }
-      byId('live-status').textContent = 'live · checked ' + new Date().toLocaleTimeString();
+      byId('live-status').textContent = (view.once ? 'snapshot (?once: no live updates) · ' : 'live · checked ') + new Date().toLocaleTimeString();
     }).catch(function (e) {
       view.version = null;
       if (e.name === 'AbortError') return;
       byId('live-status').textContent = 'cannot read the study: ' + e.message;
-    }).then(function () { setTimeout(poll, config.poll_ms || 1000); });
+    }).then(function () { if (!view.once) setTimeout(poll, config.poll_ms || 1000); });
   }
   function loadStudies() {
     fetch(config.studies_url, { cache: 'no-store' }).then(function (r) { return r.json(); }).then(function (names) {
@@ -119,6 +129,9 @@
   wire();
   if (config.mode === 'dashboard') {
     byId('study-select').addEventListener('change', function (e) { view.study = e.target.value; view.version = null; view.page = 0; view.tag = ''; if (view.abort) view.abort.abort(); });
+    // ?once: one answer and no polling, so that the page finishes loading
+    // (for screenshots: headless Chromium's --screenshot waits for it).
+    view.once = new URLSearchParams(location.search).has('once');
     var wantedStudy = new URLSearchParams(location.search).get('study');
     if (wantedStudy) view.study = wantedStudy;
     loadStudies();

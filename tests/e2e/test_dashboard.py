@@ -97,6 +97,17 @@ class DashboardTest(SweepTestCase):
         self.assertEqual(summary["charts"]["chart-history"], 3)
         self.assertEqual(summary["charts"]["chart-timeline"], 3)
         self.assertEqual(summary["table_rows"], 3)
+        # A screenshot of the running dashboard: ?once answers once and stops
+        # polling, so the page finishes loading (a long poll keeps it loading,
+        # and Chromium's --screenshot waits for that forever); it draws every
+        # chart at once, as ?render=all does.
+        dom = browser.dump_dom(base + "?once", screenshot="dashboard.png", budget_ms=3000,
+                               timeout=90, window="1400,1400")
+        once = browser.summary_of(dom)
+        self.assertEqual(once["errors"], [])
+        self.assertEqual(once["updates"], [3])
+        self.assertEqual(once["charts"]["chart-history"], 3)
+        self.assertIn("snapshot (?once", dom)
 
     def test_api_and_errors(self):
         import optuna

@@ -83,7 +83,9 @@ class ReportTest(SweepTestCase):
         out = os.path.join(self.dir, name)
         proc = self.run_gdsweep("report", "--db", self.db, "--study", study, "-o", out, check=0)
         self.assertIn("wrote", proc.stdout)
-        url = "file://" + out
+        # Charts off screen are drawn as they scroll into view; ?render=all
+        # draws every chart, so that every chart's points are counted.
+        url = "file://" + out + "?render=all"
         dom = browser.dump_dom(url, screenshot=screenshot)
         summary = browser.summary_of(dom)
         self.assertIsNotNone(summary, dom[-3000:])
@@ -132,6 +134,29 @@ class ReportTest(SweepTestCase):
             page = f.read()
         self.assertNotIn("<script src", page)
         self.assertNotIn("<link", page)
+
+    def test_charts_off_screen_are_drawn_when_scrolled_into_view(self):
+        self.write("train.py", TRAIN_PY)
+        self.run_gdsweep("run", self.write("study.yaml", STUDY_YAML), "--db", self.db, check=0)
+        out = os.path.join(self.dir, "lazy.html")
+        self.run_gdsweep("report", "--db", self.db, "-o", out, check=0)
+        complete = self.count_state("COMPLETE")
+        trials = self.query("SELECT count(*) FROM trials")[0][0]
+        # A 900 px high window shows the history and the learning curves; the
+        # rest waits. Then the page's own scroll to #timeline (a link of its
+        # nav) draws the timeline and leaves the slices above it waiting.
+        summary = browser.summary_of(browser.dump_dom("file://" + out, window="1400,900"))
+        self.assertEqual(summary["errors"], [])
+        self.assertEqual(summary["charts"].get("chart-history"), complete)
+        self.assertTrue(summary["finished"].get("chart-history"))
+        self.assertIsNotNone(summary["first_view_ms"])
+        self.assertIn("chart-timeline", summary["pending"])
+        self.assertNotIn("chart-timeline", summary["charts"])
+        summary = browser.summary_of(browser.dump_dom("file://" + out + "#timeline", window="1400,900"))
+        self.assertEqual(summary["errors"], [])
+        self.assertEqual(summary["charts"].get("chart-timeline"), trials)
+        self.assertTrue(summary["finished"].get("chart-timeline"))
+        self.assertIn("chart-slice-0", summary["pending"])
 
     def test_optuna_study_with_hostile_names(self):
         study = optuna.create_study(study_name=HOSTILE_STUDY, storage=f"sqlite:///{self.db}",
