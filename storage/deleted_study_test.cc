@@ -122,10 +122,12 @@ TEST_CASE("issue 11.15: opening a file holding a deleted study's leftovers remov
   TempDir dir;
   auto path = dir.File("db.sqlite");
   const int64_t old_id = FinishedSweep(path);
-  // A file of gdsweep schema 3 (no triggers) from which Optuna deleted the study.
+  // A file of gdsweep schema 3 (no trial runs, no triggers) from which Optuna
+  // deleted the study.
   ExecAsOptuna(
       path,
       "DROP TRIGGER gdsweep_forget_deleted_trial; DROP TRIGGER gdsweep_forget_deleted_study;"
+      "DROP TABLE gdsweep_trial_runs; ALTER TABLE gdsweep_trials DROP COLUMN runs;"
       "UPDATE gdsweep_version_info SET schema_version = 3;" +
           DeleteStudySql(old_id));
   REQUIRE(OwnedRowCounts(path) != NoOwnedRows());
@@ -151,6 +153,7 @@ TEST_CASE("issue 11.15: a sweep counter that counted a deleted study's trials is
   ExecAsOptuna(
       path,
       "DROP TRIGGER gdsweep_forget_deleted_trial; DROP TRIGGER gdsweep_forget_deleted_study;"
+      "DROP TABLE gdsweep_trial_runs; ALTER TABLE gdsweep_trials DROP COLUMN runs;"
       "UPDATE gdsweep_version_info SET schema_version = 3;"
       "UPDATE gdsweep_sweeps SET fresh_trials = 6;"
       "INSERT INTO trials (number, study_id, state) VALUES (1, " +

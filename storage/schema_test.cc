@@ -239,6 +239,7 @@ TEST_CASE("a file of gdsweep schema version 1 is migrated, keeping its trials") 
   const int64_t trial_id = trials.front().trial_id;
   // Back to what version 1 had: no tracking tables, no sweep counts.
   Exec(path,
+       "DROP TRIGGER gdsweep_forget_deleted_trial; DROP TRIGGER gdsweep_forget_deleted_study;"
        "DROP TABLE gdsweep_tracking_runs; DROP TABLE gdsweep_tracking_outbox;"
        "DROP TABLE gdsweep_tracking_targets; DROP TABLE gdsweep_sweeps;"
        "DROP TABLE gdsweep_trial_runs; ALTER TABLE gdsweep_trials DROP COLUMN runs;"
@@ -282,6 +283,7 @@ TEST_CASE("upgrading to version 3 counts each sweep's fresh trials, so budgets s
                             testing::Failed("boom", TrialOutcome::Requeue::kRetry))
               .ok());
   Exec(path,
+       "DROP TRIGGER gdsweep_forget_deleted_trial; DROP TRIGGER gdsweep_forget_deleted_study;"
        "DROP TABLE gdsweep_sweeps; DROP TABLE gdsweep_trial_runs;"
        "ALTER TABLE gdsweep_trials DROP COLUMN runs; UPDATE gdsweep_version_info SET "
        "schema_version = 2");
@@ -351,6 +353,7 @@ TEST_CASE("upgrading to version 4 gives the trials there a run count and a runs 
                             testing::Failed("boom", TrialOutcome::Requeue::kRetry))
               .ok());
   Exec(path,
+       "DROP TRIGGER gdsweep_forget_deleted_trial; DROP TRIGGER gdsweep_forget_deleted_study;"
        "DROP TABLE gdsweep_trial_runs; ALTER TABLE gdsweep_trials DROP COLUMN runs;"
        "UPDATE gdsweep_version_info SET schema_version = 3");
   auto s = OpenOrDie(path);
