@@ -9,6 +9,8 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
+#include <thread>
 
 #include "backends/kubernetes/job_manifest.h"
 #include "backends/kubernetes/kubernetes_backend_test_support.h"
@@ -116,6 +118,9 @@ TEST_CASE("after a crash, Start of the same attempt adopts its Job (409) instead
   {
     auto first = Make(fake);
     REQUIRE(first->Start(l).ok());
+    // Start queues the create: "crash" once the API has the Job.
+    const auto deadline = Clock::now() + 10s;
+    while (!JobExists(fake, l) && Clock::now() < deadline) std::this_thread::sleep_for(20ms);
   }  // "crashed": the Job keeps running
   CHECK(JobExists(fake, l));
   auto second = Make(fake);

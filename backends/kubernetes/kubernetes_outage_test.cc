@@ -80,7 +80,7 @@ TEST_CASE("ReleaseLeftovers deletes the Jobs of finished and requeued trials, no
     WaitForProcesses(fake, 3);
   }
   TrialLaunch again = requeued;
-  again.attempt = 2;  // its next launch has a Job of another name
+  again.run = 2;  // its next launch has a Job of another name
   std::map<int64_t, std::optional<TrialLaunch>> trials = {
       {41, std::nullopt}, {42, running}, {43, again}};  // 44: not this database's
   auto b = Make(fake);
