@@ -10,7 +10,6 @@
 #include <map>
 #include <sstream>
 #include <thread>
-#include <thread>
 
 #include "backends/kubernetes/job_manifest.h"
 #include "backends/kubernetes/kubernetes_backend_test_support.h"
