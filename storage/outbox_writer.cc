@@ -47,7 +47,10 @@ Status Append(Database& db, const OutboxSubject& trial, OutboxKind kind, const j
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, NULL, 0)");
   if (!q) return q.error();
   q->Bind(1, trial.study_id).Bind(2, trial.tag).Bind(3, trial.trial_id).Bind(4, trial.number);
-  return q->Bind(5, ToString(kind)).Bind(6, payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)).Bind(7, NowSeconds()).Run();
+  return q->Bind(5, ToString(kind))
+      .Bind(6, payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+      .Bind(7, NowSeconds())
+      .Run();
 }
 
 }  // namespace

@@ -207,8 +207,8 @@ Result<KubeClient::Created> KubeClient::CreateJob(const std::string& ns,
     return Created{false, **existing};
   }
   if (r->status == 404) {
-    return Error::Remote(what + ": namespace '" + ns + "' does not exist on " + RedactUrl(connection_.server) +
-                         " (" + ServerMessage(*r) + ")");
+    return Error::Remote(what + ": namespace '" + ns + "' does not exist on " +
+                         RedactUrl(connection_.server) + " (" + ServerMessage(*r) + ")");
   }
   return ApiError(what, *r);
 }

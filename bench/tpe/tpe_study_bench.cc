@@ -33,8 +33,8 @@
 #include <vector>
 
 #include "storage/storage.h"
-#include "sweeper/study.h"
 #include "sweeper/spec/study_parser.h"
+#include "sweeper/study.h"
 
 extern char** environ;
 

@@ -6,8 +6,8 @@
 #include "sweeper/cli/cli_common.h"
 #include "sweeper/cli/options.h"
 #include "sweeper/launch.h"
-#include "sweeper/study.h"
 #include "sweeper/spec/study_parser.h"
+#include "sweeper/study.h"
 #include "sweeper/tracking_session.h"
 
 namespace gdsweep::cli {

@@ -129,8 +129,8 @@ Status Validate(const Distribution& d) {
       }
       double k = (f->high - f->low) / *f->step;
       if (std::abs(k - std::round(k)) > kGridTolerance * std::max(1.0, k)) {
-        return Error::Invalid("high - low must be a multiple of step (" +
-                              FormatDouble(*f->step) + ")");
+        return Error::Invalid("high - low must be a multiple of step (" + FormatDouble(*f->step) +
+                              ")");
       }
     }
     return {};
@@ -173,8 +173,7 @@ bool Contains(const Distribution& d, double v) {
     return std::abs(k - std::round(k)) < kGridTolerance * std::max(1.0, std::abs(k));
   }
   if (auto* i = std::get_if<IntDistribution>(&d)) {
-    if (v != std::round(v) || v < static_cast<double>(i->low) ||
-        v > static_cast<double>(i->high)) {
+    if (v != std::round(v) || v < static_cast<double>(i->low) || v > static_cast<double>(i->high)) {
       return false;
     }
     return (static_cast<int64_t>(v) - i->low) % i->step == 0;
@@ -274,9 +273,8 @@ Result<Distribution> FromOptunaJson(const std::string& text) {
       return Distribution{f};
     }
     if (name == "IntDistribution") {
-      return Distribution{
-          IntDistribution{integer("low"), integer("high"), a.value("log", false),
-                          a.contains("step") ? integer("step") : 1}};
+      return Distribution{IntDistribution{integer("low"), integer("high"), a.value("log", false),
+                                          a.contains("step") ? integer("step") : 1}};
     }
     if (name == "CategoricalDistribution") {
       CategoricalDistribution c;
