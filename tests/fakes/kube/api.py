@@ -18,6 +18,7 @@ import defaults
 import deletion
 import discovery
 import labelselector
+import services
 import store
 import tables
 import validation
@@ -98,13 +99,18 @@ class Request:
 
 
 def parse_path(path):
-    """-> (ResourceDef or None, namespace, name, subresource, watch_prefix) or raises for unknown paths."""
+    """-> (ResourceDef or None, namespace, name, subresource, watch_prefix) or raises for unknown paths.
+
+    LookupError: no group/version serves this path (answered "404 page not found" as the real server's
+    final not-found handler does, also for the group of a CRD that is not installed)."""
     parts = [p for p in path.split("/") if p]
     if parts[:2] == ["api", "v1"]:
-        group, rest = "", parts[2:]
-    elif parts[:3] == ["apis", "batch", "v1"]:
-        group, rest = "batch", parts[3:]
+        group, version, rest = "", "v1", parts[2:]
+    elif len(parts) >= 3 and parts[0] == "apis":
+        group, version, rest = parts[1], parts[2], parts[3:]
     else:
+        raise LookupError(path)
+    if version not in RESOURCES.group_versions(group):
         raise LookupError(path)
     watch_prefix = rest[:1] == ["watch"]
     if watch_prefix:
@@ -114,7 +120,7 @@ def parse_path(path):
         ns, rest = rest[1], rest[2:]
     if not rest or len(rest) > 3:
         raise LookupError(path)
-    rdef = RESOURCES.get((group, "v1", rest[0]))
+    rdef = RESOURCES.get((group, version, rest[0]))
     if rdef is None or (ns is not None and not rdef.namespaced):
         raise apierrors.not_found_path()
     name = rest[1] if len(rest) > 1 else None
@@ -171,11 +177,16 @@ class Api:
             ctype = "application/json;g=apidiscovery.k8s.io;v=%s;as=APIGroupDiscoveryList" % version
             return ctype, discovery.aggregated(p == "/api", version)
         docs = {"/api": lambda: discovery.api_versions(self.app.port), "/api/v1": lambda: discovery.resource_list(""),
-                "/apis": discovery.api_group_list, "/apis/batch": discovery.api_group_batch,
-                "/apis/batch/v1": lambda: discovery.resource_list("batch"), "/version": lambda: discovery.VERSION}
+                "/apis": discovery.api_group_list, "/version": lambda: discovery.VERSION}
         if p in docs:
             return "application/json", docs[p]()
-        return None
+        parts = p.split("/")[1:]
+        doc = None
+        if len(parts) == 2 and parts[0] == "apis":
+            doc = discovery.api_group(parts[1])
+        elif len(parts) == 3 and parts[0] == "apis":
+            doc = discovery.resource_list(parts[1], parts[2])
+        return ("application/json", doc) if doc is not None else None
 
     def _openapi(self, p, out):
         schemas = self.app.schemas
@@ -188,14 +199,16 @@ class Api:
 
     # -- reading --------------------------------------------------------------------------------
     def get(self, rdef, ns, name):
-        obj = self.store.get(rdef.resource, ns, name)
+        obj = self.store.get(rdef.store_key, ns, name)
         if obj is None:
             raise apierrors.not_found(rdef.resource, rdef.group, name)
+        if rdef.crd is not None and obj.get("apiVersion") != rdef.api_version:
+            obj["apiVersion"] = rdef.api_version  # conversion strategy None: only apiVersion changes
         return obj
 
     def _shape(self, rdef, obj, form, rv=None):
         if form == "table":
-            return tables.table(rdef.resource, [obj], rv or obj["metadata"].get("resourceVersion"))
+            return tables.table(rdef, [obj], rv or obj["metadata"].get("resourceVersion"))
         if form == "partial":
             return tables.partial(obj)
         return ordered(obj)
@@ -251,7 +264,7 @@ class Api:
             self.wait_for_rv(rv)
             at_rv = rv if match == "Exact" else None
         try:
-            items, list_rv = self.store.list(rdef.resource, ns, at_rv)
+            items, list_rv = self.store.list(rdef.store_key, ns, at_rv)
         except store.TooOld as e:
             raise apierrors.expired(EXPIRED_CONTINUE if cont else str(e))
         keep = self.matcher(rdef, ns, labels, fields)
@@ -262,7 +275,7 @@ class Api:
             items = items[:limit]
             next_token = self._encode_continue(list_rv, self._key(items[-1]))
         if form == "table":
-            return tables.table(rdef.resource, items, list_rv, req.q("includeObject") or "Metadata", cont=next_token)
+            return tables.table(rdef, items, list_rv, req.q("includeObject") or "Metadata", cont=next_token)
         meta = {"resourceVersion": str(list_rv)}
         if next_token:
             meta["continue"] = next_token
@@ -300,8 +313,14 @@ class Api:
         dry = req.q("dryRun")
         if dry not in (None, "", "All"):
             raise apierrors.bad_request('dryRun: Unsupported value: "%s": supported values: "All"' % dry)
-        obj, warnings = decoding.decode(self.app.schemas, req.body, req.headers.get("Content-Type"),
-                                        rdef.api_version, rdef.kind, rdef.schema, mode)
+        if rdef.crd is not None:
+            obj, warnings = self.app.crds.decode(rdef, req.body, req.headers.get("Content-Type"), mode)
+        elif rdef.schema is None:
+            obj, warnings = decoding.decode_plain(req.body, req.headers.get("Content-Type"), rdef.api_version,
+                                                  rdef.kind), []
+        else:
+            obj, warnings = decoding.decode(self.app.schemas, req.body, req.headers.get("Content-Type"),
+                                            rdef.api_version, rdef.kind, rdef.schema, mode)
         meta = obj.setdefault("metadata", {})
         out.record["name"] = meta.get("name") or None
         if rdef.namespaced:
@@ -324,21 +343,36 @@ class Api:
             defaults.prepare_job_for_create(obj, uid)
             errs = validation.validate_job(obj)
             defaults.default_job(obj)  # the read-back defaulting copies the generated labels when none were set
-        else:
+        elif rdef is discovery.NAMESPACES:
             meta["uid"] = uid
             obj.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
             obj["status"] = {"phase": "Active"}
             meta.setdefault("labels", {})["kubernetes.io/metadata.name"] = meta.get("name", "")
             errs = validation.validate_namespace(obj)
+        elif rdef is discovery.SERVICES:
+            meta["uid"] = uid
+            errs = services.validate_service(obj)
+            if not errs:
+                services.default_service(obj)
+        elif rdef is discovery.CRDS:
+            meta["uid"] = uid
+            meta["generation"] = 1
+            errs = self.app.crds.prepare_create(obj)
+        else:
+            meta["uid"] = uid
+            meta["generation"] = 1
+            errs = self.app.crds.prepare_custom_create(rdef, obj)
         if errs:
             raise apierrors.invalid(rdef.kind, rdef.group, meta.get("name", ""), errs)
+        if rdef.crd is not None:
+            self.app.operators.admit(rdef, obj)  # the operators' admission webhooks, when they run
         meta["creationTimestamp"] = defaults.now_rfc3339()
         out.record["name"] = meta["name"]
         if dry == "All":
-            if self.store.get(rdef.resource, ns, meta["name"]) is not None:
+            if self.store.get(rdef.store_key, ns, meta["name"]) is not None:
                 raise apierrors.already_exists(rdef.resource, rdef.group, meta["name"])
             return out.send_json(201, ordered(obj), warnings=warnings)
-        stored = self.store.create(rdef.resource, obj)
+        stored = self.store.create(rdef.store_key, obj)
         if stored is None:
             raise apierrors.already_exists(rdef.resource, rdef.group, meta["name"])
         out.send_json(201, ordered(stored), warnings=warnings)
@@ -371,16 +405,15 @@ class Api:
             if res is None:
                 raise apierrors.not_found("pods", "", name)
             return out.send_json(200, ordered(res))
-        if rdef is not discovery.JOBS:
-            raise apierrors.method_not_allowed()
         warnings = []
         policy = opts.get("propagationPolicy")
         if policy is None and "orphanDependents" in opts:
             policy = "Orphan" if opts["orphanDependents"] else "Background"
-        if policy is None:
+        if policy is None and rdef is discovery.JOBS:
             policy = "Orphan"
             warnings.append(ORPHAN_WARNING)
-        kind, body = deletion.delete_job(self.store, ns, name, policy, opts.get("preconditions"))
+        kind, body = deletion.delete_object(self.store, rdef.resource, rdef.group, ns, name, policy or "Background",
+                                            opts.get("preconditions"), key=rdef.store_key)
         code = 202 if kind == "object" and opts.get("orphanDependents") is False else 200
         out.send_json(code, body if kind == "status" else ordered(body), warnings=warnings)
 
@@ -388,17 +421,19 @@ class Api:
         opts = self._delete_options(req)
         labels, fields = self.selectors(req, rdef)
         keep = self.matcher(rdef, ns, labels, fields)
-        items, rv = self.store.list(rdef.resource, ns)
+        items, rv = self.store.list(rdef.store_key, ns)
         deleted = []
         for o in items:
             if keep(o):
                 try:
-                    kind, body = deletion.delete_job(self.store, ns, o["metadata"]["name"],
-                                                     opts.get("propagationPolicy") or "Orphan")
+                    kind, body = deletion.delete_object(
+                        self.store, rdef.resource, rdef.group, ns, o["metadata"]["name"],
+                        opts.get("propagationPolicy") or ("Orphan" if rdef is discovery.JOBS else "Background"),
+                        key=rdef.store_key)
                     deleted.append(ordered(body if kind == "object" else o, with_type=False))
                 except apierrors.ApiError:
                     pass
-        warnings = [] if opts.get("propagationPolicy") else [ORPHAN_WARNING]
+        warnings = [] if opts.get("propagationPolicy") or rdef is not discovery.JOBS else [ORPHAN_WARNING]
         out.send_json(200, {"kind": rdef.list_kind, "apiVersion": rdef.api_version,
                             "metadata": {"resourceVersion": str(self.store.rv)}, "items": deleted}, warnings=warnings)
 

@@ -13,6 +13,7 @@ _FIELD_TYPES = {
     "Required": ("FieldValueRequired", "Required value"),
     "Duplicate": ("FieldValueDuplicate", "Duplicate value"),
     "Invalid": ("FieldValueInvalid", "Invalid value"),
+    "TypeInvalid": ("FieldValueTypeInvalid", "Invalid value"),
     "NotSupported": ("FieldValueNotSupported", "Unsupported value"),
     "Forbidden": ("FieldValueForbidden", "Forbidden"),
     "TooLong": ("FieldValueTooLong", "Too long"),

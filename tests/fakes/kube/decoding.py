@@ -155,6 +155,33 @@ def field_validation_mode(query_value):
     return query_value
 
 
+def decode_plain(raw, content_type, api_version, kind):
+    """A JSON object body without a built-in schema (CRDs, custom resources); apiVersion/kind checked."""
+    media = (content_type or "application/json").split(";", 1)[0].strip().lower()
+    if media not in ("application/json", "*/*"):
+        raise apierrors.unsupported_media_type(media)
+    try:
+        obj = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        raise apierrors.bad_request("couldn't get version/kind; json parse error: %s" % e)
+    if not isinstance(obj, dict):
+        raise apierrors.bad_request("couldn't get version/kind; json parse error: json: cannot unmarshal %s into "
+                                    "Go value of type struct" % type(obj).__name__)
+    if obj.get("apiVersion") not in (None, "", api_version):
+        raise apierrors.bad_request("the API version in the data (%s) does not match the expected API version "
+                                    "(%s)" % (obj.get("apiVersion"), api_version))
+    if obj.get("kind") not in (None, "", kind):
+        raise apierrors.bad_request('%s in version "%s" cannot be handled as a %s: no kind "%s" is registered '
+                                    'for version "%s"' % (kind, api_version.rsplit("/", 1)[-1], kind,
+                                                          obj.get("kind"), api_version))
+    obj["apiVersion"], obj["kind"] = api_version, kind
+    obj.setdefault("metadata", {})
+    if not isinstance(obj["metadata"], dict):
+        raise apierrors.bad_request("%s in version \"%s\" cannot be handled as a %s: metadata must be an object"
+                                    % (kind, api_version.rsplit("/", 1)[-1], kind))
+    return obj
+
+
 def decode(schemas, raw, content_type, api_version, kind, schema_name, mode):
     """Decode a POST body for kind; returns (object, warnings) or raises ApiError 400/415."""
     media = (content_type or "application/json").split(";", 1)[0].strip().lower()

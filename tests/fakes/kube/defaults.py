@@ -18,6 +18,7 @@ _MAX_GENERATED_NAME = 63 - 5
 LEGACY_UID_LABEL, LEGACY_NAME_LABEL = "controller-uid", "job-name"
 UID_LABEL, NAME_LABEL = "batch.kubernetes.io/controller-uid", "batch.kubernetes.io/job-name"
 INDEX_LABEL = INDEX_ANNOTATION = "batch.kubernetes.io/job-completion-index"
+INDEX_FAILURE_COUNT_ANNOTATION = "batch.kubernetes.io/job-index-failure-count"
 TRACKING_FINALIZER = "batch.kubernetes.io/job-tracking"
 NODE_NAME = "fake-node"
 
@@ -137,7 +138,7 @@ def _qos_class(containers):
     return "Guaranteed" if guaranteed else "Burstable"
 
 
-def pod_from_template(job, index=None):
+def pod_from_template(job, index=None, index_failures=0):
     """What the Job controller creates (plus defaulting and admission of the Pod)."""
     jmeta, tmpl = job["metadata"], job["spec"]["template"]
     base = "%s-%d-" % (jmeta["name"], index) if index is not None else jmeta["name"] + "-"
@@ -149,10 +150,16 @@ def pod_from_template(job, index=None):
     if index is not None:
         labels[INDEX_LABEL] = str(index)
         annotations[INDEX_ANNOTATION] = str(index)
+        if job["spec"].get("backoffLimitPerIndex") is not None:
+            annotations[INDEX_FAILURE_COUNT_ANNOTATION] = str(index_failures)
+        # The controller sets the hostname only; spec.subdomain comes from the template (a headless
+        # Service of that name makes <job>-<i>.<subdomain> resolvable in a real cluster).
         spec["hostname"] = "%s-%d" % (jmeta["name"], index)
-        for c in spec.get("containers") or []:
-            c.setdefault("env", []).insert(0, {"name": "JOB_COMPLETION_INDEX", "valueFrom": {"fieldRef": {
-                "apiVersion": "v1", "fieldPath": "metadata.labels['%s']" % INDEX_LABEL}}})
+        for c in (spec.get("initContainers") or []) + (spec.get("containers") or []):
+            env = c.setdefault("env", [])
+            if not any(e.get("name") == "JOB_COMPLETION_INDEX" for e in env):
+                env.append({"name": "JOB_COMPLETION_INDEX", "valueFrom": {"fieldRef": {
+                    "apiVersion": "v1", "fieldPath": "metadata.annotations['%s']" % INDEX_ANNOTATION}}})
     if labels:
         meta["labels"] = labels
     if annotations:

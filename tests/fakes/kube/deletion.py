@@ -2,8 +2,9 @@
 
 Pods: graceful deletion (deletionTimestamp + deletionGracePeriodSeconds; the kubelet then kills
 the process and finishes the deletion; unscheduled or terminal pods go at once).
-Jobs: propagationPolicy Orphan (the batch/v1 default), Background or Foreground, implemented with
-the real "orphan" / "foregroundDeletion" finalizers that the garbage collector then resolves.
+Everything else (Jobs, Services, CRDs, custom resources): propagationPolicy Orphan (the batch/v1 Job
+default), Background (the default elsewhere) or Foreground, implemented with the real "orphan" /
+"foregroundDeletion" finalizers that the garbage collector then resolves.
 Functions take the Store and are as thread-safe as it is.
 """
 
@@ -48,30 +49,36 @@ def delete_pod(store, ns, name, grace=None, uid=None):
     return store.mutate("pods", ns, name, fn)
 
 
-def delete_job(store, ns, name, propagation, preconditions=None):
-    """Returns ('status', Status body) if the Job is gone at once, else ('object', the Job being deleted)."""
+def delete_object(store, resource, group, ns, name, propagation, preconditions=None, key=None):
+    """Delete anything but a pod. Returns ('status', Status body) if the object is gone at once, else
+    ('object', the object being deleted: deletionTimestamp set, finalizers still to run)."""
+    key = key or resource
     with store.lock:
-        job = store.get("jobs", ns, name)
-        if job is None:
-            raise apierrors.not_found("jobs", "batch", name)
-        check_preconditions(job, preconditions, "jobs", "batch")
-        if job["metadata"].get("deletionTimestamp"):
-            return "object", job
-        fins = list(job["metadata"].get("finalizers") or [])
+        obj = store.get(key, ns, name)
+        if obj is None:
+            raise apierrors.not_found(resource, group, name)
+        check_preconditions(obj, preconditions, resource, group)
+        if obj["metadata"].get("deletionTimestamp"):
+            return "object", obj
+        fins = list(obj["metadata"].get("finalizers") or [])
         if propagation == "Orphan" and ORPHAN not in fins:
             fins.append(ORPHAN)
         elif propagation == "Foreground" and FOREGROUND not in fins:
             fins.append(FOREGROUND)
         if not fins:
-            gone = store.remove("jobs", ns, name)
-            return "status", apierrors.success_status(name, "batch", "jobs", gone["metadata"]["uid"])
+            gone = store.remove(key, ns, name)
+            return "status", apierrors.success_status(name, group, resource, gone["metadata"]["uid"])
 
-        def mark(j):
-            j["metadata"]["finalizers"] = fins
-            j["metadata"]["deletionTimestamp"] = defaults.now_rfc3339()
-            j["metadata"]["deletionGracePeriodSeconds"] = 0
-            return j
-        return "object", store.mutate("jobs", ns, name, mark)
+        def mark(o):
+            o["metadata"]["finalizers"] = fins
+            o["metadata"]["deletionTimestamp"] = defaults.now_rfc3339()
+            o["metadata"]["deletionGracePeriodSeconds"] = 0
+            return o
+        return "object", store.mutate(key, ns, name, mark)
+
+
+def delete_job(store, ns, name, propagation, preconditions=None):
+    return delete_object(store, "jobs", "batch", ns, name, propagation, preconditions)
 
 
 def remove_finalizer(store, resource, ns, name, finalizer, uid=None):

@@ -15,7 +15,9 @@ import threading
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-import server  # noqa: E402  (needs HERE on sys.path)
+import crds  # noqa: E402  (needs HERE on sys.path)
+import server  # noqa: E402
+from operators import OPERATORS  # noqa: E402
 
 
 def parse_args(argv):
@@ -53,6 +55,13 @@ def parse_args(argv):
                    help="base delay before replacing a failed Job pod, doubled per failure (real: 10 s)")
     p.add_argument("--crashloop-backoff-ms", type=int, default=100,
                    help="base restart delay for restartPolicy OnFailure, doubled per restart (real: 10 s)")
+    p.add_argument("--crds", action="append", default=[], metavar="PATH",
+                   help="CustomResourceDefinition file (.yaml/.json, several documents allowed) or directory of "
+                        "them, created and Established at start; repeatable")
+    p.add_argument("--crd-establish-delay-ms", type=int, default=0,
+                   help="time a CRD created through the API takes to become Established (real: milliseconds)")
+    p.add_argument("--operators", default="",
+                   help="comma-separated simulated controllers to run: " + ",".join(OPERATORS))
     p.add_argument("--verbose", action="store_true", help="log every request and handler error to stderr")
     opts = p.parse_args(argv)
     if bool(opts.tls_cert) != bool(opts.tls_key):
@@ -65,6 +74,14 @@ def parse_args(argv):
     if bad:
         p.error("unknown --fault-codes %s" % ",".join(bad))
     opts.workdir = os.path.abspath(opts.workdir)
+    opts.operators = [o.strip() for o in opts.operators.split(",") if o.strip()]
+    bad = [o for o in opts.operators if o not in OPERATORS]
+    if bad:
+        p.error("unknown --operators %s (known: %s)" % (",".join(bad), ",".join(OPERATORS)))
+    try:
+        opts.crd_docs = crds.load_files(opts.crds)
+    except (OSError, ValueError) as e:
+        p.error("--crds: %s" % e)
     return opts
 
 

@@ -1,9 +1,10 @@
-"""The fake garbage collector for Job -> Pod ownership.
+"""The fake garbage collector: ownerReferences between any objects (Job -> Pod, TFJob -> Pod and Service,
+JobSet -> Job -> Pod, ...), resolved by owner uid as kube-controller-manager's GC does.
 
-Resolves the deletion finalizers: "orphan" (strip the ownerReference from the Job's pods, then
-let the Job go), "foregroundDeletion" (delete the pods, let the Job go when none is left), and
-deletes the pods of a Job that is already gone (Background). The Job controller's
-batch.kubernetes.io/job-tracking finalizer is also removed from pods whose Job is being deleted.
+Resolves the deletion finalizers: "orphan" (strip the ownerReference from the dependents, then let
+the owner go), "foregroundDeletion" (delete the dependents, let the owner go when none is left), and
+deletes the dependents of an owner that is already gone (Background). The Job controller's
+batch.kubernetes.io/job-tracking finalizer is also removed from pods whose owner is being deleted.
 Runs on its own thread, fed by Store events; thread-safe.
 """
 
@@ -23,13 +24,11 @@ class GarbageCollector(threading.Thread):
 
     def on_event(self, ev):
         meta = ev.obj["metadata"]
-        if ev.resource == "jobs":
-            if ev.type == "DELETED" or meta.get("deletionTimestamp"):
-                self.queue.put((meta["namespace"], meta["name"], meta["uid"]))
-        elif ev.resource == "pods" and ev.type == "DELETED":
+        if ev.type == "DELETED" or (meta.get("deletionTimestamp") and ev.resource != "pods"):
+            self.queue.put((meta.get("namespace"), meta["uid"]))
+        if ev.type == "DELETED":
             for ref in meta.get("ownerReferences") or []:
-                if ref.get("kind") == "Job":
-                    self.queue.put((meta["namespace"], ref["name"], ref["uid"]))
+                self.queue.put((meta.get("namespace"), ref["uid"]))
 
     def run(self):
         while True:
@@ -44,42 +43,63 @@ class GarbageCollector(threading.Thread):
     def stop(self):
         self.queue.put(None)
 
-    def _pods_of(self, ns, uid):
-        items, _ = self.store.list("pods", ns)
-        return [p for p in items if deletion.owned_by(p, uid)]
+    def _dependents(self, ns, uid):
+        """(resource, object) of everything that names uid as an owner (in ns, or anywhere if ns is None)."""
+        out = []
+        for resource in self.store.resources():
+            items, _ = self.store.list(resource, ns)
+            out += [(resource, o) for o in items if deletion.owned_by(o, uid)]
+        return out
 
-    def process(self, ns, name, uid):
+    def _find(self, ns, uid):
+        for resource in self.store.resources():
+            for o in self.store.list(resource, ns)[0]:
+                if o["metadata"].get("uid") == uid:
+                    return resource, o
+        return None, None
+
+    def process(self, ns, uid):
         st = self.store
         with st.lock:
-            job = st.get("jobs", ns, name)
-            live = job is not None and job["metadata"]["uid"] == uid
-            pods = self._pods_of(ns, uid)
-            if not live:  # Background: the owner is gone, its dependents follow
-                for p in pods:
-                    self._delete_dependent(p)
+            resource, owner = self._find(ns, uid)
+            deps = self._dependents(ns, uid)
+            if owner is None:  # Background: the owner is gone, its dependents follow
+                for dep in deps:
+                    self._delete_dependent(*dep)
                 return
-            fins = job["metadata"].get("finalizers") or []
-            if not job["metadata"].get("deletionTimestamp"):
+            meta = owner["metadata"]
+            fins = meta.get("finalizers") or []
+            if not meta.get("deletionTimestamp"):
                 return
+            name, ons = meta["name"], meta.get("namespace")
             if deletion.ORPHAN in fins:
-                for p in pods:
-                    st.mutate("pods", ns, p["metadata"]["name"], lambda o: self._orphan(o, uid))
-                deletion.remove_finalizer(st, "jobs", ns, name, deletion.ORPHAN, uid)
+                for dres, d in deps:
+                    st.mutate(dres, d["metadata"].get("namespace"), d["metadata"]["name"],
+                              lambda o: self._orphan(o, uid))
+                deletion.remove_finalizer(st, resource, ons, name, deletion.ORPHAN, uid)
             elif deletion.FOREGROUND in fins:
-                for p in pods:
-                    self._delete_dependent(p)
-                if not self._pods_of(ns, uid):
-                    deletion.remove_finalizer(st, "jobs", ns, name, deletion.FOREGROUND, uid)
+                for dep in deps:
+                    self._delete_dependent(*dep)
+                if not self._dependents(ns, uid):
+                    deletion.remove_finalizer(st, resource, ons, name, deletion.FOREGROUND, uid)
 
-    def _delete_dependent(self, pod):
-        meta = pod["metadata"]
-        deletion.remove_finalizer(self.store, "pods", meta["namespace"], meta["name"],
-                                  defaults.TRACKING_FINALIZER, meta["uid"])
-        deletion.delete_pod(self.store, meta["namespace"], meta["name"], uid=meta["uid"])
+    def _delete_dependent(self, resource, obj):
+        meta = obj["metadata"]
+        ns = meta.get("namespace")
+        if resource == "pods":
+            deletion.remove_finalizer(self.store, "pods", ns, meta["name"], defaults.TRACKING_FINALIZER, meta["uid"])
+            deletion.delete_pod(self.store, ns, meta["name"], uid=meta["uid"])
+            return
+        if meta.get("deletionTimestamp"):
+            return
+        try:
+            deletion.delete_object(self.store, resource, "", ns, meta["name"], "Background", {"uid": meta["uid"]})
+        except Exception:
+            pass  # gone or replaced meanwhile
 
     @staticmethod
-    def _orphan(pod, uid):
-        meta = pod["metadata"]
+    def _orphan(obj, uid):
+        meta = obj["metadata"]
         refs = [r for r in meta.get("ownerReferences") or [] if r.get("uid") != uid]
         if refs:
             meta["ownerReferences"] = refs
@@ -90,4 +110,4 @@ class GarbageCollector(threading.Thread):
             meta["finalizers"] = fins
         else:
             meta.pop("finalizers", None)
-        return pod
+        return obj

@@ -16,6 +16,7 @@ import traceback
 
 import defaults
 import deletion
+import podfailurepolicy
 
 
 def _cond(status, type_):
@@ -70,6 +71,7 @@ class JobController(threading.Thread):
         self.cv = threading.Condition()
         self.timers = []          # heap of (due, ns, name)
         self.last_failure = {}    # job uid -> time of the newest counted pod failure
+        self.index_failures = {}  # job uid -> {index: failures} (the real controller keeps it in a pod annotation)
         self.stopped = False
 
     def on_event(self, ev):
@@ -132,8 +134,12 @@ class JobController(threading.Thread):
             status = copy.deepcopy(old_status)
             finished = _cond(status, "Complete") or _cond(status, "Failed")
             indexed = spec.get("completionMode") == "Indexed"
+            per_index = indexed and spec.get("backoffLimitPerIndex") is not None
             done_idx = parse_indexes(status.get("completedIndexes"))
+            failed_idx = parse_indexes(status.get("failedIndexes"))
+            index_failures = self.index_failures.setdefault(uid, {})
             now_t = time.time()
+            now = defaults.now_rfc3339(now_t)
             for p in pods:
                 if _terminal(p) and defaults.TRACKING_FINALIZER in (p["metadata"].get("finalizers") or []):
                     if not finished:
@@ -143,15 +149,18 @@ class JobController(threading.Thread):
                             if indexed:
                                 done_idx.add(_index(p))
                         else:
-                            status["failed"] = status.get("failed", 0) + 1
-                            self.last_failure[uid] = now_t
+                            self._count_failure(job, p, status, index_failures, failed_idx, now, now_t)
                     deletion.remove_finalizer(st, "pods", ns, p["metadata"]["name"], defaults.TRACKING_FINALIZER)
             if finished:
                 self._ttl(job, status)
                 return
             active = [p for p in pods if not _terminal(p) and not p["metadata"].get("deletionTimestamp")]
             terminating = [p for p in pods if not _terminal(p) and p["metadata"].get("deletionTimestamp")]
-            now = defaults.now_rfc3339(now_t)
+            if per_index:  # a failed index stops at once: its other pods are not wanted
+                for p in [p for p in active if _index(p) in failed_idx]:
+                    deletion.delete_pod(st, ns, p["metadata"]["name"])
+                    active.remove(p)
+                    terminating.append(p)
             if spec.get("suspend"):
                 for p in active:
                     deletion.delete_pod(st, ns, p["metadata"]["name"])
@@ -162,7 +171,7 @@ class JobController(threading.Thread):
                 status["startTime"] = now
             target = _cond(status, "FailureTarget") or _cond(status, "SuccessCriteriaMet")
             if target is None and not spec.get("suspend"):
-                target = self._judge(job, status, active, done_idx, now_t, now)
+                target = self._judge(job, status, active, done_idx, failed_idx, now_t, now)
             if target is not None:
                 for p in active:
                     deletion.delete_pod(st, ns, p["metadata"]["name"])
@@ -175,9 +184,11 @@ class JobController(threading.Thread):
                     if final == "Complete":
                         status["completionTime"] = now
             elif not spec.get("suspend"):
-                active += self._create_pods(job, status, active, terminating, done_idx, now_t)
+                active += self._create_pods(job, status, active, terminating, done_idx | failed_idx, index_failures)
             if indexed:
                 status["completedIndexes"] = format_indexes(done_idx)
+            if per_index:
+                status["failedIndexes"] = format_indexes(failed_idx)
             status["active"] = len(active)
             status["ready"] = sum(1 for p in active if _ready(p))
             status["terminating"] = len(terminating)
@@ -195,6 +206,23 @@ class JobController(threading.Thread):
                 if left > 0:
                     self.enqueue(ns, name, left + 0.01)
 
+    def _count_failure(self, job, pod, status, index_failures, failed_idx, now, now_t):
+        """A failed pod, seen once: apply podFailurePolicy, then count it (globally and per index)."""
+        spec = job["spec"]
+        action, message = podfailurepolicy.match(spec.get("podFailurePolicy"), pod)
+        if action == "Ignore":
+            return
+        status["failed"] = status.get("failed", 0) + 1
+        self.last_failure[job["metadata"]["uid"]] = now_t
+        if action == "FailJob" and not _cond(status, "FailureTarget"):
+            _add_cond(status, "FailureTarget", "PodFailurePolicy", message, now)
+        idx = _index(pod)
+        if spec.get("backoffLimitPerIndex") is None or idx is None or _cond(status, "FailureTarget"):
+            return  # pods killed because the Job is failing do not fail their indexes
+        index_failures[idx] = index_failures.get(idx, 0) + 1
+        if action == "FailIndex" or index_failures[idx] > spec["backoffLimitPerIndex"]:
+            failed_idx.add(idx)
+
     @staticmethod
     def _set_status(job, uid, status):
         if job["metadata"]["uid"] != uid:
@@ -202,7 +230,7 @@ class JobController(threading.Thread):
         job["status"] = status
         return job
 
-    def _judge(self, job, status, active, done_idx, now_t, now):
+    def _judge(self, job, status, active, done_idx, failed_idx, now_t, now):
         """Decide FailureTarget / SuccessCriteriaMet; returns the condition added, or None."""
         spec = job["spec"]
         limit = spec.get("backoffLimit", 6)
@@ -213,6 +241,15 @@ class JobController(threading.Thread):
             exceeded = failed > limit or (restarts > 0 if limit == 0 else restarts >= limit)
         else:
             exceeded = failed > limit
+        if spec.get("completionMode") == "Indexed" and spec.get("backoffLimitPerIndex") is not None:
+            max_failed = spec.get("maxFailedIndexes")
+            if max_failed is not None and len(failed_idx) > max_failed:
+                _add_cond(status, "FailureTarget", "MaxFailedIndexesExceeded",
+                          "Job has exceeded the specified maximal number of failed indexes", now)
+                return _cond(status, "FailureTarget")
+            if failed_idx and len(done_idx | failed_idx) >= (spec.get("completions") or 0):
+                _add_cond(status, "FailureTarget", "FailedIndexes", "Job has failed indexes", now)
+                return _cond(status, "FailureTarget")
         if exceeded:
             _add_cond(status, "FailureTarget", "BackoffLimitExceeded", "Job has reached the specified backoff limit",
                       now)
@@ -223,6 +260,10 @@ class JobController(threading.Thread):
                       now)
             return _cond(status, "FailureTarget")
         succeeded, completions = status.get("succeeded", 0), spec.get("completions")
+        rule = podfailurepolicy.success_rule(spec, done_idx)
+        if rule is not None:
+            _add_cond(status, "SuccessCriteriaMet", "SuccessPolicy", "Matched rules at index %d" % rule, now)
+            return _cond(status, "SuccessCriteriaMet")
         if spec.get("completionMode") == "Indexed":
             success = len(done_idx) >= (completions or 0)
         elif completions is None:
@@ -235,7 +276,7 @@ class JobController(threading.Thread):
             return _cond(status, "SuccessCriteriaMet")
         return None
 
-    def _create_pods(self, job, status, active, terminating, done_idx, now_t):
+    def _create_pods(self, job, status, active, terminating, done_idx, index_failures):
         spec, meta = job["spec"], job["metadata"]
         parallelism, completions = spec.get("parallelism", 1), spec.get("completions")
         busy = len(active) + (len(terminating) if spec.get("podReplacementPolicy") == "Failed" else 0)
@@ -262,7 +303,7 @@ class JobController(threading.Thread):
         for i in range(want):
             index = indexes[i] if spec.get("completionMode") == "Indexed" else None
             for _ in range(5):
-                pod = self.store.create("pods", defaults.pod_from_template(job, index))
+                pod = self.store.create("pods", defaults.pod_from_template(job, index, index_failures.get(index, 0)))
                 if pod is not None:
                     created.append(pod)
                     break

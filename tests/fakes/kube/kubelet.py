@@ -1,8 +1,8 @@
 """The fake kubelet: runs each Pod's first container as a local process and reports Pod status.
 
 argv is command + args exactly (no shell; $(VAR) references expanded as Kubernetes does), env comes
-from the container's env (value, and valueFrom.fieldRef; secretKeyRef/configMapKeyRef/
-resourceFieldRef are left unset), workingDir is used if it exists locally, else --workdir.
+from the container's env (value, valueFrom.fieldRef and resourceFieldRef; secretKeyRef/configMapKeyRef
+are left unset), workingDir is used if it exists locally, else --workdir.
 stdout+stderr are captured together, line by line with receive timestamps, for pods/log.
 Deletion: SIGTERM to the process group, SIGKILL after the grace period. Images named fake/<x>
 simulate outcomes (see README.md). One thread per pod; the Kubelet object is thread-safe.
@@ -72,6 +72,38 @@ def _field_ref(pod, path):
         if path.startswith(prefix) and path.endswith("']"):
             return d.get(path[len(prefix):-2], "")
     return None
+
+
+def _node_allocatable():
+    """What limits.* resolve to when a container sets none: the node's allocatable (this machine)."""
+    mem = 0
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    mem = int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return {"cpu": os.cpu_count() or 1, "memory": mem, "ephemeral-storage": 0}
+
+
+def _resource_field_ref(container, ref):
+    """resourceFieldRef as the kubelet resolves it: the value divided by divisor, rounded up (cpu: cores)."""
+    import math
+
+    import validation
+    res = container.get("resources") or {}
+    kind, _, name = (ref.get("resource") or "").partition(".")
+    if kind not in ("limits", "requests") or name not in ("cpu", "memory", "ephemeral-storage"):
+        return None
+    raw = (res.get(kind) or {}).get(name)
+    if raw is None and kind == "requests":
+        raw = (res.get("limits") or {}).get(name)
+    value = validation.parse_quantity(raw) if raw is not None else (
+        _node_allocatable()[name] if kind == "limits" else 0)
+    divisor = validation.parse_quantity(ref.get("divisor") or "1")
+    out = math.ceil(value / divisor) if divisor else 0
+    return str(out)
 
 
 class ContainerLog:
@@ -288,8 +320,12 @@ class PodWorker(threading.Thread):
                     "KUBERNETES_SERVICE_PORT": port, "KUBERNETES_PORT": "tcp://127.0.0.1:" + port})
         for e in c.get("env") or []:
             if "valueFrom" in e:
-                ref = e["valueFrom"].get("fieldRef")
+                ref, rref = e["valueFrom"].get("fieldRef"), e["valueFrom"].get("resourceFieldRef")
                 value = _field_ref(self.pod, ref.get("fieldPath", "")) if ref else None
+                if rref:
+                    target = next((x for x in self.pod["spec"].get("containers") or []
+                                   if x.get("name") == (rref.get("containerName") or c.get("name"))), c)
+                    value = _resource_field_ref(target, rref)
                 if value is not None:
                     env[e["name"]] = value
                 continue

@@ -26,9 +26,11 @@ import apierrors
 import decoding
 import defaults
 from api import Api, Request
+from crds import CrdManager
 from garbagecollector import GarbageCollector
 from jobcontroller import JobController
 from kubelet import Kubelet
+from operators import Operators
 from store import Store
 
 FAULT_CODES = ("429", "429-apf", "500", "503", "504", "reset", "reset-after")
@@ -359,10 +361,13 @@ class FakeApiServer:
         self.kubelet = Kubelet(self.store, opts)
         self.jobs = JobController(self.store, opts)
         self.gc = GarbageCollector(self.store)
-        for part in (self.kubelet, self.jobs, self.gc):
+        self.crds = CrdManager(self.store, opts)
+        self.operators = Operators(self.store, opts)
+        for part in (self.kubelet, self.jobs, self.gc, self.crds, self.operators):
             self.store.add_listener(part.on_event)
         for ns in list(SYSTEM_NAMESPACES) + [n for n in opts.namespaces if n not in SYSTEM_NAMESPACES]:
             self.store.create("namespaces", defaults.namespace_object(ns))
+        self.crds.preload(opts.crd_docs)
         self.api = Api(self)
         self.thread = None
 
@@ -467,14 +472,14 @@ class FakeApiServer:
         return h.send_text(404, "404 page not found\n")
 
     def start(self):
-        for part in (self.jobs, self.gc):
+        for part in (self.jobs, self.gc, self.crds, self.operators):
             part.start()
         self._serve()
 
     def shutdown(self):
         self.httpd.shutdown()
         self.kubelet.shutdown()
-        self.jobs.stop()
-        self.gc.stop()
+        for part in (self.jobs, self.gc, self.crds, self.operators):
+            part.stop()
         self.httpd.server_close()
         self.reqlog.close()

@@ -56,6 +56,10 @@ class Store:
         with self.lock:
             return self._floor
 
+    def resources(self):
+        with self.lock:
+            return list(self._objects)
+
     def get(self, resource, ns, name):
         with self.lock:
             obj = self._objects.get(resource, {}).get((ns or "", name))

@@ -5,6 +5,8 @@ Pods (Name, Ready, Status, Restarts, Age, ...) and Namespaces (Name, Status, Age
 Pure functions: thread-safe.
 """
 
+import json
+import re
 import time
 
 import defaults
@@ -116,17 +118,92 @@ def _ns_cells(ns):
     return [ns["metadata"]["name"], (ns.get("status") or {}).get("phase", "Active"), _age(ns)]
 
 
-CELLS = {"jobs": _job_cells, "pods": _pod_cells, "namespaces": _ns_cells}
+def _svc_cells(svc):
+    spec = svc.get("spec") or {}
+    ports = ",".join("%s/%s" % (p.get("port"), p.get("protocol", "TCP")) for p in spec.get("ports") or [])
+    sel = ",".join("%s=%s" % kv for kv in sorted((spec.get("selector") or {}).items()))
+    return [svc["metadata"]["name"], spec.get("type", "ClusterIP"), spec.get("clusterIP", "<none>"), "<none>",
+            ports or "<none>", _age(svc), sel or "<none>"]
+
+
+def _crd_cells(crd):
+    return [crd["metadata"]["name"], crd["metadata"].get("creationTimestamp", "")]
+
+
+COLUMNS["services"] = [NAME_COL, _col("Type", "string", "The type of service."),
+                       _col("Cluster-IP", "string", "The IP address of the service."),
+                       _col("External-IP", "string", "The external IP address of the service."),
+                       _col("Port(s)", "string", "The ports exposed by the service."), AGE_COL,
+                       _col("Selector", "string", "The label selector of the service.", 1)]
+COLUMNS["customresourcedefinitions"] = [NAME_COL, _col("Created At", "date", "")]
+CELLS = {"jobs": _job_cells, "pods": _pod_cells, "namespaces": _ns_cells, "services": _svc_cells,
+         "customresourcedefinitions": _crd_cells}
+
+
+def jsonpath(obj, expr):
+    """The subset of kubectl JSONPath that printer columns use: .a.b, [n], [-1:], [?(@.k=="v")].x"""
+    cur = [obj]
+    for tok in re.findall(r"\.([A-Za-z0-9_-]+)|\[([^\]]*)\]", expr):
+        name, sub = tok
+        nxt = []
+        for c in cur:
+            if name:
+                if isinstance(c, dict) and name in c:
+                    nxt.append(c[name])
+            elif isinstance(c, list):
+                m = re.match(r'^\?\(@\.([A-Za-z0-9_]+)\s*==\s*["\']([^"\']*)["\']\)$', sub)
+                if m:
+                    nxt += [x for x in c if isinstance(x, dict) and str(x.get(m.group(1))) == m.group(2)]
+                elif sub == "*":
+                    nxt += c
+                elif ":" in sub:
+                    a, b = (sub.split(":") + [""])[:2]
+                    nxt += c[int(a) if a else None:int(b) if b else None]
+                elif re.match(r"^-?\d+$", sub) and -len(c) <= int(sub) < len(c):
+                    nxt.append(c[int(sub)])
+        cur = nxt
+    return cur
+
+
+def _printer_cells(rdef, obj):
+    cols = _printer_columns(rdef)
+    cells = [obj["metadata"]["name"]]
+    for c in cols[1:]:
+        if c.get("jsonPath") is None:
+            cells.append(_age(obj))
+            continue
+        vals = jsonpath(obj, c["jsonPath"])
+        if not vals:
+            cells.append(None)
+        elif c["type"] == "date" and isinstance(vals[0], str):
+            cells.append(human_duration(time.time() - defaults.parse_rfc3339(vals[0])))
+        else:
+            v = vals[0]
+            cells.append(json.dumps(v) if isinstance(v, (dict, list)) else v)
+    return cells
+
+
+def _printer_columns(rdef):
+    for v in rdef.crd["spec"]["versions"]:
+        if v["name"] == rdef.version:
+            cols = v.get("additionalPrinterColumns")
+            if cols is None:
+                return [dict(NAME_COL, jsonPath=".metadata.name"), dict(AGE_COL, jsonPath=None)]
+            return [dict(NAME_COL, jsonPath=".metadata.name")] + [
+                dict(_col(c["name"], "string" if c.get("type") == "date" else c.get("type", "string"),
+                          c.get("description", ""), c.get("priority", 0), c.get("format", "")),
+                     jsonPath=c.get("jsonPath"), type=c.get("type", "string")) for c in cols]
+    return [dict(NAME_COL, jsonPath=".metadata.name")]
 
 
 def partial(obj):
     return {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj["metadata"]}
 
 
-def table(resource, objs, rv, include_object="Metadata", with_columns=True, cont=None):
+def table(rdef, objs, rv, include_object="Metadata", with_columns=True, cont=None):
     rows = []
     for o in objs:
-        row = {"cells": CELLS[resource](o)}
+        row = {"cells": _printer_cells(rdef, o) if rdef.crd is not None else CELLS[rdef.resource](o)}
         if include_object == "Object":
             row["object"] = o
         elif include_object != "None":
@@ -137,6 +214,10 @@ def table(resource, objs, rv, include_object="Metadata", with_columns=True, cont
         meta["continue"] = cont
     out = {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": meta}
     if with_columns:
-        out["columnDefinitions"] = COLUMNS[resource]
+        if rdef.crd is not None:
+            out["columnDefinitions"] = [{k: c[k] for k in ("name", "type", "format", "description", "priority")}
+                                        for c in _printer_columns(rdef)]
+        else:
+            out["columnDefinitions"] = COLUMNS[rdef.resource]
     out["rows"] = rows
     return out

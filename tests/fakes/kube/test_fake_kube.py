@@ -512,7 +512,8 @@ class JobLifecycleTest(FakeTestCase):
         wait_for(lambda: self.fake.get(JOBS % "default" + "/fg")[0] == 404, what="the Job to go")
         self.assertEqual(self.pods_of("fg"), [])
         self.create(job("orphaner", ["sleep", "60"]))
-        wait_for(lambda: self.pods_of("orphaner"), what="a pod")
+        wait_for(lambda: [p for p in self.pods_of("orphaner") if p["status"]["phase"] == "Running"],
+                 what="a running pod")
         status, headers, obj = self.fake.call("DELETE", JOBS % "default" + "/orphaner")
         self.assertIn("child pods are preserved by default", headers["Warning"])
         self.assertEqual(obj["metadata"]["finalizers"], ["orphan"])

@@ -87,7 +87,7 @@ def serve(api, req, out, rdef, ns, field_selector, form):
     too_old, initial = None, []
     with st.lock:
         if requested is None or send_initial:
-            items, start = st.list(rdef.resource, ns)
+            items, start = st.list(rdef.store_key, ns)
             initial = [o for o in items if match(o)]
         else:
             start = requested
@@ -112,7 +112,7 @@ def serve(api, req, out, rdef, ns, field_selector, form):
             w.error(apierrors.expired(str(e)))
             break
         for ev in events:
-            if ev.resource == rdef.resource:
+            if ev.resource == rdef.store_key:
                 t = transform(ev, match)
                 if t:
                     w.send(t, ev.obj)
@@ -139,7 +139,7 @@ class _Writer:
 
     def send(self, type_, obj):
         if self.form == "table" and type_ != "BOOKMARK":
-            obj = tables.table(self.rdef.resource, [obj], obj["metadata"].get("resourceVersion"), self.include,
+            obj = tables.table(self.rdef, [obj], obj["metadata"].get("resourceVersion"), self.include,
                                with_columns=not self.columns_sent)
             self.columns_sent = True
         elif self.form == "partial" and type_ != "BOOKMARK":
