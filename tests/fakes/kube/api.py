@@ -21,6 +21,7 @@ import labelselector
 import services
 import store
 import tables
+import updates
 import validation
 import watch
 from discovery import RESOURCES
@@ -163,6 +164,8 @@ class Api:
             return out.send_json(200, self._shape(rdef, self.get(rdef, ns, name), form))
         if req.method == "POST" and name is None and "create" in rdef.verbs and not (rdef.namespaced and ns is None):
             return self.create(req, out, rdef, ns)
+        if req.method in ("PUT", "PATCH") and name is not None:
+            return updates.handle(self, req, out, rdef, ns, name, sub)
         if req.method == "DELETE" and sub is None and "delete" in rdef.verbs:
             if name is not None:
                 return self.delete(req, out, rdef, ns, name)
