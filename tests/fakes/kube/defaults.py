@@ -164,9 +164,22 @@ def pod_from_template(job, index=None, index_failures=0):
         meta["labels"] = labels
     if annotations:
         meta["annotations"] = annotations
-    meta["ownerReferences"] = [{"apiVersion": "batch/v1", "kind": "Job", "name": jmeta["name"],
-                                "uid": jmeta["uid"], "controller": True, "blockOwnerDeletion": True}]
+    meta["ownerReferences"] = [controller_ref("batch/v1", "Job", jmeta)]
     meta["finalizers"] = [TRACKING_FINALIZER]
+    return admitted_pod(meta, spec)
+
+
+def controller_ref(api_version, kind, owner_meta):
+    return {"apiVersion": api_version, "kind": kind, "name": owner_meta["name"], "uid": owner_meta["uid"],
+            "controller": True, "blockOwnerDeletion": True}
+
+
+def admitted_pod(meta, spec):
+    """A Pod as stored after a controller created it: pod defaulting plus admission (service account,
+    tolerations, requests from limits). meta must have name/namespace; uid and timestamp are added."""
+    if "uid" not in meta:
+        meta.update({k: v for k, v in new_meta(meta["name"], meta["namespace"]).items() if k not in meta})
+    default_pod_spec(spec)
     for c in spec.get("containers") or []:
         res = c.get("resources") or {}
         if res.get("limits"):

@@ -10,8 +10,17 @@ OPERATORS = ("tfjob", "pytorchjob", "jobset")
 
 class Operators:
     def __init__(self, store, opts):
+        import jobsetcontroller
+        import trainingoperator
         self.store, self.opts = store, opts
         self.controllers = []
+        enabled = getattr(opts, "operators", [])
+        if "tfjob" in enabled:
+            self.controllers.append(trainingoperator.TrainingController(store, opts, trainingoperator.TFJOB))
+        if "pytorchjob" in enabled:
+            self.controllers.append(trainingoperator.TrainingController(store, opts, trainingoperator.PYTORCHJOB))
+        if "jobset" in enabled:
+            self.controllers.append(jobsetcontroller.JobSetController(store, opts))
 
     def on_event(self, ev):
         for c in self.controllers:
