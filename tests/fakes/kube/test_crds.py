@@ -58,6 +58,10 @@ class CrdLifecycleTest(FakeTestCase):
 
     def test_discovery_lists_the_new_group(self):
         f = self.fake
+        # a group no CRD serves: the real server's final handler, plain text, as for any unknown path
+        status, headers, body = f.get("/apis/kubeflow.org/v1/namespaces/default/tfjobs")
+        self.assertEqual((status, body), (404, "404 page not found\n"))
+        self.assertEqual(f.get("/apis/kubeflow.org")[0], 404)
         groups = [g["name"] for g in f.get("/apis")[2]["groups"]]
         self.assertEqual(groups[:2], ["batch", "apiextensions.k8s.io"])
         self.assertIn("example.test", groups)

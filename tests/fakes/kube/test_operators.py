@@ -6,12 +6,14 @@ Run from the repo root: /usr/bin/python3 -m unittest discover -s tests/fakes/kub
 """
 
 import json
+import os
+import subprocess
 import unittest
 import urllib.parse
 import uuid
 
 from test_crds import CRD_DIR, JOBSETS, TFJOBS
-from test_fake_kube import JOBS, PODS, FakeTestCase, cond, read_events, wait_for
+from test_fake_kube import JOBS, KUBECTL, PODS, FakeTestCase, cond, read_events, wait_for
 
 PYTORCHJOBS = "/apis/kubeflow.org/v1/namespaces/%s/pytorchjobs"
 SVCS = "/api/v1/namespaces/%s/services"
@@ -151,6 +153,36 @@ class TrainingOperatorTest(OperatorTestCase):
         wait_for(lambda: not self.pods("training.kubeflow.org/job-name=tfdel"), what="the pods to go")
         svcs = self.fake.get(SVCS % "default" + "?labelSelector=training.kubeflow.org%2Fjob-name%3Dtfdel")[2]
         self.assertEqual(svcs["items"], [])
+
+
+@unittest.skipUnless(os.access(KUBECTL, os.X_OK), "needs kubectl")
+class KubectlOperatorTest(OperatorTestCase):
+    def test_kubectl_apply_wait_and_merge_patch(self):
+        kubeconfig = os.path.join(self.fake.dir, "kubeconfig")
+        with open(kubeconfig, "w") as fh:
+            fh.write("apiVersion: v1\nkind: Config\ncurrent-context: f\nclusters:\n- name: f\n  cluster:\n"
+                     "    server: %s\nusers:\n- name: u\n  user: {}\ncontexts:\n- name: f\n  context:\n"
+                     "    cluster: f\n    user: u\n    namespace: default\n" % self.fake.base)
+        manifest = os.path.join(self.fake.dir, "tf.json")
+        body = tfjob("kc", Worker=replica("sleep 0.3", 2))
+        with open(manifest, "w") as fh:
+            json.dump(body, fh)
+        env = dict(os.environ, KUBECONFIG=kubeconfig, HOME=self.fake.dir)
+
+        def kubectl(*args):
+            r = subprocess.run([KUBECTL, "--cache-dir", os.path.join(self.fake.dir, "cache")] + list(args), env=env,
+                               capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            return r.stdout
+        self.assertEqual(kubectl("apply", "-f", manifest), "tfjob.kubeflow.org/kc created\n")
+        self.assertEqual(kubectl("wait", "--for=condition=Succeeded", "tfjob/kc", "--timeout=30s"),
+                         "tfjob.kubeflow.org/kc condition met\n")
+        body["spec"]["tfReplicaSpecs"]["Worker"]["replicas"] = 3
+        with open(manifest, "w") as fh:
+            json.dump(body, fh)
+        self.assertEqual(kubectl("apply", "-f", manifest), "tfjob.kubeflow.org/kc configured\n")
+        self.assertEqual(kubectl("get", "tfjob", "kc", "-o", "jsonpath={.spec.tfReplicaSpecs.Worker.replicas} "
+                                 "{.metadata.generation} {.status.conditions[-1:].type}"), "3 2 Succeeded")
 
 
 def jobset(name, *rjobs, **spec):
