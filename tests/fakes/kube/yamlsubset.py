@@ -182,6 +182,10 @@ class _Parser:
                 out.append(self.parse_block(ind))
                 continue
             item_ind = ind + (len(text) - len(rest))
+            if rest == "-" or rest.startswith("- "):  # "- - x": a sequence inside the item
+                self.lines[j] = " " * item_ind + rest
+                out.append(self.parse_seq(item_ind))
+                continue
             if _split_key(rest) is not None and not rest.startswith(("[", "{")):
                 out.append(self.parse_map(item_ind, first=rest))
             else:
