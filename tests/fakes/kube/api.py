@@ -13,6 +13,7 @@ import time
 import uuid
 
 import apierrors
+import crdopenapi
 import decoding
 import defaults
 import deletion
@@ -193,11 +194,22 @@ class Api:
 
     def _openapi(self, p, out):
         schemas = self.app.schemas
+        crd_docs = {}
+        for r in RESOURCES.values():
+            if r.crd is not None:
+                crd_docs.setdefault("apis/%s/%s" % (r.group, r.version), []).append(r)
         if p == "/openapi/v3":
-            return out.send_json(200, discovery.openapi_v3_index(schemas))
+            index = discovery.openapi_v3_index(schemas)
+            for key, rdefs in sorted(crd_docs.items()):
+                _, digest = crdopenapi.encoded(rdefs, schemas.schemas)
+                index["paths"][key] = {"serverRelativeURL": "/openapi/v3/%s?hash=%s" % (key, digest)}
+            return out.send_json(200, index)
         key = p[len("/openapi/v3/"):]
         if key in schemas.raw:
             return out.send_bytes(200, schemas.raw[key], "application/json")
+        if key in crd_docs:
+            data, _ = crdopenapi.encoded(crd_docs[key], schemas.schemas)
+            return out.send_bytes(200, data, "application/json")
         return out.send_text(404, "404 page not found\n")
 
     # -- reading --------------------------------------------------------------------------------

@@ -161,6 +161,36 @@ class RealCrdTest(FakeTestCase):
         self.assertEqual(status, 201)
         self.assertEqual(tf["spec"]["tfReplicaSpecs"]["Worker"]["replicas"], 2)
 
+    def test_openapi_v3_publishes_the_crd_schemas(self):
+        index = self.fake.get("/openapi/v3")[2]["paths"]
+        self.assertIn("apis/kubeflow.org/v1", index)
+        self.assertIn("apis/jobset.x-k8s.io/v1alpha2", index)
+        status, _, doc = self.fake.get(index["apis/kubeflow.org/v1"]["serverRelativeURL"])
+        self.assertEqual(status, 200)
+        tf = doc["components"]["schemas"]["org.kubeflow.v1.TFJob"]
+        self.assertEqual(tf["x-kubernetes-group-version-kind"], [{"group": "kubeflow.org", "kind": "TFJob",
+                                                                   "version": "v1"}])
+        self.assertEqual(tf["properties"]["spec"]["required"], ["tfReplicaSpecs"])
+        self.assertIn("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta", doc["components"]["schemas"])
+        patch = doc["paths"]["/apis/kubeflow.org/v1/namespaces/{namespace}/tfjobs/{name}"]["patch"]
+        self.assertIn("fieldValidation", [p["name"] for p in patch["parameters"]])
+
+    @unittest.skipUnless(os.access(KUBECTL, os.X_OK), "needs kubectl")
+    def test_kubectl_explain_reads_the_published_schema(self):
+        out = self._kubectl("explain", "tfjob.spec.tfReplicaSpecs")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("TFJob", out.stdout)
+
+    def _kubectl(self, *args):
+        kubeconfig = os.path.join(self.fake.dir, "kubeconfig")
+        with open(kubeconfig, "w") as fh:
+            fh.write("apiVersion: v1\nkind: Config\ncurrent-context: f\nclusters:\n- name: f\n  cluster:\n"
+                     "    server: %s\nusers:\n- name: u\n  user: {}\ncontexts:\n- name: f\n  context:\n"
+                     "    cluster: f\n    user: u\n    namespace: default\n" % self.fake.base)
+        env = dict(os.environ, KUBECONFIG=kubeconfig, HOME=self.fake.dir)
+        return subprocess.run([KUBECTL, "--cache-dir", os.path.join(self.fake.dir, "cache")] + list(args), env=env,
+                              capture_output=True, text=True, timeout=60)
+
     def test_validation_against_the_real_tfjob_schema(self):
         status, _, err = self.fake.call("POST", TFJOBS % "default", self.tfjob("bad", replicas="two"))
         self.assertEqual(status, 422)
@@ -196,21 +226,13 @@ class RealCrdTest(FakeTestCase):
     @unittest.skipUnless(os.access(KUBECTL, os.X_OK), "needs kubectl")
     def test_kubectl_get_custom_resources(self):
         self.fake.call("POST", TFJOBS % "default", self.tfjob("kubectl-tf"))
-        kubeconfig = os.path.join(self.fake.dir, "kubeconfig")
-        with open(kubeconfig, "w") as fh:
-            fh.write("apiVersion: v1\nkind: Config\ncurrent-context: f\nclusters:\n- name: f\n  cluster:\n"
-                     "    server: %s\nusers:\n- name: u\n  user: {}\ncontexts:\n- name: f\n  context:\n"
-                     "    cluster: f\n    user: u\n    namespace: default\n" % self.fake.base)
-        env = dict(os.environ, KUBECONFIG=kubeconfig, HOME=self.fake.dir)
-        run = lambda *a: subprocess.run([KUBECTL, "--cache-dir", os.path.join(self.fake.dir, "cache")] + list(a),
-                                        env=env, capture_output=True, text=True, timeout=60)
-        r = run("get", "tfjobs", "-o", "name")
+        r = self._kubectl("get", "tfjobs", "-o", "name")
         self.assertEqual((r.returncode, r.stdout.split()), (0, ["tfjob.kubeflow.org/kubectl-tf"]), r.stderr)
-        r = run("get", "tfjob", "kubectl-tf")
+        r = self._kubectl("get", "tfjob", "kubectl-tf")
         self.assertRegex(r.stdout, r"(?m)^NAME\s+STATE\s+AGE\nkubectl-tf\s")
-        r = run("get", "crd", "-o", "name")
+        r = self._kubectl("get", "crd", "-o", "name")
         self.assertIn("customresourcedefinition.apiextensions.k8s.io/tfjobs.kubeflow.org", r.stdout.split())
-        r = run("get", "jobsets")
+        r = self._kubectl("get", "jobsets")
         self.assertEqual(r.returncode, 0, r.stderr)
 
 
