@@ -17,7 +17,6 @@ import copy
 import hashlib
 import re
 import threading
-import time
 import traceback
 
 import apierrors

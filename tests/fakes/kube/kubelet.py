@@ -17,6 +17,7 @@ import traceback
 import uuid
 
 import defaults
+import downwardapi
 
 SPECIAL_IMAGES = ("oomkill", "imagepullbackoff", "evicted", "pending")
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -31,79 +32,6 @@ def special_image(image):
     if len(parts) == 2 and parts[0].rsplit("/", 1)[-1] == "fake" and last in SPECIAL_IMAGES:
         return last
     return None
-
-
-def expand(s, env):
-    """Kubernetes $(VAR) expansion: $$ escapes, unknown references stay as written."""
-    out, i = [], 0
-    while i < len(s):
-        if s[i] == "$" and i + 1 < len(s):
-            nxt = s[i + 1]
-            if nxt == "$":
-                out.append("$")
-                i += 2
-                continue
-            if nxt == "(":
-                end = s.find(")", i + 2)
-                if end != -1:
-                    name = s[i + 2:end]
-                    out.append(env[name] if name in env else "$(%s)" % name)
-                    i = end + 1
-                    continue
-            out.append("$" + nxt)
-            i += 2
-            continue
-        out.append(s[i])
-        i += 1
-    return "".join(out)
-
-
-def _field_ref(pod, path):
-    meta = pod["metadata"]
-    simple = {"metadata.name": meta.get("name"), "metadata.namespace": meta.get("namespace"),
-              "metadata.uid": meta.get("uid"), "spec.nodeName": defaults.NODE_NAME,
-              "spec.serviceAccountName": pod["spec"].get("serviceAccountName"),
-              "status.hostIP": "127.0.0.1", "status.hostIPs": "127.0.0.1", "status.podIP": "127.0.0.1",
-              "status.podIPs": "127.0.0.1"}
-    if path in simple:
-        return simple[path]
-    for prefix, d in (("metadata.labels['", meta.get("labels") or {}),
-                      ("metadata.annotations['", meta.get("annotations") or {})):
-        if path.startswith(prefix) and path.endswith("']"):
-            return d.get(path[len(prefix):-2], "")
-    return None
-
-
-def _node_allocatable():
-    """What limits.* resolve to when a container sets none: the node's allocatable (this machine)."""
-    mem = 0
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemTotal:"):
-                    mem = int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return {"cpu": os.cpu_count() or 1, "memory": mem, "ephemeral-storage": 0}
-
-
-def _resource_field_ref(container, ref):
-    """resourceFieldRef as the kubelet resolves it: the value divided by divisor, rounded up (cpu: cores)."""
-    import math
-
-    import validation
-    res = container.get("resources") or {}
-    kind, _, name = (ref.get("resource") or "").partition(".")
-    if kind not in ("limits", "requests") or name not in ("cpu", "memory", "ephemeral-storage"):
-        return None
-    raw = (res.get(kind) or {}).get(name)
-    if raw is None and kind == "requests":
-        raw = (res.get("limits") or {}).get(name)
-    value = validation.parse_quantity(raw) if raw is not None else (
-        _node_allocatable()[name] if kind == "limits" else 0)
-    divisor = validation.parse_quantity(ref.get("divisor") or "1")
-    out = math.ceil(value / divisor) if divisor else 0
-    return str(out)
 
 
 class ContainerLog:
@@ -321,15 +249,15 @@ class PodWorker(threading.Thread):
         for e in c.get("env") or []:
             if "valueFrom" in e:
                 ref, rref = e["valueFrom"].get("fieldRef"), e["valueFrom"].get("resourceFieldRef")
-                value = _field_ref(self.pod, ref.get("fieldPath", "")) if ref else None
+                value = downwardapi.field_ref(self.pod, ref.get("fieldPath", "")) if ref else None
                 if rref:
                     target = next((x for x in self.pod["spec"].get("containers") or []
                                    if x.get("name") == (rref.get("containerName") or c.get("name"))), c)
-                    value = _resource_field_ref(target, rref)
+                    value = downwardapi.resource_field_ref(target, rref)
                 if value is not None:
                     env[e["name"]] = value
                 continue
-            env[e["name"]] = expand(e.get("value", ""), env)
+            env[e["name"]] = downwardapi.expand(e.get("value", ""), env)
         return env
 
     def _kill_group(self, sig):
@@ -344,7 +272,7 @@ class PodWorker(threading.Thread):
         main = self.containers[0]
         c = main.spec
         env = self._environment(c)
-        argv = [expand(a, env) for a in (c.get("command") or []) + (c.get("args") or [])]
+        argv = [downwardapi.expand(a, env) for a in (c.get("command") or []) + (c.get("args") or [])]
         wd = c.get("workingDir")
         cwd = wd if wd and os.path.isdir(wd) else self.kl.opts.workdir
         log = self.kl.new_log(self.ns, self.name, c["name"])

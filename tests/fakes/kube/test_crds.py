@@ -6,9 +6,7 @@ and kubectl against custom resources.
 Run from the repo root: /usr/bin/python3 -m unittest discover -s tests/fakes/kube -v
 """
 
-import json
 import os
-import shutil
 import subprocess
 import unittest
 

@@ -4,8 +4,6 @@ identity) and core/v1 Services (headless, defaults, validation, watch, ownerRefe
 Run from the repo root: /usr/bin/python3 -m unittest discover -s tests/fakes/kube -v
 """
 
-import json
-import urllib.parse
 import unittest
 import uuid
 

@@ -193,7 +193,7 @@ class TrainingController(threading.Thread):
             if stored is None or stored["metadata"].get("deletionTimestamp"):
                 return
             job = self._defaulted(stored)
-            uid, meta = job["metadata"]["uid"], job["metadata"]
+            uid = job["metadata"]["uid"]
             spec, rp = job["spec"], job["spec"]["runPolicy"]
             specs = spec[self.f.specs_key]
             old = stored.get("status") or {}
