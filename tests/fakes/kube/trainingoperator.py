@@ -240,6 +240,7 @@ class TrainingController(threading.Thread):
                 rspec = specs[rtype]
                 rs = status["replicaStatuses"].setdefault(rtype, {})
                 sel = dict(self._labels(name), **{L_TYPE: rtype.lower()})
+                rs["labelSelector"] = {"matchLabels": sel}
                 rs["selector"] = ",".join("%s=%s" % kv for kv in sorted(sel.items()))
                 for i in range(rspec["replicas"]):
                     pname = "%s-%s-%d" % (name, rtype.lower(), i)
