@@ -97,6 +97,11 @@ class CrdLifecycleTest(FakeTestCase):
         events = read_events(resp, lambda ev: ev[-1]["type"] == "DELETED")
         self.assertEqual([e["type"] for e in events], ["ADDED", "MODIFIED", "MODIFIED", "DELETED"])
         self.assertEqual(events[0]["object"]["kind"], "Widget")
+        resp = f.open("GET", WIDGETS % "default" + "?watch=1&allowWatchBookmarks=true&sendInitialEvents=true"
+                      "&resourceVersionMatch=NotOlderThan&resourceVersion=0&timeoutSeconds=5")
+        [bookmark] = read_events(resp, lambda ev: ev[-1]["type"] == "BOOKMARK")
+        self.assertEqual(set(bookmark["object"]), {"apiVersion", "kind", "metadata"})
+        self.assertEqual(bookmark["object"]["metadata"]["annotations"], {"k8s.io/initial-events-end": "true"})
 
     def test_validation_errors_are_422_with_field_paths(self):
         status, _, err = self.fake.call("POST", WIDGETS % "default", widget("bad", size="two", color="green",

@@ -23,9 +23,13 @@ TRUE = ("1", "true", "True")
 
 
 def bookmark(rdef, rv, initial_end=False):
-    meta = {"resourceVersion": str(rv), "creationTimestamp": None}
+    meta = {"resourceVersion": str(rv)}
+    if rdef.crd is None:
+        meta["creationTimestamp"] = None  # a typed object serializes its zero time
     if initial_end:
         meta["annotations"] = {"k8s.io/initial-events-end": "true"}
+    if rdef.crd is not None:  # an unstructured object: nothing but what was set
+        return {"apiVersion": rdef.api_version, "kind": rdef.kind, "metadata": meta}
     obj = {"kind": rdef.kind, "apiVersion": rdef.api_version, "metadata": meta}
     if rdef.resource == "jobs":
         obj["spec"] = {"template": {"metadata": {"creationTimestamp": None}, "spec": {"containers": None}}}
@@ -33,7 +37,7 @@ def bookmark(rdef, rv, initial_end=False):
         obj["spec"] = {"containers": None}
     else:
         obj["spec"] = {}
-    obj["status"] = {}
+    obj["status"] = {"loadBalancer": {}} if rdef.resource == "services" else {}
     return obj
 
 
