@@ -87,7 +87,11 @@ def parse_args(argv):
 
 def main(argv=None):
     opts = parse_args(sys.argv[1:] if argv is None else argv)
-    srv = server.FakeApiServer(opts)
+    try:
+        srv = server.FakeApiServer(opts)
+    except ValueError as e:  # a --crds document the apiserver would refuse
+        print("fake_kube.py: error: --crds: %s" % e, file=sys.stderr)
+        return 2
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

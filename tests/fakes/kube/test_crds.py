@@ -8,6 +8,8 @@ Run from the repo root: /usr/bin/python3 -m unittest discover -s tests/fakes/kub
 
 import os
 import subprocess
+import sys
+import tempfile
 import unittest
 
 from test_fake_kube import HERE, KUBECTL, FakeTestCase, read_events, wait_for
@@ -145,6 +147,21 @@ class CrdLifecycleTest(FakeTestCase):
         wait_for(lambda: self.fake.get(CRDS + "/widgets.example.test")[0] == 404, what="the CRD to go")
         self.assertEqual(self.fake.get(WIDGETS % "default")[0], 404)
         self.assertNotIn("example.test", [g["name"] for g in self.fake.get("/apis")[2]["groups"]])
+
+
+class CrdFlagTest(unittest.TestCase):
+    def test_an_invalid_crd_file_is_a_clear_start_error(self):
+        with tempfile.TemporaryDirectory() as d:
+            bad = os.path.join(d, "bad.yaml")
+            with open(bad, "w") as fh:
+                fh.write("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n"
+                         "  name: things.example.test\nspec:\n  group: example.test\n  names: {plural: things, "
+                         "kind: Thing}\n  scope: Namespaced\n  versions: []\n")
+            r = subprocess.run([sys.executable, os.path.join(HERE, "fake_kube.py"), "--crds", bad, "--port-file",
+                                os.path.join(d, "port")], capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("--crds: CRD things.example.test is invalid: spec.versions: Invalid value", r.stderr)
+            self.assertFalse(os.path.exists(os.path.join(d, "port")))
 
 
 class RealCrdTest(FakeTestCase):
