@@ -131,6 +131,30 @@ class TrainingOperatorTest(OperatorTestCase):
                          "training.kubeflow.org/job-name=pt,training.kubeflow.org/operator-name=pytorchjob-controller,"
                          "training.kubeflow.org/replica-type=worker")
 
+    def test_pytorchjob_worker_failure_with_never(self):
+        body = {"apiVersion": "kubeflow.org/v1", "kind": "PyTorchJob", "metadata": {"name": "ptfail"}, "spec": {
+            "pytorchReplicaSpecs": {"Master": replica("exec sleep 60", 1, "pytorch", "Never"),
+                                    "Worker": replica('[ "$RANK" = 2 ] && exit 4; exec sleep 60', 2, "pytorch",
+                                                      "Never")}}}
+        self.fake.call("POST", PYTORCHJOBS % "default", body)
+        failed = self.wait_cond(PYTORCHJOBS % "default" + "/ptfail", "Failed")
+        c = failed["status"]["conditions"][-1]
+        self.assertEqual((c["reason"], c["message"]), ("PyTorchJobFailed", "PyTorchJob ptfail is failed because 1 "
+                                                                         "Worker replica(s) failed."))
+        self.assertEqual([x["status"] for x in failed["status"]["conditions"] if x["type"] == "Running"], ["False"])
+        # cleanPodPolicy None (the PyTorchJob default): the other replicas are left running
+        self.assertEqual(self.fake.get(PODS % "default" + "/ptfail-master-0")[2]["status"]["phase"], "Running")
+        self.fake.call("DELETE", PYTORCHJOBS % "default" + "/ptfail")
+        wait_for(lambda: not self.pods("training.kubeflow.org/job-name=ptfail"), what="the pods to go")
+
+    def test_tfjob_all_workers_success_policy_waits_for_every_worker(self):
+        body = tfjob("tfall", Worker=replica('[ "$(echo $TF_CONFIG | grep -c \'"index":0\')" = 1 ] || sleep 1.5', 2))
+        body["spec"]["successPolicy"] = "AllWorkers"
+        body["spec"]["runPolicy"] = {"cleanPodPolicy": "None"}
+        self.fake.call("POST", TFJOBS % "default", body)
+        done = self.wait_cond(TFJOBS % "default" + "/tfall", "Succeeded")
+        self.assertEqual(done["status"]["replicaStatuses"]["Worker"].get("succeeded"), 2)
+
     def test_webhooks_reject_what_the_operator_rejects(self):
         body = {"apiVersion": "kubeflow.org/v1", "kind": "PyTorchJob", "metadata": {"name": "noname"}, "spec": {
             "pytorchReplicaSpecs": {"Master": replica("true", 2, "trainer")}}}
