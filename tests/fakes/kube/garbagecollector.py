@@ -45,18 +45,11 @@ class GarbageCollector(threading.Thread):
 
     def _dependents(self, ns, uid):
         """(resource, object) of everything that names uid as an owner (in ns, or anywhere if ns is None)."""
-        out = []
-        for resource in self.store.resources():
-            items, _ = self.store.list(resource, ns)
-            out += [(resource, o) for o in items if deletion.owned_by(o, uid)]
-        return out
+        return self.store.select(lambda o: deletion.owned_by(o, uid), ns)
 
     def _find(self, ns, uid):
-        for resource in self.store.resources():
-            for o in self.store.list(resource, ns)[0]:
-                if o["metadata"].get("uid") == uid:
-                    return resource, o
-        return None, None
+        found = self.store.select(lambda o: o["metadata"].get("uid") == uid, ns)
+        return found[0] if found else (None, None)
 
     def process(self, ns, uid):
         st = self.store
