@@ -88,6 +88,25 @@ class IndexedJobTest(FakeTestCase):
         self.assertEqual(failed["status"].get("failed"), 1)  # exit code 41 was ignored: not counted, replaced
         self.assertEqual(len(self.pods("pfp")), 2)
 
+    def test_pod_failure_policy_fail_index_and_pod_conditions(self):
+        body = indexed("failindex", '[ "$JOB_COMPLETION_INDEX" = 1 ] && exit 7; true', 3, backoffLimitPerIndex=3)
+        body["spec"]["podFailurePolicy"] = {"rules": [{"action": "FailIndex", "onExitCodes": {
+            "operator": "In", "values": [7]}}]}
+        self.assertEqual(self.create(body)[0], 201)
+        failed = self.wait_job("failindex", "Failed")
+        self.assertEqual((cond(failed, "Failed")["reason"], failed["status"]["failedIndexes"],
+                          failed["status"]["completedIndexes"]), ("FailedIndexes", "1", "0,2"))
+        ones = [p for p in self.pods("failindex")
+                if p["metadata"]["annotations"]["batch.kubernetes.io/job-completion-index"] == "1"]
+        self.assertEqual(len(ones), 1)  # FailIndex: not retried although backoffLimitPerIndex allows 3
+        evicted = job("evicted", ["sleep", "5"], image="fake/evicted", podFailurePolicy={"rules": [
+            {"action": "FailJob", "onPodConditions": [{"type": "DisruptionTarget"}]}]})
+        self.assertEqual(self.create(evicted)[0], 201)
+        c = cond(self.wait_job("evicted", "Failed"), "Failed")
+        self.assertEqual(c["reason"], "PodFailurePolicy")
+        self.assertRegex(c["message"], r"^Pod default/evicted-[a-z0-9]{5} has condition DisruptionTarget matching "
+                                       r"FailJob rule at index 0$")
+
     def test_success_policy_succeeded_indexes(self):
         body = indexed("leader", '[ "$JOB_COMPLETION_INDEX" = 0 ] || exec sleep 60', 3)
         body["spec"]["successPolicy"] = {"rules": [{"succeededIndexes": "0"}]}
