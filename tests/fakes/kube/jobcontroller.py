@@ -9,14 +9,12 @@ Runs on its own thread, fed by Store events and timers; thread-safe.
 """
 
 import copy
-import heapq
-import threading
 import time
-import traceback
 
 import defaults
 import deletion
 import podfailurepolicy
+import workqueue
 
 
 def _cond(status, type_):
@@ -64,15 +62,14 @@ def _index(p):
     return int(v) if v is not None else None
 
 
-class JobController(threading.Thread):
+class JobController(workqueue.Worker):
+    tick_seconds = 1.0
+
     def __init__(self, store, opts):
-        super().__init__(daemon=True, name="job-controller")
+        super().__init__("job-controller")
         self.store, self.opts = store, opts
-        self.cv = threading.Condition()
-        self.timers = []          # heap of (due, ns, name)
         self.last_failure = {}    # job uid -> time of the newest counted pod failure
         self.index_failures = {}  # job uid -> {index: failures} (the real controller keeps it in a pod annotation)
-        self.stopped = False
 
     def on_event(self, ev):
         meta = ev.obj["metadata"]
@@ -83,39 +80,8 @@ class JobController(threading.Thread):
                 if ref.get("kind") == "Job" and ref.get("controller"):
                     self.enqueue(meta["namespace"], ref["name"])
 
-    def enqueue(self, ns, name, delay=0.0):
-        with self.cv:
-            heapq.heappush(self.timers, (time.time() + delay, ns, name))
-            self.cv.notify()
-
-    def stop(self):
-        with self.cv:
-            self.stopped = True
-            self.cv.notify()
-
-    def run(self):
-        next_tick = time.time() + 1.0
-        while True:
-            with self.cv:
-                while not self.stopped:
-                    now = time.time()
-                    if self.timers and self.timers[0][0] <= now or now >= next_tick:
-                        break
-                    due = min(self.timers[0][0] if self.timers else next_tick, next_tick)
-                    self.cv.wait(max(0.0, due - now))
-                if self.stopped:
-                    return
-                keys = set()
-                while self.timers and self.timers[0][0] <= time.time():
-                    keys.add(heapq.heappop(self.timers)[1:])
-            if time.time() >= next_tick:  # safety net for deadlines and TTLs
-                next_tick = time.time() + 1.0
-                keys.update((j["metadata"]["namespace"], j["metadata"]["name"]) for j in self.store.list("jobs")[0])
-            for ns, name in sorted(keys):
-                try:
-                    self.sync(ns, name)
-                except Exception:
-                    traceback.print_exc()
+    def tick(self):  # safety net for deadlines and TTLs
+        return [(j["metadata"]["namespace"], j["metadata"]["name"]) for j in self.store.list("jobs")[0]]
 
     # -- one Job --------------------------------------------------------------------------------
     def sync(self, ns, name):

@@ -16,8 +16,6 @@ Runs on its own thread, fed by Store events; thread-safe.
 import copy
 import hashlib
 import re
-import threading
-import traceback
 
 import apierrors
 import conditions
@@ -25,6 +23,7 @@ import defaults
 import deletion
 import services
 import validation
+import workqueue
 
 RESOURCE = "jobsets.jobset.x-k8s.io"
 GROUP_VERSION = "jobset.x-k8s.io/v1alpha2"
@@ -42,12 +41,10 @@ def _job_finished(job):
     return None, None
 
 
-class JobSetController(threading.Thread):
+class JobSetController(workqueue.Worker):
     def __init__(self, store, opts):
-        super().__init__(daemon=True, name="jobset-controller")
+        super().__init__("jobset-controller")
         self.store, self.opts = store, opts
-        self.cv = threading.Condition()
-        self.pending, self.stopped = set(), False
 
     def on_event(self, ev):
         meta = ev.obj["metadata"]
@@ -57,30 +54,6 @@ class JobSetController(threading.Thread):
             for ref in meta.get("ownerReferences") or []:
                 if ref.get("kind") == "JobSet" and ref.get("controller"):
                     self.enqueue(meta.get("namespace"), ref["name"])
-
-    def enqueue(self, ns, name):
-        with self.cv:
-            self.pending.add((ns, name))
-            self.cv.notify()
-
-    def stop(self):
-        with self.cv:
-            self.stopped = True
-            self.cv.notify()
-
-    def run(self):
-        while True:
-            with self.cv:
-                while not self.stopped and not self.pending:
-                    self.cv.wait()
-                if self.stopped:
-                    return
-                keys, self.pending = sorted(self.pending), set()
-            for ns, name in keys:
-                try:
-                    self.sync(ns, name)
-                except Exception:
-                    traceback.print_exc()
 
     # -- webhook ------------------------------------------------------------------------------------
     def admit(self, rdef, js):
@@ -192,17 +165,8 @@ class JobSetController(threading.Thread):
                         gi += 1
             self._write(js, old, status)
 
-    def _write(self, js, old, status):
-        if status == old:
-            return
-        uid = js["metadata"]["uid"]
-
-        def fn(o):
-            if o["metadata"]["uid"] != uid:
-                return None
-            o["status"] = status
-            return o
-        self.store.mutate(RESOURCE, js["metadata"].get("namespace"), js["metadata"]["name"], fn)
+    def _write(self, stored, old, status):
+        self.store.set_status(RESOURCE, dict(stored, status=old), status)
 
     def _delete_obj(self, obj, resource):
         m = obj["metadata"]

@@ -191,6 +191,19 @@ class Store:
                 self._emit("MODIFIED", resource, new, cur)
             return jcopy(new)
 
+    def set_status(self, resource, obj, status):
+        """Write status (a controller's status update) unless unchanged or the object was replaced."""
+        meta = obj["metadata"]
+        if status == obj.get("status"):
+            return
+
+        def fn(o):
+            if o["metadata"]["uid"] != meta["uid"]:
+                return None
+            o["status"] = status
+            return o
+        self.mutate(resource, meta.get("namespace"), meta["name"], fn)
+
     def remove(self, resource, ns, name):
         """Remove now (no finalizer check); returns the removed object as last seen, or None."""
         with self.lock:

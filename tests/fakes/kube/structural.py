@@ -11,6 +11,7 @@ Paths: properties and map keys joined with ".", list items as "[i]". Pure functi
 import re
 
 from apierrors import FieldError
+from store import jcopy
 
 _META_FIELDS = ("name", "generateName", "namespace", "uid", "resourceVersion", "generation", "creationTimestamp",
                 "deletionTimestamp", "deletionGracePeriodSeconds", "labels", "annotations", "ownerReferences",
@@ -81,7 +82,7 @@ def apply_defaults(schema, value):
     if isinstance(value, dict):
         for k, sub in (schema.get("properties") or {}).items():
             if k not in value and isinstance(sub, dict) and "default" in sub:
-                value[k] = _copy(sub["default"])
+                value[k] = jcopy(sub["default"])
             if k in value:
                 apply_defaults(sub, value[k])
         addl = schema.get("additionalProperties")
@@ -92,14 +93,6 @@ def apply_defaults(schema, value):
         for v in value:
             apply_defaults(schema.get("items") or {}, v)
     return value
-
-
-def _copy(v):
-    if isinstance(v, dict):
-        return {k: _copy(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [_copy(x) for x in v]
-    return v
 
 
 # ---- validation -----------------------------------------------------------------------------------

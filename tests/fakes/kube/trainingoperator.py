@@ -14,17 +14,15 @@ Runs on its own thread, fed by Store events; thread-safe.
 """
 
 import copy
-import heapq
 import json
-import threading
 import time
-import traceback
 
 import apierrors
 import conditions
 import defaults
 import deletion
 import services
+import workqueue
 from apierrors import FieldError
 
 GROUP_VERSION = "kubeflow.org/v1"
@@ -62,12 +60,10 @@ def _exit_code(pod, container):
     return 0xbeef
 
 
-class TrainingController(threading.Thread):
+class TrainingController(workqueue.Worker):
     def __init__(self, store, opts, flavor):
-        super().__init__(daemon=True, name=flavor.controller_name)
+        super().__init__(flavor.controller_name)
         self.store, self.opts, self.f = store, opts, flavor
-        self.cv = threading.Condition()
-        self.timers, self.stopped = [], False
 
     # -- plumbing ---------------------------------------------------------------------------------
     def on_event(self, ev):
@@ -78,32 +74,6 @@ class TrainingController(threading.Thread):
             for ref in meta.get("ownerReferences") or []:
                 if ref.get("kind") == self.f.kind and ref.get("controller"):
                     self.enqueue(meta.get("namespace"), ref["name"])
-
-    def enqueue(self, ns, name, delay=0.0):
-        with self.cv:
-            heapq.heappush(self.timers, (time.time() + delay, ns, name))
-            self.cv.notify()
-
-    def stop(self):
-        with self.cv:
-            self.stopped = True
-            self.cv.notify()
-
-    def run(self):
-        while True:
-            with self.cv:
-                while not self.stopped and not (self.timers and self.timers[0][0] <= time.time()):
-                    self.cv.wait(max(0.0, self.timers[0][0] - time.time()) if self.timers else None)
-                if self.stopped:
-                    return
-                keys = set()
-                while self.timers and self.timers[0][0] <= time.time():
-                    keys.add(heapq.heappop(self.timers)[1:])
-            for ns, name in sorted(keys):
-                try:
-                    self.sync(ns, name)
-                except Exception:
-                    traceback.print_exc()
 
     # -- admission (the operator's validating webhook) ---------------------------------------------
     def admit(self, rdef, obj):
@@ -269,16 +239,7 @@ class TrainingController(threading.Thread):
                 self.enqueue(ns, name, max(0.0, defaults.parse_rfc3339(status["startTime"]) + ads - time.time()) + 0.05)
 
     def _write(self, stored, old, status):
-        if status == old:
-            return
-        uid = stored["metadata"]["uid"]
-
-        def fn(o):
-            if o["metadata"]["uid"] != uid:
-                return None
-            o["status"] = status
-            return o
-        self.store.mutate(self.f.resource, stored["metadata"].get("namespace"), stored["metadata"]["name"], fn)
+        self.store.set_status(self.f.resource, dict(stored, status=old), status)
 
     def _delete_obj(self, obj, resource):
         m = obj["metadata"]
