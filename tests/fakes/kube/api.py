@@ -162,6 +162,8 @@ class Api:
                 return watch.serve(self, req, out, rdef, ns, fs, form)
             if name is None:
                 return out.send_json(200, self.list(req, rdef, ns, form))
+            if sub == "scale":
+                return out.send_json(200, self.app.crds.scale(rdef, self.get(rdef, ns, name)))
             return out.send_json(200, self._shape(rdef, self.get(rdef, ns, name), form))
         if req.method == "POST" and name is None and "create" in rdef.verbs and not (rdef.namespaced and ns is None):
             return self.create(req, out, rdef, ns)

@@ -129,6 +129,11 @@ class TrainingOperatorTest(OperatorTestCase):
                  what="worker 1")
         self.assertEqual(self.log("pt-worker-1"), "pt-master-0:23456 3 2 0\n")
         self.assertEqual(self.fake.get(PODS % "default" + "/pt-master-0")[2]["spec"]["restartPolicy"], "OnFailure")
+        scale = self.fake.get(PYTORCHJOBS % "default" + "/pt/scale")[2]
+        self.assertEqual((scale["kind"], scale["apiVersion"], scale["spec"], scale["status"]["replicas"]),
+                         ("Scale", "autoscaling/v1", {"replicas": 2},
+                          done["status"]["replicaStatuses"]["Worker"].get("active", 0)))
+        self.assertEqual(scale["status"]["selector"], done["status"]["replicaStatuses"]["Worker"]["selector"])
         self.assertEqual(done["status"]["replicaStatuses"]["Worker"]["selector"],
                          "training.kubeflow.org/job-name=pt,training.kubeflow.org/operator-name=pytorchjob-controller,"
                          "training.kubeflow.org/replica-type=worker")
