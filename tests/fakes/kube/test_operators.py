@@ -13,7 +13,7 @@ import urllib.parse
 import uuid
 
 from test_crds import CRD_DIR, JOBSETS, TFJOBS
-from test_fake_kube import JOBS, KUBECTL, PODS, FakeTestCase, cond, read_events, wait_for
+from test_fake_kube import JOBS, KUBECTL, PODS, Fake, FakeTestCase, cond, read_events, wait_for
 
 PYTORCHJOBS = "/apis/kubeflow.org/v1/namespaces/%s/pytorchjobs"
 SVCS = "/api/v1/namespaces/%s/services"
@@ -32,8 +32,28 @@ def tfjob(name, **replicas):
             "spec": {"tfReplicaSpecs": replicas}}
 
 
+_SHARED = []  # one fake for every class of this module: starting one with the CRDs takes seconds
+
+
+def tearDownModule():
+    if _SHARED:
+        stderr = _SHARED.pop().stop()
+        if "Traceback" in stderr:
+            raise AssertionError("the fake apiserver logged an exception:\n" + stderr)
+
+
 class OperatorTestCase(FakeTestCase):
     fake_args = ("--crds", CRD_DIR, "--operators", "tfjob,pytorchjob,jobset")
+
+    @classmethod
+    def setUpClass(cls):
+        if not _SHARED:
+            _SHARED.append(Fake(*cls.fake_args))
+        cls.fake = _SHARED[0]
+
+    @classmethod
+    def tearDownClass(cls):
+        pass
 
     def wait_cond(self, path, type_, timeout=20):
         def done():
