@@ -499,8 +499,8 @@ Result<RunSummary> Scheduler::Run(const std::atomic<int>& signals) {
   const auto& budget = study_.spec().budget;
   auto parallelism = static_cast<size_t>(budget.parallelism);
   if (auto capacity = backend_.Capacity(); capacity && *capacity < parallelism) {
-    spdlog::info("running {} trial(s) at once, not {}: that is what the free GPUs allow",
-                 *capacity, parallelism);
+    spdlog::info("running {} trial(s) at once, not {}: that is what the free GPUs allow", *capacity,
+                 parallelism);
     parallelism = *capacity;
   }
   const auto start = Clock::now();

@@ -48,10 +48,11 @@ Result<std::string> GpuPool::Take(int64_t trial_id, std::chrono::milliseconds pa
       for (const auto& [id, d] : draining_) {
         who += (who.empty() ? "" : ", ") + std::to_string(d.pgid);
       }
-      return Error::Io("no free GPU for a new trial: " + std::to_string(free_.size()) +
-                       " free, " + std::to_string(per_trial_) + " needed" +
-                       (who.empty() ? "" : "; still held by process group(s) " + who +
-                                               " of ended trials, killed but not yet gone"));
+      return Error::Io("no free GPU for a new trial: " + std::to_string(free_.size()) + " free, " +
+                       std::to_string(per_trial_) + " needed" +
+                       (who.empty() ? ""
+                                    : "; still held by process group(s) " + who +
+                                          " of ended trials, killed but not yet gone"));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
     Reclaim();
@@ -94,8 +95,8 @@ std::vector<std::string> ParseNvidiaSmiList(const std::string& text) {
 Result<std::vector<std::string>> ListNvidiaGpus(const std::string& nvidia_smi) {
   auto child = SpawnChild({nvidia_smi, "-L"}, {}, "");
   if (!child) {
-    return Error::Io("cannot run `" + nvidia_smi + " -L` to find the GPUs: " +
-                     child.error().message);
+    return Error::Io("cannot run `" + nvidia_smi +
+                     " -L` to find the GPUs: " + child.error().message);
   }
   std::string out;
   char buf[4096];

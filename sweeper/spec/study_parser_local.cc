@@ -15,16 +15,15 @@ constexpr int64_t kMaxGpus = 1024;
 Result<std::string> ReadDevice(const YamlNode& node, const std::string& path) {
   static const std::regex kUuid("(GPU|MIG)-[A-Za-z0-9/_-]+");
   if (!node.IsScalar()) {
-    return ErrorAt(node.location, path,
-                   "expected a device index or UUID, got " + Describe(node));
+    return ErrorAt(node.location, path, "expected a device index or UUID, got " + Describe(node));
   }
   auto value = ReadScalarValue(node, path);
   if (!value) return value.error();
   if (const auto* i = std::get_if<int64_t>(&*value)) {
     if (*i < 0 || *i >= kMaxGpus) {
       return ErrorAt(node.location, path,
-                     "a device index is a whole number from 0 to " +
-                         std::to_string(kMaxGpus - 1) + ", got " + Describe(node));
+                     "a device index is a whole number from 0 to " + std::to_string(kMaxGpus - 1) +
+                         ", got " + Describe(node));
     }
     return std::to_string(*i);
   }
@@ -66,8 +65,7 @@ Result<LocalSpec> ReadLocal(const YamlNode& node) {
     auto device = ReadDevice(gpus->items[i], item_path);
     if (!device) return device.error();
     if (!seen.insert(*device).second) {
-      return ErrorAt(gpus->items[i].location, item_path,
-                     "device " + *device + " is listed twice");
+      return ErrorAt(gpus->items[i].location, item_path, "device " + *device + " is listed twice");
     }
     local.gpus.push_back(std::move(*device));
   }
@@ -102,8 +100,7 @@ Status ParseLocalSection(const YamlNode& root, StudySpec& spec) {
   if (spec.backend != "local") {
     if (local_entry) {
       return ErrorAt(local_entry->key_location, "local",
-                     "applies to backend: local only (this study runs on " + spec.backend +
-                         ")");
+                     "applies to backend: local only (this study runs on " + spec.backend + ")");
     }
     if (gpus) {
       return ErrorAt(gpus->location, "trial.resources.gpus",
@@ -127,8 +124,7 @@ Status ParseLocalSection(const YamlNode& root, StudySpec& spec) {
       static_cast<size_t>(*spec.trial.gpus) > spec.local->gpus.size()) {
     return ErrorAt(gpus->location, "trial.resources.gpus",
                    "each trial needs " + std::to_string(*spec.trial.gpus) +
-                       " devices but local.gpus lists " +
-                       std::to_string(spec.local->gpus.size()));
+                       " devices but local.gpus lists " + std::to_string(spec.local->gpus.size()));
   }
   if (gpus && spec.trial.env.contains("CUDA_VISIBLE_DEVICES")) {
     const YamlNode* env = FindValue(trial_entry->value, "env");

@@ -35,7 +35,8 @@ TEST_CASE("a list of devices and a count per trial") {
       "local: {gpus: [0, 3, GPU-8932f937-d72c-4106-c12f-20bd9faed9f6]}\n");
   REQUIRE(spec.ok());
   REQUIRE(spec->local.has_value());
-  CHECK(spec->local->gpus == std::vector<std::string>{"0", "3", "GPU-8932f937-d72c-4106-c12f-20bd9faed9f6"});
+  CHECK(spec->local->gpus ==
+        std::vector<std::string>{"0", "3", "GPU-8932f937-d72c-4106-c12f-20bd9faed9f6"});
   CHECK_FALSE(spec->local->gpus_auto);
   CHECK(spec->trial.gpus == 2);
 }
@@ -56,13 +57,13 @@ TEST_CASE("no local section: no devices handed out") {
 
 TEST_CASE("what cannot work is refused where it is written") {
   CHECK(ErrorOf("trial: {command: [t], resources: {gpus: 1}}\n") ==
-        "study.yaml:5:45: trial.resources.gpus: needs the devices to hand out: add local: {gpus: "
+        "study.yaml:5:41: trial.resources.gpus: needs the devices to hand out: add local: {gpus: "
         "[0, 1, ...]} or local: {gpus: auto}");
   CHECK(ErrorOf("trial: {command: [t]}\nlocal: {gpus: [0, 1]}\n") ==
         "study.yaml:6:15: local.gpus: lists devices but trial.resources.gpus does not say how "
         "many each trial gets (0 hides them all)");
   CHECK(ErrorOf("trial: {command: [t], resources: {gpus: 3}}\nlocal: {gpus: [0, 1]}\n") ==
-        "study.yaml:5:45: trial.resources.gpus: each trial needs 3 devices but local.gpus lists 2");
+        "study.yaml:5:41: trial.resources.gpus: each trial needs 3 devices but local.gpus lists 2");
   CHECK(ErrorOf("trial: {command: [t], resources: {gpus: 1}}\nlocal: {gpus: [0, 0]}\n") ==
         "study.yaml:6:19: local.gpus[1]: device 0 is listed twice");
   CHECK(ErrorOf("trial: {command: [t], resources: {gpus: 1}}\nlocal: {gpus: [-1]}\n")
@@ -70,8 +71,7 @@ TEST_CASE("what cannot work is refused where it is written") {
   CHECK(ErrorOf("trial: {command: [t], resources: {gpus: 1}}\nlocal: {gpus: [\"0;rm\"]}\n")
             .find("study.yaml:6:16: local.gpus[0]: expected a device index") == 0);
   CHECK(ErrorOf("trial: {command: [t], resources: {gpus: 1}}\nlocal: {gpus: all}\n")
-            .find("study.yaml:6:15: local.gpus: expected a list of devices ([0, 1]) or auto") ==
-        0);
+            .find("study.yaml:6:15: local.gpus: expected a list of devices ([0, 1]) or auto") == 0);
   CHECK(ErrorOf("trial: {command: [t], resources: {gpus: 1}}\nlocal: {gpus: []}\n") ==
         "study.yaml:6:15: local.gpus: the list of devices must not be empty");
   CHECK(ErrorOf("trial: {command: [t], resources: {gpu: 1}}\n").find("trial.resources.gpu") !=
@@ -83,10 +83,9 @@ TEST_CASE("what cannot work is refused where it is written") {
 }
 
 TEST_CASE("on Kubernetes, GPUs are asked for in the pod's resources") {
-  const std::string kube =
-      "backend: kubernetes\nkubernetes: {image: python:3.12}\n";
+  const std::string kube = "backend: kubernetes\nkubernetes: {image: python:3.12}\n";
   CHECK(ErrorOf("trial: {command: [t], resources: {gpus: 1}}\n" + kube) ==
-        "study.yaml:5:45: trial.resources.gpus: applies to local trials only; on Kubernetes ask "
+        "study.yaml:5:41: trial.resources.gpus: applies to local trials only; on Kubernetes ask "
         "for GPUs in kubernetes.resources.limits (nvidia.com/gpu: N)");
   CHECK(ErrorOf("trial: {command: [t]}\n" + kube + "local: {gpus: [0]}\n") ==
         "study.yaml:8:1: local: applies to backend: local only (this study runs on kubernetes)");

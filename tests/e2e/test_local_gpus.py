@@ -5,9 +5,10 @@ allow, whatever the study's parallelism."""
 import json
 import os
 import stat
+import subprocess
 import unittest
 
-from harness import PYTHON, SweepTestCase
+from harness import GDSWEEP, PYTHON, SweepTestCase
 
 # Records, per trial, its devices and when it ran; holds them a moment so
 # trials overlap.
@@ -56,8 +57,6 @@ class LocalGpusTest(SweepTestCase):
         self.write("study.yaml", STUDY.format(python=PYTHON, out=self.out, gpus=gpus,
                                               per_trial=per_trial))
         env = dict(os.environ, PATH=self.path)
-        import subprocess
-        from harness import GDSWEEP
         proc = subprocess.run([GDSWEEP, "run", "study.yaml", "--db", self.db], cwd=self.dir,
                               env=env, capture_output=True, text=True, timeout=120)
         records = []
