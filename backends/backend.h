@@ -144,6 +144,11 @@ class Backend {
     return {};
   }
 
+  // How many launches can run at once on what this backend hands out (local
+  // GPUs: devices / devices per trial); none: no limit of its own. The engine
+  // runs at most this many, whatever the study's parallelism.
+  virtual std::optional<size_t> Capacity() const { return std::nullopt; }
+
   // Number of launches started and not yet reported as exited.
   virtual size_t Running() const = 0;
 };

@@ -497,7 +497,12 @@ Result<RunSummary> Scheduler::Run(const std::atomic<int>& signals) {
   progress_.Resume(study_.history().trials);
 
   const auto& budget = study_.spec().budget;
-  const auto parallelism = static_cast<size_t>(budget.parallelism);
+  auto parallelism = static_cast<size_t>(budget.parallelism);
+  if (auto capacity = backend_.Capacity(); capacity && *capacity < parallelism) {
+    spdlog::info("running {} trial(s) at once, not {}: that is what the free GPUs allow", *capacity,
+                 parallelism);
+    parallelism = *capacity;
+  }
   const auto start = Clock::now();
   std::optional<Clock::time_point> deadline;
   if (budget.timeout_seconds) {

@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "backends/local/child_process.h"
+#include "backends/local/gpu_pool.h"
 #include "backends/local/group_watchdog.h"
 #include "backends/local/line_splitter.h"
 #include "backends/local/stale_group.h"
@@ -109,7 +110,9 @@ struct Trial {
 
 class LocalBackend final : public Backend {
  public:
-  explicit LocalBackend(const LocalBackendOptions& options) : options_(options), buf_(kReadChunk) {}
+  explicit LocalBackend(const LocalBackendOptions& options) : options_(options), buf_(kReadChunk) {
+    if (options.gpus_per_trial) gpus_.emplace(options.gpus, *options.gpus_per_trial);
+  }
   ~LocalBackend() override;
   LocalBackend(const LocalBackend&) = delete;
   LocalBackend& operator=(const LocalBackend&) = delete;
@@ -118,6 +121,9 @@ class LocalBackend final : public Backend {
   Result<std::vector<BackendEvent>> Wait(milliseconds timeout) override;
   void Cancel(int64_t trial_id, milliseconds grace) override;
   size_t Running() const override { return trials_.size(); }
+  std::optional<size_t> Capacity() const override {
+    return gpus_ ? gpus_->Capacity() : std::nullopt;
+  }
   std::optional<LaunchProcess> ProcessOf(int64_t trial_id) const override;
   Status EndStale(int64_t trial_id, const LaunchProcess& process) override {
     return KillStaleGroup(trial_id, process, std::chrono::seconds(10));
@@ -144,6 +150,7 @@ class LocalBackend final : public Backend {
   BackendEvent Finish(Trial& t);
 
   LocalBackendOptions options_;
+  std::optional<GpuPool> gpus_;  // with local.gpus
   // Started with the first trial; kills the trials' groups if we die.
   std::unique_ptr<GroupWatchdog> watchdog_;
   bool watchdog_tried_ = false;
@@ -188,9 +195,19 @@ Status LocalBackend::Start(const TrialLaunch& launch) {
       spdlog::warn("no watchdog ({}): trials may outlive a crash of gdsweep", w.error().message);
     }
   }
-  auto child = watchdog_ ? SpawnChild(launch.argv, WithToken(launch.env), launch.working_dir)
-                         : SpawnChild(launch.argv, launch.env, launch.working_dir);
-  if (!child) return child.error();
+  auto env = watchdog_ ? WithToken(launch.env) : launch.env;
+  if (gpus_) {
+    // The devices of a trial that just ended may take a moment to be free:
+    // its group was killed, but dying processes still hold them.
+    auto visible = gpus_->Take(launch.trial_id, std::chrono::seconds(10));
+    if (!visible) return visible.error();
+    env["CUDA_VISIBLE_DEVICES"] = *visible;
+  }
+  auto child = SpawnChild(launch.argv, env, launch.working_dir);
+  if (!child) {
+    if (gpus_) gpus_->Cancel(launch.trial_id);
+    return child.error();
+  }
   if (watchdog_) watchdog_->Add(child->pid);
   t->id = launch.trial_id;
   t->number = launch.trial_number;
@@ -429,6 +446,8 @@ BackendEvent LocalBackend::Finish(Trial& t) {
   do {
     reaped = ::waitpid(t.pid, &status, 0);
   } while (reaped < 0 && errno == EINTR);
+
+  if (gpus_) gpus_->Release(t.id, t.pid);
 
   BackendEvent ev;
   ev.kind = BackendEvent::Kind::kExited;

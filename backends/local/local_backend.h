@@ -12,6 +12,9 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "backends/backend.h"
 
@@ -35,6 +38,13 @@ struct LocalBackendOptions {
   // How a trial's exit is noticed: a pidfd polled with its pipes (false, or a
   // kernel/sandbox refusing pidfd_open: waitid(WNOHANG) every 20 ms instead).
   bool use_pidfd = true;
+
+  // GPUs handed out to trials (local.gpus), `gpus_per_trial` each in
+  // CUDA_VISIBLE_DEVICES; a device is reused only once the process group of
+  // the trial that held it is gone. No gpus_per_trial: CUDA_VISIBLE_DEVICES
+  // is left as inherited.
+  std::vector<std::string> gpus;
+  std::optional<int> gpus_per_trial;
 };
 
 // A trial's main process exiting ends the trial: whatever is left of its

@@ -70,6 +70,18 @@ struct TrialSpec {
   std::optional<double> timeout_seconds;   // per attempt
   int retries = 0;                         // extra attempts after a failure
   ResultSource result_source = ResultSource::kStdout;
+  // trial.resources.gpus: devices each local trial gets to itself, from the
+  // local section's list (0: none, and CUDA_VISIBLE_DEVICES is empty).
+  std::optional<int> gpus;
+};
+
+// The `local` section: what the local backend may hand out to trials.
+struct LocalSpec {
+  // GPU devices as CUDA_VISIBLE_DEVICES names them (indices or UUIDs), in the
+  // order they are handed out; empty with gpus_auto: what `nvidia-smi -L`
+  // lists when the run starts.
+  std::vector<std::string> gpus;
+  bool gpus_auto = false;
 };
 
 struct StudySpec {
@@ -85,6 +97,7 @@ struct StudySpec {
   TrialSpec trial;
   std::string backend = "local";             // "local" or "kubernetes"
   std::optional<KubernetesSpec> kubernetes;  // the `kubernetes` section, if any
+  std::optional<LocalSpec> local;            // the `local` section, if any
   std::optional<TrackingSpec> tracking;      // the `tracking` section; none: nothing is sent
 };
 

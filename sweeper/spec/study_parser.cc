@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "sweeper/spec/study_parser_kubernetes.h"
+#include "sweeper/spec/study_parser_local.h"
 #include "sweeper/spec/study_parser_overrides.h"
 #include "sweeper/spec/study_parser_pruner.h"
 #include "sweeper/spec/study_parser_space.h"
@@ -18,7 +19,7 @@ namespace {
 const std::vector<std::string> kTopLevelKeys = {
     "study_name", "tag",     "storage",      "objective", "objectives", "direction",
     "metric",     "metrics", "search_space", "sampler",   "pruner",     "budget",
-    "trial",      "backend", "kubernetes",   "tracking"};
+    "trial",      "backend", "kubernetes",   "tracking",  "local"};
 
 constexpr size_t kMaxStudyName = 128;
 constexpr size_t kMaxTag = 63;
@@ -292,6 +293,7 @@ Result<StudySpec> ReadSpec(const YamlNode& root, const std::string& source_name)
     spec.backend = *backend;
   }
   if (auto s = ParseKubernetesSection(root, spec); !s) return s.error();
+  if (auto s = ParseLocalSection(root, spec); !s) return s.error();
   if (auto s = ParseTrackingSection(root, spec); !s) return s.error();
   return spec;
 }

@@ -120,7 +120,8 @@ Result<TrialSpec> ParseTrial(const YamlNode& node, const SearchSpace& space) {
   if (auto s = ExpectMapping(node, path); !s) return s.error();
   if (auto s =
           CheckKeys(node, path,
-                    {"command", "overrides", "env", "working_dir", "timeout", "retries", "result"});
+                    {"command", "overrides", "env", "working_dir", "timeout", "retries", "result",
+                     "resources"});
       !s) {
     return s.error();
   }
