@@ -13,7 +13,6 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr size_t kFlatWeights = 25;  // Optuna's default_weights: the newest 25 weigh 1
 
-
 // NumPy's sort order, which Optuna's split uses: NaN after +inf, NaNs equal.
 bool Same(double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); }
 bool Less(double a, double b) { return !std::isnan(a) && (std::isnan(b) || a < b); }

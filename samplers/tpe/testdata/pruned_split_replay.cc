@@ -83,14 +83,13 @@ bool Check(const json& c, size_t index) {
 
   const auto want_below = c["below"].get<std::vector<int64_t>>();
   const auto want_above = c["above"].get<std::vector<int64_t>>();
-  if (keys.size() == c["n_finished"].get<size_t>() && below == want_below &&
-      above == want_above) {
+  if (keys.size() == c["n_finished"].get<size_t>() && below == want_below && above == want_above) {
     return true;
   }
-  std::cerr << "case " << index << " (" << c["direction"].get<std::string>() << ", "
-            << keys.size() << " taking part, Optuna " << c["n_finished"].get<size_t>()
-            << "): below " << Numbers(below) << ", Optuna " << Numbers(want_below) << "; above "
-            << Numbers(above) << ", Optuna " << Numbers(want_above) << "\n";
+  std::cerr << "case " << index << " (" << c["direction"].get<std::string>() << ", " << keys.size()
+            << " taking part, Optuna " << c["n_finished"].get<size_t>() << "): below "
+            << Numbers(below) << ", Optuna " << Numbers(want_below) << "; above " << Numbers(above)
+            << ", Optuna " << Numbers(want_above) << "\n";
   return false;
 }
 
@@ -111,9 +110,8 @@ int Main(int argc, char** argv) {
     for (const json& t : c["trials"]) pruned += t["state"] == "PRUNED";
     if (!Check(c, i)) ++failed;
   }
-  std::cout << doc["cases"].size() - failed << " of " << doc["cases"].size()
-            << " splits as Optuna " << doc["optuna"].get<std::string>() << " makes them ("
-            << pruned << " PRUNED trials)\n";
+  std::cout << doc["cases"].size() - failed << " of " << doc["cases"].size() << " splits as Optuna "
+            << doc["optuna"].get<std::string>() << " makes them (" << pruned << " PRUNED trials)\n";
   return failed == 0 ? 0 : 1;
 }
 
