@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <numeric>
 
 #include "samplers/tpe/hypervolume.h"
@@ -10,7 +9,6 @@
 namespace gdsweep::tpe {
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr size_t kFlatWeights = 25;  // Optuna's default_weights: the newest 25 weigh 1
 
 // NumPy's sort order, which Optuna's split uses: NaN after +inf, NaNs equal.
