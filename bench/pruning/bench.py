@@ -136,18 +136,19 @@ def run_optuna(spec):
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     metric = spec["objective"]["metric"]
     command = spec["trial"]["command"]
-    epochs = {}  # trial number -> epochs its process trained (lines read)
+    lines = {}  # trial number -> the metric lines its process printed (read)
     lock = threading.Lock()
     finishing = []  # threads that drain a pruned trial's output while it stops
 
-    def count(number):
+    def count(number, values):
         with lock:
-            epochs[number] = epochs.get(number, 0) + 1
+            lines.setdefault(number, []).append(values)
 
     def drain(proc, number):
         for line in proc.stdout:
-            if metric in dict(LINE.findall(line)):
-                count(number)
+            values = dict(LINE.findall(line))
+            if metric in values:
+                count(number, values)
 
     def objective(trial):
         params = {name: suggest(trial, name, dist)
@@ -162,7 +163,7 @@ def run_optuna(spec):
             values = dict(LINE.findall(line))
             if metric not in values:
                 continue
-            count(trial.number)
+            count(trial.number, values)
             last = float(values[metric])
             trial.report(last, int(values.get("step", values.get("epoch"))))
             if trial.should_prune():
@@ -196,13 +197,21 @@ def run_optuna(spec):
         trials.append({
             "number": t.number, "state": t.state.name, "value": t.value,
             "seconds": (t.datetime_complete - t.datetime_start).total_seconds(),
-            "epochs": epochs.get(t.number, 0),
+            **work(lines.get(t.number, []), metric),
             "last_step": max(t.intermediate_values) if t.intermediate_values else None,
         })
     return trials
 
 
 # --------------------------------------------------------------- gdsweep side
+
+def work(printed, metric):
+    """What a trial's process did, from its metric lines: epochs trained, and
+    the CPU seconds it reported (cpu_s) at its first and last epoch's end."""
+    cpu = [float(v["cpu_s"]) for v in printed if "cpu_s" in v]
+    return {"epochs": len(printed), "cpu_first": cpu[0] if cpu else None,
+            "cpu_last": cpu[-1] if cpu else None}
+
 
 def parse_time(text):
     return datetime.strptime(text, "%Y-%m-%d %H:%M:%S.%f")
@@ -229,11 +238,13 @@ def run_gdsweep(spec, gdsweep, folder):
         steps = [s for (s,) in con.execute(
             "select step from trial_intermediate_values where trial_id = ?", (trial_id,))]
         with open(os.path.join(logs, f"trial-{number}", "stdout.log")) as f:
-            epochs = sum(f"{spec['objective']['metric']}=" in line for line in f)
+            printed = [dict(LINE.findall(line)) for line in f]
         trials.append({
             "number": number, "state": state, "value": value,
             "seconds": (parse_time(end) - parse_time(start)).total_seconds(),
-            "epochs": epochs, "last_step": max(steps) if steps else None,
+            **work([v for v in printed if spec["objective"]["metric"] in v],
+                   spec["objective"]["metric"]),
+            "last_step": max(steps) if steps else None,
         })
     con.close()
     return trials
@@ -254,7 +265,6 @@ def cmd_run(args):
                     continue
                 spec = study_for(pruner, seed, args.trials, args.parallelism)
                 load = os.getloadavg()[0]
-                startup = startup_seconds(spec)
                 start = time.monotonic()
                 if impl == "optuna":
                     trials = run_optuna(spec)
@@ -265,7 +275,6 @@ def cmd_run(args):
                 record = {"impl": impl, "pruner": pruner, "seed": seed,
                           "parallelism": args.parallelism, "elapsed": elapsed,
                           "load_before": load, "load_after": os.getloadavg()[0],
-                          "startup_seconds": startup,
                           "trials": trials}
                 with open(path + ".tmp", "w") as f:
                     json.dump(record, f)
@@ -275,20 +284,6 @@ def cmd_run(args):
                       f"{s['epochs']:5d} epochs, best {s['best']:.4f}, "
                       f"{s['pruned']} pruned, {elapsed:.0f} s wall, load {load:.1f}",
                       file=sys.stderr, flush=True)
-
-
-def startup_seconds(spec, runs=2):
-    """Wall seconds of the script with no epoch (interpreter, imports, data),
-    the least of `runs`: the part of every trial that no pruner saves."""
-    params = {"train.lr": 0.001, "train.alpha": 0.0001, "model.hidden": 8,
-              "train.batch_size": 32}
-    argv = expand(spec["trial"]["command"], params) + ["--epochs", "0"]
-    times = []
-    for _ in range(runs):
-        start = time.monotonic()
-        subprocess.run(argv, cwd=EXAMPLE, check=True, stdout=subprocess.DEVNULL)
-        times.append(time.monotonic() - start)
-    return min(times)
 
 
 def summarize(record):
@@ -301,7 +296,13 @@ def summarize(record):
         "pruned": sum(t["state"] == "PRUNED" for t in trials),
         "failed": sum(t["state"] == "FAIL" for t in trials),
         "n": len(trials),
-        "startup": record.get("startup_seconds", math.nan) * len(trials),
+        # CPU of the trials' processes as they reported it (cpu_s), all of it
+        # and after the first epoch's end (training: no start-up); NaN when a
+        # trial reported none.
+        "cpu": sum(t["cpu_last"] if t.get("cpu_last") is not None else math.nan
+                   for t in trials),
+        "train_cpu": sum(t["cpu_last"] - t["cpu_first"] if t.get("cpu_last") is not None
+                         else math.nan for t in trials),
     }
 
 
@@ -346,14 +347,27 @@ def cmd_report(args):
                   f"{total(impl, pruner, 'failed', seeds):6d} {secs:8.1f} {epochs:7d} "
                   f"{best:7.4f} {ratio:>16} {eratio:>15} {diff:>12}")
     print()
-    print("Start-up (the script with no epoch: interpreter, imports, data; least of 2 runs "
-          "before each study) times the number of trials, as a share of the trial-seconds:")
+    print("CPU seconds of the trials' processes as they reported them (cpu_s), for the seeds "
+          "where every trial did: all, and after the first epoch's end (training only):")
+    print(f"{'impl':8} {'pruner':9} {'seeds':>5} {'CPU-s':>8} {'training':>8} "
+          f"{'CPU vs none':>12} {'training vs none':>17}")
     for impl in impls:
         for pruner in pruners:
-            if (impl, pruner) in runs:
-                seeds = sorted(runs[(impl, pruner)])
-                share = total(impl, pruner, "startup", seeds) / total(impl, pruner, "seconds", seeds)
-                print(f"{impl:8} {pruner:9} {100 * share:5.1f}%")
+            if (impl, pruner) not in runs:
+                continue
+            seeds = [s for s in sorted(runs[(impl, pruner)])
+                     if not math.isnan(runs[(impl, pruner)][s]["cpu"])]
+            if not seeds:
+                continue
+            cpu = total(impl, pruner, "cpu", seeds)
+            train = total(impl, pruner, "train_cpu", seeds)
+            base = [s for s in seeds if s in runs.get((impl, "none"), {})
+                    and not math.isnan(runs[(impl, "none")][s]["cpu"])]
+            ratio = tratio = ""
+            if base and pruner != "none":
+                ratio = f"{total(impl, 'none', 'cpu', base) / total(impl, pruner, 'cpu', base):.2f}x less"
+                tratio = (f"{total(impl, 'none', 'train_cpu', base) / total(impl, pruner, 'train_cpu', base):.2f}x less")
+            print(f"{impl:8} {pruner:9} {len(seeds):5d} {cpu:8.1f} {train:8.1f} {ratio:>12} {tratio:>17}")
     print()
     print("Per seed: best accuracy (trial-seconds)")
     for impl in impls:

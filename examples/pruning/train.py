@@ -1,7 +1,8 @@
 """A real learning curve for early stopping: a one-hidden-layer MLPClassifier
 trained epoch by epoch with partial_fit on the digits data set that ships with
 scikit-learn (no download), printing the validation accuracy after every epoch
-as `epoch=E accuracy=X` (E counts from 0, as Optuna's examples number steps).
+as `epoch=E accuracy=X cpu_s=C` (E counts from 0, as Optuna's examples number
+steps; C is the CPU time the process has used).
 
 At each epoch's end it checks the file named by $GDSWEEP_PRUNE_FILE: gdsweep
 creates it when the pruner stops the trial, and the script then exits by
@@ -13,6 +14,7 @@ bench/pruning/bench.py runs this script the same way under Optuna."""
 import argparse
 import os
 import sys
+import time
 import warnings
 
 import numpy as np
@@ -54,7 +56,10 @@ def main(argv):
     prune_file = os.environ.get("GDSWEEP_PRUNE_FILE")
     for epoch, accuracy in train_curve(args.lr, args.alpha, args.hidden, args.batch_size,
                                        args.epochs, args.seed):
-        print(f"epoch={epoch} accuracy={accuracy:.4f}", flush=True)
+        # cpu_s: this process's CPU seconds so far (start-up included), which
+        # bench/pruning reads; gdsweep records only the objective, accuracy.
+        print(f"epoch={epoch} accuracy={accuracy:.4f} cpu_s={time.process_time():.3f}",
+              flush=True)
         if prune_file and os.path.exists(prune_file):
             # A real script would save a checkpoint here.
             print(f"pruned after epoch {epoch}", file=sys.stderr)
