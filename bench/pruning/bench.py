@@ -227,7 +227,7 @@ def run_gdsweep(spec, gdsweep, folder):
                           text=True)
     if done.returncode != 0:
         raise RuntimeError(f"gdsweep run exited {done.returncode}: {done.stderr[-2000:]}")
-    logs = os.path.join(folder, "study.db-logs", spec["study_name"])
+    logs = os.path.join(folder, "study-logs", spec["study_name"])  # <db name>-logs
     con = sqlite3.connect(db)
     rows = con.execute(
         "select t.trial_id, t.number, t.state, t.datetime_start, t.datetime_complete, "
