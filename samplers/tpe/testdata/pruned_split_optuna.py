@@ -31,13 +31,9 @@ INF = float("inf")
 
 
 def encode(v):
-    if v is None:
-        return None
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "Infinity" if v > 0 else "-Infinity"
-    return v
+    """A value as Python's repr writes it ("0.25", "nan", "-inf"): exact, and
+    what C++'s std::stod reads back."""
+    return None if v is None else repr(float(v))
 
 
 def random_value(rng):

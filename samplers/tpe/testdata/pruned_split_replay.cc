@@ -21,12 +21,8 @@ namespace {
 
 using nlohmann::json;
 
-double Decode(const json& v) {
-  if (v.is_number()) return v.get<double>();
-  const std::string s = v.get<std::string>();
-  if (s == "NaN") return std::nan("");
-  return s == "Infinity" ? HUGE_VAL : -HUGE_VAL;
-}
+// The recorder writes every value as Python's repr ("0.25", "nan", "-inf").
+double Decode(const json& v) { return std::stod(v.get<std::string>()); }
 
 TrialState StateOf(const std::string& s) {
   if (s == "COMPLETE") return TrialState::kComplete;
