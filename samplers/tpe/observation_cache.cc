@@ -63,20 +63,19 @@ uint32_t ObservationCache::Intern(const TrialRecord& t, size_t position) {
   const bool multi = n_objectives_ > 1;
   if (t.state == TrialState::kComplete) {
     if (t.values.size() != n_objectives_) return kNone;
-    e.key = {-kInf, signs_[0] * t.values[0]};
+    e.key = {-kInf, signs_[0] * t.values[0]};  // a NaN stays NaN: last, after +inf
   } else if (t.state == TrialState::kPruned && !multi) {
     // Optuna's ranking of pruned trials: the deepest step first, then the
-    // value reported there.
+    // value reported there, a NaN there counting as +inf.
     if (t.intermediate.empty()) {
       e.key = {1, 0};
     } else {
       const auto& [step, value] = *t.intermediate.rbegin();
-      e.key = {-static_cast<double>(step), signs_[0] * value};
+      e.key = {-static_cast<double>(step), std::isnan(value) ? kInf : signs_[0] * value};
     }
   } else {
     return kNone;
   }
-  if (std::isnan(e.key.value)) e.key.value = kInf;
   const auto index = static_cast<uint32_t>(entries_.size());
   entries_.push_back(e);
   model_.resize(model_.size() + domains_.size());

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <numeric>
 
 #include "samplers/tpe/hypervolume.h"
@@ -10,10 +9,11 @@
 namespace gdsweep::tpe {
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr size_t kFlatWeights = 25;  // Optuna's default_weights: the newest 25 weigh 1
 
-double NanLast(double v) { return std::isnan(v) ? kInf : v; }
+// NumPy's sort order, which Optuna's split uses: NaN after +inf, NaNs equal.
+bool Same(double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); }
+bool Less(double a, double b) { return !std::isnan(a) && (std::isnan(b) || a < b); }
 
 bool Dominates(const double* a, const double* b, size_t m) {
   bool strictly = false;
@@ -52,12 +52,12 @@ void SplitSingleObjective(std::span<const RankKey> keys, size_t n_below,
     size_t row;
   };
   std::vector<Ranked> ranked(n);
-  for (size_t i = 0; i < n; ++i) ranked[i] = {NanLast(keys[i].primary), NanLast(keys[i].value), i};
+  for (size_t i = 0; i < n; ++i) ranked[i] = {keys[i].primary, keys[i].value, i};
   // The row breaks ties: the same order as a stable sort.
   std::nth_element(ranked.begin(), ranked.begin() + static_cast<ptrdiff_t>(n_below), ranked.end(),
                    [](const Ranked& a, const Ranked& b) {
-                     if (a.primary != b.primary) return a.primary < b.primary;
-                     if (a.value != b.value) return a.value < b.value;
+                     if (!Same(a.primary, b.primary)) return Less(a.primary, b.primary);
+                     if (!Same(a.value, b.value)) return Less(a.value, b.value);
                      return a.row < b.row;
                    });
   for (size_t i = 0; i < n_below; ++i) (*below)[ranked[i].row] = 1;

@@ -36,7 +36,8 @@ class DefaultWeights {
 // (primary -inf) by their value; then pruned trials by the last step they
 // reached (primary -step, the deepest first), then their value there; pruned
 // trials that reported nothing last (primary 1). Values are sign-adjusted so
-// smaller is better; NaN counts as +inf.
+// smaller is better; a NaN ranks after +inf, as NumPy sorts (a pruned trial's
+// NaN is +inf already: Optuna maps it so).
 struct RankKey {
   double primary = 0;
   double value = 0;

@@ -67,6 +67,17 @@ TEST_CASE("single objective: complete by value, then pruned by depth then value"
   CHECK(Below(flags).size() == keys.size());
 }
 
+TEST_CASE("a complete trial's NaN ranks after +inf, as NumPy sorts in Optuna 3.1's split") {
+  // np.argsort of [(-inf, nan), (-inf, inf), (-inf, 1.0)] (a structured array,
+  // kind="stable") gives [2, 1, 0]: NaN is not a tie of +inf.
+  const std::vector<RankKey> keys = {{-kInf, NAN}, {-kInf, kInf}, {-kInf, 1.0}, {-kInf, NAN}};
+  std::vector<uint8_t> flags;
+  SplitSingleObjective(keys, 2, &flags);
+  CHECK(Below(flags) == std::vector<size_t>{1, 2});
+  SplitSingleObjective(keys, 3, &flags);
+  CHECK(Below(flags) == std::vector<size_t>{0, 1, 2});  // NaNs tie: the earlier first
+}
+
 TEST_CASE("multi objective: whole fronts, then a hypervolume tie-break (as Optuna 3.1)") {
   // Front 0: rows 0-3 (a staircase); row 5 (4,4) is dominated by rows 1 and 2
   // only, so it and row 4 (2,6) form front 1; row 6 (6,6) is front 2.
