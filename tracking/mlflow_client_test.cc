@@ -576,9 +576,9 @@ TEST_CASE("refused credentials are kIo saying so, naming the variables, never th
     options = fake.ClientOptions();
     options.username = "ann";
     CHECK(Client(options).EnsureExperiment("e", "").ok());
-    for (const auto& r : fake.RequestsAfter("experiments/get-by-name", 4)) {
-      CHECK(r.value("auth", "") == "bearer");
-    }
+    const auto requests = fake.RequestsAfter("experiments/get-by-name", 4);
+    REQUIRE_FALSE(requests.empty());
+    CHECK(requests.back().value("auth", "") == "bearer");
   }
 }
 

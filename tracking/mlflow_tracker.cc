@@ -293,11 +293,11 @@ Status MlflowTracker::SendAll(Pass& pass, std::vector<TrialWork>& works) {
       };
       TrialDelivery d = DeliverTrial(ctx, w, clients, shared.stop, on_run);
       if (d.stop) shared.stop = true;
-      {
-        std::lock_guard<std::mutex> lock(shared.mu);
-        shared.done.push_back(std::move(d));
-        --shared.left;
-      }
+      // Notified under the lock: once `left` is 0 the pass may return and
+      // `shared` is gone.
+      std::lock_guard<std::mutex> lock(shared.mu);
+      shared.done.push_back(std::move(d));
+      --shared.left;
       shared.changed.notify_one();
     });
   }

@@ -211,14 +211,19 @@ trial:
         self.addCleanup(self.fake.stop)
         study = self.write("study.yaml", study_yaml(n_trials=2, parallelism=1)
                            + tracking(self.fake.uri))
-        env = dict(os.environ, MLFLOW_TRACKING_USERNAME="ana", MLFLOW_TRACKING_PASSWORD="s3cret-pw")
+        # With a token set too, Basic is sent, as MLflow's client does (the fake
+        # refuses anything but Basic).
+        env = dict(os.environ, MLFLOW_TRACKING_USERNAME="ana", MLFLOW_TRACKING_PASSWORD="s3cret-pw",
+                   MLFLOW_TRACKING_TOKEN="tok-never-logged")
         import subprocess
         from harness import GDSWEEP
         ok = subprocess.run([GDSWEEP, "run", study, "--db", self.db, "--log-level", "debug"],
                             cwd=self.dir, env=env, capture_output=True, text=True, timeout=120)
         self.assertEqual(ok.returncode, 0, ok.stderr)
         self.assertNotIn("s3cret-pw", ok.stdout + ok.stderr)
+        self.assertNotIn("tok-never-logged", ok.stdout + ok.stderr)
         self.assertEqual(len(self.child_runs()), 2)
+        self.assertEqual({r["auth"] for r in self.fake.requests()}, {"basic"})
         env["MLFLOW_TRACKING_PASSWORD"] = "wrong-pw"
         bad = subprocess.run([GDSWEEP, "run", study, "--db", self.db, "--n-trials", "3"],
                              cwd=self.dir, env=env, capture_output=True, text=True, timeout=120)
