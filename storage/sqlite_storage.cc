@@ -172,8 +172,7 @@ Status SqliteStorage::FinishTrial(int64_t trial_id, const TrialOutcome& outcome)
   return tx->Commit();
 }
 
-Status SqliteStorage::ReportIntermediate(int64_t trial_id,
-                                         const std::map<int64_t, double>& values,
+Status SqliteStorage::ReportIntermediate(int64_t trial_id, const std::map<int64_t, double>& values,
                                          const std::map<int64_t, double>& times) {
   if (auto s = CheckWritable(); !s) return s;
   auto tx = Tx::Begin(*db_, Tx::Kind::kWrite);

@@ -113,9 +113,9 @@ MetricCollector::MetricCollector(const std::vector<Objective>& objectives)
     : objectives_(objectives), last_(objectives.size()), last_problem_(objectives.size()) {}
 
 void MetricCollector::AddLine(std::string_view line) {
-  AddLine(line, std::chrono::duration<double>(
-                    std::chrono::system_clock::now().time_since_epoch())
-                    .count());
+  AddLine(
+      line,
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
 }
 
 void MetricCollector::AddLine(std::string_view line, double read_at) {

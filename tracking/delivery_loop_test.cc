@@ -10,11 +10,10 @@
 #include <string>
 #include <thread>
 
+#include "tracking/captured_logs_test_support.h"
 #include "tracking/fake_mlflow_test_support.h"
 #include "tracking/mlflow_tracker.h"
 #include "tracking/tracker_test_support.h"
-
-#include "tracking/captured_logs_test_support.h"
 
 namespace gdsweep {
 namespace {
@@ -61,7 +60,6 @@ void MakeTrials(TrackedStudy& s, int n, DeliveryLoop* loop) {
     if (loop) loop->Nudge();
   }
 }
-
 
 TEST_CASE("the loop delivers while trials are made; Stop flushes the rest") {
   FakeMlflow fake;

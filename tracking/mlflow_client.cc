@@ -200,11 +200,11 @@ struct Client::Impl {
   }
 
   std::string CredentialsAdvice() const {
-    std::string sent = SendsBasic() ? "the credentials in MLFLOW_TRACKING_USERNAME and "
-                                      "MLFLOW_TRACKING_PASSWORD were refused"
+    std::string sent = SendsBasic()             ? "the credentials in MLFLOW_TRACKING_USERNAME and "
+                                                  "MLFLOW_TRACKING_PASSWORD were refused"
                        : !options.token.empty() ? "the token in MLFLOW_TRACKING_TOKEN was refused"
-                       : shown != base ? "the credentials in the tracking URI were refused"
-                                       : "no credentials were sent";
+                       : shown != base          ? "the credentials in the tracking URI were refused"
+                                                : "no credentials were sent";
     return sent +
            "; set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (HTTP Basic) or "
            "MLFLOW_TRACKING_TOKEN (bearer token) for this server";

@@ -308,9 +308,8 @@ Status MlflowTracker::SendAll(Pass& pass, std::vector<TrialWork>& works) {
     std::vector<TrialDelivery> done;
     {
       std::unique_lock<std::mutex> lock(shared.mu);
-      shared.changed.wait(lock, [&] {
-        return shared.left == 0 || !shared.runs.empty() || !shared.done.empty();
-      });
+      shared.changed.wait(
+          lock, [&] { return shared.left == 0 || !shared.runs.empty() || !shared.done.empty(); });
       runs.swap(shared.runs);
       done.swap(shared.done);
       all_done = shared.left == 0;

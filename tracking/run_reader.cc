@@ -82,11 +82,11 @@ Result<std::vector<RemoteRun>> SearchSweepRuns(mlflow::Client& client, const Tra
     if (last != runs->back().metrics.end() && std::isfinite(last->second)) {
       char number[40];
       std::snprintf(number, sizeof number, "%.17g", last->second);
-      auto tied = client.SearchAllRuns(
-          {*experiment},
-          filter + " AND " + mlflow::FilterKey("metrics", objectives.front().metric) + " = " +
-              number,
-          {}, 0);
+      auto tied = client.SearchAllRuns({*experiment},
+                                       filter + " AND " +
+                                           mlflow::FilterKey("metrics", objectives.front().metric) +
+                                           " = " + number,
+                                       {}, 0);
       if (!tied) return tied.error();
       std::set<std::string> have;
       for (const auto& r : *runs) have.insert(r.info.run_id);

@@ -116,10 +116,10 @@ class TrackedStudy {
     req.worker_id = "w1";
     req.log_path_for = [](int64_t n) { return "/logs/trial-" + std::to_string(n); };
     auto r = storage_->Ask(req, history_, [this](const TrialHistory&, int64_t n) {
-      return Result<std::optional<Params>>(std::optional<Params>(
-          Params{{"lr", 0.001 * double(n + 1)},
-                 {"layers", double(1 + n % 8)},
-                 {o_.opt_name, double(n % 2)}}));
+      return Result<std::optional<Params>>(
+          std::optional<Params>(Params{{"lr", 0.001 * double(n + 1)},
+                                       {"layers", double(1 + n % 8)},
+                                       {o_.opt_name, double(n % 2)}}));
     });
     REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
     REQUIRE(r->kind == AskResult::Kind::kTrial);

@@ -126,12 +126,12 @@ class TrialSender {
   }
   // A message of a trial without a run: it cannot go anywhere.
   void Runless(int64_t id) {
-    Failed(id, Error::NotFound(
-                   "trial " + std::to_string(work_.trial_number) +
-                   " has no run on the tracking server: " +
-                   (refused_.empty() ? std::string("its run_started report is dead or was never "
-                                                   "written")
-                                     : "its run_started report was refused (" + refused_ + ")")));
+    Failed(id, Error::NotFound("trial " + std::to_string(work_.trial_number) +
+                               " has no run on the tracking server: " +
+                               (refused_.empty()
+                                    ? std::string("its run_started report is dead or was never "
+                                                  "written")
+                                    : "its run_started report was refused (" + refused_ + ")")));
   }
 
   void Start(const OutboxMessage& m) {
@@ -232,8 +232,7 @@ class TrialSender {
     }
     part.tags = {{run_tags::kState, ToString(p->state)}};
     if (!p->reason.empty()) {
-      part.tags.push_back(
-          {run_tags::kFailureReason, CutToChars(p->reason, ctx_.max_reason_chars)});
+      part.tags.push_back({run_tags::kFailureReason, CutToChars(p->reason, ctx_.max_reason_chars)});
     }
     if (p->interrupted) part.tags.push_back({run_tags::kInterrupted, "true"});
     batch_.push_back(std::move(part));

@@ -139,8 +139,9 @@ int SyncCommand(const Args& args) {
   if (matched == 0) {
     // Nothing asked for by name: nothing to deliver is no failure.
     if (want_study.empty() && !vm.count("tag")) {
-      std::printf("nothing to sync: no study in this database is tracked (none ran with a "
-                  "`tracking` section)\n");
+      std::printf(
+          "nothing to sync: no study in this database is tracked (none ran with a "
+          "`tracking` section)\n");
       return kExitOk;
     }
     return Fail(NothingTracked(*studies, *targets, want_study,
