@@ -34,9 +34,13 @@ json Number(double v) {
   return v;
 }
 
-json Points(const std::map<int64_t, double>& points) {
+json Points(const std::map<int64_t, double>& points, const std::map<int64_t, double>& times) {
   json j = json::array();
-  for (const auto& [step, value] : points) j.push_back(json::array({step, Number(value)}));
+  for (const auto& [step, value] : points) {
+    auto t = times.find(step);
+    j.push_back(t == times.end() ? json::array({step, Number(value)})
+                                 : json::array({step, Number(value), t->second}));
+  }
   return j;
 }
 
@@ -89,8 +93,10 @@ Status AppendRunStarted(Database& db, const OutboxSubject& trial, const RunStart
 }
 
 Status AppendIntermediate(Database& db, const OutboxSubject& trial, double time,
-                          const std::map<int64_t, double>& points) {
-  return Append(db, trial, OutboxKind::kIntermediate, {{"time", time}, {"points", Points(points)}});
+                          const std::map<int64_t, double>& points,
+                          const std::map<int64_t, double>& times) {
+  return Append(db, trial, OutboxKind::kIntermediate,
+                {{"time", time}, {"points", Points(points, times)}});
 }
 
 Status AppendRunFinished(Database& db, const OutboxSubject& trial, const RunFinished& run) {
@@ -102,7 +108,7 @@ Status AppendRunFinished(Database& db, const OutboxSubject& trial, const RunFini
                  {"end_time", run.end_time},
                  {"reason", run.reason},
                  {"interrupted", run.interrupted},
-                 {"points", Points(run.points)}});
+                 {"points", Points(run.points, run.times)}});
 }
 
 }  // namespace storage

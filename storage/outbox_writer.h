@@ -42,8 +42,11 @@ struct RunStarted {
 };
 Status AppendRunStarted(sqlite::Database& db, const OutboxSubject& trial, const RunStarted& run);
 
+// `times`: step -> when the trial reported it; such a point is written
+// [step, value, time], one without [step, value] (read as `time`).
 Status AppendIntermediate(sqlite::Database& db, const OutboxSubject& trial, double time,
-                          const std::map<int64_t, double>& points);
+                          const std::map<int64_t, double>& points,
+                          const std::map<int64_t, double>& times = {});
 
 struct RunFinished {
   TrialState state = TrialState::kComplete;
@@ -52,6 +55,7 @@ struct RunFinished {
   std::string reason;
   bool interrupted = false;          // requeued to run again (Requeue::kRerun)
   std::map<int64_t, double> points;  // intermediate values stored with the finish
+  std::map<int64_t, double> times;   // step -> when reported (see AppendIntermediate)
 };
 Status AppendRunFinished(sqlite::Database& db, const OutboxSubject& trial, const RunFinished& run);
 

@@ -172,12 +172,12 @@ Status SqliteStorage::FinishTrial(int64_t trial_id, const TrialOutcome& outcome)
   return tx->Commit();
 }
 
-Status SqliteStorage::ReportIntermediate(int64_t trial_id,
-                                         const std::map<int64_t, double>& values) {
+Status SqliteStorage::ReportIntermediate(int64_t trial_id, const std::map<int64_t, double>& values,
+                                         const std::map<int64_t, double>& times) {
   if (auto s = CheckWritable(); !s) return s;
   auto tx = Tx::Begin(*db_, Tx::Kind::kWrite);
   if (!tx) return tx.error();
-  if (auto s = WriteIntermediate(*db_, trial_id, values); !s) return s;
+  if (auto s = WriteIntermediate(*db_, trial_id, values, times); !s) return s;
   return tx->Commit();
 }
 

@@ -69,6 +69,9 @@ struct TrialOutcome {
   TrialState state = TrialState::kComplete;  // COMPLETE, PRUNED or FAIL
   std::vector<double> values;                // one per objective for COMPLETE
   std::map<int64_t, double> intermediate;    // not yet stored intermediate values
+  // step -> when the trial reported it (seconds since the epoch), for the
+  // tracking outbox; a step without one gets the finish time.
+  std::map<int64_t, double> intermediate_times;
   std::string failure_reason;
   enum class Requeue {
     kNo,
@@ -233,7 +236,11 @@ class Storage {
 
   // Ends a RUNNING trial; kConflict if it is not RUNNING any more.
   virtual Status FinishTrial(int64_t trial_id, const TrialOutcome& outcome) = 0;
-  virtual Status ReportIntermediate(int64_t trial_id, const std::map<int64_t, double>& values) = 0;
+  // `times`: step -> when the trial reported the value (seconds since the
+  // epoch), carried to the tracking outbox (Optuna's table has no time); a
+  // step without one gets the time of the call.
+  virtual Status ReportIntermediate(int64_t trial_id, const std::map<int64_t, double>& values,
+                                    const std::map<int64_t, double>& times = {}) = 0;
 
   virtual Result<std::vector<TrialRecord>> ListTrials(int64_t study_id,
                                                       const TrialFilter& filter) = 0;

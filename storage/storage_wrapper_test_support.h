@@ -25,8 +25,9 @@ class StorageWrapper : public Storage {
   }
   Status RefreshHistory(int64_t s, TrialHistory& h) override { return inner_.RefreshHistory(s, h); }
   Status FinishTrial(int64_t t, const TrialOutcome& o) override { return inner_.FinishTrial(t, o); }
-  Status ReportIntermediate(int64_t t, const std::map<int64_t, double>& v) override {
-    return inner_.ReportIntermediate(t, v);
+  Status ReportIntermediate(int64_t t, const std::map<int64_t, double>& v,
+                            const std::map<int64_t, double>& times = {}) override {
+    return inner_.ReportIntermediate(t, v, times);
   }
   Result<std::vector<TrialRecord>> ListTrials(int64_t s, const TrialFilter& f) override {
     return inner_.ListTrials(s, f);

@@ -379,7 +379,8 @@ Result<std::optional<TrialRecord>> ClaimWaitingTrial(
   return std::optional<TrialRecord>(std::move(*t));
 }
 
-Status WriteIntermediate(Database& db, int64_t trial_id, const std::map<int64_t, double>& values) {
+Status WriteIntermediate(Database& db, int64_t trial_id, const std::map<int64_t, double>& values,
+                         const std::map<int64_t, double>& times) {
   auto e = ReadEnding(db, trial_id);
   if (!e) return e.error();
   if (e->state != "RUNNING") {
@@ -391,7 +392,7 @@ Status WriteIntermediate(Database& db, int64_t trial_id, const std::map<int64_t,
   auto tracked = IsTracked(db, e->study_id, e->tag);
   if (!tracked) return tracked.error();
   if (!*tracked) return {};
-  return AppendIntermediate(db, SubjectOf(*e, trial_id), NowSeconds(), values);
+  return AppendIntermediate(db, SubjectOf(*e, trial_id), NowSeconds(), values, times);
 }
 
 Status FinishRunningTrial(Database& db, int64_t trial_id, const TrialOutcome& outcome) {
@@ -459,6 +460,7 @@ Status FinishRunningTrial(Database& db, int64_t trial_id, const TrialOutcome& ou
     run.end_time = now;
     run.reason = reason;
     run.points = outcome.intermediate;
+    run.times = outcome.intermediate_times;
     if (auto s = AppendRunFinished(db, SubjectOf(*e, trial_id), run); !s) return s.error();
   }
   return {};

@@ -45,8 +45,10 @@ Result<std::optional<TrialRecord>> ClaimWaitingTrial(
     const std::function<std::string(int64_t)>& log_path_for);
 
 // kConflict unless the trial is RUNNING; kNotFound if there is none.
+// `times`: step -> when reported, for the outbox (Storage::ReportIntermediate).
 Status WriteIntermediate(sqlite::Database& db, int64_t trial_id,
-                         const std::map<int64_t, double>& values);
+                         const std::map<int64_t, double>& values,
+                         const std::map<int64_t, double>& times = {});
 
 // Ends a RUNNING trial (kConflict otherwise) and queues its retry as asked,
 // or puts it back to WAITING (Requeue::kRerun). Ends its current run.

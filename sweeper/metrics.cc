@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -112,6 +113,12 @@ MetricCollector::MetricCollector(const std::vector<Objective>& objectives)
     : objectives_(objectives), last_(objectives.size()), last_problem_(objectives.size()) {}
 
 void MetricCollector::AddLine(std::string_view line) {
+  AddLine(
+      line,
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+void MetricCollector::AddLine(std::string_view line, double read_at) {
   ++lines_;
   if (line.find('=') == std::string_view::npos) return;
   auto samples = ParseMetricLine(line);
@@ -140,6 +147,7 @@ void MetricCollector::AddLine(std::string_view line) {
         // Without an explicit step, a report comes right after the previous one.
         const int64_t at = step.value_or(last_step_ + 1);
         pending_[at] = s.value;
+        pending_times_[at] = read_at;
         last_step_ = at;
       }
     }
@@ -172,6 +180,10 @@ Status MetricCollector::AddResultJson(const std::string& text) {
 }
 
 std::map<int64_t, double> MetricCollector::TakePending() { return std::exchange(pending_, {}); }
+
+std::map<int64_t, double> MetricCollector::TakePendingTimes() {
+  return std::exchange(pending_times_, {});
+}
 
 Result<std::vector<double>> MetricCollector::FinalValues() const {
   std::vector<double> values;

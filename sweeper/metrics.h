@@ -48,13 +48,19 @@ class MetricCollector {
   // else at the step after the previous report's. A report of an objective
   // whose value is not a number counts as its last report, one that fails
   // the trial, until a later report can be read.
+  // `read_at` (seconds since the epoch) is when the line was read: the time
+  // of the intermediate value it reports (TakePendingTimes); default now.
   void AddLine(std::string_view line);
+  void AddLine(std::string_view line, double read_at);
 
   // Takes the values from a result-file JSON object instead ({"loss": 0.1}).
   Status AddResultJson(const std::string& json_text);
 
   // Intermediate values not yet taken; TakePending() empties the set.
   std::map<int64_t, double> TakePending();
+  // When each of them was reported (step -> seconds since the epoch), for
+  // the values taken last or still pending; emptied by the next take.
+  std::map<int64_t, double> TakePendingTimes();
   bool HasPending() const { return !pending_.empty(); }
 
   // The last value of every objective, or the reason there is none:
@@ -68,6 +74,7 @@ class MetricCollector {
   std::vector<std::string> last_problem_;  // per objective: why its last report is unreadable
   int64_t lines_ = 0;                      // stdout lines fed so far
   std::map<int64_t, double> pending_;
+  std::map<int64_t, double> pending_times_;
   int64_t last_step_ = -1;
 };
 

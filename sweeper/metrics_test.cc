@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <cmath>
 
 namespace gdsweep {
@@ -76,6 +77,24 @@ TEST_CASE("the last report counts; earlier ones are intermediate values with the
   auto v = c.FinalValues();
   REQUIRE(v.ok());
   CHECK(*v == std::vector<double>{0.4, 0.8});
+}
+
+// Regression: intermediate values reached MLflow with the time they were
+// stored (every few seconds, several at once), not when the trial reported them.
+TEST_CASE("each intermediate value keeps the time its line was read") {
+  MetricCollector c({{"loss", Direction::kMinimize}});
+  c.AddLine("epoch=1 loss=0.9", 1000.5);
+  c.AddLine("epoch=2 loss=0.8", 1001.5);
+  CHECK(c.TakePending() == std::map<int64_t, double>{{1, 0.9}, {2, 0.8}});
+  CHECK(c.TakePendingTimes() == std::map<int64_t, double>{{1, 1000.5}, {2, 1001.5}});
+  CHECK(c.TakePendingTimes().empty());
+  const double before =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  c.AddLine("loss=0.7");  // read now
+  const auto times = c.TakePendingTimes();
+  REQUIRE(times.size() == 1);
+  CHECK(times.at(3) >= before);
+  CHECK(times.at(3) < before + 60);
 }
 
 TEST_CASE("a trial that does not report, or reports NaN, has no result") {

@@ -203,6 +203,7 @@ TrialOutcome Scheduler::Judge(Running& r, const BackendEvent& ev, bool interrupt
   const TrialSpec& spec = study_.spec().trial;
   TrialOutcome out;
   out.intermediate = r.metrics.TakePending();
+  out.intermediate_times = r.metrics.TakePendingTimes();
   if ((ev.cancelled && interrupted) || ev.interrupted) {
     out.state = TrialState::kFail;  // ignored: the trial goes back to WAITING
     out.failure_reason = ev.interrupted && !ev.reason.empty()
@@ -415,7 +416,8 @@ Status Scheduler::Housekeeping(bool force) {
   if (auto s = RecordProcesses(force); !s) return s;
   for (auto& [id, r] : running_) {
     if (r->metrics.HasPending() && now - r->last_report >= options_.report_interval) {
-      if (auto s = study_.Report(id, r->metrics.TakePending()); !s) return s;
+      auto values = r->metrics.TakePending();
+      if (auto s = study_.Report(id, values, r->metrics.TakePendingTimes()); !s) return s;
       r->last_report = now;
       MarkUnsynced();
     }

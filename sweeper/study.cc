@@ -68,8 +68,9 @@ Status Study::Tell(int64_t trial_id, const TrialOutcome& outcome) {
   return storage_.FinishTrial(trial_id, outcome);
 }
 
-Status Study::Report(int64_t trial_id, const std::map<int64_t, double>& intermediate) {
-  return storage_.ReportIntermediate(trial_id, intermediate);
+Status Study::Report(int64_t trial_id, const std::map<int64_t, double>& intermediate,
+                     const std::map<int64_t, double>& times) {
+  return storage_.ReportIntermediate(trial_id, intermediate, times);
 }
 
 Result<std::vector<TrialRecord>> Study::RecoverOrphans(

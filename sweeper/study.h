@@ -51,7 +51,9 @@ class Study {
   Status Refresh() { return storage_.RefreshHistory(info_.study_id, history_); }
 
   Status Tell(int64_t trial_id, const TrialOutcome& outcome);
-  Status Report(int64_t trial_id, const std::map<int64_t, double>& intermediate);
+  // `times`: step -> when the trial reported it (Storage::ReportIntermediate).
+  Status Report(int64_t trial_id, const std::map<int64_t, double>& intermediate,
+                const std::map<int64_t, double>& times = {});
 
   // Puts the RUNNING trials of workers that are dead (silent for
   // `timeout_s`, or gone from this host) back to WAITING in place: they were

@@ -60,7 +60,13 @@ Result<std::unique_ptr<TrackingSession>> TrackingSession::Start(Study& study,
     o.path = db_path;
     return OpenSqliteStorage(o);
   };
-  options.make_tracker = [t = *target]() { return MakeMlflowTracker(t); };
+  options.make_tracker = [t = *target]() {
+    // A trial's params wait up to a second for its results, so a quick
+    // trial's run takes one log-batch request rather than two.
+    MlflowTrackerOptions o;
+    o.merge_window = std::chrono::seconds(1);
+    return MakeMlflowTracker(t, o);
+  };
   options.study = study.info();
   options.tag = spec.tag;
   options.owner = worker_id;

@@ -148,8 +148,9 @@ DeliveryLoop::PassOutcome DeliveryLoop::Pass(std::chrono::milliseconds budget) {
     } else if (!r->lease_held_elsewhere) {
       reached = true;
     }
-    // Budget spent with messages left: go on at once, unless nothing moved.
-    out.idle = r->lease_held_elsewhere || r->pending == 0 || r->delivered == 0;
+    // Budget spent with messages left: go on at once, unless nothing moved
+    // or what is left is held back on purpose (it goes with the next report).
+    out.idle = r->lease_held_elsewhere || r->pending <= r->deferred || r->delivered == 0;
   }
   out.failed = error.has_value();
   {
@@ -184,6 +185,8 @@ void DeliveryLoop::Flush() {
     if (!pass.failed) {
       const DeliveryReport r = last_report();
       if (r.pending == 0 || r.lease_held_elsewhere) return;
+      // Only reports held back to be merged: they go once their window ends.
+      if (r.pending <= r.deferred) std::this_thread::sleep_for(std::chrono::milliseconds(20));
       continue;
     }
     const auto nap = std::min(

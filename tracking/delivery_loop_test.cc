@@ -10,17 +10,10 @@
 #include <string>
 #include <thread>
 
+#include "tracking/captured_logs_test_support.h"
 #include "tracking/fake_mlflow_test_support.h"
 #include "tracking/mlflow_tracker.h"
 #include "tracking/tracker_test_support.h"
-
-// The log lines are checked when the test links spdlog itself (its package
-// config defines SPDLOG_FMT_EXTERNAL for its users).
-#ifdef SPDLOG_FMT_EXTERNAL
-#define GDSWEEP_CHECK_LOGS 1
-#include <spdlog/sinks/ringbuffer_sink.h>
-#include <spdlog/spdlog.h>
-#endif
 
 namespace gdsweep {
 namespace {
@@ -67,33 +60,6 @@ void MakeTrials(TrackedStudy& s, int n, DeliveryLoop* loop) {
     if (loop) loop->Nudge();
   }
 }
-
-#ifdef GDSWEEP_CHECK_LOGS
-// Captures spdlog's default logger for the test's lifetime.
-class CapturedLogs {
- public:
-  CapturedLogs()
-      : sink_(std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(1000)),
-        saved_(spdlog::default_logger()) {
-    auto logger = std::make_shared<spdlog::logger>("captured", sink_);
-    logger->set_level(spdlog::level::info);
-    logger->set_pattern("%l %v");
-    spdlog::set_default_logger(logger);
-  }
-  ~CapturedLogs() { spdlog::set_default_logger(saved_); }
-  int Count(const std::string& level, const std::string& text) const {
-    int n = 0;
-    for (const auto& line : sink_->last_formatted()) {
-      n += line.rfind(level + " ", 0) == 0 && line.find(text) != std::string::npos;
-    }
-    return n;
-  }
-
- private:
-  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_;
-  std::shared_ptr<spdlog::logger> saved_;
-};
-#endif
 
 TEST_CASE("the loop delivers while trials are made; Stop flushes the rest") {
   FakeMlflow fake;
@@ -173,7 +139,7 @@ TEST_CASE("a server that is down: reports are kept, Stop keeps to flush_for, all
 
 TEST_CASE("the server goes away and comes back while the loop runs: one warning, one info") {
 #ifdef GDSWEEP_CHECK_LOGS
-  CapturedLogs logs;
+  testing::CapturedLogs logs;
 #else
   MESSAGE("log lines not checked: the test does not link spdlog");
 #endif

@@ -192,13 +192,19 @@ struct Client::Impl {
                : "";
   }
 
+  // HTTP Basic with both set, or with no token (as MLflow decides).
+  bool SendsBasic() const {
+    const bool both = !options.username.empty() && !options.password.empty();
+    const bool either = !options.username.empty() || !options.password.empty();
+    return both || (either && options.token.empty());
+  }
+
   std::string CredentialsAdvice() const {
-    std::string sent = !options.token.empty() ? "the token in MLFLOW_TRACKING_TOKEN was refused"
-                       : !options.username.empty()
-                           ? "the credentials in MLFLOW_TRACKING_USERNAME and "
-                             "MLFLOW_TRACKING_PASSWORD were refused"
-                       : shown != base ? "the credentials in the tracking URI were refused"
-                                       : "no credentials were sent";
+    std::string sent = SendsBasic()             ? "the credentials in MLFLOW_TRACKING_USERNAME and "
+                                                  "MLFLOW_TRACKING_PASSWORD were refused"
+                       : !options.token.empty() ? "the token in MLFLOW_TRACKING_TOKEN was refused"
+                       : shown != base          ? "the credentials in the tracking URI were refused"
+                                                : "no credentials were sent";
     return sent +
            "; set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (HTTP Basic) or "
            "MLFLOW_TRACKING_TOKEN (bearer token) for this server";
@@ -279,10 +285,12 @@ struct Client::Impl {
     req.url = base + kApiPrefix + endpoint + (query.empty() ? "" : "?" + query);
     if (method != "GET") req.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
     req.headers.push_back({"Accept", "application/json"});
-    if (!options.token.empty()) {
-      req.headers.push_back({"Authorization", "Bearer " + options.token});
-    } else if (!options.username.empty() || !options.password.empty()) {
+    // MLflow's rule (mlflow/utils/rest_utils.py http_request): a username and
+    // a password win over a token.
+    if (SendsBasic()) {
       req.basic_auth = std::make_pair(options.username, options.password);
+    } else if (!options.token.empty()) {
+      req.headers.push_back({"Authorization", "Bearer " + options.token});
     }
     const auto started = std::chrono::steady_clock::now();
     auto r = http->SendWithRetry(req, options.retry);

@@ -24,10 +24,11 @@ namespace gdsweep::mlflow {
 struct ClientOptions {
   // http(s)://host[:port][/prefix]; a trailing '/' is ignored.
   std::string tracking_uri;
-  // MLFLOW_TRACKING_TOKEN: sent as "Authorization: Bearer ..."; wins over
-  // username/password, as in MLflow.
+  // MLFLOW_TRACKING_TOKEN: sent as "Authorization: Bearer ..." unless a
+  // username and a password are both set.
   std::string token;
-  // MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD: HTTP Basic.
+  // MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD: HTTP Basic. Both set,
+  // they win over the token, as in MLflow's client (rest_utils.http_request).
   std::string username, password;
   // MLFLOW_TRACKING_INSECURE_TLS=true: do not verify the server's certificate.
   bool insecure_tls = false;

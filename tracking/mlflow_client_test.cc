@@ -572,15 +572,39 @@ TEST_CASE("refused credentials are kIo saying so, naming the variables, never th
     CHECK_FALSE(Has(wrong.error().message, "right-token-abc"));
     for (const auto& r : fake.Requests()) CHECK_FALSE(Has(r.dump(), "wrong-token-xyz"));
 
-    // As in MLflow, a token wins over a username and password.
+    // A username alone does not make Basic: the token is sent, as by MLflow.
     options = fake.ClientOptions();
     options.username = "ann";
-    options.password = "pw";
     CHECK(Client(options).EnsureExperiment("e", "").ok());
-    for (const auto& r : fake.RequestsAfter("experiments/get-by-name", 4)) {
-      CHECK(r.value("auth", "") != "basic");
-    }
+    const auto requests = fake.RequestsAfter("experiments/get-by-name", 4);
+    REQUIRE_FALSE(requests.empty());
+    CHECK(requests.back().value("auth", "") == "bearer");
   }
+}
+
+// Regression: with MLFLOW_TRACKING_TOKEN and MLFLOW_TRACKING_USERNAME/PASSWORD
+// all set, gdsweep sent Bearer; MLflow's client sends Basic (username and
+// password win), so a server with basic auth refused gdsweep alone.
+TEST_CASE("username and password win over a token, as in MLflow's client") {
+  FakeMlflow fake(FakeMlflowOptions{.username = "ann", .password = "right-password-42"});
+  auto options = fake.ClientOptions();
+  options.token = "some-token-xyz";
+  Client client(options);
+  auto id = client.EnsureExperiment("e", "");
+  REQUIRE_MESSAGE(id.ok(), Why(id));
+  const auto requests = fake.Requests();
+  REQUIRE_FALSE(requests.empty());
+  for (const auto& r : requests) {
+    CHECK(r.value("auth", "") == "basic");
+    CHECK_FALSE(Has(r.dump(), "some-token-xyz"));
+    CHECK_FALSE(Has(r.dump(), "right-password-42"));
+  }
+  options.password = "wrong-password-17";
+  auto wrong = Client(options).EnsureExperiment("e", "");
+  REQUIRE_FALSE(wrong.ok());
+  CHECK(Has(wrong.error().message, "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD"));
+  CHECK_FALSE(Has(wrong.error().message, "some-token-xyz"));
+  CHECK_FALSE(Has(wrong.error().message, "wrong-password-17"));
 }
 
 TEST_CASE("a URI that does not lead to MLflow's API is invalid input saying so") {

@@ -1,76 +1,38 @@
-// MlflowTracker: the outbox delivered as MLflow runs (Deliver and the steps of
-// one pass). Reading back is run_reader.cc's.
+// MlflowTracker: the outbox delivered as MLflow runs (Deliver: claim, gather
+// by trial, send on the ClientPool, settle). What one trial's messages become
+// is trial_delivery.cc's; reading back is run_reader.cc's.
 #include "tracking/mlflow_tracker.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "tracking/outbox_payload.h"
+#include "tracking/client_pool.h"
 #include "tracking/run_reader.h"
 #include "tracking/run_tags.h"
+#include "tracking/trial_delivery.h"
 
 namespace gdsweep {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using mlflow::Metric;
-using mlflow::Tag;
 
-// Settle delivered intermediate and final reports at least this often (or
-// every kSettleEvery messages) rather than once per message.
-constexpr auto kSettleInterval = std::chrono::seconds(1);
-constexpr size_t kSettleEvery = 100;
-
-int64_t Millis(double seconds) { return std::llround(seconds * 1000.0); }
+// Settle delivered intermediate and final reports at least this often rather
+// than once per message; a new run is settled at once.
+constexpr auto kSettleInterval = std::chrono::milliseconds(200);
 
 int64_t NowMillis() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// Trying again later may help: the pass stops and the message stays pending.
-// Anything else is the server refusing the message for good.
-bool Transient(const Error& e) {
-  return e.kind == Error::Kind::kIo || e.kind == Error::Kind::kInterrupted ||
-         e.kind == Error::Kind::kInternal;
-}
-
-// Equal, counting NaN equal to NaN (a value is compared with its stored copy).
-bool SameValue(double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); }
-
-// At most `max_chars` UTF-8 code points of `s`.
-std::string CutToChars(const std::string& s, size_t max_chars) {
-  size_t chars = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const bool starts_char = (static_cast<unsigned char>(s[i]) & 0xC0) != 0x80;
-    if (starts_char && chars++ == max_chars) return s.substr(0, i);
-  }
-  return s;
-}
-
-const char* RunStatus(const RunFinishedPayload& p) {
-  if (p.interrupted) return "KILLED";
-  switch (p.state) {
-    case TrialState::kComplete:
-      return "FINISHED";
-    case TrialState::kFail:
-      return "FAILED";
-    default:
-      return "KILLED";
-  }
-}
-
-// The metric objective `i` is logged under: its name in the study, else
-// "objective_<i>" (a study gdsweep did not create has no names).
-std::string MetricName(const StudyInfo& study, size_t i) {
-  return i < study.metric_names.size() ? study.metric_names[i] : "objective_" + std::to_string(i);
 }
 
 // What the server made of a request: nothing (done) or its error. Storage
@@ -89,8 +51,7 @@ struct Pass {
   OutboxUpdate update;  // done but not yet settled
   Clock::time_point settled_at = Clock::now();
   int64_t delivered = 0;
-  // Trials whose run_started was refused before a run existed, and why.
-  std::map<int64_t, std::string> runless;
+  int64_t deferred = 0;
   std::optional<Error> stop;  // why the pass ended early
 };
 
@@ -99,6 +60,7 @@ class MlflowTracker final : public Tracker {
   MlflowTracker(TrackingTarget target, const mlflow::ClientOptions& client,
                 const MlflowTrackerOptions& options)
       : target_(std::move(target)),
+        client_options_(client),
         client_(client),
         create_client_(WithoutRetries(client)),
         options_(options) {}
@@ -129,21 +91,16 @@ class MlflowTracker final : public Tracker {
   }
 
   Result<ServerStatus> Prepare(Pass& pass);
-  Result<std::optional<TrackingRun>> FindByRunKey(const std::string& experiment_id,
-                                                  const std::string& run_key);
-  Result<ServerStatus> DeliverGroup(Pass& pass, const OutboxMessage* first, size_t n);
-  Result<ServerStatus> StartRun(Pass& pass, const OutboxMessage& m);
-  Result<ServerStatus> LogIntermediate(Pass& pass, const OutboxMessage* first, size_t n);
-  Result<ServerStatus> FinishRun(Pass& pass, const OutboxMessage& m);
-  // The trial's run: known, stored, or none (with the reason in `why`).
-  Result<std::optional<TrackingRun>> RunOf(Pass& pass, const OutboxMessage& m, std::string& why);
+  Result<std::vector<TrialWork>> Gather(Pass& pass, const std::vector<OutboxMessage>& messages);
+  Status SendAll(Pass& pass, std::vector<TrialWork>& works);
   Status Settle(Pass& pass);
-  void Remember(Pass& pass, int64_t trial_id, const TrackingRun& run);
 
   TrackingTarget target_;
+  mlflow::ClientOptions client_options_;
   mlflow::Client client_;
   mlflow::Client create_client_;
   MlflowTrackerOptions options_;
+  std::unique_ptr<ClientPool> pool_;                                // made on first use
   std::map<std::string, std::string> experiment_ids_;               // experiment name -> id
   std::map<std::pair<int64_t, std::string>, TrackingRun> parents_;  // (study, tag) -> run
   std::map<int64_t, TrackingRun> trial_runs_;                       // trial_id -> run
@@ -189,26 +146,14 @@ Result<DeliveryReport> MlflowTracker::Deliver(Storage& storage, const StudyInfo&
         break;
       }
     }
-    bool out_of_time = false;
-    const std::vector<OutboxMessage>& messages = *claimed;
-    for (size_t i = 0; i < messages.size() && !pass.stop;) {
-      if (Clock::now() >= pass.deadline) {
-        out_of_time = true;
-        break;
-      }
-      // Consecutive intermediate reports of one trial go in one request.
-      size_t n = 1;
-      while (messages[i].kind == OutboxKind::kIntermediate && i + n < messages.size() &&
-             messages[i + n].kind == OutboxKind::kIntermediate &&
-             messages[i + n].trial_id == messages[i].trial_id) {
-        ++n;
-      }
-      auto done = DeliverGroup(pass, &messages[i], n);
-      if (!done) return done.error();
-      i += n;
-    }
+    auto works = Gather(pass, *claimed);
+    if (!works) return works.error();
+    if (auto s = SendAll(pass, *works); !s) return s.error();
     if (auto s = Settle(pass); !s) return s.error();
-    if (out_of_time || messages.size() < static_cast<size_t>(options_.claim_limit)) break;
+    if (Clock::now() >= pass.deadline ||
+        claimed->size() < static_cast<size_t>(options_.claim_limit)) {
+      break;
+    }
   }
   if (auto s = Settle(pass); !s) return s.error();
 
@@ -218,6 +163,7 @@ Result<DeliveryReport> MlflowTracker::Deliver(Storage& storage, const StudyInfo&
   report.delivered = pass.delivered;
   report.pending = counts->pending;
   report.dead = counts->dead;
+  report.deferred = std::min(pass.deferred, counts->pending);
   report.lease_held_elsewhere = lease_refused && counts->pending > 0;
   report.stopped_by = pass.stop;
   return report;
@@ -243,7 +189,7 @@ Result<ServerStatus> MlflowTracker::Prepare(Pass& pass) {
     if (*stored && (*stored)->experiment_id == experiment_id) run = **stored;
     const std::string run_key = pass.run_key + ":parent:" + pass.tag;
     if (!run) {
-      auto found = FindByRunKey(experiment_id, run_key);
+      auto found = FindRunByKey(client_, experiment_id, run_key);
       if (!found) return ServerStatus(found.error());
       run = *found;
     }
@@ -270,50 +216,121 @@ Result<ServerStatus> MlflowTracker::Prepare(Pass& pass) {
   return ServerStatus();
 }
 
-// The oldest active run of the experiment tagged gdsweep.run_key = run_key.
-Result<std::optional<TrackingRun>> MlflowTracker::FindByRunKey(const std::string& experiment_id,
-                                                               const std::string& run_key) {
-  if (!mlflow::FilterStringExpressible(run_key)) return std::optional<TrackingRun>();
-  const std::string filter =
-      mlflow::FilterKey("tags", run_tags::kRunKey) + " = " + mlflow::FilterString(run_key);
-  auto page = client_.SearchRuns({experiment_id}, filter, {"attributes.start_time ASC"}, 10, "");
-  if (!page) return page.error();
-  if (page->runs.empty()) return std::optional<TrackingRun>();
-  return std::optional<TrackingRun>(TrackingRun{experiment_id, page->runs.front().info.run_id});
-}
-
-Result<ServerStatus> MlflowTracker::DeliverGroup(Pass& pass, const OutboxMessage* first, size_t n) {
-  Result<ServerStatus> outcome = ServerStatus();
-  switch (first->kind) {
-    case OutboxKind::kRunStarted:
-      outcome = StartRun(pass, *first);
-      break;
-    case OutboxKind::kIntermediate:
-      outcome = LogIntermediate(pass, first, n);
-      break;
-    case OutboxKind::kRunFinished:
-      outcome = FinishRun(pass, *first);
-      break;
+// The claimed messages by trial (in the order of each trial's first), with
+// what storage knows of each trial: its run, its stored intermediate values.
+Result<std::vector<TrialWork>> MlflowTracker::Gather(Pass& pass,
+                                                     const std::vector<OutboxMessage>& messages) {
+  std::vector<TrialWork> works;
+  std::map<int64_t, size_t> index;
+  for (const OutboxMessage& m : messages) {
+    auto [it, fresh] = index.emplace(m.trial_id, works.size());
+    if (fresh) {
+      works.emplace_back();
+      works.back().trial_id = m.trial_id;
+      works.back().trial_number = m.trial_number;
+    }
+    works[it->second].messages.push_back(m);
   }
-  if (!outcome) return outcome;
-  const ServerStatus& error = *outcome;
-  for (size_t i = 0; i < n; ++i) {
-    if (!error) {
-      pass.update.delivered.push_back(first[i].id);
-      ++pass.delivered;
+  for (TrialWork& w : works) {
+    if (auto it = trial_runs_.find(w.trial_id); it != trial_runs_.end()) {
+      w.run = it->second;
     } else {
-      pass.update.failed.push_back({first[i].id, error->message, !Transient(*error)});
+      auto stored = pass.storage.GetTrackingRun(pass.study.study_id, pass.tag, w.trial_id);
+      if (!stored) return stored.error();
+      if (*stored) trial_runs_[w.trial_id] = **stored;
+      w.run = *stored;
+    }
+    const bool finishes =
+        std::any_of(w.messages.begin(), w.messages.end(),
+                    [](const OutboxMessage& m) { return m.kind == OutboxKind::kRunFinished; });
+    if (finishes && !target_.values_from_tracking) {
+      // The trial is finished, so this reads the same on every delivery.
+      TrialFilter filter;
+      filter.number = w.trial_number;
+      auto trials = pass.storage.ListTrials(pass.study.study_id, filter);
+      if (!trials) return trials.error();
+      for (const auto& t : *trials) {
+        if (t.trial_id == w.trial_id) w.stored_history = t.intermediate;
+      }
     }
   }
-  if (error && Transient(*error)) pass.stop = *error;
-  // The scheduler waits for a trial's run id before launching it.
-  const bool now = first->kind == OutboxKind::kRunStarted ||
-                   pass.update.delivered.size() + pass.update.failed.size() >= kSettleEvery ||
-                   Clock::now() - pass.settled_at >= kSettleInterval;
-  if (now) {
-    if (auto s = Settle(pass); !s) return s.error();
+  return works;
+}
+
+// Every trial's messages on the pool at once; new runs are recorded as they
+// come (the scheduler waits for them), the rest settled now and then. Waits
+// for every trial before returning, also after a storage error.
+Status MlflowTracker::SendAll(Pass& pass, std::vector<TrialWork>& works) {
+  if (!pool_) pool_ = std::make_unique<ClientPool>(client_options_, options_.connections);
+  PassContext ctx;
+  ctx.target = &target_;
+  ctx.study = &pass.study;
+  ctx.tag = pass.tag;
+  ctx.run_key = pass.run_key;
+  ctx.experiment_id = pass.experiment_id;
+  ctx.parent = pass.parent;
+  ctx.max_reason_chars = options_.max_reason_chars;
+  ctx.merge_window = options_.merge_window;
+  ctx.deadline = pass.deadline;
+
+  struct Shared {
+    std::mutex mu;
+    std::condition_variable changed;
+    std::vector<std::pair<int64_t, TrackingRun>> runs;  // new, not yet recorded
+    std::vector<TrialDelivery> done;
+    size_t left = 0;
+    std::atomic<bool> stop{false};
+  } shared;
+  shared.left = works.size();
+  for (const TrialWork& w : works) {
+    pool_->Submit([&shared, &ctx, &w](ClientPool::Clients& clients) {
+      auto on_run = [&](const TrackingRun& run) {
+        {
+          std::lock_guard<std::mutex> lock(shared.mu);
+          shared.runs.emplace_back(w.trial_id, run);
+        }
+        shared.changed.notify_one();
+      };
+      TrialDelivery d = DeliverTrial(ctx, w, clients, shared.stop, on_run);
+      if (d.stop) shared.stop = true;
+      // Notified under the lock: once `left` is 0 the pass may return and
+      // `shared` is gone.
+      std::lock_guard<std::mutex> lock(shared.mu);
+      shared.done.push_back(std::move(d));
+      --shared.left;
+      shared.changed.notify_one();
+    });
   }
-  return outcome;
+
+  Status settled;  // the first storage error ends settling; the trials still finish
+  for (bool all_done = false; !all_done;) {
+    std::vector<std::pair<int64_t, TrackingRun>> runs;
+    std::vector<TrialDelivery> done;
+    {
+      std::unique_lock<std::mutex> lock(shared.mu);
+      shared.changed.wait(
+          lock, [&] { return shared.left == 0 || !shared.runs.empty() || !shared.done.empty(); });
+      runs.swap(shared.runs);
+      done.swap(shared.done);
+      all_done = shared.left == 0;
+    }
+    for (const auto& [trial_id, run] : runs) {
+      trial_runs_[trial_id] = run;
+      pass.update.runs.emplace_back(trial_id, run);
+    }
+    for (TrialDelivery& d : done) {
+      pass.delivered += static_cast<int64_t>(d.delivered.size());
+      pass.deferred += d.deferred;
+      pass.update.delivered.insert(pass.update.delivered.end(), d.delivered.begin(),
+                                   d.delivered.end());
+      pass.update.failed.insert(pass.update.failed.end(), d.failed.begin(), d.failed.end());
+      if (d.stop && !pass.stop) pass.stop = d.stop;
+    }
+    if (settled && (!runs.empty() || Clock::now() - pass.settled_at >= kSettleInterval)) {
+      settled = Settle(pass);
+    }
+  }
+  return settled;
 }
 
 Status MlflowTracker::Settle(Pass& pass) {
@@ -324,140 +341,6 @@ Status MlflowTracker::Settle(Pass& pass) {
   auto s = pass.storage.SettleOutbox(pass.study.study_id, pass.tag, pass.update);
   pass.update = {};
   return s;
-}
-
-void MlflowTracker::Remember(Pass& pass, int64_t trial_id, const TrackingRun& run) {
-  trial_runs_[trial_id] = run;
-  pass.update.runs.push_back({trial_id, run});
-}
-
-Result<std::optional<TrackingRun>> MlflowTracker::RunOf(Pass& pass, const OutboxMessage& m,
-                                                        std::string& why) {
-  if (auto it = trial_runs_.find(m.trial_id); it != trial_runs_.end()) {
-    return std::optional<TrackingRun>(it->second);
-  }
-  auto stored = pass.storage.GetTrackingRun(pass.study.study_id, pass.tag, m.trial_id);
-  if (!stored) return stored.error();
-  if (*stored) {
-    trial_runs_[m.trial_id] = **stored;
-    return *stored;
-  }
-  auto refused = pass.runless.find(m.trial_id);
-  why = "trial " + std::to_string(m.trial_number) + " has no run on the tracking server: " +
-        (refused != pass.runless.end()
-             ? "its run_started report was refused (" + refused->second + ")"
-             : std::string("its run_started report is dead or was never written"));
-  return std::optional<TrackingRun>();
-}
-
-Result<ServerStatus> MlflowTracker::StartRun(Pass& pass, const OutboxMessage& m) {
-  auto p = ParseRunStarted(m.payload);
-  if (!p) return ServerStatus(p.error());
-  const std::string run_key = pass.run_key + ":" + std::to_string(m.trial_id);
-
-  std::string unused;
-  auto run = RunOf(pass, m, unused);
-  if (!run) return run.error();
-  if (!*run && m.attempts > 1) {  // an earlier delivery may have created it
-    auto found = FindByRunKey(pass.experiment_id, run_key);
-    if (!found) return ServerStatus(found.error());
-    if (*found) Remember(pass, m.trial_id, **found);
-    *run = *found;
-  }
-  if (!*run) {
-    std::vector<Tag> tags = {{run_tags::kParentRunId, pass.parent.run_id},
-                             {target_.tag_key, pass.tag},
-                             {run_tags::kStudy, pass.study.name},
-                             {run_tags::kTrialNumber, std::to_string(p->number)},
-                             {run_tags::kTrialAttempt, std::to_string(p->attempt)},
-                             {run_tags::kRunKey, run_key}};
-    if (p->retry_of) tags.push_back({run_tags::kRetryOf, std::to_string(*p->retry_of)});
-    auto created = create_client_.CreateRun(
-        pass.experiment_id, "trial-" + std::to_string(p->number), Millis(p->start_time), tags);
-    if (!created) {
-      if (!Transient(created.error())) pass.runless[m.trial_id] = created.error().message;
-      return ServerStatus(created.error());
-    }
-    *run = TrackingRun{pass.experiment_id, created->run_id};
-    Remember(pass, m.trial_id, **run);
-  }
-  if (p->params.empty()) return ServerStatus();
-  std::vector<Tag> params;  // the same text on every delivery: params are write-once
-  for (const auto& [name, value] : p->params) params.push_back({name, value});
-  auto logged = client_.LogBatch((*run)->run_id, {}, params, {});
-  if (!logged) return ServerStatus(logged.error());
-  return ServerStatus();
-}
-
-Result<ServerStatus> MlflowTracker::LogIntermediate(Pass& pass, const OutboxMessage* first,
-                                                    size_t n) {
-  std::string why;
-  auto run = RunOf(pass, *first, why);
-  if (!run) return run.error();
-  if (!*run) return ServerStatus(Error::NotFound(why));
-  std::vector<Metric> metrics;
-  const std::string key = MetricName(pass.study, 0);
-  for (size_t i = 0; i < n; ++i) {
-    auto p = ParseIntermediate(first[i].payload);
-    if (!p) return ServerStatus(p.error());
-    for (const auto& [step, value] : p->points) {
-      metrics.push_back({key, value, Millis(p->time), step});
-    }
-  }
-  if (metrics.empty()) return ServerStatus();
-  auto logged = client_.LogBatch((*run)->run_id, metrics, {}, {});
-  if (!logged) return ServerStatus(logged.error());
-  return ServerStatus();
-}
-
-Result<ServerStatus> MlflowTracker::FinishRun(Pass& pass, const OutboxMessage& m) {
-  auto p = ParseRunFinished(m.payload);
-  if (!p) return ServerStatus(p.error());
-  std::string why;
-  auto run = RunOf(pass, m, why);
-  if (!run) return run.error();
-  if (!*run) return ServerStatus(Error::NotFound(why));
-
-  const int64_t end_ms = Millis(p->end_time);
-  std::vector<Metric> metrics;
-  const std::string first_metric = MetricName(pass.study, 0);
-  // With values_from_tracking every value came from the run itself: only the
-  // status and the tags are sent.
-  if (!target_.values_from_tracking) {
-    for (const auto& [step, value] : p->points)
-      metrics.push_back({first_metric, value, end_ms, step});
-  }
-  if (p->state == TrialState::kComplete && !target_.values_from_tracking && !p->values.empty()) {
-    // Final values one step past the last intermediate one, so the run's
-    // latest value of the metric is the final one; the first objective's not
-    // at all when its last intermediate value is the final one already (a
-    // trial's last "loss=" line is both). The trial is finished, so this
-    // reads the same on every delivery.
-    TrialFilter filter;
-    filter.number = m.trial_number;
-    auto trials = pass.storage.ListTrials(pass.study.study_id, filter);
-    if (!trials) return trials.error();
-    std::map<int64_t, double> history = p->points;
-    for (const auto& t : *trials) {
-      if (t.trial_id == m.trial_id) history.insert(t.intermediate.begin(), t.intermediate.end());
-    }
-    const int64_t step = history.empty() ? 0 : history.rbegin()->first + 1;
-    const bool first_logged = !history.empty() && SameValue(history.rbegin()->second, p->values[0]);
-    for (size_t i = first_logged ? 1 : 0; i < p->values.size(); ++i) {
-      metrics.push_back({MetricName(pass.study, i), p->values[i], end_ms, step});
-    }
-  }
-  std::vector<Tag> tags = {{run_tags::kState, ToString(p->state)}};
-  if (!p->reason.empty())
-    tags.push_back({run_tags::kFailureReason, CutToChars(p->reason, options_.max_reason_chars)});
-  if (p->interrupted) tags.push_back({run_tags::kInterrupted, "true"});
-  if (auto logged = client_.LogBatch((*run)->run_id, metrics, {}, tags); !logged) {
-    return ServerStatus(logged.error());
-  }
-  if (auto updated = client_.UpdateRun((*run)->run_id, RunStatus(*p), end_ms); !updated) {
-    return ServerStatus(updated.error());
-  }
-  return ServerStatus();
 }
 
 Status CheckTarget(const TrackingTarget& target) {
@@ -477,13 +360,14 @@ Status CheckTarget(const TrackingTarget& target) {
 
 }  // namespace
 
-Result<std::unique_ptr<Tracker>> MakeMlflowTracker(const TrackingTarget& target) {
+Result<std::unique_ptr<Tracker>> MakeMlflowTracker(const TrackingTarget& target,
+                                                   const MlflowTrackerOptions& options) {
   auto client = mlflow::OptionsFromEnvironment(target.uri);
   if (!client) return client.error();
   client->retry.max_attempts = 3;
   client->retry.initial_backoff = std::chrono::milliseconds(200);
   client->retry.max_backoff = std::chrono::milliseconds(2000);
-  return MakeMlflowTracker(target, *client);
+  return MakeMlflowTracker(target, *client, options);
 }
 
 Result<std::unique_ptr<Tracker>> MakeMlflowTracker(const TrackingTarget& target,

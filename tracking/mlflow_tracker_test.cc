@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "tracking/captured_logs_test_support.h"
 #include "tracking/fake_mlflow_test_support.h"
 #include "tracking/mlflow_client.h"
 #include "tracking/tracker_test_support.h"
@@ -332,10 +333,10 @@ TEST_CASE("a run whose creation was answered too late is found by its run_key, n
   }
 }
 
-TEST_CASE("a param the server refuses makes its message dead; the rest is delivered") {
+TEST_CASE("params the server refuses make their message dead; the rest is delivered") {
   FakeMlflow fake;
   TrackedStudyOptions o;
-  o.second_choice = std::string(7000, 'x');  // MLflow keeps param values up to 6000
+  o.opt_name = "opt!";  // MLflow refuses the name: every run_started's log-batch is refused
   TrackedStudy s(fake.Url(), o);
   for (int i = 0; i < 3; ++i) {
     auto t = s.Start();
@@ -344,35 +345,91 @@ TEST_CASE("a param the server refuses makes its message dead; the rest is delive
   }
   auto tracker = TrackerFor(fake, s.target());
   const DeliveryReport r = Deliver(*tracker, s);
-  CHECK(r.delivered == 8);
-  CHECK(r.dead == 1);
+  CHECK(r.delivered == 6);
+  CHECK(r.dead == 3);
   CHECK(r.pending == 0);
   CHECK_FALSE(r.stopped_by.has_value());
   auto dead = s.storage().DeadOutbox(s.study().study_id, s.tag());
   REQUIRE(dead.ok());
-  REQUIRE(dead->size() == 1);
-  CHECK(dead->front().kind == OutboxKind::kRunStarted);
-  CHECK(dead->front().trial_number == 1);
-  CHECK(dead->front().last_error.find("INVALID_PARAMETER_VALUE") != std::string::npos);
+  REQUIRE(dead->size() == 3);
+  for (const auto& m : *dead) {
+    CHECK(m.kind == OutboxKind::kRunStarted);
+    CHECK(m.last_error.find("INVALID_PARAMETER_VALUE") != std::string::npos);
+  }
 
+  // Each run exists, without its params, with its metrics and status: the
+  // refused batch was sent again message by message.
   const auto runs = RunsByName(fake);
   REQUIRE(runs.size() == 4);
-  CHECK(runs.at("trial-0").params.at("opt") == "adam");
-  CHECK(runs.at("trial-2").params.at("opt") == "adam");
-  // The run of trial 1 exists, without its params, with its metrics and status.
-  const auto& r1 = runs.at("trial-1");
-  CHECK(r1.params.empty());
-  CHECK(r1.status == "FINISHED");
-  CHECK(Points(r1, "loss").size() == 2);
+  for (int i = 0; i < 3; ++i) {
+    const auto& run = runs.at("trial-" + std::to_string(i));
+    CHECK(run.params.empty());
+    CHECK(run.status == "FINISHED");
+    CHECK(Points(run, "loss").size() == 2);
+  }
 
-  // Revived, it is refused again and stays dead; nothing else changes.
+  // Revived, they are refused again and stay dead; nothing else changes.
   auto revived = s.storage().ReviveOutbox(s.study().study_id, s.tag());
   REQUIRE(revived.ok());
-  CHECK(*revived == 1);
+  CHECK(*revived == 3);
   const DeliveryReport again = Deliver(*tracker, s);
-  CHECK(again.dead == 1);
+  CHECK(again.dead == 3);
   CHECK(again.delivered == 0);
   CHECK(RunsByName(fake).size() == 4);
+}
+
+// Regression: a param value past MLflow's 6000 characters was cut by the
+// server with only a warning in the server's log (MLFLOW_TRUNCATE_LONG_VALUES),
+// so nothing showed the run's param was not the trial's.
+TEST_CASE("a param past MLflow's 6000 characters is cut, logged and tagged on the run") {
+  testing::FakeMlflowOptions fo;
+  fo.flags = {"--truncate-long-values"};  // what a real server does by default
+  FakeMlflow fake(fo);
+  TrackedStudyOptions o;
+  o.second_choice = std::string(5990, 'x') + std::string(20, 'y');  // 6010 characters
+  TrackedStudy s(fake.Url(), o);
+  for (int i = 0; i < 2; ++i) s.Finish(s.Start(), TrialState::kComplete, {0.5});
+#ifdef GDSWEEP_CHECK_LOGS
+  testing::CapturedLogs logs;
+#endif
+  auto tracker = TrackerFor(fake, s.target());
+  const DeliveryReport r = Deliver(*tracker, s);
+  CHECK(r.delivered == 4);
+  CHECK(r.dead == 0);
+  const auto runs = RunsByName(fake);
+  const auto& cut = runs.at("trial-1");
+  CHECK(cut.params.at("opt") == std::string(5990, 'x') + std::string(10, 'y'));
+  CHECK(cut.tags.at("gdsweep.truncated_params") == "opt");
+  CHECK(runs.at("trial-0").params.at("opt") == "adam");
+  CHECK(runs.at("trial-0").tags.count("gdsweep.truncated_params") == 0);
+#ifdef GDSWEEP_CHECK_LOGS
+  CHECK(logs.Count("warning", "trial 1 param 'opt' is 6010 characters long") == 1);
+#endif
+}
+
+// Regression: intermediate values got the time they were stored (flushed),
+// not the time the trial reported them.
+TEST_CASE("intermediate values carry the time the trial reported them") {
+  FakeMlflow fake;
+  TrackedStudy s(fake.Url());
+  const double t0 = 1700000000.25;
+  auto t = s.Start();
+  s.Report(t, {{0, 0.9}, {1, 0.8}}, {{0, t0}, {1, t0 + 1}});  // one flush, two reports 1 s apart
+  TrialOutcome o;
+  o.state = TrialState::kComplete;
+  o.values = {0.5};
+  o.intermediate = {{2, 0.7}, {3, 0.6}};
+  o.intermediate_times = {{2, t0 + 2}, {3, t0 + 3}};
+  REQUIRE(s.storage().FinishTrial(t.trial_id, o).ok());
+  auto tracker = TrackerFor(fake, s.target());
+  CHECK(Deliver(*tracker, s).pending == 0);
+  const auto run = RunsByName(fake).at("trial-0");
+  std::map<int64_t, int64_t> when;  // step -> timestamp
+  for (const auto& p : run.history.at("loss")) when[p[0].get<int64_t>()] = p[1].get<int64_t>();
+  CHECK(when.at(0) == 1700000000250);
+  CHECK(when.at(1) == 1700000001250);
+  CHECK(when.at(2) == 1700000002250);
+  CHECK(when.at(3) == 1700000003250);
 }
 
 TEST_CASE("ReadValues reads what the trial logged itself; final values are not re-logged") {
@@ -478,6 +535,36 @@ TEST_CASE("SearchRuns: finished trial runs of the tag, best first, without the p
   CHECK(missing.error().kind == Error::Kind::kNotFound);
   CHECK(missing.error().message.find("'no-such-experiment'") != std::string::npos);
   CHECK(missing.error().message.find(fake.Url()) != std::string::npos);
+}
+
+// Regression: the server orders ties by start time, newest first, so
+// `best --from-tracking` named the newest of tied runs while `best` names the
+// lowest trial number (as Optuna's best_trial).
+TEST_CASE("SearchRuns breaks ties by the lowest trial number, as best does") {
+  FakeMlflow fake;
+  TrackedStudy s(fake.Url());
+  for (double v : {0.3, 0.2, 0.2, 0.2, 0.1}) {
+    s.Finish(s.Start(), TrialState::kComplete, {v});
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // distinct start times
+  }
+  auto tracker = TrackerFor(fake, s.target());
+  CHECK(Deliver(*tracker, s).pending == 0);
+  auto names = [](const Result<std::vector<RemoteRun>>& runs) {
+    std::vector<std::string> out;
+    REQUIRE(runs.ok());
+    for (const auto& r : *runs) out.push_back(r.run_name);
+    return out;
+  };
+  const std::vector<Objective> maximize = {{"loss", Direction::kMaximize}};
+  const std::vector<Objective> minimize = {{"loss", Direction::kMinimize}};
+  CHECK(names(tracker->SearchRuns("sweep-1", minimize, 2)) ==
+        std::vector<std::string>{"trial-4", "trial-1"});
+  CHECK(names(tracker->SearchRuns("sweep-1", minimize, 3)) ==
+        std::vector<std::string>{"trial-4", "trial-1", "trial-2"});
+  CHECK(names(tracker->SearchRuns("sweep-1", minimize, 0)) ==
+        std::vector<std::string>{"trial-4", "trial-1", "trial-2", "trial-3", "trial-0"});
+  CHECK(names(tracker->SearchRuns("sweep-1", maximize, 2)) ==
+        std::vector<std::string>{"trial-0", "trial-1"});
 }
 
 TEST_CASE("two owners: one delivers, the other finds the lease taken") {

@@ -47,17 +47,20 @@ std::string Text(const json& v, const std::string& what) {
   return v.get<std::string>();
 }
 
-// [[step, value], ...]; absent is empty.
-std::map<int64_t, double> Points(const json& j) {
-  std::map<int64_t, double> out;
+// [[step, value], ...] or [[step, value, time], ...] into `points` and
+// `times`; absent is empty.
+void Points(const json& j, std::map<int64_t, double>& points, std::map<int64_t, double>& times) {
   auto it = j.find("points");
-  if (it == j.end() || it->is_null()) return out;
+  if (it == j.end() || it->is_null()) return;
   if (!it->is_array()) throw BadField("\"points\" is not a list");
   for (const auto& p : *it) {
-    if (!p.is_array() || p.size() != 2) throw BadField("a point is not [step, value]: " + p.dump());
-    out[Integer(p[0], "points.step")] = Number(p[1], "points.value");
+    if (!p.is_array() || (p.size() != 2 && p.size() != 3)) {
+      throw BadField("a point is not [step, value] or [step, value, time]: " + p.dump());
+    }
+    const int64_t step = Integer(p[0], "points.step");
+    points[step] = Number(p[1], "points.value");
+    if (p.size() == 3) times[step] = Number(p[2], "points.time");
   }
-  return out;
 }
 
 template <typename T, typename F>
@@ -93,7 +96,7 @@ Result<IntermediatePayload> ParseIntermediate(const std::string& payload) {
   return Parse<IntermediatePayload>("intermediate", payload, [](const json& j) {
     IntermediatePayload p;
     p.time = Number(Field(j, "time"), "time");
-    p.points = Points(j);
+    Points(j, p.points, p.times);
     return p;
   });
 }
@@ -115,7 +118,7 @@ Result<RunFinishedPayload> ParseRunFinished(const std::string& payload) {
       if (!it->is_boolean()) throw BadField("\"interrupted\" is not a boolean");
       p.interrupted = it->get<bool>();
     }
-    p.points = Points(j);
+    Points(j, p.points, p.times);
     return p;
   });
 }

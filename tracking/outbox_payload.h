@@ -27,6 +27,9 @@ struct RunStartedPayload {
 struct IntermediatePayload {
   double time = 0;                   // when they were stored, seconds since the epoch
   std::map<int64_t, double> points;  // step -> value of the first objective
+  // step -> when the trial reported it (the line was read); a point written
+  // without one (an older gdsweep) has none: use `time`.
+  std::map<int64_t, double> times;
 };
 
 // run_finished: the trial ended.
@@ -37,6 +40,7 @@ struct RunFinishedPayload {
   std::string reason;                        // failure or pruning reason; may be empty
   bool interrupted = false;                  // stopped by gdsweep and requeued to run again
   std::map<int64_t, double> points;          // intermediate values stored with the finish
+  std::map<int64_t, double> times;           // step -> when reported, as in IntermediatePayload
 };
 
 // Each returns kInvalidInput naming the field that is missing or malformed.

@@ -1,7 +1,12 @@
 #include "tracking/run_reader.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
+#include <set>
+#include <tuple>
 #include <utility>
 
 #include "tracking/run_tags.h"
@@ -69,6 +74,41 @@ Result<std::vector<RemoteRun>> SearchSweepRuns(mlflow::Client& client, const Tra
   // Runs without the metric (or NaN) sort last, so cutting them below keeps `limit` exact.
   auto runs = client.SearchAllRuns({*experiment}, filter, order_by, single ? limit : 0);
   if (!runs) return runs.error();
+  // The server breaks ties by start time, newest first; gdsweep, as Optuna's
+  // best_trial, by the lowest trial number. Every run tied with the last one
+  // kept is fetched too, so the cut below keeps the right ones.
+  if (single && limit > 0 && runs->size() == limit) {
+    auto last = runs->back().metrics.find(objectives.front().metric);
+    if (last != runs->back().metrics.end() && std::isfinite(last->second)) {
+      char number[40];
+      std::snprintf(number, sizeof number, "%.17g", last->second);
+      auto tied = client.SearchAllRuns({*experiment},
+                                       filter + " AND " +
+                                           mlflow::FilterKey("metrics", objectives.front().metric) +
+                                           " = " + number,
+                                       {}, 0);
+      if (!tied) return tied.error();
+      std::set<std::string> have;
+      for (const auto& r : *runs) have.insert(r.info.run_id);
+      for (auto& r : *tied) {
+        if (have.insert(r.info.run_id).second) runs->push_back(std::move(r));
+      }
+    }
+  }
+  if (!objectives.empty()) {
+    const Objective& first = objectives.front();
+    auto key = [&](const mlflow::Run& r) {
+      auto it = r.metrics.find(first.metric);
+      const double v = it == r.metrics.end() ? std::nan("") : it->second;
+      auto number = r.tags.find(run_tags::kTrialNumber);
+      const long long n =
+          number == r.tags.end() ? 0 : std::strtoll(number->second.c_str(), nullptr, 10);
+      return std::make_tuple(std::isnan(v), first.direction == Direction::kMinimize ? v : -v, n);
+    };
+    std::stable_sort(runs->begin(), runs->end(),
+                     [&](const mlflow::Run& a, const mlflow::Run& b) { return key(a) < key(b); });
+  }
+  if (single && limit > 0 && runs->size() > limit) runs->resize(limit);
   std::vector<RemoteRun> out;
   for (auto& r : *runs) {
     if (!r.tags.count(run_tags::kTrialNumber)) continue;

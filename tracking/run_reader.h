@@ -24,8 +24,9 @@ Result<RunValues> ReadRunValues(mlflow::Client& client, const TrackingRun& run,
                                 const std::vector<Objective>& objectives);
 
 // The FINISHED trial runs (those with a gdsweep.trial_number tag, so never the
-// parent) tagged <target.tag_key> = `tag` in the target's experiment. One
-// objective: ordered by it (ASC when minimised), at most `limit` (0: all),
+// parent) tagged <target.tag_key> = `tag` in the target's experiment, ordered
+// by the first objective (ASC when minimised), ties by the lowest trial number
+// (as `gdsweep best` and Optuna's best_trial). One objective: at most `limit` (0: all),
 // runs without a value (or NaN) left out. Several objectives: every finished
 // run, whatever `limit` says (the caller computes the Pareto front).
 // kNotFound naming the experiment and the server when there is no such

@@ -16,9 +16,12 @@ inline constexpr char kRetryOf[] = "gdsweep.retry_of";  // number of the trial r
 inline constexpr char kState[] = "gdsweep.state";       // COMPLETE, FAIL or PRUNED
 inline constexpr char kFailureReason[] = "gdsweep.failure_reason";
 inline constexpr char kInterrupted[] = "gdsweep.interrupted";  // "true": requeued to run again
+// "lr,notes": the params whose values were cut to MLflow's 6000 characters.
+inline constexpr char kTruncatedParams[] = "gdsweep.truncated_params";
 
 // Every gdsweep.* tag above: a tag_key must be none of them.
-inline constexpr const char* kOwn[] = {kStudy,   kRunKey, kTrialNumber,   kTrialAttempt,
-                                       kRetryOf, kState,  kFailureReason, kInterrupted};
+inline constexpr const char* kOwn[] = {kStudy,         kRunKey,      kTrialNumber,
+                                       kTrialAttempt,  kRetryOf,     kState,
+                                       kFailureReason, kInterrupted, kTruncatedParams};
 
 }  // namespace gdsweep::run_tags

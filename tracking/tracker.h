@@ -22,9 +22,12 @@ namespace gdsweep {
 
 // What one Deliver call did.
 struct DeliveryReport {
-  int64_t delivered = 0;              // messages delivered by this call
-  int64_t pending = 0;                // left waiting afterwards (not dead)
-  int64_t dead = 0;                   // refused by the server for good (kept; `sync --retry-dead`)
+  int64_t delivered = 0;  // messages delivered by this call
+  int64_t pending = 0;    // left waiting afterwards (not dead)
+  int64_t dead = 0;       // refused by the server for good (kept; `sync --retry-dead`)
+  // Of `pending`: held back on purpose, to go with a later report in one
+  // request (MlflowTrackerOptions::merge_window); not a sign of trouble.
+  int64_t deferred = 0;
   bool lease_held_elsewhere = false;  // another process is delivering this (study, tag)
   // Why delivery stopped before the outbox was empty (server unreachable,
   // authentication), already worded for the user; none when it did not.

@@ -41,6 +41,8 @@ struct TrackedStudyOptions {
   bool values_from_tracking = false;
   // The second choice of "opt" (trials with an odd number take it).
   std::string second_choice = "sgd";
+  // The name of the categorical parameter ("opt"); MLflow refuses some names.
+  std::string opt_name = "opt";
 };
 
 // A study with lr (log float), layers (int) and opt (categorical) in a fresh
@@ -59,7 +61,8 @@ class TrackedStudy {
     reg.space = {
         {"lr", FloatDistribution{1e-4, 1.0, true, std::nullopt}},
         {"layers", IntDistribution{1, 8, false, 1}},
-        {"opt", CategoricalDistribution{{Choice{std::string("adam")}, Choice{o_.second_choice}}}},
+        {o_.opt_name,
+         CategoricalDistribution{{Choice{std::string("adam")}, Choice{o_.second_choice}}}},
     };
     reg.spec_json = "{}";
     reg.seed = 1;
@@ -112,16 +115,19 @@ class TrackedStudy {
     req.tag = tag.empty() ? o_.tag : tag;
     req.worker_id = "w1";
     req.log_path_for = [](int64_t n) { return "/logs/trial-" + std::to_string(n); };
-    auto r = storage_->Ask(req, history_, [](const TrialHistory&, int64_t n) {
-      return Result<std::optional<Params>>(std::optional<Params>(Params{
-          {"lr", 0.001 * double(n + 1)}, {"layers", double(1 + n % 8)}, {"opt", double(n % 2)}}));
+    auto r = storage_->Ask(req, history_, [this](const TrialHistory&, int64_t n) {
+      return Result<std::optional<Params>>(
+          std::optional<Params>(Params{{"lr", 0.001 * double(n + 1)},
+                                       {"layers", double(1 + n % 8)},
+                                       {o_.opt_name, double(n % 2)}}));
     });
     REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
     REQUIRE(r->kind == AskResult::Kind::kTrial);
     return r->trial;
   }
-  void Report(const TrialRecord& t, const std::map<int64_t, double>& values) {
-    auto s = storage_->ReportIntermediate(t.trial_id, values);
+  void Report(const TrialRecord& t, const std::map<int64_t, double>& values,
+              const std::map<int64_t, double>& times = {}) {
+    auto s = storage_->ReportIntermediate(t.trial_id, values, times);
     REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message));
   }
   void Finish(const TrialRecord& t, TrialState state, std::vector<double> values = {},

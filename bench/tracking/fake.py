@@ -6,19 +6,13 @@ Python 3 standard library only (/usr/bin/python3).
       empty store and request records
   fake.py check ADMIN_PORT N
       fail unless the server holds exactly N child runs named trial-0..N-1,
-      all FINISHED, under exactly one parent run; print the requests received
+      all FINISHED with their param x, under exactly one parent run; print the requests received
       as "total <count>" and one "<endpoint> <count>" line per endpoint
-  fake.py raw PORT ADMIN_PORT N
-      N rounds of what gdsweep sends per trial (runs/create, runs/log-batch of
-      the params, runs/log-batch of the result, runs/update) on one kept-alive
-      http.client connection; print "<client ms per request> <server ms per
-      request>" (the latter from the fake's own duration_ms records)
 """
 import collections
 import http.client
 import json
 import sys
-import time
 
 API = "/api/2.0/mlflow/"
 
@@ -57,6 +51,10 @@ def check(admin_port, n):
     unfinished = sum(r["info"]["status"] != "FINISHED" for r, _ in children)
     if unfinished:
         problems.append(f"{unfinished} child runs not FINISHED")
+    paramless = sum("x" not in {p["key"] for p in r.get("data", {}).get("params", [])}
+                    for r, _ in children)
+    if paramless:
+        problems.append(f"{paramless} child runs without their param x")
     if parents and any(t["mlflow.parentRunId"] != parents[0]["info"]["run_id"]
                        for _, t in children):
         problems.append("child runs under another parent")
@@ -72,56 +70,12 @@ def check(admin_port, n):
         print(key, count)
 
 
-def raw(port, admin_port, n):
-    reset(admin_port)
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    headers = {"Content-Type": "application/json"}
-
-    def post(path, body):
-        conn.request("POST", API + path, json.dumps(body), headers)
-        r = conn.getresponse()
-        data = r.read()
-        if r.status != 200:
-            sys.exit(f"fake.py: {path} answered {r.status}: {data[:200]!r}")
-        return json.loads(data or b"{}")
-
-    exp = post("experiments/create", {"name": "raw"})["experiment_id"]
-    parent = post("runs/create", {"experiment_id": exp, "run_name": "raw"})["run"]["info"]["run_id"]
-    reset_count = len(admin(admin_port, "/fake-admin/requests")["requests"])
-    start = time.perf_counter()
-    for i in range(n):
-        now = int(time.time() * 1000)
-        run = post("runs/create", {
-            "experiment_id": exp, "run_name": f"trial-{i}", "start_time": now,
-            "tags": [{"key": "mlflow.parentRunId", "value": parent},
-                     {"key": "gdsweep.tag", "value": "default"},
-                     {"key": "gdsweep.study", "value": "raw"},
-                     {"key": "gdsweep.trial_number", "value": str(i)},
-                     {"key": "gdsweep.trial_attempt", "value": "1"},
-                     {"key": "gdsweep.run_key", "value": f"raw:{i}"}]})["run"]["info"]["run_id"]
-        post("runs/log-batch", {"run_id": run, "params": [{"key": "x", "value": str(i / n)}]})
-        post("runs/log-batch", {"run_id": run,
-                                "metrics": [{"key": "loss", "value": 0.0, "timestamp": now,
-                                             "step": 0}],
-                                "tags": [{"key": "gdsweep.state", "value": "COMPLETE"}]})
-        post("runs/update", {"run_id": run, "run_uuid": run, "status": "FINISHED",
-                             "end_time": now})
-    elapsed = time.perf_counter() - start
-    conn.close()
-    reqs = admin(admin_port, "/fake-admin/requests")["requests"][reset_count:]
-    inside = sum(r["duration_ms"] for r in reqs) / len(reqs)
-    print(f"{elapsed * 1000 / (4 * n):.3f} {inside:.3f}")
-    reset(admin_port)
-
-
 def main(argv):
     cmd = argv[1] if len(argv) > 1 else ""
     if cmd == "reset" and len(argv) == 3:
         reset(int(argv[2]))
     elif cmd == "check" and len(argv) == 4:
         check(int(argv[2]), int(argv[3]))
-    elif cmd == "raw" and len(argv) == 5:
-        raw(int(argv[2]), int(argv[3]), int(argv[4]))
     else:
         sys.exit(__doc__)
 

@@ -64,9 +64,12 @@ Result<RemoteQuery> QueryFromDatabase(Storage& storage, const po::variables_map&
     for (const auto& [id, tag] : *targets) {
       if (id == study->study_id) tags.push_back(tag);
     }
+    if (tags.empty()) return NotTracked(study->name);
     if (tags.size() != 1) {
+      std::string names;
+      for (const auto& t : tags) names += (names.empty() ? "" : ", ") + t;
       return Error::Invalid("study '" + study->name + "' has " + std::to_string(tags.size()) +
-                            " tracked sweep tags: name one with --tag");
+                            " tracked sweep tags (" + names + "): name one with --tag");
     }
     q.tag = tags[0];
   }

@@ -120,6 +120,11 @@ Result<StudyInfo> PickStudy(Storage& storage, const std::string& name) {
                         "): name one with --study");
 }
 
+Error NotTracked(const std::string& study) {
+  return Error::NotFound("study '" + study +
+                         "' is not tracked (no tracking section was used when it ran)");
+}
+
 void ReportDelivery(const DeliveryReport& report, const TrackingTarget& target) {
   if (report.pending == 0 && report.dead == 0) {
     spdlog::info("tracking: every report delivered to {}", RedactUrl(target.uri));

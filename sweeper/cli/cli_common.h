@@ -75,4 +75,9 @@ void ReportDelivery(const DeliveryReport& report, const TrackingTarget& target);
 // The study named `name`, or the only study in the database.
 Result<StudyInfo> PickStudy(Storage& storage, const std::string& name);
 
+// kNotFound: "study 'NAME' is not tracked (no tracking section was used when
+// it ran)", for the commands that need a tracked study (sync, best
+// --from-tracking).
+Error NotTracked(const std::string& study);
+
 }  // namespace gdsweep::cli

@@ -4,7 +4,10 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "sweeper/cli/cli_common.h"
 #include "sweeper/cli/options.h"
@@ -17,8 +20,9 @@ namespace {
 constexpr const char* kUsage =
     "usage: gdsweep sync [--db PATH] [--study NAME] [--tag TAG] [--retry-dead] [--timeout S]\n"
     "Delivers the tracking reports still pending in the database and lists those the\n"
-    "server refused. Exit 0 when nothing is left, 1 when reports are still pending or\n"
-    "were refused.";
+    "server refused. Exit 0 when nothing is left (also when no study is tracked), 1\n"
+    "when reports are still pending or were refused, 4 when --study or --tag names no\n"
+    "tracked study.";
 
 // One (study, tag) with a target: deliver until done, stopped, or out of time.
 Result<DeliveryReport> SyncOne(Storage& storage, const StudyInfo& study, const std::string& tag,
@@ -40,6 +44,33 @@ Result<DeliveryReport> SyncOne(Storage& storage, const StudyInfo& study, const s
     // Another process holds the lease (a running sweep): it delivers them.
     if (report->lease_held_elsewhere) std::this_thread::sleep_for(std::chrono::seconds(1));
   }
+}
+
+// Why nothing matched --study/--tag, plainly.
+Error NothingTracked(const std::vector<StudySummary>& studies,
+                     const std::vector<std::pair<int64_t, std::string>>& targets,
+                     const std::string& want_study, const std::string& want_tag) {
+  std::vector<const StudyInfo*> named;
+  for (const auto& s : studies) {
+    if (want_study.empty() || s.info.name == want_study) named.push_back(&s.info);
+  }
+  if (!want_study.empty() && named.empty()) {
+    std::string names;
+    for (const auto& s : studies) names += (names.empty() ? "" : ", ") + s.info.name;
+    return Error::NotFound("no study '" + want_study + "' in this database" +
+                           (names.empty() ? std::string() : " (studies: " + names + ")"));
+  }
+  std::string tags;  // the tracked tags of the named studies
+  for (const auto& [id, tag] : targets) {
+    for (const StudyInfo* s : named) {
+      if (s->study_id == id) tags += (tags.empty() ? "" : ", ") + tag;
+    }
+  }
+  if (!want_study.empty() && tags.empty()) return NotTracked(want_study);
+  return Error::NotFound(
+      "no tracked sweep tag '" + want_tag + "'" +
+      (want_study.empty() ? std::string() : " in study '" + want_study + "'") +
+      (tags.empty() ? " (no study in this database is tracked)" : " (tracked tags: " + tags + ")"));
 }
 
 }  // namespace
@@ -106,10 +137,15 @@ int SyncCommand(const Args& args) {
     left += report->pending + report->dead;
   }
   if (matched == 0) {
-    return Fail(Error::NotFound(
-        "no tracked study" + (want_study.empty() ? std::string() : " '" + want_study + "'") +
-        (vm.count("tag") ? " with tag '" + vm["tag"].as<std::string>() + "'" : std::string()) +
-        " in this database (a study file needs a `tracking` section)"));
+    // Nothing asked for by name: nothing to deliver is no failure.
+    if (want_study.empty() && !vm.count("tag")) {
+      std::printf(
+          "nothing to sync: no study in this database is tracked (none ran with a "
+          "`tracking` section)\n");
+      return kExitOk;
+    }
+    return Fail(NothingTracked(*studies, *targets, want_study,
+                               vm.count("tag") ? vm["tag"].as<std::string>() : ""));
   }
   return left == 0 ? kExitOk : kExitFailure;
 }

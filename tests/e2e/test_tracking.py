@@ -211,14 +211,19 @@ trial:
         self.addCleanup(self.fake.stop)
         study = self.write("study.yaml", study_yaml(n_trials=2, parallelism=1)
                            + tracking(self.fake.uri))
-        env = dict(os.environ, MLFLOW_TRACKING_USERNAME="ana", MLFLOW_TRACKING_PASSWORD="s3cret-pw")
+        # With a token set too, Basic is sent, as MLflow's client does (the fake
+        # refuses anything but Basic).
+        env = dict(os.environ, MLFLOW_TRACKING_USERNAME="ana", MLFLOW_TRACKING_PASSWORD="s3cret-pw",
+                   MLFLOW_TRACKING_TOKEN="tok-never-logged")
         import subprocess
         from harness import GDSWEEP
         ok = subprocess.run([GDSWEEP, "run", study, "--db", self.db, "--log-level", "debug"],
                             cwd=self.dir, env=env, capture_output=True, text=True, timeout=120)
         self.assertEqual(ok.returncode, 0, ok.stderr)
         self.assertNotIn("s3cret-pw", ok.stdout + ok.stderr)
+        self.assertNotIn("tok-never-logged", ok.stdout + ok.stderr)
         self.assertEqual(len(self.child_runs()), 2)
+        self.assertEqual({r["auth"] for r in self.fake.requests()}, {"basic"})
         env["MLFLOW_TRACKING_PASSWORD"] = "wrong-pw"
         bad = subprocess.run([GDSWEEP, "run", study, "--db", self.db, "--n-trials", "3"],
                              cwd=self.dir, env=env, capture_output=True, text=True, timeout=120)
@@ -242,6 +247,45 @@ trial:
         (run,) = self.child_runs()
         self.assertEqual(run["info"]["status"], "FINISHED")
         self.assertEqual(run["metrics"]["loss"], 0.25)
+
+    # Regression: the server breaks ties by the newest run, `best` by the
+    # lowest trial number; --from-tracking named another trial than `best`.
+    def test_best_and_best_from_tracking_agree_on_ties(self):
+        import json
+        study = self.write("study.yaml", """
+study_name: s
+tag: t1
+objective: {metric: loss, direction: minimize}
+search_space: {x: {type: float, low: 0, high: 1}}
+sampler: {type: random, seed: 1}
+budget: {n_trials: 4, parallelism: 1}
+trial: {command: [/bin/echo, "loss=0.5"]}
+""" + tracking(self.fake.uri))
+        self.run_gdsweep("run", study, "--db", self.db, check=0)
+        local = json.loads(self.run_gdsweep("best", "--db", self.db, "--format", "json",
+                                            check=0).stdout)
+        local = local[0] if isinstance(local, list) else local
+        self.assertEqual(local["number"], 0)
+        remote = json.loads(self.run_gdsweep("best", study, "--from-tracking", "--format", "json",
+                                             check=0).stdout)
+        self.assertEqual([r["run_name"] for r in remote], ["trial-0"])
+
+    # Regression: `sync` on a database without a tracked study exited 4 with
+    # "no tracked study", and `best --from-tracking` said "has 0 tracked
+    # sweep tags: name one with --tag".
+    def test_an_untracked_study_is_said_to_be_untracked(self):
+        study = self.write("study.yaml", study_yaml(n_trials=1, parallelism=1))
+        self.run_gdsweep("run", study, "--db", self.db, check=0)
+        plain = "study 's' is not tracked (no tracking section was used when it ran)"
+        nothing = self.run_gdsweep("sync", "--db", self.db, check=0)
+        self.assertIn("no study in this database is tracked", nothing.stdout)
+        named = self.run_gdsweep("sync", "--db", self.db, "--study", "s", check=4)
+        self.assertIn(plain, named.stderr)
+        missing = self.run_gdsweep("sync", "--db", self.db, "--study", "nope", check=4)
+        self.assertIn("no study 'nope' in this database (studies: s)", missing.stderr)
+        best = self.run_gdsweep("best", "--db", self.db, "--from-tracking", check=4)
+        self.assertIn(plain, best.stderr)
+        self.assertNotIn("name one with --tag", best.stderr)
 
     def test_no_tracking_section_sends_nothing(self):
         study = self.write("study.yaml", study_yaml(n_trials=2, parallelism=1))

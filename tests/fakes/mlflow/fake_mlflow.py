@@ -39,6 +39,12 @@ def parse_args(argv):
     p.add_argument("--keep-infinity", action="store_true",
                    help="return logged +/-Infinity as such (MLflow's file store) instead of "
                         "+/-1.7976931348623157e308 (its SQL stores)")
+    p.add_argument("--delay-ms", type=float, default=0,
+                   help="answer each API request after this many milliseconds (a server's own "
+                        "time per request)")
+    p.add_argument("--handlers", type=int, default=0,
+                   help="serve at most this many API requests at once, the others wait (as "
+                        "`mlflow server --workers N`); 0: no limit")
     p.add_argument("--verbose", action="store_true", help="log every request to stderr")
     args = p.parse_args(argv)
     if (args.username is None) != (args.password is None):
@@ -67,7 +73,8 @@ def main(argv=None):
     auth = server.Auth(args.username, args.password, args.token)
     app = server.App(tracking_store, auth, server.RequestLog(args.request_log, auth.secrets()),
                      args.mlflow_version, verbose=args.verbose,
-                     has_admin_port=bool(args.admin_port_file))
+                     has_admin_port=bool(args.admin_port_file), delay_ms=args.delay_ms,
+                     handlers=args.handlers)
 
     main_listener = control.Listener(server.make_handler(app), args.port,
                                      on_up=app.faults.clear_down)

@@ -123,10 +123,15 @@ class RequestLog:
 class App:
     """Everything the handlers share."""
 
-    def __init__(self, store, auth, request_log, version, verbose=False, has_admin_port=False):
+    def __init__(self, store, auth, request_log, version, verbose=False, has_admin_port=False,
+                 delay_ms=0, handlers=0):
         self.store, self.auth, self.request_log = store, auth, request_log
         self.version, self.verbose, self.has_admin_port = version, verbose, has_admin_port
         self.faults = control.Faults()
+        # A server's own time per API request, spent while holding one of `handlers` slots
+        # (0: no limit), as `mlflow server --workers N` whose handlers take delay_ms each.
+        self.delay_s = max(0, delay_ms) / 1000.0
+        self.handlers = threading.BoundedSemaphore(handlers) if handlers > 0 else None
         self.listener = None          # the main Listener, set once it exists
 
     def set_faults(self, spec, keep_connection=None):
@@ -271,7 +276,12 @@ class Handler(BaseHTTPRequestHandler):
             record["query"] = url.query
         if raw:
             record["body"] = _strict_json(raw.decode("utf-8", errors="replace"))
+        slot = self.app.handlers
+        if slot:
+            slot.acquire()
         try:
+            if self.app.delay_s:
+                time.sleep(self.app.delay_s)
             fault = self.app.faults.take(url.path)
             if fault:
                 record["fault"] = fault[0]
@@ -284,6 +294,8 @@ class Handler(BaseHTTPRequestHandler):
                 else:
                     self._route(url, raw)
         finally:
+            if slot:
+                slot.release()
             record["status"] = self._status
             record["duration_ms"] = round((time.monotonic() - started) * 1000, 1)
             self.app.request_log.add(record)

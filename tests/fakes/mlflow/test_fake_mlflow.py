@@ -678,6 +678,23 @@ class AuthTest(unittest.TestCase):
             self.assertNotIn("tok-123456", fh.read())
 
 
+class DelayAndHandlersTest(ServerTestCase):
+    ARGS = ("--delay-ms", "100", "--handlers", "2")
+
+    def test_each_request_takes_the_delay_and_at_most_two_run_at_once(self):
+        import concurrent.futures
+        started = time.monotonic()
+        self.assertEqual(self.fake.get("experiments/get", "?experiment_id=0")[0], 200)
+        self.assertGreaterEqual(time.monotonic() - started, 0.1)
+        started = time.monotonic()
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            statuses = list(pool.map(
+                lambda _: self.fake.get("experiments/get", "?experiment_id=0")[0], range(4)))
+        self.assertEqual(statuses, [200] * 4)
+        # Four requests through two handlers of 100 ms each: two rounds.
+        self.assertGreaterEqual(time.monotonic() - started, 0.2)
+
+
 class PersistenceTest(ErrorAssertions, unittest.TestCase):
     def test_state_survives_restart(self):
         tmp = tempfile.mkdtemp(prefix="fake-mlflow-")
