@@ -10,16 +10,7 @@
 namespace gdsweep {
 namespace {
 
-bool HasTrueCondition(const JobInfo& job, const char* type) {
-  for (const auto& c : job.conditions) {
-    if (c.type == type && c.status == "True") return true;
-  }
-  return false;
-}
-
-bool Ended(const JobInfo& job) {
-  return HasTrueCondition(job, "Complete") || HasTrueCondition(job, "Failed");
-}
+bool Ended(const JobInfo& job) { return WorkloadEnded(job); }
 
 }  // namespace
 

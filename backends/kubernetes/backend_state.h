@@ -21,13 +21,12 @@
 #include "backends/kubernetes/informer.h"
 #include "backends/kubernetes/job_status.h"
 #include "backends/kubernetes/kubernetes_backend.h"
+#include "backends/kubernetes/workload_kind.h"
 
 namespace gdsweep {
 
 using Clock = std::chrono::steady_clock;
 
-// The name of the launch's Job (JobName of its identity).
-std::string LaunchJobName(const TrialLaunch& launch);
 // An error unless `job` was made for this very launch (and not for a study
 // of an older database that reused the name).
 Status CheckJobIdentity(const JobInfo& job, const TrialLaunch& launch, const std::string& ns);
@@ -120,6 +119,7 @@ struct KubernetesBackend::Impl {
   const KubeConnection connection;
   const std::string ns;
   const std::string container;  // the container that runs the trial
+  const std::unique_ptr<const WorkloadKind> kind;  // what resource a trial is
   const KubernetesBackendOptions options;
   std::shared_ptr<CredentialSource> credentials;
   std::shared_ptr<ApiHealth> health;   // every client reports whether the API answers

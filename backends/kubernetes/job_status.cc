@@ -48,6 +48,17 @@ std::string PodFailure(const PodInfo& pod, const std::string& container, int* ex
 
 }  // namespace
 
+bool WorkloadSucceeded(const JobInfo& job) {
+  for (const char* type : {"Complete", "Succeeded", "Completed"}) {
+    if (TrueCondition(job, type)) return true;
+  }
+  return false;
+}
+
+bool WorkloadEnded(const JobInfo& job) {
+  return WorkloadSucceeded(job) || TrueCondition(job, "Failed") != nullptr;
+}
+
 std::string FormatSeconds(double seconds) {
   auto s = static_cast<long long>(std::llround(seconds));
   if (s < 60) return std::to_string(s) + "s";
@@ -83,7 +94,7 @@ TrialVerdict JudgeTrial(const JobInfo* job, const std::vector<const PodInfo*>& p
                         const VerdictContext& context) {
   TrialVerdict v;
   const PodInfo* pod = NewestPod(pods);
-  if (job && TrueCondition(*job, "Complete")) {
+  if (job && WorkloadSucceeded(*job)) {
     v.state = TrialVerdict::State::kSucceeded;
     return v;
   }

@@ -36,6 +36,11 @@ struct VerdictContext {
 // Secret/ConfigMap (CreateContainerConfigError); nullopt otherwise.
 std::optional<std::string> ImagePullProblem(const PodInfo& pod, const std::string& container);
 
+// The trial's resource has ended well (Complete for a Job, Succeeded for a
+// Kubeflow job, Completed for a JobSet) or badly (Failed).
+bool WorkloadSucceeded(const JobInfo& job);
+bool WorkloadEnded(const JobInfo& job);
+
 // The newest of a Job's pods (by creation time, then name), or nullptr.
 const PodInfo* NewestPod(const std::vector<const PodInfo*>& pods);
 

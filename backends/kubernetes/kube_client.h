@@ -45,6 +45,7 @@ class ApiHealth {
 
 struct KubeClientOptions {
   RetryPolicy retry;  // for every call but streams
+  ResourceType workload;  // what the *Job calls and KubeKind::kJob are about
   std::chrono::milliseconds request_timeout{30000};
   std::chrono::milliseconds connect_timeout{10000};
 };

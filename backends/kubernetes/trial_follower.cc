@@ -27,12 +27,7 @@ bool Terminated(const PodInfo& pod, const std::string& container) {
   return c && c->phase == ContainerState::Phase::kTerminated;
 }
 
-bool JobEnded(const JobInfo& job) {
-  for (const auto& c : job.conditions) {
-    if ((c.type == "Complete" || c.type == "Failed") && c.status == "True") return true;
-  }
-  return false;
-}
+bool JobEnded(const JobInfo& job) { return WorkloadEnded(job); }
 
 }  // namespace
 
@@ -46,7 +41,7 @@ std::string KubernetesBackend::Impl::NextPodToRead(const TrackedTrial& t) const 
 }
 
 void KubernetesBackend::Impl::ListPodsOf(TrackedTrial& t) {
-  auto list = t.log_client->List(KubeKind::kPod, ns, "job-name=" + t.job, 0, "");
+  auto list = t.log_client->List(KubeKind::kPod, ns, kind->PodSelector(t.job), 0, "");
   if (!list) {
     spdlog::debug("listing the pods of Job {}: {}", t.job, list.error().message);
     return;
