@@ -71,6 +71,9 @@ void KubernetesBackend::Impl::Evaluate(TrackedTrial& t) {
     context.container = container;
     context.image_pull_timeout_seconds = spec.image_pull_timeout_seconds;
     context.job_deleted = t.job_gone;
+    if (kind->MultiPod()) {
+      context.replica_of = [this](const PodInfo& p) { return kind->ReplicaOf(p); };
+    }
     if (t.pull_stuck_since) {
       context.pull_stuck_seconds =
           std::chrono::duration<double>(Clock::now() - *t.pull_stuck_since).count();

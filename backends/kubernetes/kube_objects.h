@@ -47,7 +47,8 @@ struct ContainerState {
   std::string reason;  // waiting: ContainerCreating, ImagePullBackOff, ...; terminated: OOMKilled,
                        // Error, ...
   std::string message;
-  int exit_code = 0;  // terminated
+  int exit_code = 0;        // terminated
+  std::string finished_at;  // terminated: RFC 3339
   int restart_count = 0;
 };
 

@@ -146,6 +146,7 @@ Status KubernetesBackend::Impl::Track(const TrialLaunch& launch, const std::stri
   if (!registered) return registered.error();
   TrackedTrial* raw = *registered;
   raw->job_made = true;
+  raw->job_uid = seen.meta.uid;
   // The watch may have seen it deleted already (it ended and went before we
   // got here): judge it from what is left rather than wait for it.
   raw->job_gone = deleted_uids.count(seen.meta.uid) > 0;
@@ -178,6 +179,16 @@ Status KubernetesBackend::Preflight() {
     return Error::Remote("namespace '" + impl_->ns + "' does not exist on " + where +
                          "; create it (kubectl create namespace " + impl_->ns +
                          ") or set kubernetes.namespace");
+  }
+  const ResourceType r = impl_->kind->Resource();
+  if (r.api_path != "/apis/batch/v1") {
+    auto served = impl_->client->ServesResource(r.api_path, r.plural);
+    if (!served) return located(served.error());
+    if (!*served) {
+      return Error::Remote("this cluster (" + where + ") has no " + r.api_version + " " + r.kind +
+                           "; install the operator that provides it (for " + r.api_version +
+                           ": the Kubeflow training operator)");
+    }
   }
   auto list = impl_->client->List(KubeKind::kJob, impl_->ns, "gdsweep.io/study", 1, "");
   if (!list) return located(list.error());
@@ -303,7 +314,7 @@ Status KubernetesBackend::ReleaseLeftovers(
       auto it = trials.find(trial_id);
       if (it == trials.end()) continue;  // not a trial of this study's database
       if (it->second && d.kind->Name(*it->second) == job.meta.name) continue;  // running
-      if (!d.spec.delete_finished && Finished(job)) continue;                   // on_finish: keep
+      if (!d.spec.delete_finished && Finished(job)) continue;                  // on_finish: keep
       if (auto s = d.client->DeleteJob(d.ns, job.meta.name); !s) return s;
       ++deleted;
       spdlog::info("deleted Job {}, left by an earlier run: trial id {} {}", job.meta.name,

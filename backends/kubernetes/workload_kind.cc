@@ -2,6 +2,8 @@
 #include "backends/kubernetes/workload_kind.h"
 
 #include "backends/kubernetes/job_manifest.h"
+#include "backends/kubernetes/workload_indexed_job.h"
+#include "backends/kubernetes/workload_kubeflow.h"
 
 namespace gdsweep {
 namespace {
@@ -26,6 +28,16 @@ class JobWorkload final : public WorkloadKind {
 }  // namespace
 
 std::unique_ptr<WorkloadKind> MakeWorkloadKind(const KubernetesSpec& spec) {
+  switch (spec.kind) {
+    case KubernetesSpec::Kind::kJob:
+      break;
+    case KubernetesSpec::Kind::kIndexedJob:
+      return MakeIndexedJobWorkload(spec);
+    case KubernetesSpec::Kind::kTfJob:
+      return MakeTfJobWorkload(spec);
+    case KubernetesSpec::Kind::kPyTorchJob:
+      return MakePyTorchJobWorkload(spec);
+  }
   return std::make_unique<JobWorkload>(spec);
 }
 
