@@ -10,16 +10,7 @@
 namespace gdsweep {
 namespace {
 
-bool HasTrueCondition(const JobInfo& job, const char* type) {
-  for (const auto& c : job.conditions) {
-    if (c.type == type && c.status == "True") return true;
-  }
-  return false;
-}
-
-bool Ended(const JobInfo& job) {
-  return HasTrueCondition(job, "Complete") || HasTrueCondition(job, "Failed");
-}
+bool Ended(const JobInfo& job) { return WorkloadEnded(job); }
 
 }  // namespace
 
@@ -80,6 +71,9 @@ void KubernetesBackend::Impl::Evaluate(TrackedTrial& t) {
     context.container = container;
     context.image_pull_timeout_seconds = spec.image_pull_timeout_seconds;
     context.job_deleted = t.job_gone;
+    if (kind->MultiPod()) {
+      context.replica_of = [this](const PodInfo& p) { return kind->ReplicaOf(p); };
+    }
     if (t.pull_stuck_since) {
       context.pull_stuck_seconds =
           std::chrono::duration<double>(Clock::now() - *t.pull_stuck_since).count();

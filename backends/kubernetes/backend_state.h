@@ -21,13 +21,12 @@
 #include "backends/kubernetes/informer.h"
 #include "backends/kubernetes/job_status.h"
 #include "backends/kubernetes/kubernetes_backend.h"
+#include "backends/kubernetes/workload_kind.h"
 
 namespace gdsweep {
 
 using Clock = std::chrono::steady_clock;
 
-// The name of the launch's Job (JobName of its identity).
-std::string LaunchJobName(const TrialLaunch& launch);
 // An error unless `job` was made for this very launch (and not for a study
 // of an older database that reused the name).
 Status CheckJobIdentity(const JobInfo& job, const TrialLaunch& launch, const std::string& ns);
@@ -37,6 +36,7 @@ struct TrackedTrial {
   int64_t id = 0;
   int64_t number = 0;
   std::string job;
+  std::string job_uid;  // once it exists: the owner of its companion objects
   std::string log_dir;
   TrialLaunch launch;     // as Start() or Reattach() got it
   std::string manifest;   // the Job Start() creates
@@ -90,6 +90,8 @@ struct KubernetesBackend::Impl {
   // API outages; giving up when they outlast spec.api_patience_seconds.
   void RunTrial(TrackedTrial* t);
   bool CreateTrialJob(TrackedTrial& t);  // false: it ended without a Job to follow
+  // The kind's companion objects (an Indexed Job's Service), owned by the Job.
+  void CreateCompanions(TrackedTrial& t);
   void EndUnstarted(TrackedTrial& t, const std::string& reason, bool cancelled,
                     bool detached);  // mu held
   void CheckApiPatience();           // mu held
@@ -114,12 +116,17 @@ struct KubernetesBackend::Impl {
   void FollowLogs(TrackedTrial* t);
   std::string NextPodToRead(const TrackedTrial& t) const;  // mu held
   void ListPodsOf(TrackedTrial& t);                        // the watch is late: ask directly
+  // Every pod's log but the metrics replica's, once they have ended, one
+  // file per replica (replica-<replica>.log) in the trial's folder.
+  void SaveReplicaLogs(TrackedTrial& t,
+                       const std::vector<std::pair<std::string, std::string>>& others);
   void Deliver(TrackedTrial& t, std::vector<std::string>& lines);
 
   const KubernetesSpec spec;
   const KubeConnection connection;
   const std::string ns;
-  const std::string container;  // the container that runs the trial
+  const std::string container;                     // the container that runs the trial
+  const std::unique_ptr<const WorkloadKind> kind;  // what resource a trial is
   const KubernetesBackendOptions options;
   std::shared_ptr<CredentialSource> credentials;
   std::shared_ptr<ApiHealth> health;   // every client reports whether the API answers

@@ -1,5 +1,6 @@
 #include "backends/kubernetes/job_manifest.h"
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -257,7 +258,8 @@ Status FillTemplatePod(Json& pod, const KubernetesSpec& spec, const TrialLaunch&
 
 }  // namespace
 
-std::string JobName(const std::string& study, int64_t number, int64_t trial_id, int run) {
+std::string JobName(const std::string& study, int64_t number, int64_t trial_id, int run,
+                    size_t max_length) {
   const std::string identity = "gdsweep\n" + study + "\n" + std::to_string(number) + "\n" +
                                std::to_string(trial_id) + "\n" + std::to_string(run);
   const std::string suffix =
@@ -272,7 +274,8 @@ std::string JobName(const std::string& study, int64_t number, int64_t trial_id, 
       prefix += '-';
     }
   }
-  if (prefix.size() > 63 - suffix.size()) prefix.resize(63 - suffix.size());
+  const size_t room = std::min<size_t>(max_length, 63) - suffix.size();
+  if (prefix.size() > room) prefix.resize(room);
   while (!prefix.empty() && prefix.back() == '-') prefix.pop_back();
   if (prefix.empty()) prefix = "gdsweep";
   return prefix + suffix;
@@ -283,7 +286,16 @@ std::string StudySelector(const std::string& study) {
 }
 
 std::string TrialContainer(const KubernetesSpec& spec) {
-  return spec.container.empty() ? "trial" : spec.container;
+  if (!spec.container.empty()) return spec.container;
+  // The training operator finds its containers by these names.
+  switch (spec.kind) {
+    case KubernetesSpec::Kind::kTfJob:
+      return "tensorflow";
+    case KubernetesSpec::Kind::kPyTorchJob:
+      return "pytorch";
+    default:
+      return "trial";
+  }
 }
 
 Result<std::string> RenderJobManifest(const KubernetesSpec& spec, const TrialLaunch& launch,

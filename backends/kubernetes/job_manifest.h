@@ -5,6 +5,7 @@
 // and the gdsweep.io/* labels every Job carries. Thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -35,8 +36,11 @@ inline constexpr const char* kPodParamsFile = "/etc/gdsweep/params.json";
 // 63 characters. The study part is lower-cased, cut and cleaned; the hash of
 // the full identity keeps distinct studies and trials apart. The same
 // arguments always give the same name, so a create repeated after a crash
-// finds the Job it made before.
-std::string JobName(const std::string& study, int64_t number, int64_t trial_id, int run);
+// finds the Job it made before. `max_length` (at most 63) leaves room for
+// what Kubernetes appends (an Indexed Job's pod hostnames are
+// "<job>-<index>").
+std::string JobName(const std::string& study, int64_t number, int64_t trial_id, int run,
+                    size_t max_length = 63);
 
 // "gdsweep.io/study=<label-safe study>": selects a study's Jobs and pods.
 std::string StudySelector(const std::string& study);

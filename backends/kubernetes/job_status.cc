@@ -1,6 +1,7 @@
 #include "backends/kubernetes/job_status.h"
 
 #include <cmath>
+#include <tuple>
 
 namespace gdsweep {
 namespace {
@@ -46,7 +47,61 @@ std::string PodFailure(const PodInfo& pod, const std::string& container, int* ex
   return "";
 }
 
+// The pod whose failure ended a multi-pod trial: one that failed on its own
+// (not deleted, as the Job deletes the others when one fails) before one
+// that was stopped, then the earliest to finish; its reason names it.
+const PodInfo* FirstFailed(const std::vector<const PodInfo*>& pods, const std::string& container,
+                           std::string* reason, int* exit_code) {
+  const PodInfo* first = nullptr;
+  std::string first_reason;
+  int first_code = -1;
+  auto key = [&](const PodInfo* p) {
+    const ContainerState* c = p->Container(container);
+    return std::make_tuple(p->meta.deleting, c ? c->finished_at : std::string(), p->meta.name);
+  };
+  for (const PodInfo* p : pods) {
+    int code = -1;
+    std::string why = PodFailure(*p, container, &code);
+    if (why.empty() && p->phase == "Failed") why = "failed";
+    if (why.empty()) continue;
+    if (!first || key(p) < key(first)) {
+      first = p;
+      first_reason = why;
+      first_code = code;
+    }
+  }
+  if (first) {
+    *reason = first_reason;
+    *exit_code = first_code;
+  }
+  return first;
+}
+
+// "replica 2 (pod x-2-abcde): exited with code 1", or the newest pod's
+// failure for a one-pod trial.
+std::string FailureOf(const std::vector<const PodInfo*>& pods, const PodInfo* newest,
+                      const VerdictContext& context, int* exit_code) {
+  if (!context.replica_of) {
+    return newest ? PodFailure(*newest, context.container, exit_code) : "";
+  }
+  std::string why;
+  const PodInfo* failed = FirstFailed(pods, context.container, &why, exit_code);
+  if (!failed) return "";
+  return "replica " + context.replica_of(*failed) + " (pod " + failed->meta.name + "): " + why;
+}
+
 }  // namespace
+
+bool WorkloadSucceeded(const JobInfo& job) {
+  for (const char* type : {"Complete", "Succeeded", "Completed"}) {
+    if (TrueCondition(job, type)) return true;
+  }
+  return false;
+}
+
+bool WorkloadEnded(const JobInfo& job) {
+  return WorkloadSucceeded(job) || TrueCondition(job, "Failed") != nullptr;
+}
 
 std::string FormatSeconds(double seconds) {
   auto s = static_cast<long long>(std::llround(seconds));
@@ -83,7 +138,7 @@ TrialVerdict JudgeTrial(const JobInfo* job, const std::vector<const PodInfo*>& p
                         const VerdictContext& context) {
   TrialVerdict v;
   const PodInfo* pod = NewestPod(pods);
-  if (job && TrueCondition(*job, "Complete")) {
+  if (job && WorkloadSucceeded(*job)) {
     v.state = TrialVerdict::State::kSucceeded;
     return v;
   }
@@ -91,7 +146,7 @@ TrialVerdict JudgeTrial(const JobInfo* job, const std::vector<const PodInfo*>& p
     if (const JobCondition* failed = TrueCondition(*job, "Failed")) {
       v.state = TrialVerdict::State::kFailed;
       v.exit_code = -1;
-      std::string from_pod = pod ? PodFailure(*pod, context.container, &v.exit_code) : "";
+      std::string from_pod = FailureOf(pods, pod, context, &v.exit_code);
       if (failed->reason == "DeadlineExceeded") {
         v.timed_out = true;
         v.reason = WithMessage(failed->reason, failed->message);
@@ -121,11 +176,9 @@ TrialVerdict JudgeTrial(const JobInfo* job, const std::vector<const PodInfo*>& p
     v.state = TrialVerdict::State::kFailed;
     v.exit_code = -1;
     v.reason = "the Job was deleted before it finished";
-    if (pod) {
-      int code = -1;
-      std::string from_pod = PodFailure(*pod, context.container, &code);
-      if (!from_pod.empty()) v.reason += " (" + from_pod + ")";
-    }
+    int code = -1;
+    std::string from_pod = FailureOf(pods, pod, context, &code);
+    if (!from_pod.empty()) v.reason += " (" + from_pod + ")";
   }
   return v;
 }

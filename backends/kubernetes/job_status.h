@@ -5,6 +5,7 @@
 // the caller says how long a pod has been stuck. Thread-safe.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,9 @@ struct VerdictContext {
   std::optional<double> pull_stuck_seconds;
   double image_pull_timeout_seconds = 300;
   bool job_deleted = false;  // the Job is gone (DELETED, or missing from a list)
+  // A multi-pod trial: the replica each pod plays ("0", "worker-1"), so a
+  // failure names the replica that failed first. Empty for one pod.
+  std::function<std::string(const PodInfo&)> replica_of;
 };
 
 // "ImagePullBackOff: Back-off pulling image \"x\"" when the pod's `container`
@@ -35,6 +39,11 @@ struct VerdictContext {
 // ImagePullBackOff, InvalidImageName, ErrImageNeverPull) or on a missing
 // Secret/ConfigMap (CreateContainerConfigError); nullopt otherwise.
 std::optional<std::string> ImagePullProblem(const PodInfo& pod, const std::string& container);
+
+// The trial's resource has ended well (Complete for a Job, Succeeded for a
+// Kubeflow job, Completed for a JobSet) or badly (Failed).
+bool WorkloadSucceeded(const JobInfo& job);
+bool WorkloadEnded(const JobInfo& job);
 
 // The newest of a Job's pods (by creation time, then name), or nullptr.
 const PodInfo* NewestPod(const std::vector<const PodInfo*>& pods);

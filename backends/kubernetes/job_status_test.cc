@@ -170,5 +170,37 @@ TEST_CASE("FormatSeconds") {
   CHECK(FormatSeconds(3600) == "1h");
 }
 
+TEST_CASE("a multi-pod trial's failure names the replica that failed first, not one stopped") {
+  JobInfo job =
+      Job("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+  // Replica 2 failed on its own; the Job controller then stopped replica 0
+  // (deleting it: SIGTERM, exit 143), which finished later.
+  PodInfo failed = Pod(Phase::kTerminated, "Error", 3, "2024-01-01T00:00:02Z");
+  failed.meta.name = "j-2-abcde";
+  failed.meta.labels["idx"] = "2";
+  failed.containers[0].finished_at = "2024-01-01T00:00:10Z";
+  PodInfo stopped = Pod(Phase::kTerminated, "Error", 143, "2024-01-01T00:00:01Z");
+  stopped.meta.name = "j-0-fghij";
+  stopped.meta.labels["idx"] = "0";
+  stopped.meta.deleting = true;
+  stopped.containers[0].finished_at = "2024-01-01T00:00:10Z";
+  PodInfo fine = Pod(Phase::kTerminated, "Completed", 0, "2024-01-01T00:00:03Z");
+  fine.meta.labels["idx"] = "1";
+  VerdictContext context = Context();
+  context.replica_of = [](const PodInfo& p) { return p.meta.labels.at("idx"); };
+  TrialVerdict v = JudgeTrial(&job, {&stopped, &fine, &failed}, context);
+  CHECK(v.state == State::kFailed);
+  CHECK(v.exit_code == 3);
+  CHECK(v.reason == "replica 2 (pod j-2-abcde): exited with code 3");
+  // Both deleted: the earlier to finish.
+  failed.meta.deleting = true;
+  failed.containers[0].finished_at = "2024-01-01T00:00:11Z";
+  v = JudgeTrial(&job, {&stopped, &fine, &failed}, context);
+  CHECK(v.reason == "replica 0 (pod j-0-fghij): exited with code 143");
+  // One pod: the newest pod's words, as before.
+  v = JudgeTrial(&job, {&failed}, Context());
+  CHECK(v.reason == "exited with code 3");
+}
+
 }  // namespace
 }  // namespace gdsweep

@@ -9,16 +9,16 @@ namespace {
 
 using Json = nlohmann::json;
 
-std::string JobsPath(const std::string& ns) {
-  return "/apis/batch/v1/namespaces/" + UrlEncode(ns) + "/jobs";
+std::string JobsPath(const ResourceType& r, const std::string& ns) {
+  return r.api_path + "/namespaces/" + UrlEncode(ns) + "/" + r.plural;
 }
 
 std::string PodsPath(const std::string& ns) {
   return "/api/v1/namespaces/" + UrlEncode(ns) + "/pods";
 }
 
-std::string CollectionPath(KubeKind kind, const std::string& ns) {
-  return kind == KubeKind::kJob ? JobsPath(ns) : PodsPath(ns);
+std::string CollectionPath(const ResourceType& r, KubeKind kind, const std::string& ns) {
+  return kind == KubeKind::kJob ? JobsPath(r, ns) : PodsPath(ns);
 }
 
 // The server's words for an error answer: its Status message, else the start
@@ -188,13 +188,14 @@ Error KubeClient::ApiError(const std::string& what, const HttpResponse& r) const
 
 Result<KubeClient::Created> KubeClient::CreateJob(const std::string& ns,
                                                   const std::string& manifest_json) {
-  auto r = Call("POST", JobsPath(ns) + "?fieldValidation=Strict", manifest_json);
+  auto r = Call("POST", JobsPath(options_.workload, ns) + "?fieldValidation=Strict", manifest_json);
   if (!r) return r.error();
   std::string name;
   if (Json j = Json::parse(manifest_json, nullptr, false); j.is_object()) {
     name = j["metadata"].value("name", "");
   }
-  const std::string what = "creating Job " + name + " in namespace " + ns;
+  const std::string what =
+      "creating " + options_.workload.kind + " " + name + " in namespace " + ns;
   if (Ok(r->status)) {
     auto job = ParseJob(r->body);
     if (!job) return job.error();
@@ -213,11 +214,25 @@ Result<KubeClient::Created> KubeClient::CreateJob(const std::string& ns,
   return ApiError(what, *r);
 }
 
+Status KubeClient::CreateObject(const std::string& collection_path, const std::string& what,
+                                const std::string& manifest_json) {
+  auto r = Call("POST", collection_path + "?fieldValidation=Strict", manifest_json);
+  if (!r) return r.error();
+  if (Ok(r->status) || r->status == 409) return {};
+  const std::string doing = "creating " + what;
+  if (r->status == 404) {
+    return Error::Remote(doing + ": " + RedactUrl(connection_.server) + " has no " +
+                         collection_path + " (" + ServerMessage(*r) + ")");
+  }
+  return ApiError(doing, *r);
+}
+
 Result<std::optional<JobInfo>> KubeClient::GetJob(const std::string& ns, const std::string& name) {
-  auto r = Call("GET", JobsPath(ns) + "/" + UrlEncode(name));
+  auto r = Call("GET", JobsPath(options_.workload, ns) + "/" + UrlEncode(name));
   if (!r) return r.error();
   if (r->status == 404) return std::optional<JobInfo>();
-  if (!Ok(r->status)) return ApiError("reading Job " + name + " in namespace " + ns, *r);
+  if (!Ok(r->status))
+    return ApiError("reading " + options_.workload.kind + " " + name + " in namespace " + ns, *r);
   auto job = ParseJob(r->body);
   if (!job) return job.error();
   return std::optional<JobInfo>(*job);
@@ -226,10 +241,10 @@ Result<std::optional<JobInfo>> KubeClient::GetJob(const std::string& ns, const s
 Status KubeClient::DeleteJob(const std::string& ns, const std::string& name) {
   const Json body = {
       {"kind", "DeleteOptions"}, {"apiVersion", "v1"}, {"propagationPolicy", "Background"}};
-  auto r = Call("DELETE", JobsPath(ns) + "/" + UrlEncode(name), body.dump());
+  auto r = Call("DELETE", JobsPath(options_.workload, ns) + "/" + UrlEncode(name), body.dump());
   if (!r) return r.error();
   if (Ok(r->status) || r->status == 404) return {};
-  return ApiError("deleting Job " + name + " in namespace " + ns, *r);
+  return ApiError("deleting " + options_.workload.kind + " " + name + " in namespace " + ns, *r);
 }
 
 Status KubeClient::DeletePod(const std::string& ns, const std::string& name,
@@ -245,16 +260,31 @@ Status KubeClient::DeletePod(const std::string& ns, const std::string& name,
 Result<ObjectList> KubeClient::List(KubeKind kind, const std::string& ns,
                                     const std::string& selector, int limit,
                                     const std::string& continue_token) {
-  std::string query = CollectionPath(kind, ns) + "?labelSelector=" + UrlEncode(selector);
+  std::string query =
+      CollectionPath(options_.workload, kind, ns) + "?labelSelector=" + UrlEncode(selector);
   if (limit > 0) query += "&limit=" + std::to_string(limit);
   if (!continue_token.empty()) query += "&continue=" + UrlEncode(continue_token);
   auto r = Call("GET", query);
   if (!r) return r.error();
   const std::string what =
-      std::string("listing ") + (kind == KubeKind::kJob ? "Jobs" : "pods") + " in namespace " + ns;
+      "listing " + (kind == KubeKind::kJob ? options_.workload.kind + "s" : std::string("pods")) +
+      " in namespace " + ns;
   if (r->status == 410) return Error::Conflict(what + ": 410 Expired: " + ServerMessage(*r));
   if (!Ok(r->status)) return ApiError(what, *r);
   return ParseList(kind, r->body);
+}
+
+Result<bool> KubeClient::ServesResource(const std::string& api_path, const std::string& plural) {
+  auto r = Call("GET", api_path);
+  if (!r) return r.error();
+  if (r->status == 404) return false;
+  if (!Ok(r->status)) return ApiError("discovering " + api_path, *r);
+  Json j = Json::parse(r->body, nullptr, false);
+  if (!j.is_object() || !j.contains("resources") || !j["resources"].is_array()) return false;
+  for (const auto& res : j["resources"]) {
+    if (res.is_object() && res.value("name", "") == plural) return true;
+  }
+  return false;
 }
 
 Result<std::optional<bool>> KubeClient::NamespaceExists(const std::string& ns) {
@@ -270,7 +300,8 @@ Result<KubeClient::StreamEnd> KubeClient::Watch(
     KubeKind kind, const std::string& ns, const std::string& selector,
     const std::string& resource_version, int timeout_seconds,
     const std::function<void(const WatchEvent&)>& on_event) {
-  std::string query = CollectionPath(kind, ns) + "?watch=1&allowWatchBookmarks=true" +
+  std::string query = CollectionPath(options_.workload, kind, ns) +
+                      "?watch=1&allowWatchBookmarks=true" +
                       "&labelSelector=" + UrlEncode(selector) +
                       "&timeoutSeconds=" + std::to_string(timeout_seconds);
   if (!resource_version.empty()) query += "&resourceVersion=" + UrlEncode(resource_version);
@@ -308,9 +339,11 @@ Result<KubeClient::StreamEnd> KubeClient::Watch(
   }
   end.error = ParseApiStatus(r->body);
   if (r->status == 401 || r->status == 403) {
-    return ApiError(std::string("watching ") + (kind == KubeKind::kJob ? "Jobs" : "pods") +
-                        " in namespace " + ns,
-                    *r);
+    return ApiError(
+        "watching " +
+            (kind == KubeKind::kJob ? options_.workload.kind + "s" : std::string("pods")) +
+            " in namespace " + ns,
+        *r);
   }
   return end;
 }

@@ -44,7 +44,8 @@ class ApiHealth {
 };
 
 struct KubeClientOptions {
-  RetryPolicy retry;  // for every call but streams
+  RetryPolicy retry;      // for every call but streams
+  ResourceType workload;  // what the *Job calls and KubeKind::kJob are about
   std::chrono::milliseconds request_timeout{30000};
   std::chrono::milliseconds connect_timeout{10000};
 };
@@ -65,6 +66,11 @@ class KubeClient {
     JobInfo job;
   };
   Result<Created> CreateJob(const std::string& ns, const std::string& manifest_json);
+  // Creates an object of another kind in `collection_path` (a path such as
+  // /api/v1/namespaces/NS/services); one that exists already (409) is fine.
+  // `what` names it in errors ("Service x").
+  Status CreateObject(const std::string& collection_path, const std::string& what,
+                      const std::string& manifest_json);
   // nullopt: no such Job.
   Result<std::optional<JobInfo>> GetJob(const std::string& ns, const std::string& name);
   // With propagationPolicy Background (the pods go too). A missing Job is fine.
@@ -75,6 +81,9 @@ class KubeClient {
   // One page of a label-selected list (limit 0: all).
   Result<ObjectList> List(KubeKind kind, const std::string& ns, const std::string& selector,
                           int limit, const std::string& continue_token);
+  // Whether the server serves `plural` in the group/version at `api_path`
+  // (discovery: a CRD that is not installed is missing there).
+  Result<bool> ServesResource(const std::string& api_path, const std::string& plural);
   // true/false; nullopt when the credentials may not read namespaces (403).
   Result<std::optional<bool>> NamespaceExists(const std::string& ns);
 

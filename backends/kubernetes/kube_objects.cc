@@ -81,6 +81,7 @@ ContainerState ReadContainerState(const Json& c) {
     s.reason = Str(t, "reason");
     s.message = Str(t, "message");
     s.exit_code = Int(t, "exitCode");
+    s.finished_at = Str(t, "finishedAt");
   } else if (state.contains("running") && state["running"].is_object()) {
     s.phase = ContainerState::Phase::kRunning;
   } else if (state.contains("waiting") && state["waiting"].is_object()) {
@@ -96,7 +97,9 @@ PodInfo ReadPod(const Json& j) {
   PodInfo pod;
   pod.meta = ReadMeta(j);
   pod.creation_timestamp = Str(Child(j, "metadata"), "creationTimestamp");
-  for (const char* label : {"batch.kubernetes.io/job-name", "job-name"}) {
+  // The resource the pod is of: a Kubeflow job's, else a Job's.
+  for (const char* label :
+       {"training.kubeflow.org/job-name", "batch.kubernetes.io/job-name", "job-name"}) {
     auto it = pod.meta.labels.find(label);
     if (it != pod.meta.labels.end()) {
       pod.job_name = it->second;

@@ -47,7 +47,8 @@ struct ContainerState {
   std::string reason;  // waiting: ContainerCreating, ImagePullBackOff, ...; terminated: OOMKilled,
                        // Error, ...
   std::string message;
-  int exit_code = 0;  // terminated
+  int exit_code = 0;        // terminated
+  std::string finished_at;  // terminated: RFC 3339
   int restart_count = 0;
 };
 
@@ -74,7 +75,17 @@ struct ApiStatus {
   std::string details_kind;  // "jobs", "namespaces", ...
 };
 
-// Which object a list, a watch or a parser is about.
+// The API resource a trial is (a batch/v1 Job, a kubeflow.org/v1 TFJob,
+// ...): where its collection is, and its kind for messages.
+struct ResourceType {
+  std::string api_path = "/apis/batch/v1";  // the group/version's path
+  std::string plural = "jobs";
+  std::string kind = "Job";
+  std::string api_version = "batch/v1";
+};
+
+// Which object a list, a watch or a parser is about (kJob: the trial's
+// resource, whatever its ResourceType).
 enum class KubeKind { kJob, kPod };
 
 struct KubeObject {

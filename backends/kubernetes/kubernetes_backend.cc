@@ -18,18 +18,9 @@ std::string Annotation(const JobInfo& job, const std::string& key) {
   return it == job.meta.annotations.end() ? "" : it->second;
 }
 
-bool Finished(const JobInfo& job) {
-  for (const auto& c : job.conditions) {
-    if ((c.type == "Complete" || c.type == "Failed") && c.status == "True") return true;
-  }
-  return false;
-}
+bool Finished(const JobInfo& job) { return WorkloadEnded(job); }
 
 }  // namespace
-
-std::string LaunchJobName(const TrialLaunch& launch) {
-  return JobName(launch.study_name, launch.trial_number, launch.trial_id, launch.run);
-}
 
 // The Job of this name belongs to this very launch (and not to a study of
 // an older database that reused the name).
@@ -75,6 +66,11 @@ std::string ParamsJsonFor(const TrialLaunch& launch) {
   return out + "}";
 }
 
+KubernetesBackendOptions WithResource(KubernetesBackendOptions o, const ResourceType& r) {
+  o.client.workload = r;
+  return o;
+}
+
 }  // namespace
 
 KubernetesBackend::Impl::Impl(const KubernetesSpec& s, const KubeConnection& c,
@@ -83,7 +79,8 @@ KubernetesBackend::Impl::Impl(const KubernetesSpec& s, const KubeConnection& c,
       connection(c),
       ns(n),
       container(TrialContainer(s)),
-      options(o),
+      kind(MakeWorkloadKind(s)),
+      options(WithResource(o, kind->Resource())),
       credentials(std::make_shared<CredentialSource>(c)),
       health(std::make_shared<ApiHealth>()) {
   client = NewClient();
@@ -149,6 +146,7 @@ Status KubernetesBackend::Impl::Track(const TrialLaunch& launch, const std::stri
   if (!registered) return registered.error();
   TrackedTrial* raw = *registered;
   raw->job_made = true;
+  raw->job_uid = seen.meta.uid;
   // The watch may have seen it deleted already (it ended and went before we
   // got here): judge it from what is left rather than wait for it.
   raw->job_gone = deleted_uids.count(seen.meta.uid) > 0;
@@ -182,6 +180,16 @@ Status KubernetesBackend::Preflight() {
                          "; create it (kubectl create namespace " + impl_->ns +
                          ") or set kubernetes.namespace");
   }
+  const ResourceType r = impl_->kind->Resource();
+  if (r.api_path != "/apis/batch/v1") {
+    auto served = impl_->client->ServesResource(r.api_path, r.plural);
+    if (!served) return located(served.error());
+    if (!*served) {
+      return Error::Remote("this cluster (" + where + ") has no " + r.api_version + " " + r.kind +
+                           "; install the operator that provides it (for " + r.api_version +
+                           ": the Kubeflow training operator)");
+    }
+  }
   auto list = impl_->client->List(KubeKind::kJob, impl_->ns, "gdsweep.io/study", 1, "");
   if (!list) return located(list.error());
   return {};
@@ -194,11 +202,11 @@ Status KubernetesBackend::Start(const TrialLaunch& launch) {
     std::lock_guard<std::mutex> lock(impl_->mu);
     if (impl_->fatal) return *impl_->fatal;
   }
-  auto manifest = RenderJobManifest(impl_->spec, launch, ParamsJsonFor(launch), impl_->ns);
+  auto manifest = impl_->kind->Render(launch, ParamsJsonFor(launch), impl_->ns);
   if (!manifest) return manifest.error();
   impl_->EnsureStarted(launch.study_name);
   std::lock_guard<std::mutex> lock(impl_->mu);
-  auto registered = impl_->Register(launch, LaunchJobName(launch));
+  auto registered = impl_->Register(launch, impl_->kind->Name(launch));
   if (!registered) return registered.error();
   TrackedTrial* raw = *registered;
   raw->manifest = std::move(*manifest);
@@ -208,7 +216,7 @@ Status KubernetesBackend::Start(const TrialLaunch& launch) {
 }
 
 Result<bool> KubernetesBackend::Reattach(const TrialLaunch& launch) {
-  const std::string name = LaunchJobName(launch);
+  const std::string name = impl_->kind->Name(launch);
   auto job = impl_->client->GetJob(impl_->ns, name);
   if (!job) return job.error();
   if (!*job || (*job)->meta.deleting) return false;
@@ -305,8 +313,8 @@ Status KubernetesBackend::ReleaseLeftovers(
       }
       auto it = trials.find(trial_id);
       if (it == trials.end()) continue;  // not a trial of this study's database
-      if (it->second && LaunchJobName(*it->second) == job.meta.name) continue;  // running
-      if (!d.spec.delete_finished && Finished(job)) continue;                   // on_finish: keep
+      if (it->second && d.kind->Name(*it->second) == job.meta.name) continue;  // running
+      if (!d.spec.delete_finished && Finished(job)) continue;                  // on_finish: keep
       if (auto s = d.client->DeleteJob(d.ns, job.meta.name); !s) return s;
       ++deleted;
       spdlog::info("deleted Job {}, left by an earlier run: trial id {} {}", job.meta.name,

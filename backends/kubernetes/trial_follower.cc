@@ -2,9 +2,12 @@
 // helpers): reads each pod of the trial's Job in turn, as its container
 // starts, to the end of its log, writing <log_dir>/stdout.log and queueing
 // one kOutput event per line; when the Job has ended and every pod is read
-// it marks the trial's logs done, which lets its kExited event go out.
+// it marks the trial's logs done, which lets its kExited event go out. A
+// multi-pod trial's events come from the pods of its metrics replica only;
+// every replica's log is kept as replica-<replica>.log.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -27,12 +30,7 @@ bool Terminated(const PodInfo& pod, const std::string& container) {
   return c && c->phase == ContainerState::Phase::kTerminated;
 }
 
-bool JobEnded(const JobInfo& job) {
-  for (const auto& c : job.conditions) {
-    if ((c.type == "Complete" || c.type == "Failed") && c.status == "True") return true;
-  }
-  return false;
-}
+bool JobEnded(const JobInfo& job) { return WorkloadEnded(job); }
 
 }  // namespace
 
@@ -40,19 +38,37 @@ std::string KubernetesBackend::Impl::NextPodToRead(const TrackedTrial& t) const 
   const PodInfo* next = nullptr;
   for (const PodInfo* p : PodsOf(t.job)) {
     if (t.pods_read.count(p->meta.name) || !Started(*p, container)) continue;
+    if (kind->MultiPod() && kind->ReplicaOf(*p) != kind->MetricsReplica()) continue;
     if (!next || p->creation_timestamp < next->creation_timestamp) next = p;
   }
   return next ? next->meta.name : "";
 }
 
 void KubernetesBackend::Impl::ListPodsOf(TrackedTrial& t) {
-  auto list = t.log_client->List(KubeKind::kPod, ns, "job-name=" + t.job, 0, "");
+  auto list = t.log_client->List(KubeKind::kPod, ns, kind->PodSelector(t.job), 0, "");
   if (!list) {
     spdlog::debug("listing the pods of Job {}: {}", t.job, list.error().message);
     return;
   }
   std::lock_guard<std::mutex> lock(mu);
   for (const auto& o : list->items) PutPod(o.pod);
+}
+
+void KubernetesBackend::Impl::SaveReplicaLogs(
+    TrackedTrial& t, const std::vector<std::pair<std::string, std::string>>& others) {
+  std::set<std::string> begun;
+  for (const auto& [pod, replica] : others) {
+    const auto path = std::filesystem::path(t.log_dir) / ("replica-" + replica + ".log");
+    std::ofstream out(
+        path, std::ios::binary | (begun.insert(replica).second ? std::ios::trunc : std::ios::app));
+    auto end = t.log_client->StreamLog(ns, pod, container, false, [&](std::string_view data) {
+      out.write(data.data(), static_cast<std::streamsize>(data.size()));
+    });
+    if (!end || end->status != 200) {
+      spdlog::debug("trial {}: the log of replica {} (pod {}) could not be read: {}", t.number,
+                    replica, pod, end ? std::to_string(end->status) : end.error().message);
+    }
+  }
 }
 
 void KubernetesBackend::Impl::Deliver(TrackedTrial& t, std::vector<std::string>& lines) {
@@ -71,12 +87,19 @@ void KubernetesBackend::Impl::Deliver(TrackedTrial& t, std::vector<std::string>&
 
 void KubernetesBackend::Impl::FollowLogs(TrackedTrial* t) {
   std::ofstream log;
+  std::ofstream replica_log;  // a multi-pod trial's metrics replica, as the others
   if (!t->log_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(t->log_dir, ec);
     // From the start: a re-attached trial's log is read again in full.
     log.open(std::filesystem::path(t->log_dir) / "stdout.log", std::ios::binary | std::ios::trunc);
+    if (kind->MultiPod()) {
+      replica_log.open(
+          std::filesystem::path(t->log_dir) / ("replica-" + kind->MetricsReplica() + ".log"),
+          std::ios::binary | std::ios::trunc);
+    }
   }
+  bool replicas_saved = !kind->MultiPod() || t->log_dir.empty();
   std::map<std::string, size_t> offsets;
   std::map<std::string, int> not_started;
   std::string framed_pod;
@@ -89,6 +112,7 @@ void KubernetesBackend::Impl::FollowLogs(TrackedTrial* t) {
   while (true) {
     std::string pod;
     bool list_now = false;
+    std::vector<std::pair<std::string, std::string>> others;  // pod, replica
     {
       std::unique_lock<std::mutex> lock(mu);
       while (!t->stop_follow) {
@@ -116,7 +140,17 @@ void KubernetesBackend::Impl::FollowLogs(TrackedTrial* t) {
         list_now = true;
         break;
       }
-      if (!list_now && pod.empty()) {
+      if (!list_now && pod.empty() && !replicas_saved && !t->stop_follow) {
+        std::vector<const PodInfo*> rest;
+        for (const PodInfo* p : PodsOf(t->job)) {
+          if (kind->ReplicaOf(*p) != kind->MetricsReplica()) rest.push_back(p);
+        }
+        std::sort(rest.begin(), rest.end(), [](const PodInfo* a, const PodInfo* b) {
+          return a->creation_timestamp < b->creation_timestamp;
+        });
+        for (const PodInfo* p : rest) others.emplace_back(p->meta.name, kind->ReplicaOf(*p));
+        replicas_saved = true;
+      } else if (!list_now && pod.empty()) {
         t->logs_done = true;
         Evaluate(*t);
         return;
@@ -125,6 +159,10 @@ void KubernetesBackend::Impl::FollowLogs(TrackedTrial* t) {
     if (list_now) {
       ListPodsOf(*t);
       listed = true;
+      continue;
+    }
+    if (pod.empty()) {
+      SaveReplicaLogs(*t, others);
       continue;
     }
 
@@ -137,11 +175,15 @@ void KubernetesBackend::Impl::FollowLogs(TrackedTrial* t) {
         *t->log_client, ns, pod, container, offsets[pod],
         [&](std::string_view data) {
           if (log.is_open()) log.write(data.data(), static_cast<std::streamsize>(data.size()));
+          if (replica_log.is_open()) {
+            replica_log.write(data.data(), static_cast<std::streamsize>(data.size()));
+          }
           framer.Feed(data, lines);
           Deliver(*t, lines);
         },
         &error);
     if (log.is_open()) log.flush();
+    if (replica_log.is_open()) replica_log.flush();
     std::unique_lock<std::mutex> lock(mu);
     if (end == PodLogEnd::kComplete) {
       // A follow ends when the container does, or when a server or proxy

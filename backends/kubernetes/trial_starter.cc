@@ -23,7 +23,35 @@ std::string Seconds(double s) {
 
 void KubernetesBackend::Impl::RunTrial(TrackedTrial* t) {
   if (t->creating && !CreateTrialJob(*t)) return;
+  CreateCompanions(*t);
   FollowLogs(t);
+}
+
+void KubernetesBackend::Impl::CreateCompanions(TrackedTrial& t) {
+  std::string uid;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    uid = t.job_uid;
+  }
+  for (const auto& c : kind->Companions(t.launch, ns, uid)) {
+    auto backoff = options.client.retry.initial_backoff;
+    while (true) {
+      auto made =
+          t.log_client->CreateObject(c.collection_path, c.kind + " " + c.name, c.manifest_json);
+      std::unique_lock<std::mutex> lock(mu);
+      if (made || t.stop_follow || made.error().kind == Error::Kind::kInterrupted) break;
+      if (made.error().kind != Error::Kind::kIo) {
+        // The Job runs, but its pods cannot find each other: no trial can
+        // work this way (RBAC needs 'create' on services).
+        if (!fatal) fatal = made.error().Wrap("trial " + std::to_string(t.number));
+        events_ready.notify_all();
+        break;
+      }
+      spdlog::debug("trial {}: {}; trying again", t.number, made.error().message);
+      changed.wait_for(lock, backoff, [&] { return t.stop_follow.load(); });
+      backoff = std::min(backoff * 2, options.client.retry.max_backoff);
+    }
+  }
 }
 
 void KubernetesBackend::Impl::EndUnstarted(TrackedTrial& t, const std::string& reason,
@@ -66,6 +94,7 @@ bool KubernetesBackend::Impl::CreateTrialJob(TrackedTrial& t) {
       }
       t.creating = false;
       t.job_made = true;
+      t.job_uid = created->job.meta.uid;
       t.manifest.clear();
       t.job_gone = deleted_uids.count(created->job.meta.uid) > 0;
       if (!t.job_gone && !jobs.count(t.job)) jobs[t.job] = created->job;

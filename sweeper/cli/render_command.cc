@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "backends/kubernetes/job_manifest.h"
+#include "backends/kubernetes/workload_kind.h"
 #include "backends/kubernetes/yaml_json.h"
 #include "samplers/sampler.h"
 #include "sweeper/cli/cli_common.h"
@@ -134,6 +134,7 @@ int RenderCommand(const Args& args) {
   if (!trials) return Fail(trials.error());
 
   const std::string logs_root = LogsRootFor(db);
+  const auto kind = MakeWorkloadKind(*spec->kubernetes);
   bool first = true;
   for (int64_t n : numbers) {
     const TrialRecord& trial = trials->at(n);
@@ -141,21 +142,27 @@ int RenderCommand(const Args& args) {
         (std::filesystem::path(logs_root) / spec->name / ("trial-" + std::to_string(n))).string();
     auto launch = RenderLaunch(*spec, trial, dir);
     if (!launch) return Fail(launch.error());
-    auto json = RenderJobManifest(*spec->kubernetes, *launch, ParamsJson(spec->space, trial.params),
-                                  spec->kubernetes->namespace_);
+    const std::string& ns = spec->kubernetes->namespace_;
+    auto json = kind->Render(*launch, ParamsJson(spec->space, trial.params), ns);
     if (!json) return Fail(json.error());
-    auto yaml = JsonToYaml(*json);
-    if (!yaml) return Fail(yaml.error());
-    if (!first) std::fputs("---\n", stdout);
-    first = false;
-    std::printf("# gdsweep render: study %s, trial %lld, attempt %d\n", spec->name.c_str(),
-                static_cast<long long>(n), trial.attempt);
-    for (const auto& note : notes) {
-      if (note.rfind("trial " + std::to_string(n) + " ", 0) == 0) {
-        std::printf("# %s\n", note.c_str());
+    std::vector<std::string> objects = {*json};
+    // Made once the resource exists, owned by it (its uid is not known here).
+    for (const auto& c : kind->Companions(*launch, ns, "")) objects.push_back(c.manifest_json);
+    for (size_t i = 0; i < objects.size(); ++i) {
+      auto yaml = JsonToYaml(objects[i]);
+      if (!yaml) return Fail(yaml.error());
+      if (!first) std::fputs("---\n", stdout);
+      first = false;
+      std::printf("# gdsweep render: study %s, trial %lld, attempt %d\n", spec->name.c_str(),
+                  static_cast<long long>(n), trial.attempt);
+      if (i > 0) std::printf("# made once the trial's resource exists, owned by it\n");
+      for (const auto& note : notes) {
+        if (i == 0 && note.rfind("trial " + std::to_string(n) + " ", 0) == 0) {
+          std::printf("# %s\n", note.c_str());
+        }
       }
+      std::fputs(yaml->c_str(), stdout);
     }
-    std::fputs(yaml->c_str(), stdout);
   }
   return kExitOk;
 }

@@ -69,6 +69,21 @@ struct KubernetesResources {
 };
 
 struct KubernetesSpec {
+  // What one trial is (docs/kubernetes.md, "Multi-pod trials"): a batch/v1
+  // Job with one pod; an Indexed Job of `pods` pods (completions =
+  // parallelism = pods) with a headless Service so they find each other; or
+  // a Kubeflow TFJob or PyTorchJob (kubeflow.org/v1) of `replicas`.
+  enum class Kind { kJob, kIndexedJob, kTfJob, kPyTorchJob };
+  Kind kind = Kind::kJob;
+  int pods = 1;  // kIndexedJob: how many pods run the trial together
+  // kTfJob/kPyTorchJob: replica type as the study file writes it (lower
+  // case: chief, ps, worker, evaluator, master) -> how many.
+  std::map<std::string, int> replicas;
+  // The replica whose log holds the trial's metrics; empty: the kind's own
+  // (pod index "0" of an Indexed Job, "chief-0", "master-0" or "worker-0" of
+  // a TFJob, "master-0" of a PyTorchJob). Every replica's log is kept.
+  std::string metrics_from;
+
   // Where the cluster is. Empty kubeconfig: $KUBECONFIG, else ~/.kube/config,
   // else the in-cluster service account. Empty context: current-context.
   std::string kubeconfig;

@@ -375,5 +375,64 @@ TEST_CASE("Job template errors name the template file, or the key beside it") {
             .rfind((dir.path / "bad.yaml").string() + ":", 0) == 0);
 }
 
+TEST_CASE("kind: indexed_job with pods and metrics_from") {
+  StudySpec spec =
+      Parse(With("kubernetes: {image: b, kind: indexed_job, pods: 4, metrics_from: 2}\n"));
+  REQUIRE(spec.kubernetes);
+  CHECK(spec.kubernetes->kind == KubernetesSpec::Kind::kIndexedJob);
+  CHECK(spec.kubernetes->pods == 4);
+  CHECK(spec.kubernetes->metrics_from == "2");
+  StudySpec plain = Parse(With("kubernetes: {image: b}\n"));
+  CHECK(plain.kubernetes->kind == KubernetesSpec::Kind::kJob);
+  CHECK(plain.kubernetes->pods == 1);
+  CHECK(plain.kubernetes->metrics_from.empty());
+}
+
+TEST_CASE("kind, pods and metrics_from are checked where they are written") {
+  CHECK(
+      ErrorOf(With("kubernetes: {image: b, kind: indexed-job, pods: 2}\n")) ==
+      "study.yaml:9:30: kubernetes.kind: expected one of job, indexed_job, tfjob, pytorchjob, got "
+      "'indexed-job'; did you mean 'indexed_job'?");
+  CHECK(ErrorOf(With("kubernetes: {image: b, kind: indexed_job}\n")) ==
+        "study.yaml:9:30: kubernetes.kind: indexed_job needs kubernetes.pods: how many pods run "
+        "each trial");
+  CHECK(ErrorOf(With("kubernetes: {image: b, pods: 2}\n")) ==
+        "study.yaml:9:24: kubernetes.pods: is for kind: indexed_job (tfjob and pytorchjob take "
+        "replicas)");
+  CHECK(ErrorOf(With("kubernetes: {image: b, kind: indexed_job, pods: 0}\n")) ==
+        "study.yaml:9:49: kubernetes.pods: expected a whole number from 1 to 10000, got 0");
+  CHECK(ErrorOf(With("kubernetes: {image: b, kind: indexed_job, pods: 2, metrics_from: 2}\n")) ==
+        "study.yaml:9:66: kubernetes.metrics_from: expected a pod index from 0 to 1, got 2");
+  CHECK(ErrorOf(With("kubernetes: {image: b, metrics_from: 0}\n")) ==
+        "study.yaml:9:24: kubernetes.metrics_from: is for multi-pod kinds (this trial is one pod, "
+        "whose log is read)");
+}
+
+TEST_CASE("kind: tfjob and pytorchjob take replicas per type and a replica for the metrics") {
+  StudySpec tf =
+      Parse(With("kubernetes: {image: b, kind: tfjob, replicas: {worker: 4, ps: 2}, metrics_from: "
+                 "worker-3}\n"));
+  CHECK(tf.kubernetes->kind == KubernetesSpec::Kind::kTfJob);
+  CHECK(tf.kubernetes->replicas == std::map<std::string, int>{{"ps", 2}, {"worker", 4}});
+  CHECK(tf.kubernetes->metrics_from == "worker-3");
+  StudySpec pt =
+      Parse(With("kubernetes: {image: b, kind: pytorchjob, replicas: {master: 1, worker: 3}}\n"));
+  CHECK(pt.kubernetes->kind == KubernetesSpec::Kind::kPyTorchJob);
+  CHECK(pt.kubernetes->metrics_from.empty());  // the kind's own: master-0
+  CHECK(ErrorOf(With("kubernetes: {image: b, kind: pytorchjob}\n")) ==
+        "study.yaml:9:30: kubernetes.kind: needs kubernetes.replicas, e.g. {master: 1, worker: 3}");
+  CHECK(ErrorOf(With("kubernetes: {image: b, kind: pytorchjob, replicas: {ps: 1}}\n")) ==
+        "study.yaml:9:55: kubernetes.replicas.ps: not a replica type of this kind (master, "
+        "worker)");
+  CHECK(ErrorOf(With("kubernetes: {image: b, kind: tfjob, replicas: {chief: 2}}\n")) ==
+        "study.yaml:9:57: kubernetes.replicas.chief: expected 1 (there is one chief), got 2");
+  CHECK(ErrorOf(With("kubernetes: {image: b, kind: tfjob, replicas: {worker: 2}, metrics_from: "
+                     "worker-2}\n")) ==
+        "study.yaml:9:79: kubernetes.metrics_from: expected a replica of this trial as "
+        "<type>-<index> (such as worker-0), got 'worker-2'");
+  CHECK(ErrorOf(With("kubernetes: {image: b, replicas: {worker: 2}}\n")) ==
+        "study.yaml:9:24: kubernetes.replicas: is for kind: tfjob or pytorchjob");
+}
+
 }  // namespace
 }  // namespace gdsweep

@@ -1,0 +1,110 @@
+#include "backends/kubernetes/workload_indexed_job.h"
+
+#include <nlohmann/json.hpp>
+
+#include "backends/kubernetes/job_manifest.h"
+
+namespace gdsweep {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+size_t Digits(int n) { return std::to_string(n).size(); }
+
+class IndexedJobWorkload final : public WorkloadKind {
+ public:
+  explicit IndexedJobWorkload(const KubernetesSpec& spec) : spec_(spec) {}
+
+  // Pod i's hostname is "<job>-i", a DNS-1123 label too: the Job's name
+  // leaves room for "-" and the largest index.
+  std::string Name(const TrialLaunch& l) const override {
+    return JobName(l.study_name, l.trial_number, l.trial_id, l.run,
+                   63 - 1 - Digits(spec_.pods - 1));
+  }
+
+  Result<std::string> Render(const TrialLaunch& launch, const std::string& params_json,
+                             const std::string& namespace_) const override {
+    auto base = RenderJobManifest(spec_, launch, params_json, namespace_);
+    if (!base) return base.error();
+    Json job = Json::parse(*base);
+    const std::string name = Name(launch);
+    const std::string service = IndexedJobServiceName(name);
+    job["metadata"]["name"] = name;
+    Json& js = job["spec"];
+    js["completions"] = spec_.pods;
+    js["parallelism"] = spec_.pods;
+    js["completionMode"] = "Indexed";
+    Json& pod = js["template"]["spec"];
+    pod["subdomain"] = service;
+    const std::string trial_container = TrialContainer(spec_);
+    for (auto& c : pod["containers"]) {
+      if (c.value("name", "") != trial_container) continue;
+      Json& env = c["env"];
+      if (!env.is_array()) env = Json::array();
+      env.push_back({{"name", "GDSWEEP_RENDEZVOUS_HOST"}, {"value", name + "-0." + service}});
+      env.push_back({{"name", "GDSWEEP_WORLD_SIZE"}, {"value", std::to_string(spec_.pods)}});
+    }
+    return job.dump();
+  }
+
+  std::vector<CompanionObject> Companions(const TrialLaunch& launch, const std::string& namespace_,
+                                          const std::string& owner_uid) const override {
+    const std::string job = Name(launch);
+    const std::string service = IndexedJobServiceName(job);
+    Json labels = Json::object();
+    if (auto rendered = Render(launch, "{}", namespace_)) {
+      labels = Json::parse(*rendered)["metadata"]["labels"];
+    }
+    Json meta = {{"name", service}};
+    if (!namespace_.empty()) meta["namespace"] = namespace_;
+    meta["labels"] = labels;
+    if (!owner_uid.empty()) {
+      meta["ownerReferences"] = Json::array({{{"apiVersion", "batch/v1"},
+                                              {"kind", "Job"},
+                                              {"name", job},
+                                              {"uid", owner_uid},
+                                              {"blockOwnerDeletion", true}}});
+    }
+    // Headless, and naming pods before they are ready: pod 0 is the
+    // rendezvous of the others while they all start.
+    Json svc = {{"apiVersion", "v1"},
+                {"kind", "Service"},
+                {"metadata", meta},
+                {"spec",
+                 {{"clusterIP", "None"},
+                  {"publishNotReadyAddresses", true},
+                  {"selector", {{"batch.kubernetes.io/job-name", job}}}}}};
+    return {CompanionObject{"/api/v1/namespaces/" + namespace_ + "/services", "Service", service,
+                            svc.dump()}};
+  }
+
+  bool MultiPod() const override { return true; }
+
+  std::string ReplicaOf(const PodInfo& pod) const override {
+    for (const auto* m : {&pod.meta.labels, &pod.meta.annotations}) {
+      auto it = m->find(kCompletionIndexKey);
+      if (it != m->end()) return it->second;
+    }
+    return "";
+  }
+
+  std::string MetricsReplica() const override {
+    return spec_.metrics_from.empty() ? "0" : spec_.metrics_from;
+  }
+
+ private:
+  const KubernetesSpec spec_;
+};
+
+}  // namespace
+
+std::string IndexedJobServiceName(const std::string& job) {
+  if (!job.empty() && job[0] >= 'a' && job[0] <= 'z') return job;
+  return "j" + job;
+}
+
+std::unique_ptr<WorkloadKind> MakeIndexedJobWorkload(const KubernetesSpec& spec) {
+  return std::make_unique<IndexedJobWorkload>(spec);
+}
+
+}  // namespace gdsweep

@@ -1,0 +1,292 @@
+"""End-to-end: multi-pod trials (`kubernetes.kind: indexed_job`) with the real
+gdsweep binary against the fake Kubernetes API server (tests/fakes/kube): a
+sweep of Indexed Jobs with their headless Services, metrics from one replica
+and every replica's log kept, a replica that fails (the trial fails at once
+and names it), kill -9 with multi-pod trials running (re-attached, nothing
+created twice), API faults, and `gdsweep render`."""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import unittest
+
+from harness import GDSWEEP, SweepTestCase
+from test_kubernetes import HERE, KUBECTL, KubernetesTest, setUpModule, tearDownModule  # noqa: F401
+
+# One replica of a trial: says who it is and where its rendezvous is; replica
+# FAIL_INDEX fails; replica 0 prints the metrics.
+REPLICA_PY = """
+import os, sys, time
+args = dict(a.split("=", 1) for a in sys.argv[1:] if "=" in a)
+x, y = float(args["x"]), float(args["y"])
+if "TF_CONFIG" in os.environ:  # a TFJob's replica: who it is comes from TF_CONFIG
+    import json
+    task = json.loads(os.environ["TF_CONFIG"])["task"]
+    index = task["index"] if task["type"] == "worker" else -1
+    world = len(json.loads(os.environ["TF_CONFIG"])["cluster"].get("worker", []))
+    host = "tf"
+    print(f"tf replica {task['type']}-{task['index']}", flush=True)
+elif "RANK" in os.environ:  # a PyTorchJob's: RANK, WORLD_SIZE, MASTER_ADDR from the operator
+    index, world, host = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"]), os.environ["MASTER_ADDR"]
+else:  # an Indexed Job's
+    index = int(os.environ["JOB_COMPLETION_INDEX"])
+    world = int(os.environ["GDSWEEP_WORLD_SIZE"])
+    host = os.environ["GDSWEEP_RENDEZVOUS_HOST"]
+print(f"replica {index} of {world} meets at {host}", flush=True)
+if os.environ.get("FAIL_INDEX") == str(index):
+    print("replica failing on purpose", file=sys.stderr, flush=True)
+    sys.exit(3)
+time.sleep(float(os.environ.get("SLEEP", "0")))
+if index == 0:
+    print(f"step=1 loss={(x - 1) ** 2 + (y + 2) ** 2 + 1.0}", flush=True)
+    print(f"loss={(x - 1) ** 2 + (y + 2) ** 2}", flush=True)
+"""
+
+
+class DistributedTest(KubernetesTest):
+    def setUp(self):
+        super().setUp()
+        self.write("replica.py", REPLICA_PY)
+
+    def indexed(self, pods=3, n_trials=4, parallelism=2, sleep="0", env="", extra_kube="",
+                **kw):
+        study = self.study(n_trials=n_trials, parallelism=parallelism, sleep=sleep,
+                           kubernetes=f"image: python:3.11\nkind: indexed_job\npods: {pods}\n"
+                                      + extra_kube, **kw)
+        with open(study) as f:
+            text = f.read().replace("/objective.py", "/replica.py")
+        if env:
+            text = text.replace('env: {SLEEP: ', 'env: {' + env + ', SLEEP: ')
+        with open(study, "w") as f:
+            f.write(text)
+        return study
+
+    def posts(self, resource):
+        return [r for r in self.cluster.requests()
+                if r["method"] == "POST" and r["path"].endswith("/" + resource)]
+
+    def services_left(self):
+        proc = self.kubectl("get", "services", "-n", "ml", "-o", "name")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        return [line for line in proc.stdout.splitlines() if line]
+
+
+@unittest.skipUnless(KUBECTL, "kubectl is not installed")
+class IndexedJobTest(DistributedTest):
+    def test_a_sweep_of_indexed_jobs_metrics_from_replica_0_every_log_kept(self):
+        study = self.indexed(pods=3, n_trials=4, parallelism=2)
+        self.run_gdsweep("run", study, "--db", self.db, check=0, timeout=180)
+        trials = self.trials_json()
+        self.assertEqual([t["state"] for t in trials], ["COMPLETE"] * 4,
+                         [t["failure_reason"] for t in trials])
+        for t in trials:
+            x, y = t["params"]["x"], t["params"]["y"]
+            self.assertAlmostEqual(t["values"]["loss"], (x - 1) ** 2 + (y + 2) ** 2)
+            self.assertTrue(t["intermediate_values"])
+            folder = os.path.join(self.dir, t["log_path"])
+            with open(os.path.join(folder, "stdout.log")) as f:
+                stdout = f.read()
+            self.assertIn("replica 0 of 3", stdout)
+            self.assertNotIn("replica 1", stdout)  # the metrics replica's log only
+            for i in range(3):
+                with open(os.path.join(folder, f"replica-{i}.log")) as f:
+                    self.assertIn(f"replica {i} of 3 meets at ", f.read())
+        jobs = self.posts("jobs")
+        self.assertEqual(len(jobs), 4)
+        self.assertTrue(all(r["status"] == 201 for r in jobs), jobs)
+        services = self.posts("services")
+        self.assertEqual(len(services), 4)
+        self.assertTrue(all(r["status"] == 201 for r in services), services)
+        self.assertEqual({r["name"] for r in services}, {r["name"] for r in jobs})
+        # Each trial's Job went with its pods, and its Service with it.
+        self.assertEqual(self.jobs_left(), [])
+        self.wait_for(lambda: self.services_left() == [], timeout=15,
+                      what="the Services to be garbage-collected")
+
+    def test_a_replica_that_fails_fails_the_trial_at_once_and_is_named(self):
+        study = self.indexed(pods=3, n_trials=1, parallelism=1, sleep="60",
+                             env='FAIL_INDEX: "2"')
+        started = time.time()
+        self.run_gdsweep("run", study, "--db", self.db, check=5, timeout=90)
+        self.assertLess(time.time() - started, 40)  # not after the others' 60 s
+        [t] = self.trials_json()
+        self.assertEqual(t["state"], "FAIL")
+        self.assertIn("replica 2 (pod ", t["failure_reason"])
+        self.assertIn("exited with code 3", t["failure_reason"])
+        with open(os.path.join(self.dir, t["log_path"], "replica-2.log")) as f:
+            self.assertIn("replica failing on purpose", f.read())
+        self.assertEqual(self.jobs_left(), [])
+
+    def test_render_prints_the_job_and_its_service_and_the_api_accepts_them(self):
+        study = self.indexed(pods=4, extra_kube="namespace: ml\n")
+        proc = self.run_gdsweep("render", study, "--trial", "0", check=0)
+        self.assertEqual(self.cluster.requests(), [])
+        job, service = proc.stdout.split("\n---\n")
+        self.assertIn("completionMode: Indexed", job)
+        self.assertIn("completions: 4", job)
+        self.assertIn("GDSWEEP_RENDEZVOUS_HOST", job)
+        self.assertIn("kind: Service", service)
+        self.assertIn("clusterIP: None", service)
+        path = self.write("rendered.yaml", proc.stdout)
+        created = self.kubectl("create", "-f", path, "-o", "name")
+        self.assertEqual(created.returncode, 0, created.stderr)
+        self.assertEqual(len(created.stdout.split()), 2)
+
+
+@unittest.skipUnless(KUBECTL, "kubectl is not installed")
+class IndexedJobResumeTest(DistributedTest):
+    def test_kill_9_with_multi_pod_trials_running_reattaches_and_creates_nothing_twice(self):
+        study = self.indexed(pods=2, n_trials=4, parallelism=2, sleep="3")
+        proc = self.start_gdsweep("run", study, "--db", self.db, "--worker-timeout", "2")
+        self.wait_for(lambda: len(self.cluster.admin("processes")["processes"]) == 4,
+                      timeout=40, what="two trials of two running pods each")
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        running = [t["number"] for t in self.trials_json() if t["state"] == "RUNNING"]
+        self.assertEqual(len(running), 2)
+        self.run_gdsweep("run", study, "--db", self.db, "--worker-timeout", "2", check=0,
+                         timeout=150)
+        after = {t["number"]: t for t in self.trials_json()}
+        self.assertEqual([t["state"] for t in after.values()], ["COMPLETE"] * 4,
+                         [t["failure_reason"] for t in after.values()])
+        created = self.cluster.created()
+        self.assertEqual(len(created), 4)
+        self.assertTrue(all(n == 1 for n in created.values()), created)
+        services = [r for r in self.posts("services") if r["status"] == 201]
+        self.assertEqual(len(services), 4)  # re-attach meets the Service that exists (409)
+        for n in running:  # finished as themselves: re-attached, not resubmitted
+            with open(os.path.join(self.dir, after[n]["log_path"], "replica-1.log")) as f:
+                self.assertIn("replica 1 of 2", f.read())
+        self.assertEqual(self.jobs_left(), [])
+
+
+@unittest.skipUnless(KUBECTL, "kubectl is not installed")
+class IndexedJobFaultTest(DistributedTest):
+    fake_flags = ("--fault-rate", "0.1", "--fault-codes",
+                  "429,429-apf,500,503,504,reset,reset-after", "--fault-seed", "5")
+
+    def test_api_faults_and_every_multi_pod_trial_completes_once(self):
+        self.run_gdsweep("run", self.indexed(pods=2, n_trials=6, parallelism=3), "--db",
+                         self.db, check=0, timeout=240)
+        trials = self.trials_json()
+        self.assertEqual([t["state"] for t in trials], ["COMPLETE"] * 6,
+                         [t["failure_reason"] for t in trials])
+        self.assertTrue([r for r in self.cluster.requests() if r.get("fault")])
+        created = self.cluster.created()
+        self.assertEqual(len(created), 6)
+        self.assertTrue(all(n == 1 for n in created.values()), created)
+
+
+CRDS = os.path.join(HERE, "..", "fakes", "kube", "crds")
+
+
+@unittest.skipUnless(KUBECTL, "kubectl is not installed")
+class KubeflowTest(DistributedTest):
+    fake_flags = ("--crds", CRDS, "--operators", "tfjob,pytorchjob")
+
+    def kubeflow(self, kind, replicas, **kw):
+        study = self.indexed(**kw)
+        with open(study) as f:
+            text = f.read().replace("kind: indexed_job\n  pods: 3\n",
+                                    f"kind: {kind}\n  replicas: {replicas}\n")
+        with open(study, "w") as f:
+            f.write(text)
+        return study
+
+    def resources_left(self, plural):
+        proc = self.kubectl("get", plural, "-n", "ml", "-o", "name")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        return [line for line in proc.stdout.splitlines() if line]
+
+    def test_a_sweep_of_pytorchjobs_metrics_from_master_0_every_replica_log_kept(self):
+        study = self.kubeflow("pytorchjob", "{master: 1, worker: 2}", n_trials=3, parallelism=2)
+        self.run_gdsweep("run", study, "--db", self.db, check=0, timeout=180)
+        trials = self.trials_json()
+        self.assertEqual([t["state"] for t in trials], ["COMPLETE"] * 3,
+                         [t["failure_reason"] for t in trials])
+        for t in trials:
+            x, y = t["params"]["x"], t["params"]["y"]
+            self.assertAlmostEqual(t["values"]["loss"], (x - 1) ** 2 + (y + 2) ** 2)
+            folder = os.path.join(self.dir, t["log_path"])
+            for replica, rank in (("master-0", 0), ("worker-0", 1), ("worker-1", 2)):
+                with open(os.path.join(folder, f"replica-{replica}.log")) as f:
+                    self.assertIn(f"replica {rank} of 3 meets at ", f.read())
+        posts = [r for r in self.cluster.requests()
+                 if r["method"] == "POST" and r["path"].endswith("/pytorchjobs")]
+        self.assertEqual([r["status"] for r in posts], [201] * 3)
+        self.wait_for(lambda: self.resources_left("pytorchjobs") == [], timeout=15,
+                      what="the PyTorchJobs to be deleted")
+
+    def test_a_tfjob_worker_that_fails_is_named(self):
+        study = self.kubeflow("tfjob", "{worker: 3}", n_trials=1, parallelism=1, sleep="60",
+                              env='FAIL_INDEX: "2"')
+        started = time.time()
+        self.run_gdsweep("run", study, "--db", self.db, check=5, timeout=90)
+        self.assertLess(time.time() - started, 40)
+        [t] = self.trials_json()
+        self.assertEqual(t["state"], "FAIL")
+        self.assertIn("replica worker-2 (pod ", t["failure_reason"])
+        self.assertIn("exited with code 3", t["failure_reason"])
+        self.wait_for(lambda: self.resources_left("tfjobs") == [], timeout=15,
+                      what="the TFJob to be deleted")
+
+
+@unittest.skipUnless(KUBECTL, "kubectl is not installed")
+class MissingCrdTest(DistributedTest):
+    def test_a_cluster_without_the_training_operator_is_a_clear_error_before_any_trial(self):
+        study = self.indexed(n_trials=2)
+        with open(study) as f:
+            text = f.read().replace("kind: indexed_job\n  pods: 3\n",
+                                    "kind: pytorchjob\n  replicas: {master: 1, worker: 1}\n")
+        with open(study, "w") as f:
+            f.write(text)
+        proc = self.run_gdsweep("run", study, "--db", self.db, check=6)
+        self.assertIn("has no kubeflow.org/v1 PyTorchJob; install the operator", proc.stderr)
+        self.assertFalse([r for r in self.cluster.requests() if r["method"] == "POST"])
+
+
+class DistributedExampleTest(SweepTestCase):
+    EXAMPLE = os.path.join(HERE, "..", "..", "examples", "kubernetes-distributed")
+
+    def test_the_examples_render_an_indexed_job_and_its_service_and_a_pytorchjob(self):
+        proc = subprocess.run([GDSWEEP, "render", "study-indexed.yaml", "--db", self.db],
+                              cwd=self.EXAMPLE, capture_output=True, text=True, timeout=60)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        job, service = proc.stdout.split("\n---\n")
+        self.assertIn("completionMode: Indexed", job)
+        self.assertIn("parallelism: 4", job)
+        self.assertIn("kind: Service", service)
+        proc = subprocess.run([GDSWEEP, "render", "study-pytorchjob.yaml", "--db", self.db],
+                              cwd=self.EXAMPLE, capture_output=True, text=True, timeout=60)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn("kind: PyTorchJob", proc.stdout)
+        self.assertIn("name: pytorch", proc.stdout)
+        self.assertFalse(os.path.exists(self.db))
+
+    def test_the_training_script_runs_alone_and_as_two_replicas_over_sockets(self):
+        script = os.path.join(self.EXAMPLE, "train.py")
+        args = [sys.executable, script, "lr=0.05", "epochs=3", "samples=512"]
+        alone = subprocess.run(args, capture_output=True, text=True, timeout=60)
+        self.assertEqual(alone.returncode, 0, alone.stderr)
+        self.assertRegex(alone.stdout, r"(?m)^loss=[0-9.]+$")
+        with socket.socket() as s:  # a free port for replica 0
+            s.bind(("127.0.0.1", 0))
+            port = str(s.getsockname()[1])
+        env = dict(os.environ, GDSWEEP_WORLD_SIZE="2", GDSWEEP_RENDEZVOUS_HOST="127.0.0.1",
+                   RENDEZVOUS_PORT=port)
+        hub = subprocess.Popen(args, env=dict(env, JOB_COMPLETION_INDEX="0"),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        spoke = subprocess.run(args, env=dict(env, JOB_COMPLETION_INDEX="1"),
+                               capture_output=True, text=True, timeout=60)
+        out, err = hub.communicate(timeout=60)
+        self.assertEqual(hub.returncode, 0, err)
+        self.assertEqual(spoke.returncode, 0, spoke.stderr)
+        self.assertIn("replica 1 of 2 done", spoke.stdout)
+        final = float(out.strip().splitlines()[-1].split("=")[1])
+        self.assertLess(final, 1.0)  # the averaged gradients trained the model
+
+
+if __name__ == "__main__":
+    unittest.main()
