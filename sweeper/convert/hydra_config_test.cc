@@ -58,7 +58,7 @@ TEST_CASE("the Hydra grid test config: string choices, a float range with an int
 TEST_CASE("a Hydra config without --command is an error naming hydra.sweeper and the flag") {
   auto s = LoadStudy(test::ConfigPath("hydra/example_conf_config.yaml"), {});
   REQUIRE_FALSE(s);
-  CHECK(s.error().message.find("example_conf_config.yaml:5:3: hydra.sweeper:") !=
+  CHECK(s.error().message.find("example_conf_config.yaml:6:3: hydra.sweeper:") !=
         std::string::npos);
   CHECK(s.error().message.find("--command") != std::string::npos);
 }
@@ -100,7 +100,7 @@ TEST_CASE("Hydra's sweeps: interval, int and log intervals, casts, bare choices,
 TEST_CASE("a Hydra syntax error points at its column inside the value") {
   auto s = FromText("      lr: interval(0.1, )\n");
   REQUIRE_FALSE(s);
-  CHECK(s.error().message.rfind("h.yaml:4:30: hydra.sweeper.params.lr: expected a value", 0) ==
+  CHECK(s.error().message.rfind("h.yaml:4:25: hydra.sweeper.params.lr: expected a value", 0) ==
         0);
   auto unknown = FromText("      lr: shuffle(range(1, 3))\n");
   REQUIRE_FALSE(unknown);
@@ -111,7 +111,7 @@ TEST_CASE("a Hydra syntax error points at its column inside the value") {
 TEST_CASE("a gdsweep rule broken by a converted value names the Hydra key") {
   auto s = FromText("      lr: tag(log, interval(-1.0, 1.0))\n");
   REQUIRE_FALSE(s);
-  CHECK(s.error().message.find("h.yaml:4:11: search_space.lr") == 0);
+  CHECK(s.error().message.find("h.yaml:4:20: search_space.lr.log: log scale needs low > 0") == 0);
   CHECK(s.error().message.find("(hydra.sweeper.params.lr in this Hydra Optuna sweeper config)") !=
         std::string::npos);
 }

@@ -65,7 +65,7 @@ TEST_CASE("Katib PyTorchJob: not supported yet on kubernetes, named at its kind;
   auto refused = LoadStudy(test::ConfigPath("katib/pytorchjob-mnist.yaml"), {});
   REQUIRE_FALSE(refused);
   CHECK(refused.error().message.find(
-            "pytorchjob-mnist.yaml:37:13: spec.trialTemplate.trialSpec.kind: trialSpec kind "
+            "pytorchjob-mnist.yaml:39:13: spec.trialTemplate.trialSpec.kind: trialSpec kind "
             "PyTorchJob: not supported yet") != std::string::npos);
   auto local = MustLoad("katib/pytorchjob-mnist.yaml", ConvertOptions{{}, "local"});
   CHECK(local.spec.backend == "local");
@@ -137,7 +137,8 @@ TEST_CASE("Katib errors: an unknown trial parameter, a bad bound, an unknown alg
       "  objective: {type: minimize, objectiveMetricName: loss}\n"
       "  algorithm: {algorithmName: random}\n";
   std::string bad_ref = kJob;
-  bad_ref.replace(bad_ref.find("trialParameters.rate}']"), 20, "trialParameters.rat}']");
+  const std::string rate = "trialParameters.rate}'";
+  bad_ref.replace(bad_ref.find(rate), rate.size(), "trialParameters.rat}'");
   auto ref = FromText(head +
                       "  parameters: [{name: lr, parameterType: double, feasibleSpace: {min: "
                       "'0.1', max: '1'}}]\n" +
@@ -151,7 +152,7 @@ TEST_CASE("Katib errors: an unknown trial parameter, a bad bound, an unknown alg
                         kJob);
   REQUIRE_FALSE(bound);
   CHECK(bound.error().message.find(
-            "k.yaml:7:73: spec.parameters[0].feasibleSpace.min: expected a number") == 0);
+            "k.yaml:7:71: spec.parameters[0].feasibleSpace.min: expected a number") == 0);
   auto algo = FromText(
       "  objective: {type: minimize, objectiveMetricName: loss}\n"
       "  algorithm: {algorithmName: enas}\n"

@@ -71,17 +71,15 @@ class TrialReader {
                                         "' in trialSpec"
                                   : "trialSpec has no container");
     }
-    YamlNode& trial = Put(c_.study, "trial", MapNode(tt->location));
-    if (auto s = ReadCommand(*container, trial); !s) return s;
-    if (backend == "local") {
-      Put(c_.study, "backend", PlainNode("local", tt->location));
-      return ReadLocalEnv(*container, trial);
-    }
-    if (backend != "kubernetes") {
+    if (backend != "kubernetes" && backend != "local") {
       return Error::Invalid("--backend: expected local or kubernetes, got '" + backend + "'");
     }
-    Put(c_.study, "backend", PlainNode("kubernetes", tt->location));
-    return ReadJob(*trial_spec, *container, metadata, trial);
+    if (auto s = ReadCommand(*container, Put(c_.study, "trial", MapNode(tt->location))); !s) {
+      return s;
+    }
+    Put(c_.study, "backend", PlainNode(backend, tt->location));
+    if (backend == "local") return ReadLocalEnv(*container);
+    return ReadJob(*trial_spec, *container, metadata);
   }
 
  private:
@@ -205,7 +203,11 @@ class TrialReader {
     return {};
   }
 
-  Status ReadLocalEnv(const YamlNode& container, YamlNode& trial) {
+  // The trial section (found again: adding sections moves it).
+  YamlNode& Trial() { return c_.study.Find("trial")->value; }
+
+  Status ReadLocalEnv(const YamlNode& container) {
+    YamlNode& trial = Trial();
     const YamlNode* env = FindValue(container, "env");
     if (env && env->IsSequence()) {
       YamlNode& out = Put(trial, "env", MapNode(env->location));
@@ -230,9 +232,9 @@ class TrialReader {
     return {};
   }
 
-  Status ReadJob(const YamlNode& job, const YamlNode& container, const YamlNode& metadata,
-                 YamlNode& trial) {
+  Status ReadJob(const YamlNode& job, const YamlNode& container, const YamlNode& metadata) {
     YamlNode& k = Put(c_.study, "kubernetes", MapNode(job.location));
+    YamlNode& trial = Trial();
     if (const YamlNode* ns = FindValue(metadata, "namespace")) {
       Put(k, "namespace", *ns);
       c_.Origin(ns->location, "metadata.namespace");

@@ -1,5 +1,7 @@
 #include "sweeper/convert/load_study.h"
 
+#include <cstdlib>
+
 #include "sweeper/convert/detect.h"
 #include "sweeper/convert/hydra_config.h"
 #include "sweeper/convert/katib_config.h"
@@ -58,14 +60,20 @@ Result<StudySpec> ValidateConversion(const Conversion& conversion, const std::st
                                      const std::vector<std::string>& sets) {
   auto spec = ParseStudyTree(conversion.study, path, sets);
   if (spec || conversion.format == ConfigFormat::kGdsweep) return spec;
-  // Name the original key of the value the error is about.
+  // Name the original key of the value the error is about: the origin at
+  // the error's position, else the nearest one before it on its line.
   const std::string& message = spec.error().message;
-  for (auto it = conversion.origins.rbegin(); it != conversion.origins.rend(); ++it) {
-    const std::string where = ToString(it->first) + ": ";
-    if (it->first.line > 0 && message.rfind(where, 0) == 0) {
-      return Error{spec.error().kind, message + " (" + it->second + " in this " +
-                                          FormatName(conversion.format) + ")"};
-    }
+  const std::pair<YamlLocation, std::string>* best = nullptr;
+  for (const auto& origin : conversion.origins) {
+    const YamlLocation& at = origin.first;
+    const std::string line = at.source + ":" + std::to_string(at.line) + ":";
+    if (at.line <= 0 || message.rfind(line, 0) != 0) continue;
+    const int column = std::atoi(message.c_str() + line.size());
+    if (at.column <= column && (!best || at.column >= best->first.column)) best = &origin;
+  }
+  if (best) {
+    return Error{spec.error().kind, message + " (" + best->second + " in this " +
+                                        FormatName(conversion.format) + ")"};
   }
   return Error{spec.error().kind,
                message + " (in the study converted from this " +

@@ -109,13 +109,13 @@ TEST_CASE("W&B distributions: int/float by the bounds, log_uniform's exponents, 
 TEST_CASE("W&B command macros: args forms, args_json_file, unknown macros and errors") {
   auto s = FromText(kHead +
                     "parameters: {x: {values: [1, 2]}}\n"
-                    "command: [${env}, ${interpreter}, ${program}, --cfg=${args_json_file}, "
-                    "${args_no_hyphens}, '{literal}']\n");
+                    "command:\n  - ${env}\n  - ${interpreter}\n  - ${program}\n"
+                    "  - --cfg=${args_json_file}\n  - ${args_no_hyphens}\n  - '{literal}'\n");
   REQUIRE_MESSAGE(s, (s ? "" : s.error().message));
   CHECK(s->spec.trial.command == std::vector<std::string>{"python3", "t.py",
                                                           "--cfg={trial.dir}/params.json", "x={x}",
                                                           "{{literal}}"});
-  auto json = FromText(kHead + "parameters: {x: {values: [1]}}\ncommand: [${args_json}]\n");
+  auto json = FromText(kHead + "parameters: {x: {values: [1]}}\ncommand: ['${args_json}']\n");
   REQUIRE_FALSE(json);
   CHECK(json.error().message.find("w.yaml:5:11: command[0]: ${args_json}") == 0);
   auto envvar =
