@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "sweeper/model/redact.h"
 #include "sweeper/convert/load_study.h"
+#include "sweeper/model/redact.h"
 #include "sweeper/spec/study_parser.h"
 #include "sweeper/spec/yaml_values.h"
 
@@ -62,8 +62,9 @@ Result<std::vector<std::string>> ParseCommandFlag(const std::string& text) {
     }
   }
   if (argv.empty() || argv[0].empty()) {
-    return Error::Invalid("--command: expected a program and its arguments, e.g. --command "
-                          "'python3 train.py' or --command '[python3, train.py]'");
+    return Error::Invalid(
+        "--command: expected a program and its arguments, e.g. --command "
+        "'python3 train.py' or --command '[python3, train.py]'");
   }
   return argv;
 }

@@ -43,8 +43,8 @@ void KeepWorkingDir(Conversion& c, const std::string& source, const std::string&
   const fs::path to = fs::weakly_canonical(fs::absolute(source).parent_path(), ec);
   if (ec || from == to) return;
   const fs::path rel = fs::relative(to, from, ec);
-  Put(trial->value, "working_dir", StringNode(ec || rel.empty() ? to.string() : rel.string(),
-                                              trial->value.location));
+  Put(trial->value, "working_dir",
+      StringNode(ec || rel.empty() ? to.string() : rel.string(), trial->value.location));
   c.Info(trial->value.location, "",
          "trial.working_dir points at the original file's folder, where its program ran", "trial");
 }
@@ -76,10 +76,9 @@ int ConvertCommand(const Args& args) {
   auto c = ConvertConfigFile(path, convert);
   if (!c) return Fail(c.error());
   if (c->format == ConfigFormat::kGdsweep) {
-    return Fail(Error::Invalid(path +
-                               ": already a gdsweep study file (not a Hydra Optuna sweeper "
-                               "config, W&B sweep config or Katib Experiment): nothing to "
-                               "convert"));
+    return Fail(Error::Invalid(path + ": already a gdsweep study file (not a Hydra Optuna sweeper "
+                                      "config, W&B sweep config or Katib Experiment): nothing to "
+                                      "convert"));
   }
   const std::string out = vm.count("output") ? vm["output"].as<std::string>() : "";
   if (!out.empty()) KeepWorkingDir(*c, path, out);

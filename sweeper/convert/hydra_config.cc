@@ -12,8 +12,9 @@ namespace gdsweep {
 namespace {
 
 const std::vector<std::string> kSweeperKeys = {
-    "_target_", "sampler",  "direction",        "study_name", "storage",      "n_trials",
-    "n_jobs",   "params",   "max_failure_rate", "search_space", "custom_search_space"};
+    "_target_",           "sampler", "direction", "study_name",       "storage",
+    "n_trials",           "n_jobs",  "params",    "max_failure_rate", "search_space",
+    "custom_search_space"};
 
 // Optuna sampler class or config-group name -> (gdsweep sampler, why it differs).
 struct SamplerChoice {
@@ -26,11 +27,13 @@ SamplerChoice MapSampler(const std::string& name) {
   if (name == "random" || name == "RandomSampler") return {"random", ""};
   if (name == "grid" || name == "GridSampler") return {"grid", ""};
   if (name == "motpe" || name == "MOTPESampler") {
-    return {"tpe", "Optuna's MOTPE sampler is TPE over several objectives, which gdsweep's TPE does"};
+    return {"tpe",
+            "Optuna's MOTPE sampler is TPE over several objectives, which gdsweep's TPE does"};
   }
   if (name == "nsgaii" || name == "NSGAIISampler") {
-    return {"tpe", "gdsweep has no NSGA-II (genetic) sampler; TPE, which handles several "
-                   "objectives too, is used instead"};
+    return {"tpe",
+            "gdsweep has no NSGA-II (genetic) sampler; TPE, which handles several "
+            "objectives too, is used instead"};
   }
   if (name == "cmaes" || name == "CmaEsSampler") {
     return {"tpe", "gdsweep has no CMA-ES sampler; TPE (multivariate) is used instead"};
@@ -43,8 +46,9 @@ SamplerChoice MapSampler(const std::string& name) {
 
 // TPE options with the same names in Optuna's TPESampler and gdsweep.
 const std::vector<std::string> kTpeKeys = {
-    "consider_prior", "prior_weight", "consider_magic_clip", "consider_endpoints",
-    "n_startup_trials", "n_ei_candidates", "multivariate", "group", "constant_liar"};
+    "consider_prior",   "prior_weight",    "consider_magic_clip", "consider_endpoints",
+    "n_startup_trials", "n_ei_candidates", "multivariate",        "group",
+    "constant_liar"};
 
 class HydraReader {
  public:
@@ -71,11 +75,11 @@ class HydraReader {
 
     const YamlNode* name = FindValue(sweeper, "study_name");
     Put(c_.study, "study_name",
-        StringNode(StudyNameFrom(name ? name->scalar : "", source_), name ? name->location
-                                                                        : sweeper.location));
+        StringNode(StudyNameFrom(name ? name->scalar : "", source_),
+                   name ? name->location : sweeper.location));
     if (!name) {
-      c_.Info(sweeper.location, sp + ".study_name",
-              "not set: the study is named after the file", "study_name");
+      c_.Info(sweeper.location, sp + ".study_name", "not set: the study is named after the file",
+              "study_name");
     }
     if (const YamlNode* storage = FindValue(sweeper, "storage")) {
       Put(c_.study, "storage", *storage);
@@ -120,8 +124,9 @@ class HydraReader {
       if (e.key != "hydra" && e.key != "defaults") app += (app.empty() ? "" : ", ") + e.key;
     }
     if (!app.empty()) {
-      c_.Info(root_.location, "", "the app's own settings (" + app +
-                                      ") stay in its config; each trial overrides the swept ones",
+      c_.Info(root_.location, "",
+              "the app's own settings (" + app +
+                  ") stay in its config; each trial overrides the swept ones",
               "");
     }
     for (const auto& e : hydra.entries) {
@@ -324,9 +329,9 @@ class HydraReader {
 
   // The numeric arguments of interval/range by position or keyword.
   Result<std::vector<std::optional<Choice>>> NumericArgs(const HydraExpr& e, const YamlNode& v,
-                                                        const std::string& path,
-                                                        const std::vector<std::string>& names,
-                                                        const std::string& cast) {
+                                                         const std::string& path,
+                                                         const std::vector<std::string>& names,
+                                                         const std::string& cast) {
     std::vector<std::optional<Choice>> out(names.size());
     for (size_t i = 0; i < e.args.size(); ++i) {
       const auto& [keyword, a] = e.args[i];
@@ -339,11 +344,11 @@ class HydraReader {
         slot = static_cast<size_t>(it - names.begin());
       }
       if (slot >= names.size()) return At(v, a, path, e.name + "(...): too many arguments");
-      const bool number = a.kind == HydraExpr::Kind::kValue &&
-                          (std::holds_alternative<int64_t>(a.value) ||
-                           std::holds_alternative<double>(a.value));
-      if (!number || (std::holds_alternative<double>(a.value) &&
-                      !std::isfinite(std::get<double>(a.value)))) {
+      const bool number =
+          a.kind == HydraExpr::Kind::kValue &&
+          (std::holds_alternative<int64_t>(a.value) || std::holds_alternative<double>(a.value));
+      if (!number ||
+          (std::holds_alternative<double>(a.value) && !std::isfinite(std::get<double>(a.value)))) {
         return At(v, a, path, e.name + "(...) takes finite numbers");
       }
       auto value = Cast(a.value, cast == "float" || cast == "int" ? cast : "", v, a, path);

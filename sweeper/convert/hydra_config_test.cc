@@ -93,19 +93,17 @@ TEST_CASE("Hydra's sweeps: interval, int and log intervals, casts, bare choices,
   CHECK(Dist(*s, "g") == Distribution{IntDistribution{1, 9, false, 2}});
   // Optuna lowers a stop that is off the grid: 0, 2, 4.
   CHECK(Dist(*s, "h") == Distribution{IntDistribution{0, 4, false, 2}});
-  CHECK(Dist(*s, "i") == Distribution{CategoricalDistribution{
-                             {true, std::monostate{}, std::string("x y")}}});
+  CHECK(Dist(*s, "i") ==
+        Distribution{CategoricalDistribution{{true, std::monostate{}, std::string("x y")}}});
 }
 
 TEST_CASE("a Hydra syntax error points at its column inside the value") {
   auto s = FromText("      lr: interval(0.1, )\n");
   REQUIRE_FALSE(s);
-  CHECK(s.error().message.rfind("h.yaml:4:25: hydra.sweeper.params.lr: expected a value", 0) ==
-        0);
+  CHECK(s.error().message.rfind("h.yaml:4:25: hydra.sweeper.params.lr: expected a value", 0) == 0);
   auto unknown = FromText("      lr: shuffle(range(1, 3))\n");
   REQUIRE_FALSE(unknown);
-  CHECK(unknown.error().message.find("h.yaml:4:11: hydra.sweeper.params.lr: 'shuffle(...)'") ==
-        0);
+  CHECK(unknown.error().message.find("h.yaml:4:11: hydra.sweeper.params.lr: 'shuffle(...)'") == 0);
 }
 
 TEST_CASE("a gdsweep rule broken by a converted value names the Hydra key") {
@@ -128,8 +126,8 @@ TEST_CASE("Hydra's older search_space form and unknown sweeper keys") {
   auto spec = ValidateConversion(*c, "h.yaml");
   REQUIRE(spec);
   CHECK(Dist(*spec, "lr") == Distribution{FloatDistribution{0.001, 0.1, true}});
-  auto typo = ReadYaml("hydra:\n  sweeper:\n    params: {x: 'interval(0,1)'}\n    n_trail: 3\n",
-                       "h.yaml");
+  auto typo =
+      ReadYaml("hydra:\n  sweeper:\n    params: {x: 'interval(0,1)'}\n    n_trail: 3\n", "h.yaml");
   auto bad = ConvertHydraConfig(*typo, "h.yaml", kApp);
   REQUIRE_FALSE(bad);
   CHECK(bad.error().message.find("h.yaml:4:5: hydra.sweeper.n_trail") == 0);

@@ -24,12 +24,12 @@ struct HydraExpr {
     kList,   // [a, b] or a bare top-level a,b,c (a choice)
   };
   Kind kind = Kind::kValue;
-  Choice value;          // kValue
-  bool quoted = false;   // kValue: a quoted string
-  std::string name;      // kCall: the function
+  Choice value;                                         // kValue
+  bool quoted = false;                                  // kValue: a quoted string
+  std::string name;                                     // kCall: the function
   std::vector<std::pair<std::string, HydraExpr>> args;  // kCall/kList: (keyword or "", arg)
-  size_t offset = 0;     // where it starts in the text
-  bool bare_choice = false;  // kList: written as a,b,c at the top level
+  size_t offset = 0;                                    // where it starts in the text
+  bool bare_choice = false;                             // kList: written as a,b,c at the top level
 };
 
 // Parses one override value. On a syntax error, Error::Invalid whose message

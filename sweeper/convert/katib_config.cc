@@ -9,10 +9,12 @@
 namespace gdsweep {
 namespace {
 
-const std::vector<std::string> kSpecKeys = {
-    "objective",     "algorithm",       "earlyStopping",  "parallelTrialCount",
-    "maxTrialCount", "maxFailedTrialCount", "parameters", "nasConfig",
-    "trialTemplate", "metricsCollectorSpec", "resumePolicy"};
+const std::vector<std::string> kSpecKeys = {"objective",     "algorithm",
+                                            "earlyStopping", "parallelTrialCount",
+                                            "maxTrialCount", "maxFailedTrialCount",
+                                            "parameters",    "nasConfig",
+                                            "trialTemplate", "metricsCollectorSpec",
+                                            "resumePolicy"};
 
 // Katib algorithm -> (gdsweep sampler, why it differs; empty: the same).
 struct Algorithm {
@@ -90,8 +92,9 @@ class KatibReader {
     const YamlNode* o = FindValue(spec, "objective");
     if (!o) return MissingKey(spec, "spec", "objective");
     if (auto s = ExpectMapping(*o, path); !s) return s;
-    if (auto s = CheckKeys(*o, path, {"type", "goal", "objectiveMetricName",
-                                      "additionalMetricNames", "metricStrategies"});
+    if (auto s = CheckKeys(
+            *o, path,
+            {"type", "goal", "objectiveMetricName", "additionalMetricNames", "metricStrategies"});
         !s) {
       return s;
     }
@@ -198,14 +201,14 @@ class KatibReader {
     Put(out, "type", PlainNode(is_int ? "int" : "float", p.location));
     bool log = false;
     if (const YamlNode* d = FindValue(fs, "distribution")) {
-      auto dist = ReadEnum(*d, fs_path + ".distribution",
-                           {"uniform", "logUniform", "normal", "logNormal"});
+      auto dist =
+          ReadEnum(*d, fs_path + ".distribution", {"uniform", "logUniform", "normal", "logNormal"});
       if (!dist) return dist.error();
       log = *dist == "logUniform" || *dist == "logNormal";
       if (*dist == "normal" || *dist == "logNormal") {
         c_.Warn(d->location, fs_path + ".distribution",
-                *dist + " has no equivalent: gdsweep draws " + (log ? "log-uniformly" : "uniformly") +
-                    " between min and max",
+                *dist + " has no equivalent: gdsweep draws " +
+                    (log ? "log-uniformly" : "uniformly") + " between min and max",
                 target);
       }
     }
@@ -272,7 +275,8 @@ class KatibReader {
     YamlNode& sampler = Put(c_.study, "sampler", MapNode(a->location));
     Put(sampler, "type", PlainNode(algo->sampler, name->location));
     if (algo->multivariate) Put(sampler, "multivariate", BoolNode(true, name->location));
-    if (!algo->note.empty()) c_.Warn(name->location, path + ".algorithmName", algo->note, "sampler");
+    if (!algo->note.empty())
+      c_.Warn(name->location, path + ".algorithmName", algo->note, "sampler");
     const YamlNode* settings = FindValue(*a, "algorithmSettings");
     if (!settings) return {};
     if (auto s = ExpectList(*settings, path + ".algorithmSettings"); !s) return s;
@@ -317,9 +321,9 @@ class KatibReader {
     const YamlNode* name = FindValue(*es, "algorithmName");
     if (!name) return MissingKey(*es, path, "algorithmName");
     if (name->scalar != "medianstop") {
-      return ErrorAt(name->location, path + ".algorithmName",
-                     "expected medianstop, Katib's early-stopping algorithm, got " +
-                         Describe(*name));
+      return ErrorAt(
+          name->location, path + ".algorithmName",
+          "expected medianstop, Katib's early-stopping algorithm, got " + Describe(*name));
     }
     YamlNode& pruner = Put(c_.study, "pruner", MapNode(es->location));
     Put(pruner, "type", PlainNode("median", name->location));

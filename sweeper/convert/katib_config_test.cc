@@ -28,9 +28,9 @@ TEST_CASE("Katib random: a batch/v1 Job becomes the kubernetes backend") {
   CHECK(s.spec.kubernetes->namespace_ == "kubeflow");
   CHECK(s.spec.kubernetes->resources.limits ==
         std::map<std::string, std::string>{{"cpu", "0.5"}, {"memory", "1Gi"}});
-  CHECK(s.spec.trial.command ==
-        std::vector<std::string>{"python3", "/opt/pytorch-mnist/mnist.py", "--epochs=1",
-                                 "--batch-size=16", "--lr={lr}", "--momentum={momentum}"});
+  CHECK(s.spec.trial.command == std::vector<std::string>{"python3", "/opt/pytorch-mnist/mnist.py",
+                                                         "--epochs=1", "--batch-size=16",
+                                                         "--lr={lr}", "--momentum={momentum}"});
   CHECK(HasNote(s.notes, "spec.objective.goal", "not carried over"));
   CHECK(HasNote(s.notes, "spec.maxFailedTrialCount", "not carried over"));
   CHECK(HasNote(s.notes, "spec.objective.type", "smallest value"));
@@ -74,10 +74,10 @@ TEST_CASE("Katib PyTorchJob: not supported yet on kubernetes, named at its kind;
 }
 
 Result<LoadedStudy> FromText(const std::string& spec_text) {
-  auto root = ReadYaml(
-      "apiVersion: kubeflow.org/v1beta1\nkind: Experiment\nmetadata: {name: e}\nspec:\n" +
-          spec_text,
-      "k.yaml");
+  auto root =
+      ReadYaml("apiVersion: kubeflow.org/v1beta1\nkind: Experiment\nmetadata: {name: e}\nspec:\n" +
+                   spec_text,
+               "k.yaml");
   REQUIRE(root);
   auto c = ConvertKatibExperiment(*root, "k.yaml", {});
   if (!c) return c.error();

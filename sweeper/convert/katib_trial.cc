@@ -46,8 +46,7 @@ class TrialReader {
     const YamlNode* kind = FindValue(*trial_spec, "kind");
     const YamlNode* api = FindValue(*trial_spec, "apiVersion");
     const bool job = kind && kind->scalar == "Job" && (!api || api->scalar == "batch/v1");
-    const std::string backend =
-        options_.backend.empty() ? "kubernetes" : options_.backend;
+    const std::string backend = options_.backend.empty() ? "kubernetes" : options_.backend;
     const std::string kind_path = std::string(kTt) + ".trialSpec.kind";
     if (!job && backend == "kubernetes") {
       return ErrorAt(kind ? kind->location : trial_spec->location, kind_path,
@@ -67,8 +66,7 @@ class TrialReader {
     if (!container) {
       return ErrorAt(primary_name ? primary_name->location : tt->location,
                      std::string(kTt) + ".primaryContainerName",
-                     primary_name ? "no container named '" + primary_name->scalar +
-                                        "' in trialSpec"
+                     primary_name ? "no container named '" + primary_name->scalar + "' in trialSpec"
                                   : "trialSpec has no container");
     }
     if (backend != "kubernetes" && backend != "local") {
@@ -104,9 +102,9 @@ class TrialReader {
         c_.Info(ref->location, ip + ".reference",
                 "${trialSpec.Name} becomes {study.name}-{trial.number}", "trial");
       } else if (ref->scalar.rfind("${trialSpec.", 0) == 0) {
-        return ErrorAt(ref->location, ip + ".reference",
-                       "'" + ref->scalar +
-                           "' has no gdsweep equivalent (only ${trialSpec.Name} is read)");
+        return ErrorAt(
+            ref->location, ip + ".reference",
+            "'" + ref->scalar + "' has no gdsweep equivalent (only ${trialSpec.Name} is read)");
       } else {
         if (space && !space->Find(ref->scalar)) {
           std::vector<std::string> names;
@@ -162,9 +160,9 @@ class TrialReader {
       if (it == refs_.end()) {
         std::vector<std::string> names;
         for (const auto& [n, r] : refs_) names.push_back(n);
-        return ErrorAt(LocationIn(node, open), path,
-                       "'" + name + "' is not in " + kTt + ".trialParameters" +
-                           DidYouMean(name, names));
+        return ErrorAt(
+            LocationIn(node, open), path,
+            "'" + name + "' is not in " + kTt + ".trialParameters" + DidYouMean(name, names));
       }
       out += it->second;
       pos = close + 1;
@@ -217,8 +215,7 @@ class TrialReader {
         const YamlNode* v = item.IsMapping() ? FindValue(item, "value") : nullptr;
         const std::string ip = IndexPath("primary container env", i);
         if (!n || !v) {
-          c_.Warn(item.location, ip, "not carried over: only literal values run locally",
-                  "trial");
+          c_.Warn(item.location, ip, "not carried over: only literal values run locally", "trial");
           continue;
         }
         auto sub = Substitute(*v, ip);
@@ -243,7 +240,8 @@ class TrialReader {
     if (!image) return MissingKey(container, "primary container", "image");
     Put(k, "image", *image);
     c_.Origin(image->location, "primary container image");
-    if (const YamlNode* v = FindValue(container, "imagePullPolicy")) Put(k, "image_pull_policy", *v);
+    if (const YamlNode* v = FindValue(container, "imagePullPolicy"))
+      Put(k, "image_pull_policy", *v);
     if (const YamlNode* v = FindValue(container, "workingDir")) Put(k, "working_dir", *v);
     if (const YamlNode* v = FindValue(container, "resources")) {
       Put(k, "resources", *v);
@@ -251,9 +249,8 @@ class TrialReader {
     }
     if (auto s = ReadContainerEnv(container, k, trial); !s) return s;
     for (const auto& e : container.entries) {
-      static const std::vector<std::string> kRead = {"name",      "image",     "imagePullPolicy",
-                                                     "workingDir", "resources", "env",
-                                                     "command",   "args"};
+      static const std::vector<std::string> kRead = {
+          "name", "image", "imagePullPolicy", "workingDir", "resources", "env", "command", "args"};
       if (std::find(kRead.begin(), kRead.end(), e.key) != kRead.end()) continue;
       c_.Warn(e.key_location, "primary container " + e.key,
               "not carried over: the kubernetes section has no equivalent (a Job template file, "
@@ -276,8 +273,8 @@ class TrialReader {
         }
       }
     }
-    for (const YamlNode* meta : {FindValue(job, "metadata"),
-                                 tmpl ? FindValue(*tmpl, "metadata") : nullptr}) {
+    for (const YamlNode* meta :
+         {FindValue(job, "metadata"), tmpl ? FindValue(*tmpl, "metadata") : nullptr}) {
       if (!meta || !meta->IsMapping()) continue;
       for (const char* key : {"labels", "annotations"}) {
         const YamlNode* m = FindValue(*meta, key);
@@ -354,8 +351,10 @@ class TrialReader {
       const YamlNode* ref = nullptr;
       std::string kind;
       if (from && from->IsMapping()) {
-        if ((ref = FindValue(*from, "secretKeyRef"))) kind = "secret";
-        else if ((ref = FindValue(*from, "configMapKeyRef"))) kind = "config_map";
+        if ((ref = FindValue(*from, "secretKeyRef")))
+          kind = "secret";
+        else if ((ref = FindValue(*from, "configMapKeyRef")))
+          kind = "config_map";
         else if (const YamlNode* f = FindValue(*from, "fieldRef")) {
           const YamlNode* path = f->IsMapping() ? FindValue(*f, "fieldPath") : nullptr;
           if (path) {
@@ -367,8 +366,10 @@ class TrialReader {
         }
       }
       if (!ref || !ref->IsMapping() || !FindValue(*ref, "name") || !FindValue(*ref, "key")) {
-        c_.Warn(item.location, ip, "not carried over: an env source the kubernetes section "
-                                   "cannot express", "kubernetes");
+        c_.Warn(item.location, ip,
+                "not carried over: an env source the kubernetes section "
+                "cannot express",
+                "kubernetes");
         continue;
       }
       YamlNode m = MapNode(item.location);

@@ -46,9 +46,9 @@ Result<Conversion> ConvertConfigFile(const std::string& path, const ConvertOptio
     case ConfigFormat::kKatib: {
       const YamlNode* api = FindValue(*root, "apiVersion");
       if (api->scalar != "kubeflow.org/v1beta1") {
-        return ErrorAt(api->location, "apiVersion",
-                       "expected kubeflow.org/v1beta1, the Katib API gdsweep reads, got " +
-                           Describe(*api));
+        return ErrorAt(
+            api->location, "apiVersion",
+            "expected kubeflow.org/v1beta1, the Katib API gdsweep reads, got " + Describe(*api));
       }
       return ConvertKatibExperiment(*root, path, options);
     }
@@ -72,12 +72,12 @@ Result<StudySpec> ValidateConversion(const Conversion& conversion, const std::st
     if (at.column <= column && (!best || at.column >= best->first.column)) best = &origin;
   }
   if (best) {
-    return Error{spec.error().kind, message + " (" + best->second + " in this " +
-                                        FormatName(conversion.format) + ")"};
+    return Error{spec.error().kind,
+                 message + " (" + best->second + " in this " + FormatName(conversion.format) + ")"};
   }
-  return Error{spec.error().kind,
-               message + " (in the study converted from this " +
-                   std::string(FormatName(conversion.format)) + "; `gdsweep convert` shows it)"};
+  return Error{spec.error().kind, message + " (in the study converted from this " +
+                                      std::string(FormatName(conversion.format)) +
+                                      "; `gdsweep convert` shows it)"};
 }
 
 Result<LoadedStudy> LoadStudy(const std::string& path, const std::vector<std::string>& sets,

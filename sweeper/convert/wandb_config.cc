@@ -10,9 +10,9 @@ namespace gdsweep {
 namespace {
 
 const std::vector<std::string> kKeys = {
-    "apiVersion", "kind",     "controller", "description", "program", "job",
-    "image_uri",  "entity",   "project",    "method",      "command", "name",
-    "run_cap",    "metric",   "metrics",    "scheduler",   "early_terminate", "parameters"};
+    "apiVersion", "kind",   "controller", "description", "program",         "job",
+    "image_uri",  "entity", "project",    "method",      "command",         "name",
+    "run_cap",    "metric", "metrics",    "scheduler",   "early_terminate", "parameters"};
 
 class WandbReader {
  public:
@@ -37,8 +37,8 @@ class WandbReader {
     ReadName();
     if (auto s = ReadMetric(); !s) return s.error();
     const YamlEntry* params = root_.Find("parameters");
-    YamlNode& space = Put(c_.study, "search_space", MapNode(params->value.location),
-                          params->key_location);
+    YamlNode& space =
+        Put(c_.study, "search_space", MapNode(params->value.location), params->key_location);
     auto names = ReadWandbParameters(params->value, space, c_);
     if (!names) return names.error();
     if (auto s = ReadMethod(); !s) return s.error();
@@ -65,8 +65,8 @@ class WandbReader {
                      "minimize}), even for grid and random search");
     }
     if (auto s = ExpectMapping(*metric, "metric"); !s) return s;
-    if (auto s = CheckKeys(*metric, "metric", {"name", "goal", "target", "impute",
-                                               "impute_while_running"});
+    if (auto s = CheckKeys(*metric, "metric",
+                           {"name", "goal", "target", "impute", "impute_while_running"});
         !s) {
       return s;
     }
@@ -134,9 +134,9 @@ class WandbReader {
     const YamlNode* type = FindValue(*et, "type");
     if (!type) return MissingKey(*et, path, "type");
     if (type->scalar != "hyperband") {
-      return ErrorAt(type->location, path + ".type",
-                     "expected hyperband, W&B's one early-termination type, got " +
-                         Describe(*type));
+      return ErrorAt(
+          type->location, path + ".type",
+          "expected hyperband, W&B's one early-termination type, got " + Describe(*type));
     }
     auto read_int = [&](const char* key) -> Result<std::optional<int64_t>> {
       const YamlNode* v = FindValue(*et, key);
@@ -214,8 +214,10 @@ class WandbReader {
       c_.Origin(cap->location, "run_cap");
     }
     Put(budget, "parallelism", IntNode(1, root_.location));
-    c_.Info(root_.location, "", "one trial at a time, as one W&B agent runs them (raise with "
-                                "--parallelism N, as more agents would)", "budget");
+    c_.Info(root_.location, "",
+            "one trial at a time, as one W&B agent runs them (raise with "
+            "--parallelism N, as more agents would)",
+            "budget");
   }
 
   // W&B's command: ${env} ${interpreter} ${program} ${args} by default.
@@ -339,8 +341,9 @@ class WandbReader {
         out += "/usr/bin/env";
       } else if (macro == "args_json_file") {
         out += "{trial.dir}/params.json";
-        c_.Info(mat, path, "${args_json_file} becomes {trial.dir}/params.json: the same JSON "
-                           "object of the parameters",
+        c_.Info(mat, path,
+                "${args_json_file} becomes {trial.dir}/params.json: the same JSON "
+                "object of the parameters",
                 "trial");
       } else if (macro.rfind("envvar:", 0) == 0) {
         return ErrorAt(mat, path,
@@ -362,8 +365,8 @@ class WandbReader {
   }
 
   void NoteMetadata() {
-    for (const char* key : {"description", "project", "entity", "controller", "apiVersion",
-                            "kind"}) {
+    for (const char* key :
+         {"description", "project", "entity", "controller", "apiVersion", "kind"}) {
       if (const YamlEntry* e = root_.Find(key)) {
         c_.Info(e->key_location, key,
                 std::string(key) == "controller"

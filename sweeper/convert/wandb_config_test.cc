@@ -28,10 +28,10 @@ TEST_CASE("the W&B bayes example: TPE with a warning, constants and lists, the d
   CHECK(Dist(s.spec, "sleep") == Distribution{Choices({0.5})});
   CHECK(Dist(s.spec, "base") == Distribution{Choices({int64_t{10}, int64_t{15}, int64_t{20}})});
   CHECK(Dist(s.spec, "direction") == Distribution{Choices({int64_t{-1}, 0.1, int64_t{1}})});
-  CHECK(s.spec.trial.command ==
-        std::vector<std::string>{"python3", "train.py", "--epochs={epochs}",
-                                 "--variance={variance}", "--sleep={sleep}", "--base={base}",
-                                 "--increment={increment}", "--direction={direction}"});
+  CHECK(s.spec.trial.command == std::vector<std::string>{"python3", "train.py", "--epochs={epochs}",
+                                                         "--variance={variance}", "--sleep={sleep}",
+                                                         "--base={base}", "--increment={increment}",
+                                                         "--direction={direction}"});
   CHECK_FALSE(s.spec.budget.n_trials);
   CHECK(s.spec.pruner.type == PrunerType::kNone);
   CHECK(HasNote(s.notes, "metric.name", "wandb.log"));
@@ -126,8 +126,9 @@ TEST_CASE("W&B command macros: args forms, args_json_file, unknown macros and er
 }
 
 TEST_CASE("W&B errors name the key: a misspelt metric key, bad bounds, an unknown method") {
-  auto typo = FromText("program: t.py\nmethod: grid\nmetric: {name: loss, gaol: minimize}\n"
-                       "parameters: {x: {values: [1]}}\n");
+  auto typo = FromText(
+      "program: t.py\nmethod: grid\nmetric: {name: loss, gaol: minimize}\n"
+      "parameters: {x: {values: [1]}}\n");
   REQUIRE_FALSE(typo);
   CHECK(typo.error().message.find("w.yaml:3:22: metric.gaol") == 0);
   CHECK(typo.error().message.find("did you mean 'goal'") != std::string::npos);
@@ -137,19 +138,22 @@ TEST_CASE("W&B errors name the key: a misspelt metric key, bad bounds, an unknow
         0);
   CHECK(bounds.error().message.find("(parameters.x.min in this W&B sweep config)") !=
         std::string::npos);
-  auto method = FromText("program: t.py\nmethod: custom\nmetric: {name: loss}\n"
-                         "parameters: {x: {values: [1]}}\n");
+  auto method = FromText(
+      "program: t.py\nmethod: custom\nmetric: {name: loss}\n"
+      "parameters: {x: {values: [1]}}\n");
   REQUIRE_FALSE(method);
   CHECK(method.error().message.find("w.yaml:2:9: method") == 0);
-  auto grid = FromText("program: t.py\nmethod: grid\nmetric: {name: loss}\n"
-                       "parameters: {x: {min: 0.0, max: 1.0}}\n");
+  auto grid = FromText(
+      "program: t.py\nmethod: grid\nmetric: {name: loss}\n"
+      "parameters: {x: {min: 0.0, max: 1.0}}\n");
   REQUIRE_FALSE(grid);
   CHECK(grid.error().message.find("continuous float") != std::string::npos);
 }
 
 TEST_CASE("W&B numbers follow YAML 1.2: an unquoted 1e-5 is a number, a quoted one is not") {
-  auto s = FromText(kHead + "parameters: {lr: {distribution: log_uniform_values, min: 1e-5, "
-                            "max: 1e-1}}\n");
+  auto s = FromText(kHead +
+                    "parameters: {lr: {distribution: log_uniform_values, min: 1e-5, "
+                    "max: 1e-1}}\n");
   REQUIRE(s);
   CHECK(Dist(s->spec, "lr") == Distribution{FloatDistribution{1e-5, 1e-1, true}});
   auto quoted = FromText(kHead + "parameters: {lr: {min: '1e-5', max: 0.1}}\n");

@@ -8,13 +8,24 @@
 namespace gdsweep {
 namespace {
 
-const std::vector<std::string> kDistributions = {
-    "constant",         "categorical",          "categorical_w_probabilities",
-    "int_uniform",      "uniform",              "q_uniform",
-    "log_uniform",      "log_uniform_values",   "q_log_uniform",
-    "q_log_uniform_values", "inv_log_uniform",  "inv_log_uniform_values",
-    "normal",           "q_normal",             "log_normal",
-    "q_log_normal",     "beta",                 "q_beta"};
+const std::vector<std::string> kDistributions = {"constant",
+                                                 "categorical",
+                                                 "categorical_w_probabilities",
+                                                 "int_uniform",
+                                                 "uniform",
+                                                 "q_uniform",
+                                                 "log_uniform",
+                                                 "log_uniform_values",
+                                                 "q_log_uniform",
+                                                 "q_log_uniform_values",
+                                                 "inv_log_uniform",
+                                                 "inv_log_uniform_values",
+                                                 "normal",
+                                                 "q_normal",
+                                                 "log_normal",
+                                                 "q_log_normal",
+                                                 "beta",
+                                                 "q_beta"};
 
 class ParameterReader {
  public:
@@ -65,8 +76,8 @@ class ParameterReader {
     } else if (p.Find("min") && p.Find("max")) {
       auto lo = ReadScalarValue(p.Find("min")->value, JoinPath(path, "min"));
       auto hi = ReadScalarValue(p.Find("max")->value, JoinPath(path, "max"));
-      const bool ints = lo && hi && std::holds_alternative<int64_t>(*lo) &&
-                        std::holds_alternative<int64_t>(*hi);
+      const bool ints =
+          lo && hi && std::holds_alternative<int64_t>(*lo) && std::holds_alternative<int64_t>(*hi);
       dist = ints ? "int_uniform" : "uniform";
     } else {
       return ErrorAt(p.location, path,
@@ -167,8 +178,9 @@ class ParameterReader {
               target);
     } else if (beta) {
       c_.Warn(at, path,
-              dist + " has no equivalent: gdsweep draws uniformly from [0, 1], the beta "
-                     "distribution's support (its a and b shape are dropped)",
+              dist +
+                  " has no equivalent: gdsweep draws uniformly from [0, 1], the beta "
+                  "distribution's support (its a and b shape are dropped)",
               target);
     } else {
       auto min = Number(p, path, "min", std::nullopt);
@@ -233,8 +245,9 @@ class ParameterReader {
         return {};
       }
       c_.Warn(at, path,
-              dist + ": gdsweep cannot quantise a log-scaled value (Optuna allows no step with "
-                     "log), so q " +
+              dist +
+                  ": gdsweep cannot quantise a log-scaled value (Optuna allows no step with "
+                  "log), so q " +
                   FormatDouble(*q) + " is dropped",
               target);
       q.reset();
@@ -255,8 +268,8 @@ class ParameterReader {
         Put(out, "step", FloatNode(*q, at));
       }
       c_.Info(at, path,
-              dist + ": the multiples of q (" + FormatDouble(*q) + ") from " +
-                  FormatDouble(first) + " to " + FormatDouble(last) +
+              dist + ": the multiples of q (" + FormatDouble(*q) + ") from " + FormatDouble(first) +
+                  " to " + FormatDouble(last) +
                   " (W&B rounds a draw to a multiple of q, which may fall just outside the "
                   "bounds)",
               target);

@@ -103,9 +103,9 @@ Result<Choice> ReadNumberLike(const YamlNode& node, const std::string& path) {
     if (!node.quoted) {
       // YAML 1.2 forms such as 0x1f or 1e3 read by the study-file rules.
       auto value = ReadScalarValue(node, path);
-      if (value && (std::holds_alternative<int64_t>(*value) ||
-                    (std::holds_alternative<double>(*value) &&
-                     std::isfinite(std::get<double>(*value))))) {
+      if (value &&
+          (std::holds_alternative<int64_t>(*value) ||
+           (std::holds_alternative<double>(*value) && std::isfinite(std::get<double>(*value))))) {
         return *value;
       }
     }
@@ -144,7 +144,8 @@ YamlNode CommandNode(const std::vector<std::string>& argv, const YamlLocation& a
 
 YamlLocation LocationIn(const YamlNode& node, size_t offset) {
   YamlLocation loc = node.location;
-  if (loc.line > 0 && node.text_column > 0) loc.column = node.text_column + static_cast<int>(offset);
+  if (loc.line > 0 && node.text_column > 0)
+    loc.column = node.text_column + static_cast<int>(offset);
   return loc;
 }
 
