@@ -7,8 +7,10 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "sweeper/convert/load_study.h"
 #include "sweeper/model/redact.h"
 #include "sweeper/spec/study_parser.h"
+#include "sweeper/spec/yaml_values.h"
 
 namespace gdsweep::cli {
 
@@ -17,6 +19,54 @@ Error AsRemoteFailure(const Error& error) {
     return Error::Remote(error.message);
   }
   return error;
+}
+
+Result<StudySpec> LoadStudyFile(const std::string& path, const std::vector<std::string>& sets,
+                                const ConvertOptions& options) {
+  auto loaded = LoadStudy(path, sets, options);
+  if (!loaded) return loaded.error();
+  if (loaded->format != ConfigFormat::kGdsweep) {
+    spdlog::info("{}: read as a {} (`gdsweep convert {}` writes it as a study file)", path,
+                 FormatName(loaded->format), path);
+    for (const auto& note : loaded->notes) {
+      if (note.level == ConvertNote::Level::kWarning) {
+        spdlog::warn("{}", ToString(note));
+      } else {
+        spdlog::info("{}", ToString(note));
+      }
+    }
+  }
+  return std::move(loaded->spec);
+}
+
+Result<std::vector<std::string>> ParseCommandFlag(const std::string& text) {
+  std::vector<std::string> argv;
+  if (!text.empty() && text[0] == '[') {
+    auto node = ReadYamlValue(text, YamlLocation{"--command " + text, 0, 0}, "--command");
+    if (!node) return node.error();
+    if (auto s = ExpectList(*node, "--command"); !s) return s.error();
+    for (size_t i = 0; i < node->items.size(); ++i) {
+      auto arg = ReadString(node->items[i], IndexPath("--command", i));
+      if (!arg) return arg.error();
+      argv.push_back(*arg);
+    }
+  } else {
+    std::string word;
+    for (char c : text + " ") {
+      if (c == ' ' || c == '\t') {
+        if (!word.empty()) argv.push_back(word);
+        word.clear();
+      } else {
+        word += c;
+      }
+    }
+  }
+  if (argv.empty() || argv[0].empty()) {
+    return Error::Invalid(
+        "--command: expected a program and its arguments, e.g. --command "
+        "'python3 train.py' or --command '[python3, train.py]'");
+  }
+  return argv;
 }
 
 int Fail(const Error& error) {

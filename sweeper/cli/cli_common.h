@@ -6,8 +6,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "storage/storage.h"
+#include "sweeper/convert/conversion.h"
 #include "sweeper/model/result.h"
 #include "sweeper/study.h"
 #include "tracking/tracker.h"
@@ -30,6 +32,16 @@ enum ExitCode : int {
 // refuses the credentials or the request): kRemote, so it exits 6 and not 1
 // or 2. Not found and interrupted keep their kinds.
 Error AsRemoteFailure(const Error& error);
+
+// Reads a study from a file in any format gdsweep reads (a study file, or a
+// Hydra, W&B or Katib config, detected by content), logging which format it
+// was and, for another tool's config, every setting carried over differently.
+Result<StudySpec> LoadStudyFile(const std::string& path, const std::vector<std::string>& sets,
+                                const ConvertOptions& options = {});
+
+// The --command flag's value: a YAML list ("[python3, f.py, --x]") or words
+// separated by spaces ("python3 f.py --x"), never run through a shell.
+Result<std::vector<std::string>> ParseCommandFlag(const std::string& text);
 
 // Prints "gdsweep: <message>" and returns the exit code for the error's kind.
 int Fail(const Error& error);

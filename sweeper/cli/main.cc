@@ -21,13 +21,14 @@ Commands:
   ask STUDY.yaml    create a RUNNING trial and print its parameters as JSON
   tell              record the result of a trial made by ask
   render STUDY.yaml print the Kubernetes Job(s) a run would submit, as YAML
+  convert FILE      write a Hydra, W&B or Katib sweep config as a study file
   sync              deliver the tracking (MLflow) reports still pending
   report            write a study as one self-contained HTML file
   dashboard         serve every study as live report pages (127.0.0.1)
 
 Run 'gdsweep <command> --help' for the options of a command.
 Exit codes: 0 ok, 1 failure, 2 usage or invalid study file, 3 study conflict,
-4 not found, 5 no trial completed, 130 interrupted.
+4 not found, 5 no trial completed, 6 remote service failed, 130 interrupted.
 )";
 
 // Each running trial holds a few descriptors (pipes, pidfd, logs): lift the
@@ -66,6 +67,7 @@ int main(int argc, char** argv) {
   if (command == "sync") return SyncCommand(args);
   if (command == "report") return ReportCommand(args);
   if (command == "dashboard") return DashboardCommand(args);
+  if (command == "convert") return ConvertCommand(args);
   std::fprintf(stderr, "gdsweep: unknown command '%s'\n%s", command.c_str(), kUsage);
   return kExitUsage;
 }

@@ -109,7 +109,7 @@ int RenderCommand(const Args& args) {
   std::vector<std::string> sets;
   if (vm.count("set")) sets = vm["set"].as<std::vector<std::string>>();
   if (vm.count("tag")) sets.push_back("tag=" + vm["tag"].as<std::string>());
-  auto spec = ParseStudyFile(vm["study-file"].as<std::string>(), sets);
+  auto spec = LoadStudyFile(vm["study-file"].as<std::string>(), sets);
   if (!spec) return Fail(spec.error());
   if (!spec->kubernetes) {
     return Fail(Error::Invalid(spec->source_path +

@@ -39,7 +39,11 @@ void InstallSignalHandlers() {
 constexpr const char* kUsage =
     "usage: gdsweep run STUDY.yaml [--set KEY=VALUE ...] [--tag TAG] [--n-trials N]\n"
     "                  [--parallelism N] [--db PATH] [--allow-changes]\n"
-    "Runs the study to its budget. Running it again resumes it: finished trials are kept,\n"
+    "                  [--command CMD] [--backend local|kubernetes]\n"
+    "Runs the study to its budget. STUDY.yaml may also be a Hydra Optuna sweeper config, a\n"
+    "W&B sweep config or a Katib Experiment, detected by content and converted as\n"
+    "`gdsweep convert` does (--command gives the trial's program, --backend where it runs).\n"
+    "Running it again resumes it: finished trials are kept,\n"
     "trials of a dead or stopped run run again. Ctrl-C, SIGTERM or SIGHUP stop cleanly (a\n"
     "second one kills the trials now); the trials stopped run again on the next resume.";
 
@@ -57,7 +61,11 @@ int RunCommand(const Args& args) {
       "database path (default: the file's storage, $GDSWEEP_DB, or ./gdsweep.db)")(
       "allow-changes", po::bool_switch(), "resume even if the search space or objectives changed")(
       "worker-timeout", po::value<double>()->default_value(60),
-      "seconds after which a silent worker's trials are retried");
+      "seconds after which a silent worker's trials are retried")(
+      "command", po::value<std::string>(),
+      "the trial's program and arguments ('python3 app.py' or '[python3, app.py]'), replacing "
+      "the file's")("backend", po::value<std::string>(),
+                    "where trials run: local or kubernetes (replacing the file's)");
   po::positional_options_description positional;
   positional.add("study-file", 1);
   po::variables_map vm;
@@ -72,7 +80,14 @@ int RunCommand(const Args& args) {
   if (vm.count("parallelism")) {
     sets.push_back("budget.parallelism=" + std::to_string(vm["parallelism"].as<int>()));
   }
-  auto spec = ParseStudyFile(vm["study-file"].as<std::string>(), sets);
+  ConvertOptions convert;
+  if (vm.count("command")) {
+    auto argv = ParseCommandFlag(vm["command"].as<std::string>());
+    if (!argv) return Fail(argv.error());
+    convert.command = *argv;
+  }
+  if (vm.count("backend")) convert.backend = vm["backend"].as<std::string>();
+  auto spec = LoadStudyFile(vm["study-file"].as<std::string>(), sets, convert);
   if (!spec) return Fail(spec.error());
 
   auto made = MakeBackend(*spec);  // local processes or Kubernetes Jobs, as the file says

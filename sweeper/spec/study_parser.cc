@@ -304,21 +304,26 @@ Result<StudySpec> ParseStudyText(const std::string& text, const std::string& sou
                                  const std::vector<std::string>& set_overrides) {
   auto root = ReadYaml(text, source_name);
   if (!root) return root.error();
-  if (!root->IsMapping() && !root->IsNull()) {
-    return ErrorAt(root->location, "",
+  return ParseStudyTree(std::move(*root), source_name, set_overrides);
+}
+
+Result<StudySpec> ParseStudyTree(YamlNode root, const std::string& source_name,
+                                 const std::vector<std::string>& set_overrides) {
+  if (!root.IsMapping() && !root.IsNull()) {
+    return ErrorAt(root.location, "",
                    "a study file is a mapping of keys (study_name, objective, search_space, "
                    "trial, ...), got " +
-                       Describe(*root));
+                       Describe(root));
   }
   for (const auto& text_override : set_overrides) {
-    if (auto s = ApplyOverride(*root, text_override); !s) return s.error();
+    if (auto s = ApplyOverride(root, text_override); !s) return s.error();
   }
-  if (root->IsNull()) {
-    return ErrorAt(root->location, "",
+  if (root.IsNull()) {
+    return ErrorAt(root.location, "",
                    "the study file is empty; it needs at least study_name, objective, "
                    "search_space and trial");
   }
-  return ReadSpec(*root, source_name);
+  return ReadSpec(root, source_name);
 }
 
 std::string LocateInStudyFile(const std::string& path, const std::string& key_path) {

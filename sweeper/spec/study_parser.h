@@ -10,6 +10,7 @@
 
 #include "sweeper/model/result.h"
 #include "sweeper/model/study_spec.h"
+#include "sweeper/spec/yaml_reader.h"
 
 namespace gdsweep {
 
@@ -22,6 +23,13 @@ Result<StudySpec> ParseStudyFile(const std::string& path,
 // Parses study-file text; `source_name` is the file name used in messages and
 // StudySpec::source_path.
 Result<StudySpec> ParseStudyText(const std::string& text, const std::string& source_name,
+                                 const std::vector<std::string>& set_overrides = {});
+
+// Validates an already-read YAML tree (a study file's, or one a config
+// importer built from another tool's format, whose nodes keep the positions
+// of the file they came from) into a StudySpec, after applying
+// `set_overrides` to it; the same rules and messages as ParseStudyText.
+Result<StudySpec> ParseStudyTree(YamlNode root, const std::string& source_name,
                                  const std::vector<std::string>& set_overrides = {});
 
 // Where `key_path` ("search_space.lr", "objectives[0]") is written in the

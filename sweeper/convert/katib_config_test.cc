@@ -1,0 +1,168 @@
+#include "sweeper/convert/katib_config.h"
+
+#include <doctest/doctest.h>
+
+#include "sweeper/convert/convert_test_support.h"
+
+namespace gdsweep {
+namespace {
+
+using test::Dist;
+using test::HasNote;
+using test::MustLoad;
+
+TEST_CASE("Katib random: a batch/v1 Job becomes the kubernetes backend") {
+  auto s = MustLoad("katib/random.yaml");
+  CHECK(s.format == ConfigFormat::kKatib);
+  CHECK(s.spec.name == "random");
+  CHECK(s.spec.sampler.type == "random");
+  REQUIRE(s.spec.objectives.size() == 1);
+  CHECK(s.spec.objectives[0].metric == "loss");
+  CHECK(Dist(s.spec, "lr") == Distribution{FloatDistribution{0.01, 0.05}});
+  CHECK(Dist(s.spec, "momentum") == Distribution{FloatDistribution{0.5, 0.9}});
+  CHECK(s.spec.budget.n_trials == int64_t{12});
+  CHECK(s.spec.budget.parallelism == 3);
+  CHECK(s.spec.backend == "kubernetes");
+  REQUIRE(s.spec.kubernetes);
+  CHECK(s.spec.kubernetes->image == "ghcr.io/kubeflow/katib/pytorch-mnist-cpu:v0.19.0");
+  CHECK(s.spec.kubernetes->namespace_ == "kubeflow");
+  CHECK(s.spec.kubernetes->resources.limits ==
+        std::map<std::string, std::string>{{"cpu", "0.5"}, {"memory", "1Gi"}});
+  CHECK(s.spec.trial.command == std::vector<std::string>{"python3", "/opt/pytorch-mnist/mnist.py",
+                                                         "--epochs=1", "--batch-size=16",
+                                                         "--lr={lr}", "--momentum={momentum}"});
+  CHECK(HasNote(s.notes, "spec.objective.goal", "not carried over"));
+  CHECK(HasNote(s.notes, "spec.maxFailedTrialCount", "not carried over"));
+  CHECK(HasNote(s.notes, "spec.objective.type", "smallest value"));
+}
+
+TEST_CASE("Katib grid: double parameters with a step") {
+  auto s = MustLoad("katib/grid.yaml");
+  CHECK(s.spec.sampler.type == "grid");
+  CHECK(Dist(s.spec, "lr") == Distribution{FloatDistribution{0.01, 0.05, false, 0.005}});
+  CHECK(Dist(s.spec, "momentum") == Distribution{FloatDistribution{0.5, 0.9, false, 0.1}});
+}
+
+TEST_CASE("Katib bayesianoptimization: TPE with a warning, random_state as the seed") {
+  auto s = MustLoad("katib/bayesian-optimization.yaml");
+  CHECK(s.spec.sampler.type == "tpe");
+  CHECK(s.spec.sampler.seed == uint64_t{10});
+  CHECK(HasNote(s.notes, "spec.algorithm.algorithmName", "Gaussian process"));
+}
+
+TEST_CASE("Katib distributions: logUniform on double and int, a step on a uniform double") {
+  auto s = MustLoad("katib/optuna-distribution.yaml");
+  CHECK(s.spec.sampler.type == "tpe");
+  CHECK(Dist(s.spec, "lr") == Distribution{FloatDistribution{1, 5, false, 0.1}});
+  CHECK(Dist(s.spec, "momentum") == Distribution{FloatDistribution{0.001, 3, true}});
+  CHECK(Dist(s.spec, "epochs") == Distribution{IntDistribution{1, 3}});
+  CHECK(Dist(s.spec, "batch_size") == Distribution{IntDistribution{32, 64, true}});
+  CHECK(s.spec.trial.command[2] == "--epochs={epochs}");
+  CHECK(s.spec.trial.command[3] == "--batch-size={batch_size}");
+}
+
+TEST_CASE("Katib PyTorchJob: not supported yet on kubernetes, named at its kind; local runs") {
+  auto refused = LoadStudy(test::ConfigPath("katib/pytorchjob-mnist.yaml"), {});
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().message.find(
+            "pytorchjob-mnist.yaml:39:13: spec.trialTemplate.trialSpec.kind: trialSpec kind "
+            "PyTorchJob: not supported yet") != std::string::npos);
+  auto local = MustLoad("katib/pytorchjob-mnist.yaml", ConvertOptions{{}, "local"});
+  CHECK(local.spec.backend == "local");
+  CHECK(local.spec.trial.command.back() == "--momentum={momentum}");
+  CHECK(HasNote(local.notes, "spec.trialTemplate.trialSpec.kind", "one local process"));
+}
+
+Result<LoadedStudy> FromText(const std::string& spec_text) {
+  auto root =
+      ReadYaml("apiVersion: kubeflow.org/v1beta1\nkind: Experiment\nmetadata: {name: e}\nspec:\n" +
+                   spec_text,
+               "k.yaml");
+  REQUIRE(root);
+  auto c = ConvertKatibExperiment(*root, "k.yaml", {});
+  if (!c) return c.error();
+  auto spec = ValidateConversion(*c, "k.yaml");
+  if (!spec) return spec.error();
+  return LoadedStudy{*spec, c->format, c->notes};
+}
+
+const std::string kJob =
+    "  trialTemplate:\n"
+    "    primaryContainerName: c\n"
+    "    trialParameters: [{name: rate, reference: lr}]\n"
+    "    trialSpec:\n"
+    "      apiVersion: batch/v1\n"
+    "      kind: Job\n"
+    "      spec:\n"
+    "        template:\n"
+    "          spec:\n"
+    "            containers:\n"
+    "              - name: c\n"
+    "                image: img\n"
+    "                command: [python3, t.py, '--lr=${trialParameters.rate}']\n"
+    "                env: [{name: A, value: '1'}, {name: B, value: '${trialParameters.rate}'},\n"
+    "                      {name: S, valueFrom: {secretKeyRef: {name: s, key: k}}}]\n";
+
+TEST_CASE("Katib discrete and categorical lists, env of a Job, medianstop, multivariate-tpe") {
+  auto s = FromText(
+      "  objective: {type: maximize, objectiveMetricName: acc}\n"
+      "  algorithm: {algorithmName: multivariate-tpe, algorithmSettings: "
+      "[{name: n_startup_trials, value: '5'}]}\n"
+      "  earlyStopping: {algorithmName: medianstop, algorithmSettings: "
+      "[{name: min_trials_required, value: '2'}]}\n"
+      "  parameters:\n"
+      "    - {name: lr, parameterType: double, feasibleSpace: {min: '0.1', max: '1'}}\n"
+      "    - {name: n, parameterType: discrete, feasibleSpace: {list: ['1', '2.5']}}\n"
+      "    - {name: opt, parameterType: categorical, feasibleSpace: {list: [sgd, adam]}}\n" +
+      kJob);
+  REQUIRE_MESSAGE(s, (s ? "" : s.error().message));
+  CHECK(s->spec.objectives[0].direction == Direction::kMaximize);
+  CHECK(s->spec.sampler.tpe.multivariate);
+  CHECK(s->spec.sampler.tpe.n_startup_trials == 5);
+  CHECK(Dist(s->spec, "n") == Distribution{CategoricalDistribution{{int64_t{1}, 2.5}}});
+  CHECK(Dist(s->spec, "opt") ==
+        Distribution{CategoricalDistribution{{std::string("sgd"), std::string("adam")}}});
+  CHECK(s->spec.pruner.type == PrunerType::kMedian);
+  CHECK(s->spec.pruner.percentile.n_startup_trials == 2);
+  CHECK(s->spec.pruner.percentile.n_warmup_steps == 3);
+  CHECK(s->spec.trial.env == std::map<std::string, std::string>{{"B", "{lr}"}});
+  REQUIRE(s->spec.kubernetes);
+  REQUIRE(s->spec.kubernetes->env.size() == 2);
+  CHECK(s->spec.kubernetes->env[0].name == "A");
+  CHECK(s->spec.kubernetes->env[1].source == KubernetesEnvVar::Source::kSecret);
+}
+
+TEST_CASE("Katib errors: an unknown trial parameter, a bad bound, an unknown algorithm") {
+  const std::string head =
+      "  objective: {type: minimize, objectiveMetricName: loss}\n"
+      "  algorithm: {algorithmName: random}\n";
+  std::string bad_ref = kJob;
+  const std::string rate = "trialParameters.rate}'";
+  bad_ref.replace(bad_ref.find(rate), rate.size(), "trialParameters.rat}'");
+  auto ref = FromText(head +
+                      "  parameters: [{name: lr, parameterType: double, feasibleSpace: {min: "
+                      "'0.1', max: '1'}}]\n" +
+                      bad_ref);
+  REQUIRE_FALSE(ref);
+  CHECK(ref.error().message.find("'rat' is not in spec.trialTemplate.trialParameters; did you "
+                                 "mean 'rate'?") != std::string::npos);
+  auto bound = FromText(head +
+                        "  parameters: [{name: lr, parameterType: double, feasibleSpace: {min: "
+                        "'abc', max: '1'}}]\n" +
+                        kJob);
+  REQUIRE_FALSE(bound);
+  CHECK(bound.error().message.find(
+            "k.yaml:7:71: spec.parameters[0].feasibleSpace.min: expected a number") == 0);
+  auto algo = FromText(
+      "  objective: {type: minimize, objectiveMetricName: loss}\n"
+      "  algorithm: {algorithmName: enas}\n"
+      "  parameters: [{name: lr, parameterType: double, feasibleSpace: {min: '0.1', max: "
+      "'1'}}]\n" +
+      kJob);
+  REQUIRE_FALSE(algo);
+  CHECK(algo.error().message.find("spec.algorithm.algorithmName: 'enas' has no gdsweep") !=
+        std::string::npos);
+}
+
+}  // namespace
+}  // namespace gdsweep
