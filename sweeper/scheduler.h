@@ -87,8 +87,6 @@ class Scheduler {
   void FailUnstarted(const TrialRecord& trial, const std::string& reason,
                      TrialOutcome::Requeue requeue);
   void HandleExit(const BackendEvent& ev, bool interrupted);
-  TrialOutcome Judge(Running& r, const BackendEvent& ev, bool interrupted);
-  Status ValuesFromTracking(const TrialRecord& trial, TrialOutcome& out);
   Result<AskResult> AskWithTold();
   Status FlushTold();
   void MarkUnsynced();
