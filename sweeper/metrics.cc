@@ -139,8 +139,13 @@ void MetricCollector::AddLine(std::string_view line) {
       if (k == 0) {
         // Without an explicit step, a report comes right after the previous one.
         const int64_t at = step.value_or(last_step_ + 1);
-        pending_[at] = s.value;
         last_step_ = at;
+        if (!steps_.insert(at).second) {
+          if (!repeat_seen_) first_repeat_ = at;
+          repeat_seen_ = true;
+          continue;
+        }
+        pending_[at] = s.value;
       }
     }
   }

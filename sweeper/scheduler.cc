@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -156,16 +157,27 @@ void Scheduler::FailUnstarted(const TrialRecord& trial, const std::string& reaso
 void Scheduler::HandleExit(const BackendEvent& ev, bool interrupted) {
   auto it = running_.find(ev.trial_id);
   if (it == running_.end()) return;
+  Running& r = *it->second;
+  const double seconds = std::chrono::duration<double>(Clock::now() - r.started).count();
+  if (r.pruned_at) {  // recorded PRUNED already, however it ended after that
+    Told told{r.trial, {}, seconds, true};
+    told.outcome.state = TrialState::kPruned;
+    told.shown.state = TrialState::kPruned;
+    if (!std::isnan(r.pruned_value)) told.shown.values = {r.pruned_value};
+    told.shown.failure_reason = "pruned at step " + std::to_string(*r.pruned_at);
+    told_.push_back(std::move(told));
+    running_.erase(it);
+    return;
+  }
   if (ev.cancelled && ev.detached) {  // left running for a later run to re-attach
     detached_ = true;
     running_.erase(it);
     return;
   }
-  Running& r = *it->second;
   Told told{r.trial,
             OutcomeOfExit({study_.spec(), r.trial, study_.TrialDir(r.trial.number), tracking_},
                           r.metrics, ev, interrupted),
-            std::chrono::duration<double>(Clock::now() - r.started).count()};
+            seconds};
   told.shown.state = told.outcome.state;
   told.shown.values = told.outcome.values;
   told.shown.failure_reason = told.outcome.failure_reason;
@@ -179,7 +191,9 @@ void Scheduler::HandleExit(const BackendEvent& ev, bool interrupted) {
 Result<AskResult> Scheduler::AskWithTold() {
   std::vector<std::pair<int64_t, TrialOutcome>> finish;
   finish.reserve(told_.size());
-  for (const auto& t : told_) finish.emplace_back(t.shown.trial_id, t.outcome);
+  for (const auto& t : told_) {
+    if (!t.recorded) finish.emplace_back(t.shown.trial_id, t.outcome);
+  }
   auto asked = study_.Ask(worker_.worker_id, std::move(finish), processes_);
   if (!asked) return asked;
   processes_.clear();
@@ -223,6 +237,7 @@ Status Scheduler::SyncAndAnnounce(bool force) {
 Status Scheduler::FlushTold() {
   std::vector<std::pair<int64_t, Error>> lost;
   for (const auto& t : told_) {
+    if (t.recorded) continue;
     if (auto s = study_.Tell(t.shown.trial_id, t.outcome); !s) {
       if (s.error().kind != Error::Kind::kConflict) return s;
       lost.emplace_back(t.shown.trial_id, s.error());
@@ -249,6 +264,8 @@ void Scheduler::Announce(const std::vector<Told>& told,
     progress_.TrialFinished(t.shown, t.seconds);
     if (t.outcome.state == TrialState::kComplete) {
       ++summary_.completed;
+    } else if (t.outcome.state == TrialState::kPruned) {
+      ++summary_.pruned;
     } else {
       ++summary_.failed;
     }
@@ -357,8 +374,21 @@ Result<RunSummary> Scheduler::Run(const std::atomic<int>& signals) {
       auto it = running_.find(ev.trial_id);
       if (it == running_.end()) continue;
       if (ev.kind == BackendEvent::Kind::kOutput) {
-        if (stdout_values) it->second->metrics.AddLine(ev.line);
+        if (stdout_values && !it->second->pruned_at) {
+          it->second->metrics.AddLine(ev.line);
+          if (auto step = it->second->metrics.TakeFirstRepeat()) {
+            spdlog::warn(
+                "trial {} reported step {} again: a repeated step is ignored (as Optuna's "
+                "report ignores it); its first value stands",
+                it->second->trial.number, *step);
+          }
+          if (study_.prunes()) QueueForJudging(*it->second);
+        }
       } else {
+        // Its last values are judged first: they may prune it.
+        if (!to_judge_.empty()) {
+          if (auto s = JudgeReported(); !s) return s.error();
+        }
         const bool stopping = signals_seen > 0 || fatal_.has_value();
         HandleExit(ev, stopping);
         // A retry may be waiting now, even if the budget of fresh trials is used.
@@ -367,6 +397,9 @@ Result<RunSummary> Scheduler::Run(const std::atomic<int>& signals) {
           can_ask_ = true;
         }
       }
+    }
+    if (!to_judge_.empty()) {
+      if (auto s = JudgeReported(); !s) return s.error();
     }
     if (auto s = Housekeeping(false); !s) return s.error();
     progress_.Tick(running_.size());

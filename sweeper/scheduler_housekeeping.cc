@@ -33,6 +33,10 @@ Status Scheduler::Beat() {
   auto still = study_.storage().ListTrials(study_.info().study_id, running);
   if (!still) return still.error();
   for (auto it = running_.begin(); it != running_.end();) {
+    if (it->second->pruned_at) {  // PRUNED already, and being stopped
+      ++it;
+      continue;
+    }
     const bool ours = std::any_of(still->begin(), still->end(), [&](const TrialRecord& t) {
       return t.trial_id == it->first && t.worker_id == worker_.worker_id;
     });

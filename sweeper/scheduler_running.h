@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 
 #include "sweeper/metrics.h"
 #include "sweeper/scheduler.h"
@@ -15,6 +16,10 @@ struct Scheduler::Running {
   MetricCollector metrics;
   std::chrono::steady_clock::time_point started;
   std::chrono::steady_clock::time_point last_report;
+  // Set once the pruner stopped it (it is recorded PRUNED already): the step
+  // it was judged at and its value there. Its output is ignored from then on.
+  std::optional<int64_t> pruned_at;
+  double pruned_value = 0;
 };
 
 }  // namespace gdsweep

@@ -451,6 +451,10 @@ Result<ServerStatus> MlflowTracker::FinishRun(Pass& pass, const OutboxMessage& m
   if (!p->reason.empty())
     tags.push_back({run_tags::kFailureReason, CutToChars(p->reason, options_.max_reason_chars)});
   if (p->interrupted) tags.push_back({run_tags::kInterrupted, "true"});
+  if (p->state == TrialState::kPruned) {
+    tags.push_back({run_tags::kPruned, "true"});
+    if (p->pruned_step) tags.push_back({run_tags::kPrunedStep, std::to_string(*p->pruned_step)});
+  }
   if (auto logged = client_.LogBatch((*run)->run_id, metrics, {}, tags); !logged) {
     return ServerStatus(logged.error());
   }

@@ -16,9 +16,12 @@ inline constexpr char kRetryOf[] = "gdsweep.retry_of";  // number of the trial r
 inline constexpr char kState[] = "gdsweep.state";       // COMPLETE, FAIL or PRUNED
 inline constexpr char kFailureReason[] = "gdsweep.failure_reason";
 inline constexpr char kInterrupted[] = "gdsweep.interrupted";  // "true": requeued to run again
+inline constexpr char kPruned[] = "gdsweep.pruned";            // "true": stopped by the pruner
+inline constexpr char kPrunedStep[] = "gdsweep.pruned_step";   // the step it was pruned at
 
 // Every gdsweep.* tag above: a tag_key must be none of them.
-inline constexpr const char* kOwn[] = {kStudy,   kRunKey, kTrialNumber,   kTrialAttempt,
-                                       kRetryOf, kState,  kFailureReason, kInterrupted};
+inline constexpr const char* kOwn[] = {kStudy,   kRunKey,    kTrialNumber,   kTrialAttempt,
+                                       kRetryOf, kState,     kFailureReason, kInterrupted,
+                                       kPruned,  kPrunedStep};
 
 }  // namespace gdsweep::run_tags
