@@ -125,6 +125,16 @@ class Backend {
   // it is killed. Its kExited event has cancelled = true.
   virtual void Cancel(int64_t trial_id, std::chrono::milliseconds grace) = 0;
 
+  // Ends a running trial for good (the engine pruned it): it has `grace` to
+  // end by itself once told, then it is killed; never left running for a
+  // later run to re-attach. Local: the engine told it through its prune file,
+  // so SIGTERM goes to its process group after `grace`, SIGKILL 500 ms later.
+  // Kubernetes: its Job is deleted now, its pods given `grace` to terminate.
+  // Its kExited event has cancelled = true. Default: Cancel(trial_id, grace).
+  virtual void Terminate(int64_t trial_id, std::chrono::milliseconds grace) {
+    Cancel(trial_id, grace);
+  }
+
   // The process of a running launch, for the engine to record; none where a
   // launch is not a process of this host (Kubernetes).
   virtual std::optional<LaunchProcess> ProcessOf(int64_t trial_id) const {

@@ -154,6 +154,21 @@ std::string StringJson(const std::string& s) {
   return json(s).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+std::string PythonFloatJson(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  return FormatDouble(v);  // Python's repr, which json.dumps uses for a float
+}
+
+std::optional<double> ParsePythonFloatJson(const std::string& text) {
+  if (text == "NaN") return std::nan("");
+  if (text == "Infinity") return HUGE_VAL;
+  if (text == "-Infinity") return -HUGE_VAL;
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_number()) return std::nullopt;
+  return j.get<double>();
+}
+
 std::string FixedParamsJson(const std::vector<StoredParam>& params) {
   json j = json::object();
   for (const auto& p : params) {

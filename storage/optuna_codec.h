@@ -38,6 +38,12 @@ Result<SearchSpace> SpaceFromJson(const std::string& json);
 std::string ObjectivesToJson(const std::vector<Objective>& objectives);
 Result<std::vector<Objective>> ObjectivesFromJson(const std::string& json);
 
+// A float as Python's json.dumps writes it ("0.25", "1e-05", "Infinity",
+// "-Infinity", "NaN"): successive halving's "completed_rung_N" attributes.
+std::string PythonFloatJson(double v);
+// Reads one back (any JSON number too); nullopt when it is not a number.
+std::optional<double> ParsePythonFloatJson(const std::string& text);
+
 // A JSON list of strings (Optuna's "study:metric_names" study attribute).
 std::string StringListJson(const std::vector<std::string>& items);
 // A JSON string ("fail_reason" trial attribute).

@@ -193,7 +193,7 @@ TEST_CASE("a trial's start, intermediate values and finish are three messages in
           json::parse(R"({"lr": "0.01", "layers": "2", "opt": "sgd"})"));
     CHECK(Payload(all[4]) == json::parse(R"({"state": "PRUNED", "values": ["-Infinity"],
                           "reason": "pruned at step 1", "interrupted": false,
-                          "points": [[1, "-Infinity"]]})"));
+                          "points": [[1, "-Infinity"]], "pruned_step": 1})"));
   }
 }
 

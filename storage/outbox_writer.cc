@@ -102,13 +102,11 @@ Status AppendIntermediate(Database& db, const OutboxSubject& trial, double time,
 Status AppendRunFinished(Database& db, const OutboxSubject& trial, const RunFinished& run) {
   json values = json::array();
   for (double v : run.values) values.push_back(Number(v));
-  return Append(db, trial, OutboxKind::kRunFinished,
-                {{"state", ToString(run.state)},
-                 {"values", values},
-                 {"end_time", run.end_time},
-                 {"reason", run.reason},
-                 {"interrupted", run.interrupted},
-                 {"points", Points(run.points, run.times)}});
+  json j = {{"state", ToString(run.state)},   {"values", values},
+            {"end_time", run.end_time},       {"reason", run.reason},
+            {"interrupted", run.interrupted}, {"points", Points(run.points, run.times)}};
+  if (run.pruned_step) j["pruned_step"] = *run.pruned_step;
+  return Append(db, trial, OutboxKind::kRunFinished, j);
 }
 
 }  // namespace storage

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "storage/judged_report.h"
 #include "storage/schema.h"
 #include "storage/study_registry.h"
 #include "storage/tracking_outbox.h"
@@ -179,6 +180,13 @@ Status SqliteStorage::ReportIntermediate(int64_t trial_id, const std::map<int64_
   if (!tx) return tx.error();
   if (auto s = WriteIntermediate(*db_, trial_id, values, times); !s) return s;
   return tx->Commit();
+}
+
+Result<ReportResult> SqliteStorage::ReportAndJudge(const ReportRequest& req, TrialHistory& history,
+                                                   const JudgeFn& judge) {
+  if (auto s = CheckWritable(); !s) return s.error();
+  return InTransaction(*db_, Tx::Kind::kWrite,
+                       [&] { return StoreAndJudge(*db_, req, history, judge); });
 }
 
 Result<std::vector<TrialRecord>> SqliteStorage::ListTrials(int64_t study_id,

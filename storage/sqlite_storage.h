@@ -31,6 +31,8 @@ class SqliteStorage final : public Storage {
   Status FinishTrial(int64_t trial_id, const TrialOutcome& outcome) override;
   Status ReportIntermediate(int64_t trial_id, const std::map<int64_t, double>& values,
                             const std::map<int64_t, double>& times = {}) override;
+  Result<ReportResult> ReportAndJudge(const ReportRequest& req, TrialHistory& history,
+                                      const JudgeFn& judge) override;
   Result<std::vector<TrialRecord>> ListTrials(int64_t study_id, const TrialFilter& filter) override;
   Status RegisterWorker(const WorkerInfo& worker) override;
   Status Heartbeat(const std::string& worker_id, double now) override;

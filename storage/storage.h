@@ -146,6 +146,54 @@ struct AskResult {
   std::vector<std::pair<int64_t, Error>> finish_errors;  // trial_id, kConflict
 };
 
+// One intermediate value a RUNNING trial reported (ReportAndJudge).
+struct ReportedValue {
+  int64_t trial_id = 0;
+  int64_t step = 0;
+  double value = 0;
+};
+
+// What the judge (a pruner) says of a trial after one of its values.
+struct Judgement {
+  bool prune = false;
+  // Successive halving's rungs the trial completed in this judgement: stored
+  // as its "completed_rung_N" system attributes, as Optuna stores them.
+  std::map<int, double> completed_rungs;
+};
+
+// Called inside ReportAndJudge's transaction after each value is stored, with
+// the history (empty unless ReportRequest::refresh_history) and the trial as
+// it now is (its values and rungs so far).
+using JudgeFn =
+    std::function<Result<Judgement>(const TrialHistory& history, const TrialRecord& trial)>;
+
+struct ReportRequest {
+  int64_t study_id = 0;
+  std::vector<ReportedValue> values;  // in the order they were reported
+  // Read new and changed trials into the history first (the judge reads it).
+  bool refresh_history = true;
+  // A trial the judge prunes is finished PRUNED in the same transaction, with
+  // its last intermediate value as its value and "pruned at step S" as its
+  // reason (the engine). false: only the decision is returned (`gdsweep
+  // should-prune`, whose caller then tells).
+  bool finish_pruned = true;
+};
+
+struct ReportResult {
+  struct Verdict {
+    int64_t trial_id = 0;
+    int64_t step = 0;       // the step reported
+    int64_t judged_at = 0;  // the trial's latest (largest) step when judged
+    double latest = 0;      // its value at judged_at (a pruned trial's value, unless NaN)
+    bool prune = false;
+    bool repeated = false;  // the step was already stored: the value was ignored
+  };
+  std::vector<Verdict> verdicts;  // one per value stored or repeated, in order
+  // Trials that are no longer RUNNING (another worker finished or requeued
+  // them): their values were not stored.
+  std::vector<std::pair<int64_t, Error>> conflicts;
+};
+
 // Called inside Ask's transaction with the refreshed history.
 using SampleFn =
     std::function<Result<std::optional<Params>>(const TrialHistory& history, int64_t number)>;
@@ -241,6 +289,14 @@ class Storage {
   // step without one gets the time of the call.
   virtual Status ReportIntermediate(int64_t trial_id, const std::map<int64_t, double>& values,
                                     const std::map<int64_t, double>& times = {}) = 0;
+  // In one write transaction: refresh `history` (if req.refresh_history),
+  // then for each value in order store it (a step already stored is ignored,
+  // as Optuna's report ignores it), call `judge` (when given) and store the
+  // rungs it completed, and finish a pruned trial (req.finish_pruned). Values
+  // of a trial pruned earlier in the same request are dropped. Every worker's
+  // judgement thus sees every value stored before it.
+  virtual Result<ReportResult> ReportAndJudge(const ReportRequest& req, TrialHistory& history,
+                                              const JudgeFn& judge) = 0;
 
   virtual Result<std::vector<TrialRecord>> ListTrials(int64_t study_id,
                                                       const TrialFilter& filter) = 0;

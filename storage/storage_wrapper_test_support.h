@@ -29,6 +29,10 @@ class StorageWrapper : public Storage {
                             const std::map<int64_t, double>& times = {}) override {
     return inner_.ReportIntermediate(t, v, times);
   }
+  Result<ReportResult> ReportAndJudge(const ReportRequest& r, TrialHistory& h,
+                                      const JudgeFn& j) override {
+    return inner_.ReportAndJudge(r, h, j);
+  }
   Result<std::vector<TrialRecord>> ListTrials(int64_t s, const TrialFilter& f) override {
     return inner_.ListTrials(s, f);
   }

@@ -29,6 +29,11 @@ constexpr const char* kSelectValues =
 constexpr const char* kSelectIntermediate =
     "SELECT trial_id, step, intermediate_value, intermediate_value_type "
     "FROM trial_intermediate_values WHERE trial_id IN (SELECT value FROM json_each(?1))";
+// Successive halving's rung values, Optuna's "completed_rung_N" attributes.
+constexpr const char* kSelectRungs =
+    "SELECT trial_id, substr(\"key\", 16), value_json FROM trial_system_attributes "
+    "WHERE trial_id IN (SELECT value FROM json_each(?1)) AND \"key\" LIKE 'completed\\_rung\\_%' "
+    "ESCAPE '\\'";
 
 std::string IdList(const std::vector<TrialRecord>& trials) {
   std::string s = "[";
@@ -78,7 +83,8 @@ Status CollectRows(Query& q, std::vector<TrialRecord>& out) {
   }
 }
 
-// Fills params, values and intermediate values of `trials` in three queries.
+// Fills params, values, intermediate values and rung values of `trials`, one
+// query each.
 Status FillDetails(Database& db, std::vector<TrialRecord>& trials) {
   if (trials.empty()) return {};
   std::unordered_map<int64_t, TrialRecord*> by_id;
@@ -125,6 +131,23 @@ Status FillDetails(Database& db, std::vector<TrialRecord>& trials) {
       t->intermediate[inter->Int(1)] =
           DecodeValue(inter->OptDouble(2), inter->Text(3)).value_or(std::nan(""));
     }
+  }
+
+  auto rungs = db.Prepare(kSelectRungs);
+  if (!rungs) return rungs.error();
+  rungs->Bind(1, ids);
+  while (true) {
+    auto row = rungs->Step();
+    if (!row) return row.error();
+    if (!*row) break;
+    auto* t = trial(rungs->Int(0));
+    const std::string rung = rungs->Text(1);
+    auto value = ParsePythonFloatJson(rungs->Text(2));
+    if (!t || !value || rung.empty() || rung.find_first_not_of("0123456789") != std::string::npos ||
+        rung.size() > 9) {
+      continue;  // not a rung Optuna would have written
+    }
+    t->completed_rungs[std::stoi(rung)] = *value;
   }
   return {};
 }

@@ -1,5 +1,6 @@
 // Reading trials: rows of Optuna's trials, trial_params, trial_values and
-// trial_intermediate_values, with gdsweep_trials beside them, assembled into
+// trial_intermediate_values (and the "completed_rung_N" trial system
+// attributes), with gdsweep_trials beside them, assembled into
 // TrialRecords in number order. Runs inside the caller's transaction; acts on
 // one Database, thread-compatible.
 #pragma once

@@ -22,15 +22,6 @@ Result<int64_t> CountOf(Database& db, const std::string& sql, int64_t id) {
   return *row ? q->Int(0) : 0;
 }
 
-Status SetTrialSystemAttr(Database& db, int64_t trial_id, const std::string& key,
-                          const std::string& value_json) {
-  auto q = db.Prepare(
-      "INSERT INTO trial_system_attributes (trial_id, \"key\", value_json) VALUES (?1, ?2, ?3) "
-      "ON CONFLICT (trial_id, \"key\") DO UPDATE SET value_json = excluded.value_json");
-  if (!q) return q.error();
-  return q->Bind(1, trial_id).Bind(2, key).Bind(3, value_json).Run();
-}
-
 Result<std::optional<std::string>> TrialSystemAttr(Database& db, int64_t trial_id,
                                                    const std::string& key) {
   auto q = db.Prepare(
@@ -245,6 +236,15 @@ Status RequeueInPlace(Database& db, int64_t trial_id, const Ending& e,
 }
 
 }  // namespace
+
+Status SetTrialSystemAttr(Database& db, int64_t trial_id, const std::string& key,
+                          const std::string& value_json) {
+  auto q = db.Prepare(
+      "INSERT INTO trial_system_attributes (trial_id, \"key\", value_json) VALUES (?1, ?2, ?3) "
+      "ON CONFLICT (trial_id, \"key\") DO UPDATE SET value_json = excluded.value_json");
+  if (!q) return q.error();
+  return q->Bind(1, trial_id).Bind(2, key).Bind(3, value_json).Run();
+}
 
 double NowSeconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -461,6 +461,14 @@ Status FinishRunningTrial(Database& db, int64_t trial_id, const TrialOutcome& ou
     run.reason = reason;
     run.points = outcome.intermediate;
     run.times = outcome.intermediate_times;
+    if (outcome.state == TrialState::kPruned) {
+      auto last = db.Prepare("SELECT max(step) FROM trial_intermediate_values WHERE trial_id = ?1");
+      if (!last) return last.error();
+      last->Bind(1, trial_id);
+      auto found = last->Step();
+      if (!found) return found.error();
+      if (*found) run.pruned_step = last->OptInt(0);
+    }
     if (auto s = AppendRunFinished(db, SubjectOf(*e, trial_id), run); !s) return s.error();
   }
   return {};

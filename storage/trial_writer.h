@@ -21,6 +21,10 @@ namespace gdsweep::storage {
 
 double NowSeconds();
 
+// Sets (or replaces) a trial_system_attributes row.
+Status SetTrialSystemAttr(sqlite::Database& db, int64_t trial_id, const std::string& key,
+                          const std::string& value_json);
+
 // Optuna's number for the next trial of a study: how many it has.
 Result<int64_t> NextTrialNumber(sqlite::Database& db, int64_t study_id);
 // Fresh trials of (study, tag): those that are not a retry of another (kept

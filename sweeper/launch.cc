@@ -20,6 +20,8 @@ std::string ParamEnvName(const std::string& param) {
   return out;
 }
 
+std::string PruneFilePath(const std::string& trial_dir) { return trial_dir + "/prune"; }
+
 std::string ParamsJson(const SearchSpace& space, const Params& params) {
   nlohmann::json j = nlohmann::json::object();
   for (const auto& p : space) {
@@ -115,6 +117,7 @@ Result<TrialLaunch> RenderLaunch(const StudySpec& spec, const TrialRecord& trial
   launch.env[kEnvTrialDir] = trial_dir;
   launch.env[kEnvParamsFile] = trial_dir + "/params.json";
   launch.env[kEnvResultFile] = trial_dir + "/result.json";
+  launch.env[kEnvPruneFile] = PruneFilePath(trial_dir);
   for (const auto& [name, value] : launch.params) launch.env[ParamEnvName(name)] = value;
   return launch;
 }

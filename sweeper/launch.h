@@ -22,7 +22,12 @@ inline constexpr const char* kEnvAttempt = "GDSWEEP_TRIAL_ATTEMPT";
 inline constexpr const char* kEnvTrialDir = "GDSWEEP_TRIAL_DIR";
 inline constexpr const char* kEnvParamsFile = "GDSWEEP_PARAMS_FILE";
 inline constexpr const char* kEnvResultFile = "GDSWEEP_RESULT_FILE";
+inline constexpr const char* kEnvPruneFile = "GDSWEEP_PRUNE_FILE";
 inline constexpr const char* kEnvParamPrefix = "GDSWEEP_PARAM_";
+
+// The file whose appearance tells a trial it was pruned (GDSWEEP_PRUNE_FILE):
+// <trial_dir>/prune.
+std::string PruneFilePath(const std::string& trial_dir);
 
 // "train.lr" -> "GDSWEEP_PARAM_TRAIN_LR": upper case, non-alphanumerics to '_'.
 std::string ParamEnvName(const std::string& param);

@@ -44,6 +44,7 @@ TEST_CASE("a launch expands placeholders into argv entries, one value per entry"
   CHECK(launch->env.at("GDSWEEP_PARAM_OPT") == "true");
   CHECK(launch->env.at("GDSWEEP_PARAMS_FILE") == "/logs/trial-7/params.json");
   CHECK(launch->env.at("GDSWEEP_RESULT_FILE") == "/logs/trial-7/result.json");
+  CHECK(launch->env.at("GDSWEEP_PRUNE_FILE") == "/logs/trial-7/prune");
   CHECK(launch->timeout_seconds == 30);
   CHECK(launch->log_dir == "/logs/trial-7");
 }

@@ -146,9 +146,14 @@ void MetricCollector::AddLine(std::string_view line, double read_at) {
       if (k == 0) {
         // Without an explicit step, a report comes right after the previous one.
         const int64_t at = step.value_or(last_step_ + 1);
+        last_step_ = at;
+        if (!steps_.insert(at).second) {
+          if (!repeat_seen_) first_repeat_ = at;
+          repeat_seen_ = true;
+          continue;
+        }
         pending_[at] = s.value;
         pending_times_[at] = read_at;
-        last_step_ = at;
       }
     }
   }

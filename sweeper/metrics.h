@@ -7,8 +7,10 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "sweeper/model/result.h"
@@ -45,7 +47,9 @@ class MetricCollector {
 
   // Feeds one stdout line. A report of the first objective becomes an
   // intermediate value at the line's "step=" or "epoch=" value if it has one,
-  // else at the step after the previous report's. A report of an objective
+  // else at the step after the previous report's; a step reported before is
+  // ignored (as Optuna's report ignores it), one reported out of order is a
+  // new step. A report of an objective
   // whose value is not a number counts as its last report, one that fails
   // the trial, until a later report can be read.
   // `read_at` (seconds since the epoch) is when the line was read: the time
@@ -62,6 +66,8 @@ class MetricCollector {
   // the values taken last or still pending; emptied by the next take.
   std::map<int64_t, double> TakePendingTimes();
   bool HasPending() const { return !pending_.empty(); }
+  // The first step reported a second time (its value ignored), once.
+  std::optional<int64_t> TakeFirstRepeat() { return std::exchange(first_repeat_, std::nullopt); }
 
   // The last value of every objective, or the reason there is none:
   // "did not report 'loss'" / "reported NaN for 'loss'" / "reported 'loss'
@@ -75,7 +81,10 @@ class MetricCollector {
   int64_t lines_ = 0;                      // stdout lines fed so far
   std::map<int64_t, double> pending_;
   std::map<int64_t, double> pending_times_;
+  std::set<int64_t> steps_;  // every step reported
   int64_t last_step_ = -1;
+  std::optional<int64_t> first_repeat_;
+  bool repeat_seen_ = false;
 };
 
 }  // namespace gdsweep

@@ -97,6 +97,22 @@ TEST_CASE("each intermediate value keeps the time its line was read") {
   CHECK(times.at(3) < before + 60);
 }
 
+TEST_CASE("a repeated step is ignored as Optuna's report ignores it; out of order is a new step") {
+  MetricCollector c({{"loss", Direction::kMinimize}});
+  c.AddLine("step=3 loss=0.5");
+  c.AddLine("step=1 loss=0.7");  // out of order: a step of its own
+  CHECK_FALSE(c.TakeFirstRepeat());
+  c.AddLine("step=3 loss=0.1");  // repeated: ignored, said once
+  c.AddLine("step=1 loss=0.2");
+  CHECK(c.TakeFirstRepeat() == std::optional<int64_t>(3));
+  CHECK_FALSE(c.TakeFirstRepeat());
+  CHECK(c.TakePending() == std::map<int64_t, double>{{1, 0.7}, {3, 0.5}});
+  c.AddLine("step=3 loss=0.05");  // also after its value was taken
+  CHECK_FALSE(c.HasPending());
+  // The final value is still the last report.
+  CHECK(*c.FinalValues() == std::vector<double>{0.05});
+}
+
 TEST_CASE("a trial that does not report, or reports NaN, has no result") {
   MetricCollector c({{"loss", Direction::kMinimize}});
   c.AddLine("accuracy=0.3");

@@ -3,13 +3,15 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "sweeper/launch.h"
 #include "sweeper/metrics.h"
+#include "sweeper/scheduler_running.h"
 #include "sweeper/tracking_session.h"
+#include "sweeper/trial_exit.h"
 #include "sweeper/worker.h"
 
 namespace gdsweep {
@@ -17,32 +19,7 @@ namespace gdsweep {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-struct Scheduler::Running {
-  TrialRecord trial;
-  MetricCollector metrics;
-  Clock::time_point started;
-  Clock::time_point last_report;
-};
-
 namespace {
-
-// The last non-empty line of a trial's stderr, to say why it failed.
-std::string LastStderrLine(const std::string& trial_dir) {
-  std::ifstream in(fs::path(trial_dir) / "stderr.log", std::ios::binary);
-  if (!in) return "";
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  const std::streamoff from = size > 4096 ? size - 4096 : 0;
-  in.seekg(from);
-  std::string tail((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::istringstream lines(tail);
-  std::string line, last;
-  while (std::getline(lines, line)) {
-    if (line.find_first_not_of(" \t\r") != std::string::npos) last = line;
-  }
-  if (last.size() > 200) last = last.substr(0, 200) + "...";
-  return last;
-}
 
 // Writes `path`, replacing it if `may_exist` (unlinked first: ext4 flushes a
 // truncated file on close).
@@ -177,94 +154,30 @@ void Scheduler::FailUnstarted(const TrialRecord& trial, const std::string& reaso
   told_.push_back(std::move(told));
 }
 
-// objective_source: tracking: the values (and the first objective's history)
-// are what the trial logged to its own run.
-Status Scheduler::ValuesFromTracking(const TrialRecord& trial, TrialOutcome& out) {
-  auto run = tracking_->RunOf(trial);
-  if (!run) return run.error();
-  if (!*run) {
-    out.state = TrialState::kFail;
-    out.failure_reason = "exited 0 but it has no tracking run to read its objective from";
-    return {};
-  }
-  auto values = tracking_->ReadValues(**run);
-  if (!values) {
-    out.state = TrialState::kFail;
-    out.failure_reason = "exited 0 but " + values.error().message;
-    return {};
-  }
-  out.state = TrialState::kComplete;
-  out.values = std::move(values->values);
-  out.intermediate = std::move(values->intermediate);
-  return {};
-}
-
-TrialOutcome Scheduler::Judge(Running& r, const BackendEvent& ev, bool interrupted) {
-  const TrialSpec& spec = study_.spec().trial;
-  TrialOutcome out;
-  out.intermediate = r.metrics.TakePending();
-  out.intermediate_times = r.metrics.TakePendingTimes();
-  if ((ev.cancelled && interrupted) || ev.interrupted) {
-    out.state = TrialState::kFail;  // ignored: the trial goes back to WAITING
-    out.failure_reason = ev.interrupted && !ev.reason.empty()
-                             ? "interrupted: " + ev.reason
-                             : "interrupted: gdsweep run was stopped";
-    out.requeue = TrialOutcome::Requeue::kRerun;
-    return out;
-  }
-  const bool ran_ok = ev.exit_code == 0 && ev.signal == 0 && !ev.timed_out && !ev.cancelled;
-  if (ran_ok && tracking_ && tracking_->values_from_tracking()) {
-    if (auto s = ValuesFromTracking(r.trial, out); !s) {
-      out.state = TrialState::kFail;
-      out.failure_reason = "exited 0 but " + s.error().message;
-    }
-    if (out.state == TrialState::kComplete) return out;
-  } else if (ran_ok) {
-    if (study_.spec().trial.result_source == ResultSource::kFile) {
-      const std::string path = study_.TrialDir(r.trial.number) + "/result.json";
-      std::ifstream in(path, std::ios::binary);
-      if (!in) {
-        out.state = TrialState::kFail;
-        out.failure_reason = "exited 0 without writing its result file " + path;
-      } else {
-        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        if (auto s = r.metrics.AddResultJson(text); !s) {
-          out.state = TrialState::kFail;
-          out.failure_reason = s.error().message;
-        }
-      }
-    }
-    if (out.failure_reason.empty()) {
-      auto values = r.metrics.FinalValues();
-      if (values) {
-        out.state = TrialState::kComplete;
-        out.values = std::move(*values);
-        return out;
-      }
-      out.state = TrialState::kFail;
-      out.failure_reason = "exited 0 but " + values.error().message;
-    }
-  } else {
-    out.state = TrialState::kFail;
-    out.failure_reason = ev.reason.empty() ? "failed" : ev.reason;
-    std::string last = LastStderrLine(study_.TrialDir(r.trial.number));
-    if (!last.empty() && !ev.timed_out) out.failure_reason += ": " + last;
-  }
-  if (r.trial.attempt < spec.retries + 1) out.requeue = TrialOutcome::Requeue::kRetry;
-  return out;
-}
-
 void Scheduler::HandleExit(const BackendEvent& ev, bool interrupted) {
   auto it = running_.find(ev.trial_id);
   if (it == running_.end()) return;
+  Running& r = *it->second;
+  const double seconds = std::chrono::duration<double>(Clock::now() - r.started).count();
+  if (r.pruned_at) {  // recorded PRUNED already, however it ended after that
+    Told told{r.trial, {}, seconds, true};
+    told.outcome.state = TrialState::kPruned;
+    told.shown.state = TrialState::kPruned;
+    if (!std::isnan(r.pruned_value)) told.shown.values = {r.pruned_value};
+    told.shown.failure_reason = "pruned at step " + std::to_string(*r.pruned_at);
+    told_.push_back(std::move(told));
+    running_.erase(it);
+    return;
+  }
   if (ev.cancelled && ev.detached) {  // left running for a later run to re-attach
     detached_ = true;
     running_.erase(it);
     return;
   }
-  Running& r = *it->second;
-  Told told{r.trial, Judge(r, ev, interrupted),
-            std::chrono::duration<double>(Clock::now() - r.started).count()};
+  Told told{r.trial,
+            OutcomeOfExit({study_.spec(), r.trial, study_.TrialDir(r.trial.number), tracking_},
+                          r.metrics, ev, interrupted),
+            seconds};
   told.shown.state = told.outcome.state;
   told.shown.values = told.outcome.values;
   told.shown.failure_reason = told.outcome.failure_reason;
@@ -278,7 +191,9 @@ void Scheduler::HandleExit(const BackendEvent& ev, bool interrupted) {
 Result<AskResult> Scheduler::AskWithTold() {
   std::vector<std::pair<int64_t, TrialOutcome>> finish;
   finish.reserve(told_.size());
-  for (const auto& t : told_) finish.emplace_back(t.shown.trial_id, t.outcome);
+  for (const auto& t : told_) {
+    if (!t.recorded) finish.emplace_back(t.shown.trial_id, t.outcome);
+  }
   auto asked = study_.Ask(worker_.worker_id, std::move(finish), processes_);
   if (!asked) return asked;
   processes_.clear();
@@ -322,6 +237,7 @@ Status Scheduler::SyncAndAnnounce(bool force) {
 Status Scheduler::FlushTold() {
   std::vector<std::pair<int64_t, Error>> lost;
   for (const auto& t : told_) {
+    if (t.recorded) continue;
     if (auto s = study_.Tell(t.shown.trial_id, t.outcome); !s) {
       if (s.error().kind != Error::Kind::kConflict) return s;
       lost.emplace_back(t.shown.trial_id, s.error());
@@ -348,129 +264,11 @@ void Scheduler::Announce(const std::vector<Told>& told,
     progress_.TrialFinished(t.shown, t.seconds);
     if (t.outcome.state == TrialState::kComplete) {
       ++summary_.completed;
+    } else if (t.outcome.state == TrialState::kPruned) {
+      ++summary_.pruned;
     } else {
       ++summary_.failed;
     }
-  }
-}
-
-// Proves this worker alive. If another process took it for dead meanwhile
-// (it failed and requeued our RUNNING trials), register again and stop the
-// trials it took: their results could no longer be recorded.
-Status Scheduler::Beat() {
-  auto beat = study_.storage().Heartbeat(worker_.worker_id, NowSeconds());
-  if (beat || beat.error().kind != Error::Kind::kNotFound) return beat;
-  spdlog::warn(
-      "another gdsweep process took this one for dead (no heartbeat for {:.0f} s) and requeued "
-      "its running trials; stopping those and carrying on",
-      options_.worker_timeout_s);
-  WorkerInfo again = worker_;
-  again.heartbeat_at = NowSeconds();
-  if (auto s = study_.storage().RegisterWorker(again); !s) return s;
-  TrialFilter running;
-  running.state = TrialState::kRunning;
-  auto still = study_.storage().ListTrials(study_.info().study_id, running);
-  if (!still) return still.error();
-  for (auto it = running_.begin(); it != running_.end();) {
-    const bool ours = std::any_of(still->begin(), still->end(), [&](const TrialRecord& t) {
-      return t.trial_id == it->first && t.worker_id == worker_.worker_id;
-    });
-    if (ours) {
-      ++it;
-      continue;
-    }
-    spdlog::warn("trial {}: stopped; the other process requeued it", it->second->trial.number);
-    backend_.Cancel(it->first, std::chrono::milliseconds(0));
-    it = running_.erase(it);
-  }
-  return {};
-}
-
-// Writes the processes of started runs that no Ask carried within 100 ms (or
-// now, when `force`), so a worker taking over after a crash can end them.
-Status Scheduler::RecordProcesses(bool force) {
-  if (processes_.empty()) return {};
-  if (!force && Clock::now() - *processes_since_ < std::chrono::milliseconds(100)) return {};
-  if (auto s = study_.storage().RecordRunProcesses(processes_); !s) return s;
-  processes_.clear();
-  processes_since_.reset();
-  return {};
-}
-
-// A trial of a dead worker of this host: what is left of its last run (its
-// process group, if the worker died too hard to end it) is ended before the
-// trial is requeued, so it never runs twice at once.
-Status Scheduler::EndStaleRun(const TrialRecord& trial) {
-  auto runs = study_.storage().ListTrialRuns(trial.trial_id);
-  if (!runs) return runs.error();
-  if (runs->empty()) return {};
-  const TrialRun& last = runs->back();
-  if (last.pid <= 0 || last.host != worker_.host || last.ended_at) return {};
-  auto s = backend_.EndStale(trial.trial_id, {last.boot_id, last.pid, last.pid_start_time});
-  if (!s) return s.error().Wrap("trial " + std::to_string(trial.number));
-  return {};
-}
-
-Status Scheduler::Housekeeping(bool force) {
-  const auto now = Clock::now();
-  if (auto s = RecordProcesses(force); !s) return s;
-  for (auto& [id, r] : running_) {
-    if (r->metrics.HasPending() && now - r->last_report >= options_.report_interval) {
-      auto values = r->metrics.TakePending();
-      if (auto s = study_.Report(id, values, r->metrics.TakePendingTimes()); !s) return s;
-      r->last_report = now;
-      MarkUnsynced();
-    }
-  }
-  if (!force && now - last_beat_ < options_.heartbeat_interval) return {};
-  last_beat_ = now;
-  if (auto s = Beat(); !s) return s;
-  std::vector<TrialRecord> adopted;
-  auto reattach = [&](const TrialRecord& t) -> Result<bool> {
-    auto launch = RenderLaunch(study_.spec(), t, study_.TrialDir(t.number));
-    if (!launch) return false;
-    return backend_.Reattach(*launch);
-  };
-  auto recovered =
-      study_.RecoverOrphans(worker_.worker_id, options_.worker_timeout_s, reattach, &adopted,
-                            [this](const TrialRecord& t) { return EndStaleRun(t); });
-  if (!recovered) return recovered.error();
-  for (const auto& t : adopted) {
-    spdlog::info("trial {} re-attached: its run outlived the worker that started it", t.number);
-    running_[t.trial_id] = std::make_unique<Running>(
-        Running{t, MetricCollector(study_.spec().objectives), Clock::now(), Clock::now()});
-    progress_.TrialStarted(t);
-  }
-  for (const auto& t : *recovered) {
-    spdlog::warn("trial {} was RUNNING under a worker that stopped; queued to run again", t.number);
-  }
-  // They wait to be claimed, even if the budget of fresh trials is used.
-  if (!recovered->empty() && summary_.stop != RunSummary::Stop::kInterrupted &&
-      summary_.stop != RunSummary::Stop::kTimeLimit && !fatal_) {
-    can_ask_ = true;
-  }
-  summary_.recovered += static_cast<int64_t>(recovered->size());
-  if (!recovered->empty() || !adopted.empty()) MarkUnsynced();
-  return {};
-}
-
-// What a crash (or a give-up) of an earlier run left behind and no trial
-// owns any more: launches of finished trials, and earlier launches of trials
-// that will run again. Best effort: what stays is tried again next run.
-void Scheduler::ReleaseLeftovers() {
-  if (!backend_.LaunchesOutliveProcess()) return;
-  std::map<int64_t, std::optional<TrialLaunch>> trials;
-  for (const auto& t : study_.history().trials) {
-    std::optional<TrialLaunch> now;
-    if (t.state == TrialState::kRunning) {
-      auto launch = RenderLaunch(study_.spec(), t, study_.TrialDir(t.number));
-      if (!launch) continue;  // unknown: leave its launches alone
-      now = std::move(*launch);
-    }
-    trials.emplace(t.trial_id, std::move(now));
-  }
-  if (auto s = backend_.ReleaseLeftovers(study_.spec().name, trials); !s) {
-    spdlog::warn("could not clear what earlier runs left: {}", s.error().message);
   }
 }
 
@@ -581,8 +379,21 @@ Result<RunSummary> Scheduler::Run(const std::atomic<int>& signals) {
       auto it = running_.find(ev.trial_id);
       if (it == running_.end()) continue;
       if (ev.kind == BackendEvent::Kind::kOutput) {
-        if (stdout_values) it->second->metrics.AddLine(ev.line);
+        if (stdout_values && !it->second->pruned_at) {
+          it->second->metrics.AddLine(ev.line);
+          if (auto step = it->second->metrics.TakeFirstRepeat()) {
+            spdlog::warn(
+                "trial {} reported step {} again: a repeated step is ignored (as Optuna's "
+                "report ignores it); its first value stands",
+                it->second->trial.number, *step);
+          }
+          if (study_.prunes()) QueueForJudging(*it->second);
+        }
       } else {
+        // Its last values are judged first: they may prune it.
+        if (!to_judge_.empty()) {
+          if (auto s = JudgeReported(); !s) return s.error();
+        }
         const bool stopping = signals_seen > 0 || fatal_.has_value();
         HandleExit(ev, stopping);
         // A retry may be waiting now, even if the budget of fresh trials is used.
@@ -591,6 +402,9 @@ Result<RunSummary> Scheduler::Run(const std::atomic<int>& signals) {
           can_ask_ = true;
         }
       }
+    }
+    if (!to_judge_.empty()) {
+      if (auto s = JudgeReported(); !s) return s.error();
     }
     if (auto s = Housekeeping(false); !s) return s.error();
     progress_.Tick(running_.size());

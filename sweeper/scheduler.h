@@ -1,6 +1,7 @@
 // Scheduler: the loop that runs a study to its budget. It keeps `parallelism`
 // trials running (a new one starts as soon as a slot frees), turns backend
-// events into results, applies timeouts and retries, beats the worker's
+// events into results, judges intermediate values with the study's pruner and
+// stops the trials it prunes, applies timeouts and retries, beats the worker's
 // heartbeat, recovers trials of dead workers, and stops cleanly on a signal.
 // Study (ask/tell) owns the data; this owns time. Not thread-safe.
 #pragma once
@@ -28,7 +29,8 @@ struct SchedulerOptions {
   double worker_timeout_s = 60;
   // After SIGTERM to a trial, wait this long before SIGKILL.
   std::chrono::milliseconds kill_grace{10000};
-  // Intermediate values are written at most this often per trial.
+  // Intermediate values are written at most this often per trial. With a
+  // pruner, every value is written (and judged) as soon as it is read.
   std::chrono::milliseconds report_interval{1000};
   // A commit reaches the disk (Storage::Sync) at most this long after it is
   // made, and a trial's end is announced only then. One sync covers all the
@@ -44,6 +46,7 @@ struct RunSummary {
   Stop stop = Stop::kBudget;
   int64_t started = 0;
   int64_t completed = 0;
+  int64_t pruned = 0;  // stopped early by the study's pruner (recorded PRUNED)
   int64_t failed = 0;
   int64_t recovered = 0;    // trials of dead workers put back to WAITING
   int64_t interrupted = 0;  // trials of this run stopped and put back to WAITING
@@ -75,6 +78,7 @@ class Scheduler {
     TrialRecord shown;  // the trial as it ended, for progress
     TrialOutcome outcome;
     double seconds = 0;
+    bool recorded = false;  // committed already (pruned): only announced
   };
   // A trial asked for but waiting for its tracking run before it starts.
   struct Starting {
@@ -87,8 +91,6 @@ class Scheduler {
   void FailUnstarted(const TrialRecord& trial, const std::string& reason,
                      TrialOutcome::Requeue requeue);
   void HandleExit(const BackendEvent& ev, bool interrupted);
-  TrialOutcome Judge(Running& r, const BackendEvent& ev, bool interrupted);
-  Status ValuesFromTracking(const TrialRecord& trial, TrialOutcome& out);
   Result<AskResult> AskWithTold();
   Status FlushTold();
   void MarkUnsynced();
@@ -100,6 +102,9 @@ class Scheduler {
   Status RecordProcesses(bool force);
   Status EndStaleRun(const TrialRecord& trial);
   Status Housekeeping(bool force);
+  void QueueForJudging(Running& r);
+  Status JudgeReported();
+  void Prune(Running& r, int64_t step, double value);
 
   Study& study_;
   Backend& backend_;
@@ -111,6 +116,9 @@ class Scheduler {
   std::map<int64_t, std::unique_ptr<Running>> running_;
   std::map<int64_t, Starting> starting_;
   std::vector<Told> told_;
+  // Intermediate values read and not yet stored and judged (with a pruner),
+  // in the order they were read.
+  std::vector<ReportedValue> to_judge_;
   // Processes of runs started and not yet recorded: they ride on the next Ask,
   // or are written on their own once they have waited a little.
   std::vector<RunProcess> processes_;

@@ -79,23 +79,8 @@ struct Sweep {
     study = testing::OpenSweepStudy(dir, *storage, spec);
   }
 
-  RunSummary Run(Backend& backend) {
-    std::FILE* quiet = std::fopen("/dev/null", "w");
-    REQUIRE(quiet != nullptr);
-    Progress progress(spec, quiet, false);
-    Scheduler scheduler(*study, backend, progress, SchedulerOptions{});
-    std::atomic<int> signals{0};
-    auto summary = scheduler.Run(signals);
-    std::fclose(quiet);
-    REQUIRE_MESSAGE(summary.ok(), (summary.ok() ? "" : summary.error().message));
-    return *summary;
-  }
-
-  std::vector<TrialRecord> Trials() {
-    auto t = storage->ListTrials(study->info().study_id, {});
-    REQUIRE(t.ok());
-    return *t;
-  }
+  RunSummary Run(Backend& backend) { return testing::RunQuietly(*study, backend); }
+  std::vector<TrialRecord> Trials() { return testing::AllTrials(*study); }
 };
 
 TEST_CASE(

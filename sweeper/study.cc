@@ -9,11 +9,12 @@
 namespace gdsweep {
 
 Study::Study(Storage& storage, StudySpec spec, StudyInfo info, std::unique_ptr<Sampler> sampler,
-             std::string logs_root)
+             std::unique_ptr<Pruner> pruner, std::string logs_root)
     : storage_(storage),
       spec_(std::move(spec)),
       info_(std::move(info)),
       sampler_(std::move(sampler)),
+      pruner_(std::move(pruner)),
       logs_root_(std::move(logs_root)) {}
 
 Result<std::unique_ptr<Study>> Study::Open(Storage& storage, const StudySpec& spec,
@@ -37,8 +38,14 @@ Result<std::unique_ptr<Study>> Study::Open(Storage& storage, const StudySpec& sp
   uint64_t seed = spec.sampler.seed.value_or(info->seed);
   auto sampler = MakeSampler(spec.sampler, spec.space, seed);
   if (!sampler) return sampler.error();
-  return std::unique_ptr<Study>(
-      new Study(storage, spec, std::move(*info), std::move(*sampler), options.logs_root));
+  std::unique_ptr<Pruner> pruner;
+  if (spec.pruner.type != PrunerType::kNone) {
+    auto made = MakePruner(spec.pruner);
+    if (!made) return made.error();
+    pruner = std::move(*made);
+  }
+  return std::unique_ptr<Study>(new Study(storage, spec, std::move(*info), std::move(*sampler),
+                                          std::move(pruner), options.logs_root));
 }
 
 std::string Study::TrialDir(int64_t number) const {
@@ -71,6 +78,23 @@ Status Study::Tell(int64_t trial_id, const TrialOutcome& outcome) {
 Status Study::Report(int64_t trial_id, const std::map<int64_t, double>& intermediate,
                      const std::map<int64_t, double>& times) {
   return storage_.ReportIntermediate(trial_id, intermediate, times);
+}
+
+Result<ReportResult> Study::ReportAndJudge(std::vector<ReportedValue> values, bool finish_pruned) {
+  ReportRequest req;
+  req.study_id = info_.study_id;
+  req.values = std::move(values);
+  req.refresh_history = pruner_ && pruner_->ReadsHistory();
+  req.finish_pruned = finish_pruned;
+  JudgeFn judge;
+  if (pruner_) {
+    judge = [this](const TrialHistory& h, const TrialRecord& t) -> Result<Judgement> {
+      PruneDecision d =
+          pruner_->Prune(PruneRequest{spec_.name, spec_.objectives.front().direction, h.trials, t});
+      return Judgement{d.prune, std::move(d.completed_rungs)};
+    };
+  }
+  return storage_.ReportAndJudge(req, history_, judge);
 }
 
 Result<std::vector<TrialRecord>> Study::RecoverOrphans(

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "pruners/pruner.h"
 #include "samplers/sampler.h"
 #include "storage/storage.h"
 #include "sweeper/model/study_spec.h"
@@ -55,6 +56,14 @@ class Study {
   Status Report(int64_t trial_id, const std::map<int64_t, double>& intermediate,
                 const std::map<int64_t, double>& times = {});
 
+  // Whether the study file's pruner judges trials (a `pruner` other than none).
+  bool prunes() const { return pruner_ != nullptr; }
+  // Stores intermediate values in the order given and, with a pruner, judges
+  // the trial after each one against the whole study's history, in one
+  // transaction (Storage::ReportAndJudge). `finish_pruned`: a pruned trial is
+  // recorded PRUNED at once (the engine); false: its caller tells.
+  Result<ReportResult> ReportAndJudge(std::vector<ReportedValue> values, bool finish_pruned);
+
   // Puts the RUNNING trials of workers that are dead (silent for
   // `timeout_s`, or gone from this host) back to WAITING in place: they were
   // interrupted, so no budget or retry is spent. Returns those trials.
@@ -69,12 +78,13 @@ class Study {
 
  private:
   Study(Storage& storage, StudySpec spec, StudyInfo info, std::unique_ptr<Sampler> sampler,
-        std::string logs_root);
+        std::unique_ptr<Pruner> pruner, std::string logs_root);
 
   Storage& storage_;
   StudySpec spec_;
   StudyInfo info_;
   std::unique_ptr<Sampler> sampler_;
+  std::unique_ptr<Pruner> pruner_;  // null: no pruner
   std::string logs_root_;
   TrialHistory history_;
 };

@@ -148,6 +148,8 @@ TEST_CASE("a sweep's runs appear once, with parent, names, tags, params, metrics
   CHECK(r2.status == "KILLED");
   CHECK(r2.tags.at("gdsweep.state") == "PRUNED");
   CHECK(r2.tags.at("gdsweep.failure_reason") == "pruned at step 0");
+  CHECK(r2.tags.at("gdsweep.pruned") == "true");
+  CHECK(r2.tags.at("gdsweep.pruned_step") == "0");
   CHECK(Points(r2, "loss") == std::vector<std::pair<int64_t, json>>{{0, json(0.8)}});
 
   // Marked KILLED when interrupted; its rerun then finished the same run.

@@ -119,6 +119,10 @@ Result<RunFinishedPayload> ParseRunFinished(const std::string& payload) {
       p.interrupted = it->get<bool>();
     }
     Points(j, p.points, p.times);
+    if (auto it = j.find("pruned_step"); it != j.end() && !it->is_null()) {
+      if (!it->is_number_integer()) throw BadField("\"pruned_step\" is not a whole number");
+      p.pruned_step = it->get<int64_t>();
+    }
     return p;
   });
 }

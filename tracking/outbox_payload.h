@@ -41,6 +41,7 @@ struct RunFinishedPayload {
   bool interrupted = false;                  // stopped by gdsweep and requeued to run again
   std::map<int64_t, double> points;          // intermediate values stored with the finish
   std::map<int64_t, double> times;           // step -> when reported, as in IntermediatePayload
+  std::optional<int64_t> pruned_step;        // PRUNED: the step it was pruned at
 };
 
 // Each returns kInvalidInput naming the field that is missing or malformed.

@@ -235,6 +235,12 @@ class TrialSender {
       part.tags.push_back({run_tags::kFailureReason, CutToChars(p->reason, ctx_.max_reason_chars)});
     }
     if (p->interrupted) part.tags.push_back({run_tags::kInterrupted, "true"});
+    if (p->state == TrialState::kPruned) {
+      part.tags.push_back({run_tags::kPruned, "true"});
+      if (p->pruned_step) {
+        part.tags.push_back({run_tags::kPrunedStep, std::to_string(*p->pruned_step)});
+      }
+    }
     batch_.push_back(std::move(part));
     if (!Flush() || finish_refused_) return;
     if (auto updated = c_.retrying.UpdateRun(run_->run_id, RunStatus(*p), end_ms); !updated) {

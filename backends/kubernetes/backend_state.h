@@ -47,6 +47,7 @@ struct TrackedTrial {
   bool verdict_from_job = false;  // the Job's own end: refined as pod states arrive
   bool cancel_requested = false;
   std::chrono::milliseconds cancel_grace{0};
+  bool terminate = false;  // Terminate(): the Job is deleted whatever on_interrupt says
   bool cancelled = false;  // the verdict came from Cancel()
   bool detached = false;   // Cancel() left the Job running
   bool job_gone = false;   // the Job was deleted (not by us) before it ended

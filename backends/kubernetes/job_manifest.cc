@@ -60,7 +60,10 @@ void Merge(Json& base, const Json& overlay) {
 Json TrialEnv(const TrialLaunch& launch) {
   Json env = Json::array();
   for (const auto& [name, value] : launch.env) {
-    if (name == "GDSWEEP_TRIAL_DIR" || name == "GDSWEEP_RESULT_FILE") continue;
+    if (name == "GDSWEEP_TRIAL_DIR" || name == "GDSWEEP_RESULT_FILE" ||
+        name == "GDSWEEP_PRUNE_FILE") {
+      continue;
+    }
     const std::string v = name == "GDSWEEP_PARAMS_FILE" ? kPodParamsFile : value;
     env.push_back({{"name", name}, {"value", EscapeDollars(v)}});
   }

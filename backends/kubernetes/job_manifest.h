@@ -53,7 +53,8 @@ std::string TrialContainer(const KubernetesSpec& spec);
 // kPodParamsFile); `namespace_` is written to metadata.namespace unless empty.
 // The command runs as the container's command (no shell, the image's
 // entrypoint replaced); '$' is escaped so Kubernetes expands no $(VAR).
-// GDSWEEP_TRIAL_DIR and GDSWEEP_RESULT_FILE (host paths) are left out.
+// GDSWEEP_TRIAL_DIR, GDSWEEP_RESULT_FILE and GDSWEEP_PRUNE_FILE (host paths)
+// are left out.
 Result<std::string> RenderJobManifest(const KubernetesSpec& spec, const TrialLaunch& launch,
                                       const std::string& params_json,
                                       const std::string& namespace_);

@@ -27,6 +27,7 @@ TrialLaunch Launch() {
   l.env = {{"GDSWEEP_STUDY", "ResNet_Sweep"},
            {"GDSWEEP_TRIAL_DIR", "/home/me/gdsweep-logs/ResNet_Sweep/trial-7"},
            {"GDSWEEP_RESULT_FILE", "/home/me/x/result.json"},
+           {"GDSWEEP_PRUNE_FILE", "/home/me/x/prune"},
            {"GDSWEEP_PARAMS_FILE", "/home/me/x/params.json"},
            {"GDSWEEP_PARAM_TRAIN_LR", "0.01"},
            {"RUN", "r-7"}};
@@ -134,6 +135,7 @@ TEST_CASE("environment: the trial's, Secrets, ConfigMaps, fields, envFrom; no ho
   CHECK(EnvNamed(c, "RUN")["value"] == "r-7");
   CHECK(EnvNamed(c, "GDSWEEP_TRIAL_DIR").is_null());
   CHECK(EnvNamed(c, "GDSWEEP_RESULT_FILE").is_null());
+  CHECK(EnvNamed(c, "GDSWEEP_PRUNE_FILE").is_null());
   CHECK(EnvNamed(c, "GDSWEEP_PARAMS_FILE")["value"] == kPodParamsFile);
   CHECK(EnvNamed(c, "WANDB_API_KEY")["valueFrom"] ==
         Json::parse(R"({"secretKeyRef":{"name":"wandb","key":"api-key"}})"));

@@ -247,6 +247,14 @@ Result<std::vector<BackendEvent>> KubernetesBackend::Wait(std::chrono::milliseco
 }
 
 void KubernetesBackend::Cancel(int64_t trial_id, std::chrono::milliseconds grace) {
+  Stop(trial_id, grace, false);
+}
+
+void KubernetesBackend::Terminate(int64_t trial_id, std::chrono::milliseconds grace) {
+  Stop(trial_id, grace, true);
+}
+
+void KubernetesBackend::Stop(int64_t trial_id, std::chrono::milliseconds grace, bool for_good) {
   Impl& d = *impl_;
   std::lock_guard<std::mutex> lock(d.mu);
   auto it = d.trials.find(trial_id);
@@ -255,6 +263,7 @@ void KubernetesBackend::Cancel(int64_t trial_id, std::chrono::milliseconds grace
   if (t.reported || t.cancel_requested) return;
   t.cancel_requested = true;
   t.cancel_grace = grace;
+  t.terminate = for_good;
   if (t.creating) {
     // CreateTrialJob settles it when its request returns: a Job it made is
     // deleted (or kept), a create still retrying through an outage is given
@@ -267,7 +276,7 @@ void KubernetesBackend::Cancel(int64_t trial_id, std::chrono::milliseconds grace
     d.changed.notify_all();
     return;
   }
-  if (!d.spec.delete_on_interrupt) {
+  if (!d.spec.delete_on_interrupt && !for_good) {
     if (!t.verdict) {
       t.verdict = TrialVerdict{TrialVerdict::State::kFailed, -1, false,
                                "left running for a later run to re-attach: Job " + t.job};

@@ -83,11 +83,15 @@ class KubernetesBackend final : public Backend {
   // with `grace`, then reports it cancelled. Otherwise reports it cancelled
   // and detached at once and leaves the Job running.
   void Cancel(int64_t trial_id, std::chrono::milliseconds grace) override;
+  // Deletes the Job and its pods (with `grace`) whatever on_interrupt says,
+  // then reports it cancelled.
+  void Terminate(int64_t trial_id, std::chrono::milliseconds grace) override;
   size_t Running() const override;
 
   const std::string& job_namespace() const;
 
  private:
+  void Stop(int64_t trial_id, std::chrono::milliseconds grace, bool for_good);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

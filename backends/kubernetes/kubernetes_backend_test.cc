@@ -239,6 +239,37 @@ TEST_CASE("Cancel keeps the Job running for a later run (on_interrupt: keep)") {
   CHECK(fake.JobsCreated(JobOf(l)) == 1);
 }
 
+TEST_CASE("Terminate (a pruned trial) deletes the Job at once, even with on_interrupt: keep") {
+  FakeCluster fake;
+  KubernetesSpec keep = Spec();
+  keep.delete_on_interrupt = false;  // Cancel would leave it; a pruned trial never comes back
+  auto b = Make(fake, keep);
+  TrialLaunch l = Py(22, "import time; print('up', flush=True); time.sleep(60)");
+  REQUIRE(b->Start(l).ok());
+  while (fake.AdminGet("processes")["processes"].empty()) std::this_thread::sleep_for(50ms);
+  const auto start = Clock::now();
+  b->Terminate(22, 1000ms);
+  auto seen = RunAll(*b, 20s);
+  CHECK(Clock::now() - start < 10s);
+  REQUIRE(seen[22].exits == 1);
+  CHECK(seen[22].exit->cancelled);
+  CHECK_FALSE(seen[22].exit->detached);
+  CHECK_FALSE(JobExists(fake, l));
+  int job_deletes = 0, pod_deletes = 0;
+  for (const auto& r : fake.Requests()) {
+    if (r.method != "DELETE") continue;
+    job_deletes += r.path.ends_with("/jobs/" + JobOf(l));
+    pod_deletes += r.path.find("/pods/") != std::string::npos;
+  }
+  CHECK(job_deletes >= 1);
+  CHECK(pod_deletes >= 1);
+  const auto deadline = Clock::now() + 10s;
+  while (!fake.AdminGet("processes")["processes"].empty() && Clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+  }
+  CHECK(fake.AdminGet("processes")["processes"].empty());
+}
+
 TEST_CASE("with 10% of API requests failing (429, 5xx, resets), every trial runs once") {
   FakeCluster fake({"--fault-rate", "0.1", "--fault-codes",
                     "429,429-apf,500,503,504,reset,reset-after", "--fault-seed", "7"});

@@ -99,7 +99,7 @@ bool KubernetesBackend::Impl::CreateTrialJob(TrackedTrial& t) {
       t.job_gone = deleted_uids.count(created->job.meta.uid) > 0;
       if (!t.job_gone && !jobs.count(t.job)) jobs[t.job] = created->job;
       UpdatePullStuck(t);
-      if (t.cancel_requested && spec.delete_on_interrupt) {
+      if (t.cancel_requested && (spec.delete_on_interrupt || t.terminate)) {
         std::vector<std::string> of_job;
         for (const PodInfo* p : PodsOf(t.job)) of_job.push_back(p->meta.name);
         Push(BackendOp{BackendOp::Kind::kCancel, t.id, t.job, of_job, t.cancel_grace});
@@ -119,7 +119,7 @@ bool KubernetesBackend::Impl::CreateTrialJob(TrackedTrial& t) {
       // may have made meanwhile carries this launch's name: a later run
       // re-attaches it (on_interrupt: keep) or deletes it (its trial no
       // longer runs it), so it is never left to no trial.
-      const bool keep = t.cancel_requested && !spec.delete_on_interrupt;
+      const bool keep = t.cancel_requested && !spec.delete_on_interrupt && !t.terminate;
       EndUnstarted(t,
                    keep ? "left for a later run to re-attach: Job " + t.job
                         : "cancelled before its Job " + t.job + " was known to exist",

@@ -34,6 +34,7 @@ using std::chrono::milliseconds;
 constexpr size_t kReadChunk = 64 * 1024;
 constexpr int kMaxReadsPerWake = 16;            // one chatty trial cannot hog a round
 constexpr milliseconds kExitPollInterval{20};   // only where pidfd_open is refused
+constexpr milliseconds kTermToKill{500};        // Terminate(): SIGTERM, then SIGKILL
 constexpr double kLongestTimeoutSeconds = 1e9;  // ~31 years: no clock overflow
 
 std::string ErrnoText(int err) { return std::system_category().message(err); }
@@ -94,6 +95,7 @@ struct Trial {
   std::optional<double> timeout_s;
   std::optional<Clock::time_point> timeout_at;   // pending; cleared once it fires
   std::optional<Clock::time_point> kill_at;      // SIGKILL due after a SIGTERM
+  std::optional<Clock::time_point> term_at;      // Terminate(): SIGTERM due
   std::optional<Clock::time_point> drain_until;  // after the exit: last wait for EOF
   // The main process ended. It stays an unreaped zombie until Finish(), which
   // keeps its pid, and so its process group id, from being reused meanwhile:
@@ -120,6 +122,7 @@ class LocalBackend final : public Backend {
   Status Start(const TrialLaunch& launch) override;
   Result<std::vector<BackendEvent>> Wait(milliseconds timeout) override;
   void Cancel(int64_t trial_id, milliseconds grace) override;
+  void Terminate(int64_t trial_id, milliseconds grace) override;
   size_t Running() const override { return trials_.size(); }
   std::optional<size_t> Capacity() const override {
     return gpus_ ? gpus_->Capacity() : std::nullopt;
@@ -289,6 +292,22 @@ void LocalBackend::Cancel(int64_t trial_id, milliseconds grace) {
   Stop(t, grace, Clock::now());
 }
 
+// The trial was told (its prune file) and has `grace` to end by itself;
+// then SIGTERM, and SIGKILL kTermToKill later.
+void LocalBackend::Terminate(int64_t trial_id, milliseconds grace) {
+  auto it = trials_.find(trial_id);
+  if (it == trials_.end() || it->second->exited) return;
+  Trial& t = *it->second;
+  if (!t.timed_out) t.cancelled = true;
+  t.timeout_at.reset();
+  const auto now = Clock::now();
+  if (grace <= milliseconds::zero()) {
+    Stop(t, kTermToKill, now);
+  } else if (!t.term_at || now + grace < *t.term_at) {
+    t.term_at = now + grace;
+  }
+}
+
 void LocalBackend::Signal(Trial& t, int sig) {
   if (::kill(-t.pid, sig) != 0 && errno != ESRCH) {
     spdlog::warn("trial {}: cannot send {} to process group {}: {}", t.number, SignalName(sig),
@@ -315,6 +334,7 @@ void LocalBackend::MarkExited(Trial& t, Clock::time_point now) {
   t.pidfd.Reset();
   t.timeout_at.reset();
   t.kill_at.reset();
+  t.term_at.reset();
   t.drain_until = now + options_.drain_window;
 }
 
@@ -337,6 +357,10 @@ void LocalBackend::RunTimers(Clock::time_point now, std::vector<BackendEvent>& e
         t.timed_out = true;
         spdlog::debug("trial {}: timed out after {}", t.number, FormatSeconds(*t.timeout_s));
         Stop(t, options_.timeout_kill_grace, now);
+      }
+      if (t.term_at && now >= *t.term_at) {
+        t.term_at.reset();
+        Stop(t, kTermToKill, now);
       }
       if (t.kill_at && now >= *t.kill_at) {
         t.kill_at.reset();
@@ -370,6 +394,7 @@ std::optional<Clock::time_point> LocalBackend::NextTimer(Clock::time_point now) 
   for (const auto& [id, t] : trials_) {
     consider(t->timeout_at);
     consider(t->kill_at);
+    consider(t->term_at);
     consider(t->drain_until);
     if (!t->exited && !t->pidfd) consider(now + kExitPollInterval);
   }

@@ -45,7 +45,7 @@ def main():
                               for k, d in t.distributions.items()},
             "values": None if t.values is None else [number(v) for v in t.values],
             "intermediate_values": {str(k): number(v) for k, v in t.intermediate_values.items()},
-            "system_attrs": t.system_attrs,
+            "system_attrs": {k: number(v) for k, v in t.system_attrs.items()},
             "has_start": t.datetime_start is not None,
             "has_complete": t.datetime_complete is not None,
         })
@@ -55,7 +55,10 @@ def main():
         "trials": trials,
     }
     if len(study.directions) == 1:
-        out["best_number"] = study.best_trial.number
+        try:
+            out["best_number"] = study.best_trial.number
+        except ValueError:  # no COMPLETE trial
+            out["best_number"] = None
     else:
         out["pareto_numbers"] = sorted(t.number for t in study.best_trials)
     print(json.dumps(out))

@@ -25,6 +25,7 @@ enum ExitCode : int {
   kExitNotFound = 4,       // no such database, study or trial
   kExitNoComplete = 5,     // the run ended with none of its trials COMPLETE
   kExitRemote = 6,         // a remote service (Kubernetes API, MLflow) refused or failed
+  kExitPrune = 7,          // should-prune: the pruner says the trial should stop
   kExitInterrupted = 130,  // stopped by SIGINT/SIGTERM; interrupted trials requeued
 };
 

@@ -15,6 +15,7 @@ int TrialsCommand(const Args& args);
 int BestCommand(const Args& args);
 int AskCommand(const Args& args);
 int TellCommand(const Args& args);
+int ShouldPruneCommand(const Args& args);
 int RenderCommand(const Args& args);
 int SyncCommand(const Args& args);
 int ReportCommand(const Args& args);

@@ -20,6 +20,8 @@ Commands:
   best              show the best trial (or the Pareto front) of a study
   ask STUDY.yaml    create a RUNNING trial and print its parameters as JSON
   tell              record the result of a trial made by ask
+  should-prune STUDY.yaml
+                    record a trial's intermediate value; ask the pruner
   render STUDY.yaml print the Kubernetes Job(s) a run would submit, as YAML
   convert FILE      write a Hydra, W&B or Katib sweep config as a study file
   sync              deliver the tracking (MLflow) reports still pending
@@ -28,7 +30,8 @@ Commands:
 
 Run 'gdsweep <command> --help' for the options of a command.
 Exit codes: 0 ok, 1 failure, 2 usage or invalid study file, 3 study conflict,
-4 not found, 5 no trial completed, 6 remote service failed, 130 interrupted.
+4 not found, 5 no trial completed, 6 remote service failed, 7 should-prune: prune,
+130 interrupted.
 )";
 
 // Each running trial holds a few descriptors (pipes, pidfd, logs): lift the
@@ -63,6 +66,7 @@ int main(int argc, char** argv) {
   if (command == "best") return BestCommand(args);
   if (command == "ask") return AskCommand(args);
   if (command == "tell") return TellCommand(args);
+  if (command == "should-prune") return ShouldPruneCommand(args);
   if (command == "render") return RenderCommand(args);
   if (command == "sync") return SyncCommand(args);
   if (command == "report") return ReportCommand(args);

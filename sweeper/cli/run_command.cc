@@ -126,7 +126,7 @@ int RunCommand(const Args& args) {
     spdlog::warn("interrupted; run the same command again to resume");
     return kExitInterrupted;
   }
-  if (summary->started > 0 && summary->completed == 0) {
+  if (summary->started > 0 && summary->completed == 0 && summary->pruned == 0) {
     spdlog::error("none of the {} trial(s) of this run completed; see the logs in {}",
                   summary->started, opened->logs_root);
     return kExitNoComplete;

@@ -72,6 +72,12 @@ json ParamJson(const StudyInfo& study, const TrialRecord& t, const std::string& 
   return t.params.at(name);
 }
 
+// Where a PRUNED trial was pruned: its last step, as Optuna's last_step.
+std::optional<int64_t> PrunedStep(const TrialRecord& t) {
+  if (t.state != TrialState::kPruned || t.intermediate.empty()) return std::nullopt;
+  return t.intermediate.rbegin()->first;
+}
+
 void PrintRows(std::FILE* out, const std::vector<std::string>& header,
                const std::vector<std::vector<std::string>>& rows, Format format);
 json RunsJson(const std::vector<TrialRun>& runs);
@@ -122,6 +128,7 @@ void PrintTrials(std::FILE* out, const StudyInfo& study, const std::vector<Trial
                   {"failure_reason", t.failure_reason},
                   {"log_path", t.log_path}};
       if (t.retry_of) row["retry_of"] = *t.retry_of;
+      if (auto step = PrunedStep(t)) row["pruned_step"] = *step;
       if (runs) row["run_history"] = RunsJson(*runs);
       all.push_back(row);
     }
@@ -134,7 +141,10 @@ void PrintTrials(std::FILE* out, const StudyInfo& study, const std::vector<Trial
   header.insert(header.end(), {"started", "seconds", "reason", "runs"});
   std::vector<std::vector<std::string>> rows;
   for (const auto& t : trials) {
-    std::vector<std::string> row = {std::to_string(t.number), ToString(t.state), t.tag,
+    std::string state = ToString(t.state);
+    auto pruned_at = PrunedStep(t);
+    if (pruned_at && format == Format::kTable) state += "@" + std::to_string(*pruned_at);
+    std::vector<std::string> row = {std::to_string(t.number), state, t.tag,
                                     std::to_string(t.attempt)};
     for (size_t k = 0; k < metrics.size(); ++k) {
       row.push_back(k < t.values.size() ? FormatDouble(t.values[k]) : "");

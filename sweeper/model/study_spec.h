@@ -68,7 +68,10 @@ struct TrialSpec {
   std::map<std::string, std::string> env;  // extra environment, placeholders allowed
   std::string working_dir;                 // empty: the current directory
   std::optional<double> timeout_seconds;   // per attempt
-  int retries = 0;                         // extra attempts after a failure
+  // A pruned trial's time to end by itself after its prune file appears
+  // (local) or its pods are told to stop (Kubernetes), before it is killed.
+  double prune_grace_seconds = 10;
+  int retries = 0;  // extra attempts after a failure
   ResultSource result_source = ResultSource::kStdout;
   // trial.resources.gpus: devices each local trial gets to itself, from the
   // local section's list (0: none, and CUDA_VISIBLE_DEVICES is empty).

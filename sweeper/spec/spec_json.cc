@@ -75,7 +75,10 @@ std::string SpecToJson(const StudySpec& spec) {
   if (spec.budget.n_trials) j["budget"]["n_trials"] = *spec.budget.n_trials;
   if (spec.budget.timeout_seconds) j["budget"]["timeout"] = *spec.budget.timeout_seconds;
   if (spec.trial.timeout_seconds) j["trial"]["timeout"] = *spec.trial.timeout_seconds;
-  if (spec.pruner.type != PrunerType::kNone) j["pruner"] = PrunerToJson(spec.pruner);
+  if (spec.pruner.type != PrunerType::kNone) {
+    j["pruner"] = PrunerToJson(spec.pruner);
+    j["trial"]["prune_grace"] = spec.trial.prune_grace_seconds;
+  }
   if (const auto& t = spec.tracking) {
     j["tracking"] = {{"uri", t->uri},
                      {"experiment", t->experiment},

@@ -211,9 +211,9 @@ Status ParsePrunerSection(const YamlNode& root, StudySpec& spec) {
                    "pruning needs a single objective, and this study has " +
                        std::to_string(spec.objectives.size()) +
                        ": a pruner ranks trials by one intermediate value per step, which "
-                       "several objectives do not order (Optuna refuses too: Trial.report and "
-                       "should_prune are not supported for multi-objective studies); remove "
-                       "'pruner' or use 'type: none'");
+                       "several objectives do not order (Optuna refuses too: \"Trial.report is "
+                       "not supported for multi-objective optimization.\"); remove 'pruner' or "
+                       "use 'type: none'");
   }
   spec.pruner = std::move(*pruner);
   return {};

@@ -118,10 +118,9 @@ Result<std::map<std::string, std::string>> ParseEnv(const YamlNode& node, const 
 Result<TrialSpec> ParseTrial(const YamlNode& node, const SearchSpace& space) {
   const std::string path = "trial";
   if (auto s = ExpectMapping(node, path); !s) return s.error();
-  if (auto s =
-          CheckKeys(node, path,
-                    {"command", "overrides", "env", "working_dir", "timeout", "retries", "result",
-                     "resources"});
+  if (auto s = CheckKeys(node, path,
+                         {"command", "overrides", "env", "working_dir", "timeout", "prune_grace", "resources",
+                          "retries", "result"});
       !s) {
     return s.error();
   }
@@ -157,6 +156,16 @@ Result<TrialSpec> ParseTrial(const YamlNode& node, const SearchSpace& space) {
     auto timeout = ReadDuration(*v, "trial.timeout");
     if (!timeout) return timeout.error();
     trial.timeout_seconds = *timeout;
+  }
+  if (const YamlNode* v = FindValue(node, "prune_grace")) {
+    // 0: SIGTERM as soon as the trial is pruned.
+    if (v->IsScalar() && (v->scalar == "0" || v->scalar == "0s")) {
+      trial.prune_grace_seconds = 0;
+    } else {
+      auto grace = ReadDuration(*v, "trial.prune_grace");
+      if (!grace) return grace.error();
+      trial.prune_grace_seconds = *grace;
+    }
   }
   if (const YamlNode* v = FindValue(node, "retries")) {
     auto retries = ReadIntIn(*v, "trial.retries", 0, INT_MAX, "a non-negative whole number");
