@@ -31,6 +31,7 @@ class SqliteStorage final : public Storage {
   Status FinishTrial(int64_t trial_id, const TrialOutcome& outcome) override;
   Status ReportIntermediate(int64_t trial_id, const std::map<int64_t, double>& values) override;
   Result<std::vector<TrialRecord>> ListTrials(int64_t study_id, const TrialFilter& filter) override;
+  Result<SearchSpace> ListParams(int64_t study_id) override;
   Status RegisterWorker(const WorkerInfo& worker) override;
   Status Heartbeat(const std::string& worker_id, double now) override;
   Result<std::vector<WorkerInfo>> ListWorkers(int64_t study_id) override;

@@ -45,6 +45,13 @@ std::string ResolveDbPath(const std::string& flag, const std::string& from_spec 
 // always absolute.
 std::string LogsRootFor(const std::string& db_path);
 
+// `error` prefixed with "PATH: " unless its message names the path already.
+Error NamingPath(const Error& error, const std::string& path);
+
+// kNotFound, saying so (and naming a missing folder), when there is no file
+// at `db_path`: listing commands never create one.
+Status CheckDatabaseExists(const std::string& db_path);
+
 // Opens an existing database, read-only unless `writable` (kNotFound if the
 // file is missing: listing commands never create one).
 Result<std::unique_ptr<Storage>> OpenExisting(const std::string& db_path, bool writable = false);
@@ -72,7 +79,18 @@ Result<OpenedStudy> OpenSpecStudy(const StudySpec& spec, const std::string& db_f
 // reports the server refused.
 void ReportDelivery(const DeliveryReport& report, const TrackingTarget& target);
 
-// The study named `name`, or the only study in the database.
+// The study named `name`, or the only study in the database. kNotFound for an
+// unknown name lists the studies there are.
 Result<StudyInfo> PickStudy(Storage& storage, const std::string& name);
+
+// kNotFound, listing the study's sweep tags, unless some trial of it has `tag`.
+Status CheckTag(Storage& storage, const StudyInfo& study, const std::string& tag);
+
+// The kNotFound errors for a name the user gave: `message` followed by the
+// names there are and a did-you-mean.
+Error StudyNotFound(const std::string& message, const std::string& name,
+                    const std::vector<std::string>& studies);
+Error TagNotFound(const std::string& study, const std::string& tag,
+                  const std::vector<std::string>& tags);
 
 }  // namespace gdsweep::cli
