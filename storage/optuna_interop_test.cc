@@ -222,10 +222,9 @@ TEST_CASE("gdsweep adopts a study Optuna created and continues its numbering") {
       REQUIRE(params->size() == 3);
       const Parameter* opt = FindParameter(*params, "opt");
       REQUIRE(opt != nullptr);
-      CHECK(opt->distribution ==
-            Distribution(CategoricalDistribution{{Choice(std::string("adam")),
-                                                  Choice(std::string("sgd")), Choice(true),
-                                                  Choice(int64_t{3})}}));
+      CHECK(opt->distribution == Distribution(CategoricalDistribution{
+                                     {Choice(std::string("adam")), Choice(std::string("sgd")),
+                                      Choice(true), Choice(int64_t{3})}}));
       CHECK(std::holds_alternative<FloatDistribution>(FindParameter(*params, "x")->distribution));
     }
     auto s = OpenOrDie(path);

@@ -118,8 +118,8 @@ Error Database::ErrorFor(int rc, const std::string& what) const {
                      ")");
   }
   if (code == SQLITE_CANTOPEN && !Exists(FolderOf(options_.path))) {
-    const std::string text = "cannot open " + options_.path + ": folder " +
-                             FolderOf(options_.path) + " does not exist";
+    const std::string text =
+        "cannot open " + options_.path + ": folder " + FolderOf(options_.path) + " does not exist";
     return options_.read_only ? Error::NotFound(text) : Error::Io(text);
   }
   std::string text = what + ": " + msg;

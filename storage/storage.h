@@ -39,7 +39,7 @@ struct StudyInfo {
   // gdsweep's metric names, or Optuna's "study:metric_names" ("" for an unnamed
   // objective); empty for an Optuna study without names.
   std::vector<std::string> metric_names;
-  SearchSpace space;                      // as stored by gdsweep; empty otherwise
+  SearchSpace space;  // as stored by gdsweep; empty otherwise
   uint64_t seed = 0;
   bool created = false;  // OpenStudy made it just now
 };

@@ -34,7 +34,8 @@ int AskCommand(const Args& args) {
   if (vm.count("set")) {
     for (const auto& text : vm["set"].as<std::vector<std::string>>()) sets.emplace_back(text);
   }
-  if (vm.count("tag")) sets.emplace_back("tag=" + vm["tag"].as<std::string>(), "--tag " + vm["tag"].as<std::string>());
+  if (vm.count("tag"))
+    sets.emplace_back("tag=" + vm["tag"].as<std::string>(), "--tag " + vm["tag"].as<std::string>());
   auto spec = ParseStudyFile(vm["study-file"].as<std::string>(), sets);
   if (!spec) return Fail(spec.error());
   spec->budget.n_trials.reset();

@@ -35,7 +35,8 @@ struct RemoteQuery {
 
 Result<RemoteQuery> QueryFromSpec(const std::string& path, const po::variables_map& vm) {
   std::vector<SetOverride> sets;
-  if (vm.count("tag")) sets.emplace_back("tag=" + vm["tag"].as<std::string>(), "--tag " + vm["tag"].as<std::string>());
+  if (vm.count("tag"))
+    sets.emplace_back("tag=" + vm["tag"].as<std::string>(), "--tag " + vm["tag"].as<std::string>());
   auto spec = ParseStudyFile(path, sets);
   if (!spec) return spec.error();
   if (!spec->tracking) {

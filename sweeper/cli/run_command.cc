@@ -53,8 +53,7 @@ int RunCommand(const Args& args) {
       "tag", po::value<std::string>(), "the sweep tag (overrides the file's tag)")(
       "n-trials", po::value<int64_t>(), "budget of trials for this study and tag")(
       "parallelism", po::value<int>(), "trials running at once")(
-      "db", po::value<std::string>()->default_value(""),
-      DbHelp(true))(
+      "db", po::value<std::string>()->default_value(""), DbHelp(true))(
       "allow-changes", po::bool_switch(), "resume even if the search space or objectives changed")(
       "worker-timeout", po::value<double>()->default_value(60),
       "seconds after which a silent worker's trials are retried");
@@ -67,7 +66,8 @@ int RunCommand(const Args& args) {
   if (vm.count("set")) {
     for (const auto& text : vm["set"].as<std::vector<std::string>>()) sets.emplace_back(text);
   }
-  if (vm.count("tag")) sets.emplace_back("tag=" + vm["tag"].as<std::string>(), "--tag " + vm["tag"].as<std::string>());
+  if (vm.count("tag"))
+    sets.emplace_back("tag=" + vm["tag"].as<std::string>(), "--tag " + vm["tag"].as<std::string>());
   // A flag's errors name the flag, not the key it sets.
   if (vm.count("n-trials")) {
     const std::string n = std::to_string(vm["n-trials"].as<int64_t>());

@@ -48,10 +48,17 @@ std::string TableCell(std::string_view text) {
   for (size_t i = 0; i < text.size(); ++i) {
     const char* escape = nullptr;
     switch (text[i]) {
-      case '\n': escape = "\\n"; break;
-      case '\r': escape = "\\r"; break;
-      case '\t': escape = "\\t"; break;
-      default: break;
+      case '\n':
+        escape = "\\n";
+        break;
+      case '\r':
+        escape = "\\r";
+        break;
+      case '\t':
+        escape = "\\t";
+        break;
+      default:
+        break;
     }
     if (!escape) continue;
     flush(i);

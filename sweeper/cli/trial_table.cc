@@ -199,8 +199,8 @@ void PrintTrialRuns(std::FILE* out, const TrialRecord& trial, const std::vector<
     return;
   }
   Table table;
-  table.header = {"run", "attempt", "worker", "host", "pid", "started", "ended", "outcome",
-                  "reason"};
+  table.header = {"run",     "attempt", "worker",  "host",  "pid",
+                  "started", "ended",   "outcome", "reason"};
   for (const auto& r : runs) {
     table.rows.push_back({std::to_string(r.run), std::to_string(r.attempt), r.worker_id, r.host,
                           r.pid ? std::to_string(r.pid) : "", Timestamp(r.started_at),
