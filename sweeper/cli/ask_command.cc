@@ -23,7 +23,7 @@ int AskCommand(const Args& args) {
   options.add_options()("study-file", po::value<std::string>()->required(), "the study file")(
       "set", po::value<std::vector<std::string>>()->composing(), "override a key of the file")(
       "tag", po::value<std::string>(), "the sweep tag")(
-      "db", po::value<std::string>()->default_value(""), DbHelp(true))(
+      "db", po::value<std::string>()->default_value(""), DbHelp(true).c_str())(
       "allow-changes", po::bool_switch(), "accept a changed search space or objectives");
   po::positional_options_description positional;
   positional.add("study-file", 1);

@@ -184,7 +184,7 @@ int BestCommand(const Args& args) {
                                                            "only trials of this sweep tag")(
       "from-tracking", po::bool_switch(), "ask the tracking server instead of the database")(
       "format", po::value<std::string>()->default_value("table"), "table, csv or json")(
-      "db", po::value<std::string>()->default_value(""), DbHelp(true));
+      "db", po::value<std::string>()->default_value(""), DbHelp(true).c_str());
   po::positional_options_description positional;
   positional.add("study-file", 1);
   po::variables_map vm;

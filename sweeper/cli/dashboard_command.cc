@@ -28,7 +28,7 @@ int DashboardCommand(const Args& args) {
       "longest a page's request waits for a change, in seconds")(
       "log-tail", po::value<size_t>()->default_value(2048),
       "bytes of each trial's stdout/stderr log to show (0: none)")(
-      "db", po::value<std::string>()->default_value(""), DbHelp());
+      "db", po::value<std::string>()->default_value(""), DbHelp().c_str());
   po::variables_map vm;
   if (auto code = ParseOptions(args, kUsage, options, nullptr, vm)) return *code;
   const int port = vm["port"].as<int>();

@@ -100,7 +100,7 @@ int RenderCommand(const Args& args) {
       "trial", po::value<std::vector<int64_t>>()->composing(), "a trial number (repeatable)")(
       "set", po::value<std::vector<std::string>>()->composing(), "override a key of the file")(
       "tag", po::value<std::string>(), "the sweep tag")(
-      "db", po::value<std::string>()->default_value(""), DbHelp(true));
+      "db", po::value<std::string>()->default_value(""), DbHelp(true).c_str());
   po::positional_options_description positional;
   positional.add("study-file", 1);
   po::variables_map vm;

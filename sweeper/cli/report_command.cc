@@ -75,7 +75,7 @@ int ReportCommand(const Args& args) {
       "output,o", po::value<std::string>()->default_value("report.html"), "the HTML file to write")(
       "log-tail", po::value<size_t>()->default_value(2048),
       "bytes of each trial's stdout/stderr log to include (0: none)")(
-      "db", po::value<std::string>()->default_value(""), DbHelp());
+      "db", po::value<std::string>()->default_value(""), DbHelp().c_str());
   po::variables_map vm;
   if (auto code = ParseOptions(args, kUsage, options, nullptr, vm)) return *code;
 

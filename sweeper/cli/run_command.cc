@@ -53,7 +53,7 @@ int RunCommand(const Args& args) {
       "tag", po::value<std::string>(), "the sweep tag (overrides the file's tag)")(
       "n-trials", po::value<int64_t>(), "budget of trials for this study and tag")(
       "parallelism", po::value<int>(), "trials running at once")(
-      "db", po::value<std::string>()->default_value(""), DbHelp(true))(
+      "db", po::value<std::string>()->default_value(""), DbHelp(true).c_str())(
       "allow-changes", po::bool_switch(), "resume even if the search space or objectives changed")(
       "worker-timeout", po::value<double>()->default_value(60),
       "seconds after which a silent worker's trials are retried");

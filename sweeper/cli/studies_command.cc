@@ -14,7 +14,7 @@ int StudiesCommand(const Args& args) {
   po::options_description options("Options");
   options.add_options()("format", po::value<std::string>()->default_value("table"),
                         "table, csv or json")("db", po::value<std::string>()->default_value(""),
-                                              DbHelp());
+                                              DbHelp().c_str());
   po::variables_map vm;
   if (auto code = ParseOptions(args, kUsage, options, nullptr, vm)) return *code;
   auto format = ParseFormat(vm["format"].as<std::string>());

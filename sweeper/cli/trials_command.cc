@@ -20,7 +20,7 @@ int TrialsCommand(const Args& args) {
       "state", po::value<std::string>(), "only trials in this state")(
       "number", po::value<int64_t>(), "just this trial, with the history of its runs")(
       "format", po::value<std::string>()->default_value("table"), "table, csv or json")(
-      "db", po::value<std::string>()->default_value(""), DbHelp());
+      "db", po::value<std::string>()->default_value(""), DbHelp().c_str());
   po::variables_map vm;
   if (auto code = ParseOptions(args, kUsage, options, nullptr, vm)) return *code;
 
