@@ -70,14 +70,14 @@ class CommandLineTest(SweepTestCase):
         proc = self.run_gdsweep("studies", "--help", check=0)
         self.assertIn("[--format table|csv|json]", proc.stdout)
         for command in ["trials", "best", "studies", "report", "run"]:
-            env_free = self.run_gdsweep(command, "--help", check=0).stdout
+            env_free = " ".join(self.run_gdsweep(command, "--help", check=0).stdout.split())
             self.assertIn("$GDSWEEP_DB, else ./gdsweep.db; here: ./gdsweep.db", env_free)
         os.environ["GDSWEEP_DB"] = "/data/sweeps.db"
         try:
             proc = self.run_gdsweep("trials", "--help", check=0)
         finally:
             del os.environ["GDSWEEP_DB"]
-        self.assertIn("here: $GDSWEEP_DB, /data/sweeps.db", proc.stdout)
+        self.assertIn("here: $GDSWEEP_DB, /data/sweeps.db", " ".join(proc.stdout.split()))
 
     # ---- tables and CSV ----
 
