@@ -119,7 +119,7 @@ TEST_CASE("a database in a missing folder names the folder") {
 TEST_CASE("a failing statement's error names the database, not the SQL") {
   TempDir dir;
   auto db = Open(dir.File("g.db"), false);
-  auto q = db->Prepare("SELECT nothing FROM no_such_table");
+  auto q = db->Prepare("SELECT x FROM no_such_table");
   REQUIRE_FALSE(q.ok());
   CHECK(q.error().message == dir.File("g.db") + ": no such table: no_such_table");
   auto s = db->Exec("INSERT INTO no_such_table VALUES (1)");
