@@ -150,6 +150,17 @@ std::string StringListJson(const std::vector<std::string>& items) {
   return json(items).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+std::optional<std::vector<std::string>> StringListFromJson(const std::string& text) {
+  const json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_array()) return std::nullopt;
+  std::vector<std::string> out;
+  for (const auto& item : j) {
+    // Optuna writes None for an objective it was given no name for.
+    out.push_back(item.is_string() ? item.get<std::string>() : "");
+  }
+  return out;
+}
+
 std::string StringJson(const std::string& s) {
   return json(s).dump(-1, ' ', false, json::error_handler_t::replace);
 }

@@ -46,6 +46,8 @@ std::optional<double> ParsePythonFloatJson(const std::string& text);
 
 // A JSON list of strings (Optuna's "study:metric_names" study attribute).
 std::string StringListJson(const std::vector<std::string>& items);
+// Reads one back: non-strings (null) as "", nullopt when it is not a list.
+std::optional<std::vector<std::string>> StringListFromJson(const std::string& text);
 // A JSON string ("fail_reason" trial attribute).
 std::string StringJson(const std::string& s);
 

@@ -216,6 +216,16 @@ TEST_CASE("gdsweep adopts a study Optuna created and continues its numbering") {
       CHECK((*reader)->CountOutbox(id, "")->pending == 0);
       CHECK((*reader)->DeadOutbox(id, "")->empty());
       CHECK_FALSE((*reader)->GetTrackingRun(id, "", 0)->has_value());
+      // The distributions Optuna keeps in trial_params, to show choices, not indices.
+      auto params = (*reader)->ListParams(id);
+      REQUIRE(params.ok());
+      REQUIRE(params->size() == 3);
+      const Parameter* opt = FindParameter(*params, "opt");
+      REQUIRE(opt != nullptr);
+      CHECK(opt->distribution == Distribution(CategoricalDistribution{
+                                     {Choice(std::string("adam")), Choice(std::string("sgd")),
+                                      Choice(true), Choice(int64_t{3})}}));
+      CHECK(std::holds_alternative<FloatDistribution>(FindParameter(*params, "x")->distribution));
     }
     auto s = OpenOrDie(path);
     auto info = s->OpenStudy(OptunaShapedStudy());

@@ -1,6 +1,8 @@
 #include "storage/sqlite_db.h"
 
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <random>
@@ -19,6 +21,7 @@ struct StatementSlot {
 
 struct Database::Impl {
   sqlite3* db = nullptr;
+  bool remove_wal_on_close = false;  // read-only, and the file had no -wal when opened
   std::unordered_map<std::string, std::unique_ptr<StatementSlot>> cache;
   std::minstd_rand jitter{std::random_device{}()};
 };
@@ -69,13 +72,56 @@ std::string Shorten(const std::string& sql) {
 Database::Database(DatabaseOptions options)
     : options_(std::move(options)), impl_(std::make_unique<Impl>()) {}
 
+namespace {
+
+bool Exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+// The folder of a file path ("." for a bare name).
+std::string FolderOf(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// A read-only connection to a WAL database creates its -wal and -shm files
+// and, unable to checkpoint, leaves them when it closes. When they did not
+// exist before it opened, a read-write connection that only reads is opened
+// and closed: SQLite's own last-connection close then checkpoints and deletes
+// them, and leaves them alone while any other connection uses the file.
+void RemoveLeftoverWal(const std::string& path) {
+  if (!Exists(path + "-wal") && !Exists(path + "-shm")) return;
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) ==
+      SQLITE_OK) {
+    sqlite3_busy_timeout(db, 100);
+    sqlite3_exec(db, "PRAGMA schema_version", nullptr, nullptr, nullptr);
+  }
+  sqlite3_close_v2(db);
+}
+
+}  // namespace
+
 Database::~Database() {
   for (auto& [sql, slot] : impl_->cache) sqlite3_finalize(slot->stmt);
   if (impl_->db) sqlite3_close_v2(impl_->db);
+  if (impl_->db && impl_->remove_wal_on_close) RemoveLeftoverWal(options_.path);
 }
 
 Error Database::ErrorFor(int rc, const std::string& what) const {
   std::string msg = impl_->db ? sqlite3_errmsg(impl_->db) : sqlite3_errstr(rc);
+  const int code = rc & 0xff;
+  if (code == SQLITE_NOTADB) {
+    return Error::Io(options_.path + " is not a gdsweep/Optuna database (SQLite says: " + msg +
+                     ")");
+  }
+  if (code == SQLITE_CANTOPEN && !Exists(FolderOf(options_.path))) {
+    const std::string text =
+        "cannot open " + options_.path + ": folder " + FolderOf(options_.path) + " does not exist";
+    return options_.read_only ? Error::NotFound(text) : Error::Io(text);
+  }
   std::string text = what + ": " + msg;
   const int primary = rc & 0xff;
   if (IsBusy(rc)) {
@@ -87,12 +133,30 @@ Error Database::ErrorFor(int rc, const std::string& what) const {
   return Error::Io(text);
 }
 
+Error Database::StatementError(int rc, const std::string& sql) const {
+  Error e = ErrorFor(rc, options_.path);
+  // The statement helps a developer, not a user: it goes to the debug log only.
+  spdlog::debug("SQLite error {} in: {}", rc, Shorten(sql));
+  return e;
+}
+
 Result<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& options) {
   std::unique_ptr<Database> db(new Database(options));
   int flags = SQLITE_OPEN_NOMUTEX;
   flags |= options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  const bool in_memory = options.path == ":memory:" || options.path.empty();
+  db->impl_->remove_wal_on_close =
+      options.read_only && !in_memory && !Exists(options.path + "-wal");
   int rc = sqlite3_open_v2(options.path.c_str(), &db->impl_->db, flags, nullptr);
   if (rc != SQLITE_OK) return db->ErrorFor(rc, "cannot open " + options.path);
+  if (!in_memory) {
+    // Reads the header now, so that a file that is not a database is named as
+    // such rather than failing the first statement.
+    rc = RetryBusy(options.busy_timeout_ms, db->impl_->jitter, [&] {
+      return sqlite3_exec(db->impl_->db, "PRAGMA schema_version", nullptr, nullptr, nullptr);
+    });
+    if (rc != SQLITE_OK) return db->ErrorFor(rc, "reading " + options.path);
+  }
   sqlite3_extended_result_codes(db->impl_->db, 1);
   sqlite3_busy_timeout(db->impl_->db, options.busy_timeout_ms);
   std::string pragmas = "PRAGMA foreign_keys = ON;";
@@ -113,7 +177,7 @@ Status Database::Exec(const std::string& sql) {
   });
   sqlite3_free(err);
   if (rc == SQLITE_OK) return {};
-  return ErrorFor(rc, Shorten(sql));
+  return StatementError(rc, sql);
 }
 
 Result<Query> Database::Prepare(const std::string& sql) {
@@ -129,7 +193,7 @@ Result<Query> Database::Prepare(const std::string& sql) {
   });
   if (rc != SQLITE_OK) {
     if (!slot) impl_->cache.erase(sql);
-    return ErrorFor(rc, "preparing " + Shorten(sql));
+    return StatementError(rc, sql);
   }
   if (!slot) {
     slot = std::make_unique<StatementSlot>(StatementSlot{stmt, true, true});
@@ -204,7 +268,7 @@ Query& Query::BindNull(int index) {
 
 Result<bool> Query::Step() {
   const char* sql = sqlite3_sql(slot_->stmt);
-  if (bind_error_) return db_->ErrorFor(bind_error_, std::string("binding ") + Shorten(sql));
+  if (bind_error_) return db_->StatementError(bind_error_, sql);
   int rc;
   if (!stepped_) {
     // Nothing has been read yet, so a busy first step can simply be retried.
@@ -219,7 +283,7 @@ Result<bool> Query::Step() {
   }
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  return db_->ErrorFor(rc, Shorten(sql));
+  return db_->StatementError(rc, sql);
 }
 
 Status Query::Run() {

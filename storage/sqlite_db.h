@@ -101,7 +101,11 @@ class Database {
   friend class Query;
   friend class Transaction;
   explicit Database(DatabaseOptions options);
+  // "what: SQLite's message", or a message of its own for a file that is not
+  // a database or whose folder is missing.
   Error ErrorFor(int rc, const std::string& what) const;
+  // An error of a statement: named by the database, the SQL logged at debug.
+  Error StatementError(int rc, const std::string& sql) const;
 
   DatabaseOptions options_;
   struct Impl;

@@ -199,6 +199,17 @@ Result<std::vector<TrialRecord>> SqliteStorage::ListTrials(int64_t study_id,
   return trials;
 }
 
+Result<SearchSpace> SqliteStorage::ListParams(int64_t study_id) {
+  auto tx = Tx::Begin(*db_, Tx::Kind::kRead);
+  if (!tx) return tx.error();
+  auto stored = LoadStoredSpace(*db_, study_id);
+  if (!stored && stored.error().kind != Error::Kind::kNotFound) return stored.error();
+  SearchSpace params = stored ? std::move(*stored) : SearchSpace{};
+  if (auto s = AddTrialParams(*db_, study_id, params); !s) return s.error();
+  if (auto s = tx->Commit(); !s) return s.error();
+  return params;
+}
+
 Status SqliteStorage::RegisterWorker(const WorkerInfo& w) {
   if (auto s = CheckWritable(); !s) return s;
   auto tx = Tx::Begin(*db_, Tx::Kind::kWrite);

@@ -34,6 +34,7 @@ class SqliteStorage final : public Storage {
   Result<ReportResult> ReportAndJudge(const ReportRequest& req, TrialHistory& history,
                                       const JudgeFn& judge) override;
   Result<std::vector<TrialRecord>> ListTrials(int64_t study_id, const TrialFilter& filter) override;
+  Result<SearchSpace> ListParams(int64_t study_id) override;
   Status RegisterWorker(const WorkerInfo& worker) override;
   Status Heartbeat(const std::string& worker_id, double now) override;
   Result<std::vector<WorkerInfo>> ListWorkers(int64_t study_id) override;

@@ -36,8 +36,10 @@ struct StudyInfo {
   int64_t study_id = 0;
   std::string name;
   std::vector<Direction> directions;
-  std::vector<std::string> metric_names;  // empty for a study gdsweep never ran
-  SearchSpace space;                      // as stored by gdsweep; empty otherwise
+  // gdsweep's metric names, or Optuna's "study:metric_names" ("" for an unnamed
+  // objective); empty for an Optuna study without names.
+  std::vector<std::string> metric_names;
+  SearchSpace space;  // as stored by gdsweep; empty otherwise
   uint64_t seed = 0;
   bool created = false;  // OpenStudy made it just now
 };
@@ -300,6 +302,10 @@ class Storage {
 
   virtual Result<std::vector<TrialRecord>> ListTrials(int64_t study_id,
                                                       const TrialFilter& filter) = 0;
+  // Every parameter of the study with its distribution: the stored search
+  // space, then each other one its trials have (a study Optuna made keeps its
+  // distributions in trial_params only), with its latest trial's distribution.
+  virtual Result<SearchSpace> ListParams(int64_t study_id) = 0;
 
   // Makes every transaction committed so far (by any connection) durable
   // across a power loss. Needed only with SqliteOptions::synchronous_full =

@@ -36,6 +36,7 @@ class StorageWrapper : public Storage {
   Result<std::vector<TrialRecord>> ListTrials(int64_t s, const TrialFilter& f) override {
     return inner_.ListTrials(s, f);
   }
+  Result<SearchSpace> ListParams(int64_t s) override { return inner_.ListParams(s); }
   Status Sync() override { return inner_.Sync(); }
   Status RegisterWorker(const WorkerInfo& w) override { return inner_.RegisterWorker(w); }
   Status Heartbeat(const std::string& w, double now) override { return inner_.Heartbeat(w, now); }

@@ -14,38 +14,6 @@ namespace {
 using sqlite::Database;
 using Tx = sqlite::Transaction;
 
-// Every parameter of the study's trials not in `params`, appended in the order
-// first seen, with the distribution of its latest trial_params row.
-Status AddTrialParams(Database& db, int64_t study_id, SearchSpace& params) {
-  std::vector<std::pair<std::string, int64_t>> latest;  // name, last param_id
-  {
-    auto q = db.Prepare(
-        "SELECT p.param_name, min(p.param_id) AS first, max(p.param_id) FROM trial_params p "
-        "JOIN trials t ON t.trial_id = p.trial_id WHERE t.study_id = ?1 "
-        "GROUP BY p.param_name ORDER BY first");
-    if (!q) return q.error();
-    q->Bind(1, study_id);
-    while (true) {
-      auto row = q->Step();
-      if (!row) return row.error();
-      if (!*row) break;
-      if (!FindParameter(params, q->Text(0))) latest.emplace_back(q->Text(0), q->Int(2));
-    }
-  }
-  for (const auto& [name, param_id] : latest) {
-    auto q = db.Prepare("SELECT distribution_json FROM trial_params WHERE param_id = ?1");
-    if (!q) return q.error();
-    q->Bind(1, param_id);
-    auto row = q->Step();
-    if (!row) return row.error();
-    if (!*row) continue;
-    auto d = FromOptunaJson(q->Text(0));
-    if (!d) return Error::Io("parameter " + name + ": " + d.error().message);
-    params.push_back({name, std::move(*d)});
-  }
-  return {};
-}
-
 Status ReadRuns(Database& db, StudySnapshot& s) {
   auto q = db.Prepare(
       "SELECT trial_id, experiment_id, run_id FROM gdsweep_tracking_runs "
@@ -107,7 +75,7 @@ Status StudyReader::Refresh(const std::string& name, StudySnapshot& snapshot) {
   }
   snapshot.info = std::move(*info);
   snapshot.params = snapshot.info.space;
-  if (auto s = AddTrialParams(*db_, snapshot.info.study_id, snapshot.params); !s) return s;
+  if (auto s = storage::AddTrialParams(*db_, snapshot.info.study_id, snapshot.params); !s) return s;
   if (auto s = storage::RefreshTrialHistory(*db_, snapshot.info.study_id, snapshot.history); !s) {
     return s;
   }

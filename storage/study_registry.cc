@@ -231,6 +231,17 @@ Result<StudyInfo> LoadInfo(Database& db, int64_t id, const std::string& name) {
     for (const auto& o : (*row)->objectives) info.metric_names.push_back(o.metric);
     info.space = (*row)->space;
     info.seed = (*row)->seed;
+    return info;
+  }
+  // A study Optuna made: the names study.set_metric_names stored (Optuna >= 3.2).
+  auto q = db.Prepare(
+      "SELECT value_json FROM study_system_attributes WHERE study_id = ?1 AND \"key\" = ?2");
+  if (!q) return q.error();
+  q->Bind(1, id).Bind(2, kMetricNamesAttr);
+  auto found = q->Step();
+  if (!found) return found.error();
+  if (*found) {
+    if (auto names = StringListFromJson(q->Text(0))) info.metric_names = std::move(*names);
   }
   return info;
 }
@@ -297,6 +308,38 @@ Result<std::vector<StudySummary>> LoadStudySummaries(Database& db) {
     out.push_back(std::move(summary));
   }
   return out;
+}
+
+// Every parameter of the study's trials not in `params`, appended in the order
+// first seen, with the distribution of its latest trial_params row.
+Status AddTrialParams(Database& db, int64_t study_id, SearchSpace& params) {
+  std::vector<std::pair<std::string, int64_t>> latest;  // name, last param_id
+  {
+    auto q = db.Prepare(
+        "SELECT p.param_name, min(p.param_id) AS first, max(p.param_id) FROM trial_params p "
+        "JOIN trials t ON t.trial_id = p.trial_id WHERE t.study_id = ?1 "
+        "GROUP BY p.param_name ORDER BY first");
+    if (!q) return q.error();
+    q->Bind(1, study_id);
+    while (true) {
+      auto row = q->Step();
+      if (!row) return row.error();
+      if (!*row) break;
+      if (!FindParameter(params, q->Text(0))) latest.emplace_back(q->Text(0), q->Int(2));
+    }
+  }
+  for (const auto& [name, param_id] : latest) {
+    auto q = db.Prepare("SELECT distribution_json FROM trial_params WHERE param_id = ?1");
+    if (!q) return q.error();
+    q->Bind(1, param_id);
+    auto row = q->Step();
+    if (!row) return row.error();
+    if (!*row) continue;
+    auto d = FromOptunaJson(q->Text(0));
+    if (!d) return Error::Io("parameter " + name + ": " + d.error().message);
+    params.push_back({name, std::move(*d)});
+  }
+  return {};
 }
 
 Result<double> LoadSpaceUpdatedAt(Database& db, int64_t study_id) {

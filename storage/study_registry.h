@@ -28,4 +28,8 @@ Result<std::vector<StudySummary>> LoadStudySummaries(sqlite::Database& db);
 Result<double> LoadSpaceUpdatedAt(sqlite::Database& db, int64_t study_id);
 Result<SearchSpace> LoadStoredSpace(sqlite::Database& db, int64_t study_id);
 
+// Appends every parameter of the study's trials not in `params`, in the order
+// first seen, with the distribution of its latest trial_params row.
+Status AddTrialParams(sqlite::Database& db, int64_t study_id, SearchSpace& params);
+
 }  // namespace gdsweep::storage

@@ -1,5 +1,7 @@
 #include "sweeper/study.h"
 
+#include "sweeper/bracket_sampler.h"
+
 #include <filesystem>
 #include <random>
 
@@ -44,7 +46,10 @@ Result<std::unique_ptr<Study>> Study::Open(Storage& storage, const StudySpec& sp
     if (!made) return made.error();
     pruner = std::move(*made);
   }
-  return std::unique_ptr<Study>(new Study(storage, spec, std::move(*info), std::move(*sampler),
+  // As Optuna's samplers under a HyperbandPruner, ours see the trials of the
+  // new trial's bracket only.
+  auto filtered = FilterByBracket(std::move(*sampler), pruner.get(), spec.name);
+  return std::unique_ptr<Study>(new Study(storage, spec, std::move(*info), std::move(filtered),
                                           std::move(pruner), options.logs_root));
 }
 

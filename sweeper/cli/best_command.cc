@@ -34,8 +34,9 @@ struct RemoteQuery {
 };
 
 Result<RemoteQuery> QueryFromSpec(const std::string& path, const po::variables_map& vm) {
-  std::vector<std::string> sets;
-  if (vm.count("tag")) sets.push_back("tag=" + vm["tag"].as<std::string>());
+  std::vector<SetOverride> sets;
+  if (vm.count("tag"))
+    sets.emplace_back("tag=" + vm["tag"].as<std::string>(), "--tag " + vm["tag"].as<std::string>());
   auto spec = ParseStudyFile(path, sets);
   if (!spec) return spec.error();
   if (!spec->tracking) {
@@ -135,7 +136,7 @@ int PrintRemote(const RemoteQuery& q, Format format) {
       const auto& r = (*runs)[i];
       nlohmann::json metrics = nlohmann::json::object();
       for (size_t k = 0; k < q.objectives.size(); ++k) {
-        metrics[q.objectives[k].metric] = values[i][k];
+        metrics[q.objectives[k].metric] = NumberJson(values[i][k]);
       }
       out.push_back({{"run_id", r.run.run_id},
                      {"experiment_id", r.run.experiment_id},
@@ -144,7 +145,7 @@ int PrintRemote(const RemoteQuery& q, Format format) {
                      {"metrics", metrics},
                      {"params", r.params}});
     }
-    std::printf("%s\n", out.dump(2).c_str());
+    std::printf("%s\n", JsonText(out).c_str());
     return kExitOk;
   }
   for (size_t i : best) {
@@ -186,7 +187,7 @@ int BestCommand(const Args& args) {
                                                            "only trials of this sweep tag")(
       "from-tracking", po::bool_switch(), "ask the tracking server instead of the database")(
       "format", po::value<std::string>()->default_value("table"), "table, csv or json")(
-      "db", po::value<std::string>()->default_value(""), "database path (default ./gdsweep.db)");
+      "db", po::value<std::string>()->default_value(""), DbHelp(true).c_str());
   po::positional_options_description positional;
   positional.add("study-file", 1);
   po::variables_map vm;
@@ -220,7 +221,10 @@ int BestCommand(const Args& args) {
   if (!study) return Fail(study.error());
   TrialFilter filter;
   filter.state = TrialState::kComplete;
-  if (vm.count("tag")) filter.tag = vm["tag"].as<std::string>();
+  if (vm.count("tag")) {
+    filter.tag = vm["tag"].as<std::string>();
+    if (auto s = CheckTag(**storage, *study, *filter.tag); !s) return Fail(s.error());
+  }
   auto trials = (*storage)->ListTrials(study->study_id, filter);
   if (!trials) return Fail(trials.error());
   auto best = BestTrials(*trials, study->directions);
@@ -230,7 +234,9 @@ int BestCommand(const Args& args) {
   }
   std::vector<TrialRecord> rows;
   for (const auto* t : best) rows.push_back(*t);
-  PrintTrials(stdout, *study, rows, *format);
+  auto params = (*storage)->ListParams(study->study_id);
+  if (!params) return Fail(params.error());
+  PrintTrials(stdout, *study, *params, rows, *format);
   if (*format == Format::kTable) PrintRuns(**storage, *study, rows);
   return kExitOk;
 }

@@ -3,6 +3,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include "sweeper/model/redact.h"
 #include "sweeper/spec/study_parser.h"
 #include "sweeper/spec/yaml_values.h"
+#include "sweeper/spec/suggest.h"
 
 namespace gdsweep::cli {
 
@@ -21,7 +23,7 @@ Error AsRemoteFailure(const Error& error) {
   return error;
 }
 
-Result<StudySpec> LoadStudyFile(const std::string& path, const std::vector<std::string>& sets,
+Result<StudySpec> LoadStudyFile(const std::string& path, const std::vector<SetOverride>& sets,
                                 const ConvertOptions& options) {
   auto loaded = LoadStudy(path, sets, options);
   if (!loaded) return loaded.error();
@@ -120,10 +122,22 @@ std::string LogsRootFor(const std::string& db_path) {
   return (p.parent_path() / (p.stem().string() + "-logs")).string();
 }
 
-Result<std::unique_ptr<Storage>> OpenExisting(const std::string& db_path, bool writable) {
-  if (!std::filesystem::exists(db_path)) {
-    return Error::NotFound("no database at " + db_path + " (use --db or run a study first)");
+Error NamingPath(const Error& error, const std::string& path) {
+  return error.message.find(path) == std::string::npos ? error.Wrap(path) : error;
+}
+
+Status CheckDatabaseExists(const std::string& db_path) {
+  if (std::filesystem::exists(db_path)) return {};
+  const auto folder = std::filesystem::path(db_path).parent_path();
+  if (!folder.empty() && !std::filesystem::exists(folder)) {
+    return Error::NotFound("no database at " + db_path + ": folder " + folder.string() +
+                           " does not exist");
   }
+  return Error::NotFound("no database at " + db_path + " (use --db or run a study first)");
+}
+
+Result<std::unique_ptr<Storage>> OpenExisting(const std::string& db_path, bool writable) {
+  if (auto s = CheckDatabaseExists(db_path); !s) return s.error();
   SqliteOptions options;
   options.path = db_path;
   options.read_only = !writable;
@@ -139,7 +153,7 @@ Result<OpenedStudy> OpenSpecStudy(const StudySpec& spec, const std::string& db_f
   storage_options.path = opened.db_path;
   storage_options.synchronous_full = durability == Durability::kEachCommit;
   auto storage = OpenSqliteStorage(storage_options);
-  if (!storage) return storage.error().Wrap(opened.db_path);
+  if (!storage) return NamingPath(storage.error(), opened.db_path);
   opened.storage = std::move(*storage);
   StudyOpenOptions open_options;
   open_options.allow_changes = allow_changes;
@@ -158,8 +172,26 @@ Result<OpenedStudy> OpenSpecStudy(const StudySpec& spec, const std::string& db_f
   return opened;
 }
 
+namespace {
+
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+}  // namespace
+
 Result<StudyInfo> PickStudy(Storage& storage, const std::string& name) {
-  if (!name.empty()) return storage.GetStudy(name);
+  if (!name.empty()) {
+    auto info = storage.GetStudy(name);
+    if (info || info.error().kind != Error::Kind::kNotFound) return info;
+    auto all = storage.ListStudies();
+    if (!all) return info;
+    std::vector<std::string> names;
+    for (const auto& s : *all) names.push_back(s.info.name);
+    return StudyNotFound(info.error().message, name, names);
+  }
   auto all = storage.ListStudies();
   if (!all) return all.error();
   if (all->size() == 1) return all->front().info;
@@ -173,6 +205,31 @@ Result<StudyInfo> PickStudy(Storage& storage, const std::string& name) {
 Error NotTracked(const std::string& study) {
   return Error::NotFound("study '" + study +
                          "' is not tracked (no tracking section was used when it ran)");
+}
+
+Status CheckTag(Storage& storage, const StudyInfo& study, const std::string& tag) {
+  auto all = storage.ListStudies();
+  if (!all) return all.error();
+  for (const auto& s : *all) {
+    if (s.info.study_id != study.study_id) continue;
+    if (std::find(s.tags.begin(), s.tags.end(), tag) != s.tags.end()) return {};
+    return TagNotFound(study.name, tag, s.tags);
+  }
+  return {};
+}
+
+Error StudyNotFound(const std::string& message, const std::string& name,
+                    const std::vector<std::string>& studies) {
+  if (studies.empty()) return Error::NotFound(message + "; the database holds no study");
+  return Error::NotFound(message + "; its studies: " + JoinNames(studies) +
+                         DidYouMean(name, studies));
+}
+
+Error TagNotFound(const std::string& study, const std::string& tag,
+                  const std::vector<std::string>& tags) {
+  const std::string message = "study '" + study + "' has no trial with sweep tag '" + tag + "'";
+  if (tags.empty()) return Error::NotFound(message + "; none of its trials has a tag");
+  return Error::NotFound(message + "; its tags: " + JoinNames(tags) + DidYouMean(tag, tags));
 }
 
 void ReportDelivery(const DeliveryReport& report, const TrackingTarget& target) {

@@ -37,7 +37,7 @@ Error AsRemoteFailure(const Error& error);
 // Reads a study from a file in any format gdsweep reads (a study file, or a
 // Hydra, W&B or Katib config, detected by content), logging which format it
 // was and, for another tool's config, every setting carried over differently.
-Result<StudySpec> LoadStudyFile(const std::string& path, const std::vector<std::string>& sets,
+Result<StudySpec> LoadStudyFile(const std::string& path, const std::vector<SetOverride>& sets,
                                 const ConvertOptions& options = {});
 
 // The --command flag's value: a YAML list ("[python3, f.py, --x]") or words
@@ -57,6 +57,13 @@ std::string ResolveDbPath(const std::string& flag, const std::string& from_spec 
 // Where trial folders go for a database: "runs/gdsweep.db" -> "<cwd>/runs/gdsweep-logs",
 // always absolute.
 std::string LogsRootFor(const std::string& db_path);
+
+// `error` prefixed with "PATH: " unless its message names the path already.
+Error NamingPath(const Error& error, const std::string& path);
+
+// kNotFound, saying so (and naming a missing folder), when there is no file
+// at `db_path`: listing commands never create one.
+Status CheckDatabaseExists(const std::string& db_path);
 
 // Opens an existing database, read-only unless `writable` (kNotFound if the
 // file is missing: listing commands never create one).
@@ -85,12 +92,22 @@ Result<OpenedStudy> OpenSpecStudy(const StudySpec& spec, const std::string& db_f
 // reports the server refused.
 void ReportDelivery(const DeliveryReport& report, const TrackingTarget& target);
 
-// The study named `name`, or the only study in the database.
+// The study named `name`, or the only study in the database. kNotFound for an
+// unknown name lists the studies there are.
 Result<StudyInfo> PickStudy(Storage& storage, const std::string& name);
 
 // kNotFound: "study 'NAME' is not tracked (no tracking section was used when
 // it ran)", for the commands that need a tracked study (sync, best
 // --from-tracking).
 Error NotTracked(const std::string& study);
+// kNotFound, listing the study's sweep tags, unless some trial of it has `tag`.
+Status CheckTag(Storage& storage, const StudyInfo& study, const std::string& tag);
+
+// The kNotFound errors for a name the user gave: `message` followed by the
+// names there are and a did-you-mean.
+Error StudyNotFound(const std::string& message, const std::string& name,
+                    const std::vector<std::string>& studies);
+Error TagNotFound(const std::string& study, const std::string& tag,
+                  const std::vector<std::string>& tags);
 
 }  // namespace gdsweep::cli

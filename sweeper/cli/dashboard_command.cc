@@ -5,7 +5,6 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
-#include <filesystem>
 #include <thread>
 
 #include "report/dashboard_server.h"
@@ -29,7 +28,7 @@ int DashboardCommand(const Args& args) {
       "longest a page's request waits for a change, in seconds")(
       "log-tail", po::value<size_t>()->default_value(2048),
       "bytes of each trial's stdout/stderr log to show (0: none)")(
-      "db", po::value<std::string>()->default_value(""), "database path (default ./gdsweep.db)");
+      "db", po::value<std::string>()->default_value(""), DbHelp().c_str());
   po::variables_map vm;
   if (auto code = ParseOptions(args, kUsage, options, nullptr, vm)) return *code;
   const int port = vm["port"].as<int>();
@@ -43,10 +42,7 @@ int DashboardCommand(const Args& args) {
   dashboard.port = port;
   dashboard.poll_wait_ms = static_cast<int>(wait * 1000);
   dashboard.log_tail_bytes = vm["log-tail"].as<size_t>();
-  if (!std::filesystem::exists(dashboard.db_path)) {
-    return Fail(Error::NotFound("no database at " + dashboard.db_path +
-                                " (use --db or run a study first)"));
-  }
+  if (auto s = CheckDatabaseExists(dashboard.db_path); !s) return Fail(s.error());
   // Ctrl-C and SIGTERM are taken by one thread that stops the server; every
   // other thread (the server's pool included) has them blocked.
   sigset_t stop_signals;

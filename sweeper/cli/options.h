@@ -16,10 +16,15 @@ namespace po = boost::program_options;
 
 // Parses `args` into `vm`. Returns an exit code when the command should stop
 // here (0 after --help, 2 after a bad flag), nullopt to go on. Adds --help and
-// --log-level to `options` and sets up logging.
+// --log-level to `options` and sets up logging. Flags must be spelt in full
+// (no abbreviations); an unknown one gets a did-you-mean suggestion.
 std::optional<int> ParseOptions(const Args& args, const std::string& usage,
                                 po::options_description& options,
                                 const po::positional_options_description* positional,
                                 po::variables_map& vm);
+
+// The help text of --db: the default ($GDSWEEP_DB, else ./gdsweep.db, after
+// the study file's `storage` when `from_study_file`) and which one applies now.
+std::string DbHelp(bool from_study_file = false);
 
 }  // namespace gdsweep::cli

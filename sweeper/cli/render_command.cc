@@ -100,15 +100,18 @@ int RenderCommand(const Args& args) {
       "trial", po::value<std::vector<int64_t>>()->composing(), "a trial number (repeatable)")(
       "set", po::value<std::vector<std::string>>()->composing(), "override a key of the file")(
       "tag", po::value<std::string>(), "the sweep tag")(
-      "db", po::value<std::string>()->default_value(""), "database path (read only, if it exists)");
+      "db", po::value<std::string>()->default_value(""), DbHelp(true).c_str());
   po::positional_options_description positional;
   positional.add("study-file", 1);
   po::variables_map vm;
   if (auto code = ParseOptions(args, kUsage, options, &positional, vm)) return *code;
 
-  std::vector<std::string> sets;
-  if (vm.count("set")) sets = vm["set"].as<std::vector<std::string>>();
-  if (vm.count("tag")) sets.push_back("tag=" + vm["tag"].as<std::string>());
+  std::vector<SetOverride> sets;
+  if (vm.count("set")) {
+    for (const auto& text : vm["set"].as<std::vector<std::string>>()) sets.emplace_back(text);
+  }
+  if (vm.count("tag"))
+    sets.emplace_back("tag=" + vm["tag"].as<std::string>(), "--tag " + vm["tag"].as<std::string>());
   auto spec = LoadStudyFile(vm["study-file"].as<std::string>(), sets);
   if (!spec) return Fail(spec.error());
   if (!spec->kubernetes) {

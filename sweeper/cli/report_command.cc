@@ -37,18 +37,21 @@ Status WriteAtomically(const std::string& path, const std::string& text) {
 }
 
 Result<std::unique_ptr<StudyReader>> OpenReader(const std::string& db_path) {
-  if (!std::filesystem::exists(db_path)) {
-    return Error::NotFound("no database at " + db_path + " (use --db or run a study first)");
-  }
+  if (auto s = CheckDatabaseExists(db_path); !s) return s.error();
   auto reader = StudyReader::Open(db_path);
-  if (!reader) return reader.error().Wrap(db_path);
+  if (!reader) return NamingPath(reader.error(), db_path);
   return reader;
 }
 
 Result<std::string> PickStudyName(StudyReader& reader, const std::string& name) {
-  if (!name.empty()) return name;
   auto all = reader.ListStudies();
   if (!all) return all.error();
+  if (!name.empty()) {
+    std::vector<std::string> names;
+    for (const auto& s : *all) names.push_back(s.info.name);
+    if (std::find(names.begin(), names.end(), name) != names.end()) return name;
+    return StudyNotFound("no study named '" + name + "'", name, names);
+  }
   if (all->size() == 1) return all->front().info.name;
   if (all->empty()) return Error::NotFound("the database holds no study");
   std::string names;
@@ -72,7 +75,7 @@ int ReportCommand(const Args& args) {
       "output,o", po::value<std::string>()->default_value("report.html"), "the HTML file to write")(
       "log-tail", po::value<size_t>()->default_value(2048),
       "bytes of each trial's stdout/stderr log to include (0: none)")(
-      "db", po::value<std::string>()->default_value(""), "database path (default ./gdsweep.db)");
+      "db", po::value<std::string>()->default_value(""), DbHelp().c_str());
   po::variables_map vm;
   if (auto code = ParseOptions(args, kUsage, options, nullptr, vm)) return *code;
 
@@ -90,8 +93,7 @@ int ReportCommand(const Args& args) {
   json_options.generated_at = report::UtcTimestamp();
   if (!json_options.tag.empty() && std::find(snapshot.tags.begin(), snapshot.tags.end(),
                                              json_options.tag) == snapshot.tags.end()) {
-    return Fail(Error::NotFound("study '" + *name + "' has no trial with sweep tag '" +
-                                json_options.tag + "'"));
+    return Fail(TagNotFound(*name, json_options.tag, snapshot.tags));
   }
   const std::string page =
       report::ReportPage(snapshot.info.name, report::StudyJson(snapshot, json_options));

@@ -57,8 +57,7 @@ int RunCommand(const Args& args) {
       "tag", po::value<std::string>(), "the sweep tag (overrides the file's tag)")(
       "n-trials", po::value<int64_t>(), "budget of trials for this study and tag")(
       "parallelism", po::value<int>(), "trials running at once")(
-      "db", po::value<std::string>()->default_value(""),
-      "database path (default: the file's storage, $GDSWEEP_DB, or ./gdsweep.db)")(
+      "db", po::value<std::string>()->default_value(""), DbHelp(true).c_str())(
       "allow-changes", po::bool_switch(), "resume even if the search space or objectives changed")(
       "worker-timeout", po::value<double>()->default_value(60),
       "seconds after which a silent worker's trials are retried")(
@@ -71,14 +70,20 @@ int RunCommand(const Args& args) {
   po::variables_map vm;
   if (auto code = ParseOptions(args, kUsage, options, &positional, vm)) return *code;
 
-  std::vector<std::string> sets;
-  if (vm.count("set")) sets = vm["set"].as<std::vector<std::string>>();
-  if (vm.count("tag")) sets.push_back("tag=" + vm["tag"].as<std::string>());
+  std::vector<SetOverride> sets;
+  if (vm.count("set")) {
+    for (const auto& text : vm["set"].as<std::vector<std::string>>()) sets.emplace_back(text);
+  }
+  if (vm.count("tag"))
+    sets.emplace_back("tag=" + vm["tag"].as<std::string>(), "--tag " + vm["tag"].as<std::string>());
+  // A flag's errors name the flag, not the key it sets.
   if (vm.count("n-trials")) {
-    sets.push_back("budget.n_trials=" + std::to_string(vm["n-trials"].as<int64_t>()));
+    const std::string n = std::to_string(vm["n-trials"].as<int64_t>());
+    sets.emplace_back("budget.n_trials=" + n, "--n-trials " + n);
   }
   if (vm.count("parallelism")) {
-    sets.push_back("budget.parallelism=" + std::to_string(vm["parallelism"].as<int>()));
+    const std::string n = std::to_string(vm["parallelism"].as<int>());
+    sets.emplace_back("budget.parallelism=" + n, "--parallelism " + n);
   }
   ConvertOptions convert;
   if (vm.count("command")) {

@@ -9,12 +9,12 @@ namespace gdsweep::cli {
 
 int StudiesCommand(const Args& args) {
   constexpr const char* kUsage =
-      "usage: gdsweep studies [--format table|json] [--db PATH]\n"
+      "usage: gdsweep studies [--format table|csv|json] [--db PATH]\n"
       "Lists every study in the database with its objectives, trial counts and sweep tags.";
   po::options_description options("Options");
   options.add_options()("format", po::value<std::string>()->default_value("table"),
                         "table, csv or json")("db", po::value<std::string>()->default_value(""),
-                                              "database path (default ./gdsweep.db)");
+                                              DbHelp().c_str());
   po::variables_map vm;
   if (auto code = ParseOptions(args, kUsage, options, nullptr, vm)) return *code;
   auto format = ParseFormat(vm["format"].as<std::string>());
@@ -25,12 +25,16 @@ int StudiesCommand(const Args& args) {
   if (!studies) return Fail(studies.error());
 
   nlohmann::json all = nlohmann::json::array();
+  Table table;
+  table.header = {"name", "objectives", "trials", "complete", "failed", "tags"};
   for (const auto& s : *studies) {
+    const auto names = ObjectiveNames(s.info);
     nlohmann::json objectives = nlohmann::json::array();
+    std::string objectives_text, tags_text;
     for (size_t k = 0; k < s.info.directions.size(); ++k) {
-      objectives.push_back(
-          {{"metric", k < s.info.metric_names.size() ? s.info.metric_names[k] : ""},
-           {"direction", ToString(s.info.directions[k])}});
+      objectives.push_back({{"metric", names[k]}, {"direction", ToString(s.info.directions[k])}});
+      objectives_text += (k ? " " : "") + names[k] + ":" +
+                         (s.info.directions[k] == Direction::kMinimize ? "min" : "max");
     }
     nlohmann::json counts = nlohmann::json::object();
     int64_t total = 0;
@@ -38,6 +42,13 @@ int StudiesCommand(const Args& args) {
       counts[ToString(state)] = n;
       total += n;
     }
+    for (const auto& t : s.tags) tags_text += (tags_text.empty() ? "" : " ") + t;
+    auto count = [&](TrialState state) {
+      auto it = s.trials_by_state.find(state);
+      return std::to_string(it == s.trials_by_state.end() ? 0 : it->second);
+    };
+    table.rows.push_back({s.info.name, objectives_text, std::to_string(total),
+                          count(TrialState::kComplete), count(TrialState::kFail), tags_text});
     all.push_back({{"name", s.info.name},
                    {"objectives", objectives},
                    {"trials", total},
@@ -45,22 +56,9 @@ int StudiesCommand(const Args& args) {
                    {"tags", s.tags}});
   }
   if (*format == Format::kJson) {
-    std::printf("%s\n", all.dump(2).c_str());
-    return kExitOk;
-  }
-  const char* sep = *format == Format::kCsv ? "," : "  ";
-  std::printf("name%sobjectives%strials%scomplete%sfailed%stags\n", sep, sep, sep, sep, sep);
-  for (const auto& s : all) {
-    std::string objectives, tags;
-    for (const auto& o : s["objectives"]) {
-      objectives += (objectives.empty() ? "" : " ") + o["metric"].get<std::string>() + ":" +
-                    (o["direction"] == "MINIMIZE" ? "min" : "max");
-    }
-    for (const auto& t : s["tags"]) tags += (tags.empty() ? "" : " ") + t.get<std::string>();
-    std::printf("%s%s%s%s%lld%s%lld%s%lld%s%s\n", s["name"].get<std::string>().c_str(), sep,
-                objectives.c_str(), sep, static_cast<long long>(s["trials"].get<int64_t>()), sep,
-                static_cast<long long>(s["by_state"].value("COMPLETE", int64_t{0})), sep,
-                static_cast<long long>(s["by_state"].value("FAIL", int64_t{0})), sep, tags.c_str());
+    std::printf("%s\n", JsonText(all).c_str());
+  } else {
+    PrintTable(stdout, table, *format);
   }
   return kExitOk;
 }

@@ -77,8 +77,7 @@ Error NothingTracked(const std::vector<StudySummary>& studies,
 
 int SyncCommand(const Args& args) {
   po::options_description options("Options");
-  options.add_options()("db", po::value<std::string>()->default_value(""),
-                        "database path (default: $GDSWEEP_DB or ./gdsweep.db)")(
+  options.add_options()("db", po::value<std::string>()->default_value(""), DbHelp().c_str())(
       "study", po::value<std::string>()->default_value(""), "only this study")(
       "tag", po::value<std::string>(), "only this sweep tag")(
       "retry-dead", po::bool_switch(), "send the reports the server refused once more")(

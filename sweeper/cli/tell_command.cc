@@ -21,7 +21,7 @@ int TellCommand(const Args& args) {
       "reason", po::value<std::string>()->default_value(""), "why it failed or was pruned")(
       "study", po::value<std::string>()->default_value(""),
       "the study (default: the only one in the database)")(
-      "db", po::value<std::string>()->default_value(""), "database path");
+      "db", po::value<std::string>()->default_value(""), DbHelp().c_str());
   po::variables_map vm;
   if (auto code = ParseOptions(args, kUsage, options, nullptr, vm)) return *code;
 

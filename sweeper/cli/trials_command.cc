@@ -20,7 +20,7 @@ int TrialsCommand(const Args& args) {
       "state", po::value<std::string>(), "only trials in this state")(
       "number", po::value<int64_t>(), "just this trial, with the history of its runs")(
       "format", po::value<std::string>()->default_value("table"), "table, csv or json")(
-      "db", po::value<std::string>()->default_value(""), "database path (default ./gdsweep.db)");
+      "db", po::value<std::string>()->default_value(""), DbHelp().c_str());
   po::variables_map vm;
   if (auto code = ParseOptions(args, kUsage, options, nullptr, vm)) return *code;
 
@@ -41,10 +41,15 @@ int TrialsCommand(const Args& args) {
   if (!storage) return Fail(storage.error());
   auto study = PickStudy(**storage, vm["study"].as<std::string>());
   if (!study) return Fail(study.error());
+  if (filter.tag) {
+    if (auto s = CheckTag(**storage, *study, *filter.tag); !s) return Fail(s.error());
+  }
   auto trials = (*storage)->ListTrials(study->study_id, filter);
   if (!trials) return Fail(trials.error());
+  auto params = (*storage)->ListParams(study->study_id);
+  if (!params) return Fail(params.error());
   if (!filter.number) {
-    PrintTrials(stdout, *study, *trials, *format);
+    PrintTrials(stdout, *study, *params, *trials, *format);
     return kExitOk;
   }
   if (trials->empty()) {
@@ -53,7 +58,7 @@ int TrialsCommand(const Args& args) {
   }
   auto runs = (*storage)->ListTrialRuns(trials->front().trial_id);
   if (!runs) return Fail(runs.error());
-  if (*format != Format::kCsv) PrintTrials(stdout, *study, *trials, *format, &*runs);
+  if (*format != Format::kCsv) PrintTrials(stdout, *study, *params, *trials, *format, &*runs);
   if (*format != Format::kJson) PrintTrialRuns(stdout, trials->front(), *runs, *format);
   return kExitOk;
 }

@@ -57,7 +57,7 @@ Result<Conversion> ConvertConfigFile(const std::string& path, const ConvertOptio
 }
 
 Result<StudySpec> ValidateConversion(const Conversion& conversion, const std::string& path,
-                                     const std::vector<std::string>& sets) {
+                                     const std::vector<SetOverride>& sets) {
   auto spec = ParseStudyTree(conversion.study, path, sets);
   if (spec || conversion.format == ConfigFormat::kGdsweep) return spec;
   // Name the original key of the value the error is about: the origin at
@@ -80,11 +80,11 @@ Result<StudySpec> ValidateConversion(const Conversion& conversion, const std::st
                                       "; `gdsweep convert` shows it)"};
 }
 
-Result<LoadedStudy> LoadStudy(const std::string& path, const std::vector<std::string>& sets,
+Result<LoadedStudy> LoadStudy(const std::string& path, const std::vector<SetOverride>& sets,
                               const ConvertOptions& options) {
   auto conversion = ConvertConfigFile(path, options);
   if (!conversion) return conversion.error();
-  std::vector<std::string> all = sets;
+  std::vector<SetOverride> all = sets;
   if (conversion->format == ConfigFormat::kGdsweep) {
     if (!options.command.empty()) {
       all.insert(all.begin(), "trial.command=" + YamlStringList(options.command));

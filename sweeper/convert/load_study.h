@@ -28,11 +28,11 @@ struct LoadedStudy {
 // value points into the original file and names the original key. With
 // options.command or options.backend on a gdsweep study file they act as
 // --set trial.command=[...] and --set backend=... .
-Result<LoadedStudy> LoadStudy(const std::string& path, const std::vector<std::string>& sets,
+Result<LoadedStudy> LoadStudy(const std::string& path, const std::vector<SetOverride>& sets,
                               const ConvertOptions& options = {});
 
 // Validates a conversion as LoadStudy does.
 Result<StudySpec> ValidateConversion(const Conversion& conversion, const std::string& path,
-                                     const std::vector<std::string>& sets = {});
+                                     const std::vector<SetOverride>& sets = {});
 
 }  // namespace gdsweep

@@ -301,22 +301,22 @@ Result<StudySpec> ReadSpec(const YamlNode& root, const std::string& source_name)
 }  // namespace
 
 Result<StudySpec> ParseStudyText(const std::string& text, const std::string& source_name,
-                                 const std::vector<std::string>& set_overrides) {
+                                 const std::vector<SetOverride>& set_overrides) {
   auto root = ReadYaml(text, source_name);
   if (!root) return root.error();
   return ParseStudyTree(std::move(*root), source_name, set_overrides);
 }
 
 Result<StudySpec> ParseStudyTree(YamlNode root, const std::string& source_name,
-                                 const std::vector<std::string>& set_overrides) {
+                                 const std::vector<SetOverride>& set_overrides) {
   if (!root.IsMapping() && !root.IsNull()) {
     return ErrorAt(root.location, "",
                    "a study file is a mapping of keys (study_name, objective, search_space, "
                    "trial, ...), got " +
                        Describe(root));
   }
-  for (const auto& text_override : set_overrides) {
-    if (auto s = ApplyOverride(root, text_override); !s) return s.error();
+  for (const auto& o : set_overrides) {
+    if (auto s = ApplyOverride(root, o.text, o.origin); !s) return s.error();
   }
   if (root.IsNull()) {
     return ErrorAt(root.location, "",
@@ -369,7 +369,7 @@ std::string LocateInStudyFile(const std::string& path, const std::string& key_pa
 }
 
 Result<StudySpec> ParseStudyFile(const std::string& path,
-                                 const std::vector<std::string>& set_overrides) {
+                                 const std::vector<SetOverride>& set_overrides) {
   auto text = ReadYamlFile(path, "study file");
   if (!text) return text.error();
   return ParseStudyText(*text, path, set_overrides);

@@ -78,7 +78,7 @@ StudySpec Parse(const std::string& text) {
   return std::move(r).value();
 }
 
-std::string ErrorOf(const std::string& text, const std::vector<std::string>& sets = {}) {
+std::string ErrorOf(const std::string& text, const std::vector<SetOverride>& sets = {}) {
   auto r = ParseStudyText(text, "study.yaml", sets);
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().kind == Error::Kind::kInvalidInput);

@@ -26,16 +26,18 @@ YamlEntry* LongestKeyPrefix(YamlNode& mapping, const std::string& rest) {
 
 }  // namespace
 
-Status ApplyOverride(YamlNode& root, const std::string& text) {
+Status ApplyOverride(YamlNode& root, const std::string& text, const std::string& origin_name) {
   const size_t eq = text.find('=');
   const std::string key_path = text.substr(0, eq == std::string::npos ? 0 : eq);
   if (auto bad = FirstInvalidUtf8(text)) {
-    return ErrorAt(YamlLocation{"--set " + PrintableExcerpt(text), 0, 0},
+    return ErrorAt(YamlLocation{origin_name.empty() ? "--set " + PrintableExcerpt(text)
+                                                    : PrintableExcerpt(origin_name),
+                                0, 0},
                    PrintableExcerpt(key_path),
                    "not valid UTF-8 (byte " + PrintableExcerpt(text.substr(*bad, 1)) +
                        " at offset " + std::to_string(*bad) + ")");
   }
-  const YamlLocation origin{"--set " + text, 0, 0};
+  const YamlLocation origin{origin_name.empty() ? "--set " + text : origin_name, 0, 0};
   if (eq == std::string::npos || key_path.empty()) {
     return ErrorAt(origin, "", "expected KEY.PATH=VALUE, e.g. --set budget.n_trials=20");
   }

@@ -16,7 +16,8 @@ namespace gdsweep {
 // existing key that the rest of the path starts with; a missing key takes one
 // segment and is created, except under search_space and sampler.values, whose
 // keys are parameter names and take the rest of the path. Every node the
-// override creates is located at "--set TEXT", so later errors name it.
-Status ApplyOverride(YamlNode& root, const std::string& text);
+// override creates is located at `origin` (default "--set TEXT"), so later
+// errors name it as the user wrote it.
+Status ApplyOverride(YamlNode& root, const std::string& text, const std::string& origin = "");
 
 }  // namespace gdsweep

@@ -18,13 +18,13 @@ trial:
   command: [python3, train.py, "{train.lr}"]
 )";
 
-StudySpec Parse(const std::vector<std::string>& sets) {
+StudySpec Parse(const std::vector<SetOverride>& sets) {
   auto r = ParseStudyText(kStudy, "study.yaml", sets);
   if (!r.ok()) FAIL(r.error().message);
   return std::move(r).value();
 }
 
-std::string ErrorOf(const std::vector<std::string>& sets) {
+std::string ErrorOf(const std::vector<SetOverride>& sets) {
   auto r = ParseStudyText(kStudy, "study.yaml", sets);
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().kind == Error::Kind::kInvalidInput);
@@ -101,6 +101,12 @@ TEST_CASE("errors in a --set value name the override") {
   CHECK(ErrorOf({"budget..x=1"}) == "--set budget..x=1: 'budget..x' has an empty key between dots");
   CHECK(ErrorOf({"trial.command.x=1"}) ==
         "--set trial.command.x=1: trial.command: is a list, not a mapping, so it has no key 'x'");
+}
+
+TEST_CASE("an override made by a flag is named as the flag, not as --set") {
+  const std::string message = ErrorOf({{"budget.parallelism=0", "--parallelism 0"}});
+  CHECK(message.rfind("--parallelism 0: budget.parallelism: ", 0) == 0);
+  CHECK(message.find("--set") == std::string::npos);
 }
 
 TEST_CASE("errors in the file still point at the file when overrides are given") {

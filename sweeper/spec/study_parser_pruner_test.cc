@@ -24,7 +24,7 @@ trial:
 // kStudy with `section` after it; the section starts at line 7.
 std::string With(const std::string& section) { return std::string(kStudy) + section; }
 
-PrunerSpec Parse(const std::string& section, const std::vector<std::string>& sets = {}) {
+PrunerSpec Parse(const std::string& section, const std::vector<SetOverride>& sets = {}) {
   auto r = ParseStudyText(With(section), "study.yaml", sets);
   if (!r.ok()) FAIL(r.error().message);
   return std::move(r).value().pruner;

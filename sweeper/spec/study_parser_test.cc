@@ -61,14 +61,14 @@ trial:
   command: [python3, train.py, "{lr}"]
 )";
 
-std::string ErrorOf(const std::string& text, const std::vector<std::string>& sets = {}) {
+std::string ErrorOf(const std::string& text, const std::vector<SetOverride>& sets = {}) {
   auto r = ParseStudyText(text, "study.yaml", sets);
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().kind == Error::Kind::kInvalidInput);
   return r.error().message;
 }
 
-StudySpec Parse(const std::string& text, const std::vector<std::string>& sets = {}) {
+StudySpec Parse(const std::string& text, const std::vector<SetOverride>& sets = {}) {
   auto r = ParseStudyText(text, "study.yaml", sets);
   if (!r.ok()) FAIL(r.error().message);
   return std::move(r).value();

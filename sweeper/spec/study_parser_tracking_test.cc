@@ -55,13 +55,13 @@ constexpr const char* kUriVariable = "MLFLOW_TRACKING_URI";
 // kStudy with `section` after it; the section starts at line 7.
 std::string With(const std::string& section) { return std::string(kStudy) + section; }
 
-StudySpec Parse(const std::string& text, const std::vector<std::string>& sets = {}) {
+StudySpec Parse(const std::string& text, const std::vector<SetOverride>& sets = {}) {
   auto r = ParseStudyText(text, "study.yaml", sets);
   if (!r.ok()) FAIL(r.error().message);
   return std::move(r).value();
 }
 
-std::string ErrorOf(const std::string& text, const std::vector<std::string>& sets = {}) {
+std::string ErrorOf(const std::string& text, const std::vector<SetOverride>& sets = {}) {
   auto r = ParseStudyText(text, "study.yaml", sets);
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().kind == Error::Kind::kInvalidInput);
