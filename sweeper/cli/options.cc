@@ -12,7 +12,8 @@ std::optional<int> ParseOptions(const Args& args, const std::string& usage,
                                 po::variables_map& vm) {
   options.add_options()("help,h", "show this help and exit")(
       "log-level", po::value<std::string>()->default_value("info"),
-      "trace, debug, info, warn, error or off");
+      "trace, debug, info, warn, error or off")(
+      "quiet,q", po::bool_switch(), "print nothing but errors (no progress, no summary)");
   try {
     auto parser = po::command_line_parser(args).options(options);
     if (positional) parser.positional(*positional);
@@ -26,7 +27,8 @@ std::optional<int> ParseOptions(const Args& args, const std::string& usage,
     std::cerr << "gdsweep: " << e.what() << "\n" << usage << "\n(see --help)\n";
     return kExitUsage;
   }
-  SetUpLogging(vm["log-level"].as<std::string>());
+  const std::string level = vm["log-level"].as<std::string>();
+  SetUpLogging(vm["quiet"].as<bool>() && level != "off" ? "error" : level);
   return std::nullopt;
 }
 

@@ -15,8 +15,8 @@ namespace gdsweep::cli {
 namespace po = boost::program_options;
 
 // Parses `args` into `vm`. Returns an exit code when the command should stop
-// here (0 after --help, 2 after a bad flag), nullopt to go on. Adds --help and
-// --log-level to `options` and sets up logging.
+// here (0 after --help, 2 after a bad flag), nullopt to go on. Adds --help,
+// --log-level and --quiet (errors only) to `options` and sets up logging.
 std::optional<int> ParseOptions(const Args& args, const std::string& usage,
                                 po::options_description& options,
                                 const po::positional_options_description* positional,
