@@ -19,5 +19,6 @@ int RenderCommand(const Args& args);
 int SyncCommand(const Args& args);
 int ReportCommand(const Args& args);
 int DashboardCommand(const Args& args);
+int LogsCommand(const Args& args);
 
 }  // namespace gdsweep::cli
