@@ -28,8 +28,8 @@ TrialRecord Finished(int64_t number, TrialState state, double loss = 0) {
 // The default logger at `level`, writing nowhere, while it lives.
 struct LogLevel {
   explicit LogLevel(spdlog::level::level_enum level) : previous(spdlog::default_logger()) {
-    auto logger = std::make_shared<spdlog::logger>(
-        "progress-test", std::make_shared<spdlog::sinks::null_sink_mt>());
+    auto logger = std::make_shared<spdlog::logger>("progress-test",
+                                                   std::make_shared<spdlog::sinks::null_sink_mt>());
     logger->set_level(level);
     spdlog::set_default_logger(logger);
   }
@@ -65,8 +65,9 @@ TEST_CASE("the status line has a bar, counts by state, elapsed time, rate, ETA a
         "3 running | 1m00s, 2.0/min, ETA 2m30s | best loss=0.25 (trial 2)");
   // Nothing finished in this run yet: no rate, no ETA.
   Progress fresh(spec, stderr, false);
-  CHECK(fresh.StatusLine(0, 5s) ==
-        "s/default [....................]   0% 0/10: 0 complete, 0 failed, 0 pruned, 0 running | 5s");
+  CHECK(
+      fresh.StatusLine(0, 5s) ==
+      "s/default [....................]   0% 0/10: 0 complete, 0 failed, 0 pruned, 0 running | 5s");
 }
 
 TEST_CASE("off a terminal the status line is a plain line per interval or tenth of the budget") {

@@ -89,8 +89,8 @@ std::vector<ClosingLine> ClosingLines(const StudySpec& spec, const std::vector<T
     if (t.worker_id == worker_id && IsFinished(t.state)) ++own[t.state];
   }
   std::vector<ClosingLine> lines;
-  std::string totals = "study '" + spec.name + "' tag '" + spec.tag + "': " +
-                       Plural(static_cast<int64_t>(mine.size()), "trial", "trials") + " (" +
+  std::string totals = "study '" + spec.name + "' tag '" + spec.tag +
+                       "': " + Plural(static_cast<int64_t>(mine.size()), "trial", "trials") + " (" +
                        ByState(all) + ")";
   if (spec.budget.n_trials) totals += ", budget " + std::to_string(*spec.budget.n_trials);
   std::vector<Direction> dirs;
@@ -139,9 +139,9 @@ std::vector<ClosingLine> ClosingLines(const StudySpec& spec, const std::vector<T
       const BudgetUse use = UseOfBudget(mine);
       if (!use.failed && !use.asked && !use.waiting && use.elsewhere) {
         // Not short: other workers are finishing the budget.
-        lines.push_back({false, "the study goes on: " +
-                                    Plural(use.elsewhere, "trial is", "trials are") +
-                                    " still RUNNING under other workers"});
+        lines.push_back(
+            {false, "the study goes on: " + Plural(use.elsewhere, "trial is", "trials are") +
+                        " still RUNNING under other workers"});
         return lines;
       }
       auto why = ShortOfBudget(spec, use);

@@ -25,12 +25,15 @@ struct Fixture {
   StudySpec spec = testing::SmallSweepSpec(dir, 6, 2);
 };
 
-TEST_CASE("the closing lines give the study's totals and best from storage, and this worker's share") {
+TEST_CASE(
+    "the closing lines give the study's totals and best from storage, and this worker's share") {
   Fixture f;
-  std::vector<TrialRecord> trials = {
-      Trial(0, TrialState::kComplete, "w-other", 0.5), Trial(1, TrialState::kComplete, "w-me", 0.25),
-      Trial(2, TrialState::kPruned, "w-other"),       Trial(3, TrialState::kComplete, "w-me", 0.75),
-      Trial(4, TrialState::kComplete, "w-other", 1),  Trial(5, TrialState::kComplete, "w-me", 2)};
+  std::vector<TrialRecord> trials = {Trial(0, TrialState::kComplete, "w-other", 0.5),
+                                     Trial(1, TrialState::kComplete, "w-me", 0.25),
+                                     Trial(2, TrialState::kPruned, "w-other"),
+                                     Trial(3, TrialState::kComplete, "w-me", 0.75),
+                                     Trial(4, TrialState::kComplete, "w-other", 1),
+                                     Trial(5, TrialState::kComplete, "w-me", 2)};
   trials.push_back(Trial(9, TrialState::kFail, "w-me"));
   trials.back().tag = "another-tag";  // not this sweep's
   RunSummary summary;
@@ -81,8 +84,10 @@ TEST_CASE("a run stopped by its time limit, the sampler or a signal says so") {
   std::vector<TrialRecord> trials = {Trial(0, TrialState::kComplete, "w-me", 0.5)};
   RunSummary summary;
   summary.stop = RunSummary::Stop::kTimeLimit;
-  CHECK(ClosingLines(f.spec, trials, summary, "w-me", 5).back().text.find(
-            "1 of 6 trials COMPLETE or PRUNED: the time limit (budget.timeout) was reached") !=
+  CHECK(ClosingLines(f.spec, trials, summary, "w-me", 5)
+            .back()
+            .text.find(
+                "1 of 6 trials COMPLETE or PRUNED: the time limit (budget.timeout) was reached") !=
         std::string::npos);
   summary.stop = RunSummary::Stop::kSamplerExhausted;
   CHECK(ClosingLines(f.spec, trials, summary, "w-me", 5).back().text.find("grid is exhausted") !=

@@ -347,8 +347,7 @@ void Scheduler::Announce(const std::vector<Told>& told,
       ++summary_.interrupted;
       continue;
     }
-    progress_.TrialFinished(t.shown, t.seconds,
-                            t.outcome.requeue == TrialOutcome::Requeue::kRetry);
+    progress_.TrialFinished(t.shown, t.seconds, t.outcome.requeue == TrialOutcome::Requeue::kRetry);
     if (t.outcome.state == TrialState::kComplete) {
       ++summary_.completed;
     } else {

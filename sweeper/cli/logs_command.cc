@@ -73,8 +73,7 @@ std::string KubectlHint(const TrialRecord& t, const std::string& study,
   if (spec && spec->kubernetes && !spec->kubernetes->namespace_.empty()) {
     ns = " -n " + spec->kubernetes->namespace_;
   }
-  return "kubectl logs" + ns + " job/" +
-         JobName(study, t.number, t.trial_id, std::max(1, t.runs));
+  return "kubectl logs" + ns + " job/" + JobName(study, t.number, t.trial_id, std::max(1, t.runs));
 }
 
 struct Target {
@@ -200,8 +199,7 @@ int LogsCommand(const Args& args) {
   } else {
     message += kubernetes ? ": it ran as a Kubernetes Job and its log copy is not on this machine"
                           : ": it ran on another machine, or as a Kubernetes Job";
-    message += "; read it from the cluster with: " +
-               KubectlHint(*trial, study->name, target->spec);
+    message += "; read it from the cluster with: " + KubectlHint(*trial, study->name, target->spec);
   }
   return Fail(Error::NotFound(message));
 }

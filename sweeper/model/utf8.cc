@@ -64,7 +64,8 @@ std::string Escape(std::string_view s, size_t max_bytes, bool keep_tab, bool c1)
     const auto c = static_cast<unsigned char>(s[i]);
     const size_t n = c < 0x80 ? 1 : SequenceLength(s, i);
     const bool control = (c < 0x20 && !(keep_tab && c == '\t')) || c == 0x7F;
-    const bool c1_control = c1 && n == 2 && c == 0xC2 && static_cast<unsigned char>(s[i + 1]) < 0xA0;
+    const bool c1_control =
+        c1 && n == 2 && c == 0xC2 && static_cast<unsigned char>(s[i + 1]) < 0xA0;
     if (n == 0 || control) {
       hex(c);
       ++i;

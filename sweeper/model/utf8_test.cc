@@ -30,7 +30,8 @@ TEST_CASE("EscapeControls keeps a log line one line: newlines, escapes and C1 co
   CHECK(EscapeControls("a\nFAKE LINE") == "a\\x0AFAKE LINE");
   CHECK(EscapeControls("x\r\033[2Ky") == "x\\x0D\\x1B[2Ky");
   CHECK(EscapeControls("tab\tkept") == "tab\tkept");
-  CHECK(EscapeControls("csi\xC2\x9B" "1m caf\xC3\xA9 \xC2\xA0") == "csi\\xC2\\x9B1m caf\xC3\xA9 \xC2\xA0");
+  CHECK(EscapeControls("csi\xC2\x9B"
+                       "1m caf\xC3\xA9 \xC2\xA0") == "csi\\xC2\\x9B1m caf\xC3\xA9 \xC2\xA0");
   CHECK(EscapeControls("bad\xFF") == "bad\\xFF");
   const std::string long_text(5000, 'a');
   CHECK(EscapeControls(long_text) == long_text);  // never shortened
