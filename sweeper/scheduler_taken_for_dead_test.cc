@@ -89,7 +89,7 @@ TEST_CASE("a worker taken for dead never names as best a trial whose result was 
   CHECK(progress.completed() == 3);
   CHECK(progress.failed() == 1);
   const std::string status = progress.StatusLine(0);
-  CHECK_MESSAGE(status.find("best loss=2 (trial 1)") != std::string::npos, status);
+  CHECK_MESSAGE(status.find("best loss=2.0 (trial 1)") != std::string::npos, status);
   CHECK(status.find("-100") == std::string::npos);
 }
 
