@@ -1,5 +1,6 @@
 #include "sweeper/metrics.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <chrono>
@@ -130,6 +131,7 @@ void MetricCollector::AddLine(std::string_view line, double read_at) {
     }
   }
   for (const auto& s : samples) {
+    if (s.name != "step" && s.name != "epoch") Saw(s.name);
     for (size_t k = 0; k < objectives_.size(); ++k) {
       if (s.name != objectives_[k].metric) continue;
       if (s.problem != MetricProblem::kNone) {
@@ -164,6 +166,7 @@ Status MetricCollector::AddResultJson(const std::string& text) {
   if (j.is_discarded() || !j.is_object()) {
     return Error::Invalid("the result file is not a JSON object");
   }
+  for (const auto& [key, value] : j.items()) Saw(key);
   for (size_t k = 0; k < objectives_.size(); ++k) {
     auto it = j.find(objectives_[k].metric);
     if (it == j.end()) continue;
@@ -184,6 +187,26 @@ Status MetricCollector::AddResultJson(const std::string& text) {
   return {};
 }
 
+void MetricCollector::Saw(std::string_view name) {
+  constexpr size_t kMaxNames = 10;
+  if (std::find(seen_.begin(), seen_.end(), name) != seen_.end()) return;
+  if (seen_.size() == kMaxNames) {
+    seen_more_ = true;
+    return;
+  }
+  seen_.emplace_back(name);
+}
+
+std::string MetricCollector::WhatItPrinted() const {
+  if (seen_.empty()) return " (it printed no name=value metrics)";
+  std::string out = " (it printed: ";
+  for (size_t i = 0; i < seen_.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += PrintableExcerpt(seen_[i], 60);
+  }
+  return out + (seen_more_ ? ", ...)" : ")");
+}
+
 std::map<int64_t, double> MetricCollector::TakePending() { return std::exchange(pending_, {}); }
 
 std::map<int64_t, double> MetricCollector::TakePendingTimes() {
@@ -194,7 +217,9 @@ Result<std::vector<double>> MetricCollector::FinalValues() const {
   std::vector<double> values;
   for (size_t k = 0; k < objectives_.size(); ++k) {
     if (!last_problem_[k].empty()) return Error::Invalid(last_problem_[k]);
-    if (!last_[k]) return Error::Invalid("did not report '" + objectives_[k].metric + "'");
+    if (!last_[k]) {
+      return Error::Invalid("did not report '" + objectives_[k].metric + "'" + WhatItPrinted());
+    }
     if (std::isnan(*last_[k])) {
       return Error::Invalid("reported NaN for '" + objectives_[k].metric + "'");
     }

@@ -70,11 +70,16 @@ class MetricCollector {
   std::optional<int64_t> TakeFirstRepeat() { return std::exchange(first_repeat_, std::nullopt); }
 
   // The last value of every objective, or the reason there is none:
-  // "did not report 'loss'" / "reported NaN for 'loss'" / "reported 'loss'
-  // on stdout line 7 as something that is not a number (...): \"loss=1e400\"".
+  // "did not report 'loss' (it printed: val_loss, acc)" / "reported NaN for
+  // 'loss'" / "reported 'loss' on stdout line 7 as something that is not a
+  // number (...): \"loss=1e400\"".
   Result<std::vector<double>> FinalValues() const;
 
  private:
+  void Saw(std::string_view name);
+  // " (it printed: a, b)" or " (it printed no name=value metrics)".
+  std::string WhatItPrinted() const;
+
   std::vector<Objective> objectives_;
   std::vector<std::optional<double>> last_;
   std::vector<std::string> last_problem_;  // per objective: why its last report is unreadable
@@ -85,6 +90,9 @@ class MetricCollector {
   int64_t last_step_ = -1;
   std::optional<int64_t> first_repeat_;
   bool repeat_seen_ = false;
+  // The metric names seen (step and epoch aside), in order, the first few.
+  std::vector<std::string> seen_;
+  bool seen_more_ = false;
 };
 
 }  // namespace gdsweep

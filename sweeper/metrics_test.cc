@@ -117,9 +117,24 @@ TEST_CASE("a trial that does not report, or reports NaN, has no result") {
   MetricCollector c({{"loss", Direction::kMinimize}});
   c.AddLine("accuracy=0.3");
   REQUIRE_FALSE(c.FinalValues().ok());
-  CHECK(c.FinalValues().error().message == "did not report 'loss'");
+  CHECK(c.FinalValues().error().message == "did not report 'loss' (it printed: accuracy)");
   c.AddLine("loss=nan");
   CHECK(c.FinalValues().error().message == "reported NaN for 'loss'");
+}
+
+TEST_CASE("a metric never reported: the message lists the names the trial did print") {
+  MetricCollector c({{"val_loss", Direction::kMinimize}});
+  CHECK(c.FinalValues().error().message ==
+        "did not report 'val_loss' (it printed no name=value metrics)");
+  c.AddLine("epoch=1 loss=0.5 acc=0.7");
+  c.AddLine("epoch=2 loss=0.4 acc=0.8");
+  CHECK(c.FinalValues().error().message == "did not report 'val_loss' (it printed: loss, acc)");
+  for (int i = 0; i < 12; ++i) c.AddLine("m" + std::to_string(i) + "=1");
+  CHECK(c.FinalValues().error().message ==
+        "did not report 'val_loss' (it printed: loss, acc, m0, m1, m2, m3, m4, m5, m6, m7, ...)");
+  MetricCollector file({{"val_loss", Direction::kMinimize}});
+  REQUIRE(file.AddResultJson(R"({"loss": 0.125})").ok());
+  CHECK(file.FinalValues().error().message == "did not report 'val_loss' (it printed: loss)");
 }
 
 TEST_CASE("a result file gives the values") {

@@ -250,18 +250,21 @@ Status Scheduler::FlushTold() {
 void Scheduler::Announce(const std::vector<Told>& told,
                          const std::vector<std::pair<int64_t, Error>>& lost) {
   for (const auto& t : told) {
-    for (const auto& [id, error] : lost) {
-      // Another worker judged us dead and failed the trial already.
-      if (id == t.shown.trial_id) {
-        spdlog::warn("trial {}: result not recorded: {}", t.shown.number, error.message);
-      }
+    // Another worker judged us dead and requeued (or failed) the trial: what
+    // this run saw of it is not the study's, and is neither counted nor best.
+    auto lost_it = std::find_if(lost.begin(), lost.end(),
+                                [&](const auto& l) { return l.first == t.shown.trial_id; });
+    if (lost_it != lost.end()) {
+      spdlog::warn("trial {}: result not recorded: {}", t.shown.number, lost_it->second.message);
+      ++summary_.lost;
+      continue;
     }
     if (t.outcome.requeue == TrialOutcome::Requeue::kRerun) {
       spdlog::warn("trial {} {}; queued to run again", t.shown.number, t.outcome.failure_reason);
       ++summary_.interrupted;
       continue;
     }
-    progress_.TrialFinished(t.shown, t.seconds);
+    progress_.TrialFinished(t.shown, t.seconds, t.outcome.requeue == TrialOutcome::Requeue::kRetry);
     if (t.outcome.state == TrialState::kComplete) {
       ++summary_.completed;
     } else if (t.outcome.state == TrialState::kPruned) {

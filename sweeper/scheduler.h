@@ -50,6 +50,7 @@ struct RunSummary {
   int64_t failed = 0;
   int64_t recovered = 0;    // trials of dead workers put back to WAITING
   int64_t interrupted = 0;  // trials of this run stopped and put back to WAITING
+  int64_t lost = 0;         // results not recorded: another worker took this one for dead
 };
 
 class TrackingSession;

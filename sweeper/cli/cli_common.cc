@@ -9,7 +9,9 @@
 #include <filesystem>
 
 #include "sweeper/convert/load_study.h"
+#include "sweeper/log_format.h"
 #include "sweeper/model/redact.h"
+#include "sweeper/model/utf8.h"
 #include "sweeper/spec/study_parser.h"
 #include "sweeper/spec/yaml_values.h"
 #include "sweeper/spec/suggest.h"
@@ -73,8 +75,9 @@ Result<std::vector<std::string>> ParseCommandFlag(const std::string& text) {
 
 int Fail(const Error& error) {
   // Every error a command ends with goes through here: the last line of
-  // defence against a credential in a message, whatever produced it.
-  std::fprintf(stderr, "gdsweep: %s\n", RedactText(error.message).c_str());
+  // defence against a credential in a message, whatever produced it; and one
+  // line, whatever text from a trial or a file it quotes.
+  std::fprintf(stderr, "gdsweep: %s\n", EscapeControls(RedactText(error.message)).c_str());
   switch (error.kind) {
     case Error::Kind::kInvalidInput:
       return kExitUsage;
@@ -94,9 +97,10 @@ int Fail(const Error& error) {
 }
 
 void SetUpLogging(const std::string& level) {
-  auto logger = spdlog::stderr_color_mt("gdsweep");
-  logger->set_pattern("%H:%M:%S %^%l%$ %v");
-  spdlog::set_default_logger(logger);
+  const bool color = ColorAllowed();  // NO_COLOR
+  spdlog::set_default_logger(spdlog::stderr_color_mt(
+      "gdsweep", color ? spdlog::color_mode::automatic : spdlog::color_mode::never));
+  ApplyLogFormat({.color = color});
   spdlog::set_level(spdlog::level::from_str(level.empty() ? "info" : level));
 }
 

@@ -47,7 +47,8 @@ Result<std::vector<std::string>> ParseCommandFlag(const std::string& text);
 // Prints "gdsweep: <message>" and returns the exit code for the error's kind.
 int Fail(const Error& error);
 
-// Sets up the one logger: stderr, level from "trace".."off" (default info).
+// Sets up the one logger: stderr, level from "trace".."off" (default info),
+// control characters escaped, no colour under NO_COLOR.
 void SetUpLogging(const std::string& level);
 
 // The database path: --db, else the study file's `storage`, else $GDSWEEP_DB,

@@ -21,5 +21,6 @@ int SyncCommand(const Args& args);
 int ReportCommand(const Args& args);
 int DashboardCommand(const Args& args);
 int ConvertCommand(const Args& args);
+int LogsCommand(const Args& args);
 
 }  // namespace gdsweep::cli

@@ -18,6 +18,7 @@ Commands:
   studies           list the studies in a database
   trials            list the trials of a study, filtered by tag or state
   best              show the best trial (or the Pareto front) of a study
+  logs N            print (or follow, -f) trial N's stdout or stderr log
   ask STUDY.yaml    create a RUNNING trial and print its parameters as JSON
   tell              record the result of a trial made by ask
   should-prune STUDY.yaml
@@ -72,6 +73,7 @@ int main(int argc, char** argv) {
   if (command == "report") return ReportCommand(args);
   if (command == "dashboard") return DashboardCommand(args);
   if (command == "convert") return ConvertCommand(args);
+  if (command == "logs") return LogsCommand(args);
   std::fprintf(stderr, "gdsweep: unknown command '%s'\n%s", command.c_str(), kUsage);
   return kExitUsage;
 }

@@ -64,7 +64,8 @@ std::optional<int> ParseOptions(const Args& args, const std::string& usage,
                                 po::variables_map& vm) {
   options.add_options()("help,h", "show this help and exit")(
       "log-level", po::value<std::string>()->default_value("info"),
-      "trace, debug, info, warn, error or off");
+      "trace, debug, info, warn, error or off")(
+      "quiet,q", po::bool_switch(), "print nothing but errors (no progress, no summary)");
   // No guessing: `--par 1` is refused rather than taken for --parallelism.
   const int style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
   try {
@@ -80,7 +81,8 @@ std::optional<int> ParseOptions(const Args& args, const std::string& usage,
     std::cerr << "gdsweep: " << Describe(e, options) << "\n" << usage << "\n(see --help)\n";
     return kExitUsage;
   }
-  SetUpLogging(vm["log-level"].as<std::string>());
+  const std::string level = vm["log-level"].as<std::string>();
+  SetUpLogging(vm["quiet"].as<bool>() && level != "off" ? "error" : level);
   return std::nullopt;
 }
 

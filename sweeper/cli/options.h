@@ -15,9 +15,10 @@ namespace gdsweep::cli {
 namespace po = boost::program_options;
 
 // Parses `args` into `vm`. Returns an exit code when the command should stop
-// here (0 after --help, 2 after a bad flag), nullopt to go on. Adds --help and
-// --log-level to `options` and sets up logging. Flags must be spelt in full
-// (no abbreviations); an unknown one gets a did-you-mean suggestion.
+// here (0 after --help, 2 after a bad flag), nullopt to go on. Adds --help,
+// --log-level and --quiet (errors only) to `options` and sets up logging.
+// Flags must be spelt in full (no abbreviations); an unknown one gets a
+// did-you-mean suggestion.
 std::optional<int> ParseOptions(const Args& args, const std::string& usage,
                                 po::options_description& options,
                                 const po::positional_options_description* positional,

@@ -8,6 +8,7 @@
 #include "backends/backend_factory.h"
 #include "sweeper/cli/cli_common.h"
 #include "sweeper/cli/options.h"
+#include "sweeper/run_report.h"
 #include "sweeper/scheduler.h"
 #include "sweeper/spec/study_parser.h"
 #include "sweeper/tracking_session.h"
@@ -38,7 +39,7 @@ void InstallSignalHandlers() {
 
 constexpr const char* kUsage =
     "usage: gdsweep run STUDY.yaml [--set KEY=VALUE ...] [--tag TAG] [--n-trials N]\n"
-    "                  [--parallelism N] [--db PATH] [--allow-changes]\n"
+    "                  [--parallelism N] [--db PATH] [--allow-changes] [--quiet]\n"
     "                  [--command CMD] [--backend local|kubernetes]\n"
     "Runs the study to its budget. STUDY.yaml may also be a Hydra Optuna sweeper config, a\n"
     "W&B sweep config or a Katib Experiment, detected by content and converted as\n"
@@ -119,6 +120,8 @@ int RunCommand(const Args& args) {
   scheduler_options.worker_timeout_s = vm["worker-timeout"].as<double>();
   scheduler_options.worker_id = worker_id;
   Scheduler scheduler(study, *backend, progress, scheduler_options, tracking.get());
+  using Clock = std::chrono::steady_clock;
+  const auto started = Clock::now();
   auto summary = scheduler.Run(g_signals);
   if (tracking) {
     // Reports still pending stay in the database for the next run or `gdsweep sync`.
@@ -127,6 +130,18 @@ int RunCommand(const Args& args) {
     ReportDelivery(*delivered, tracking->target());
   }
   if (!summary) return Fail(summary.error());
+  // The study's totals and best as stored (every worker's), this run's share,
+  // and why the study is short of its budget if it is.
+  auto stored = opened->storage->ListTrials(study.info().study_id, {});
+  if (!stored) return Fail(stored.error());
+  const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
+  for (const auto& line : ClosingLines(*spec, *stored, *summary, worker_id, elapsed)) {
+    if (line.warning) {
+      spdlog::warn("{}", line.text);
+    } else {
+      spdlog::info("{}", line.text);
+    }
+  }
   if (summary->stop == RunSummary::Stop::kInterrupted) {
     spdlog::warn("interrupted; run the same command again to resume");
     return kExitInterrupted;

@@ -47,18 +47,32 @@ std::optional<size_t> FirstInvalidUtf8(std::string_view s) {
   return std::nullopt;
 }
 
-std::string PrintableExcerpt(std::string_view s, size_t max_bytes) {
+namespace {
+
+// `s` up to `max_bytes` with control characters and invalid bytes as \xHH
+// (tab kept when `keep_tab`; the C1 controls too when `c1`).
+std::string Escape(std::string_view s, size_t max_bytes, bool keep_tab, bool c1) {
   static const char kHex[] = "0123456789ABCDEF";
   std::string out;
+  const auto hex = [&](unsigned char c) {
+    out += "\\x";
+    out += kHex[c >> 4];
+    out += kHex[c & 0xF];
+  };
   size_t i = 0;
   while (i < s.size() && i < max_bytes) {
     const auto c = static_cast<unsigned char>(s[i]);
     const size_t n = c < 0x80 ? 1 : SequenceLength(s, i);
-    if (n == 0 || c < 0x20 || c == 0x7F) {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
+    const bool control = (c < 0x20 && !(keep_tab && c == '\t')) || c == 0x7F;
+    const bool c1_control =
+        c1 && n == 2 && c == 0xC2 && static_cast<unsigned char>(s[i + 1]) < 0xA0;
+    if (n == 0 || control) {
+      hex(c);
       ++i;
+    } else if (c1_control) {
+      hex(c);
+      hex(static_cast<unsigned char>(s[i + 1]));
+      i += 2;
     } else {
       out.append(s.substr(i, n));
       i += n;
@@ -66,6 +80,16 @@ std::string PrintableExcerpt(std::string_view s, size_t max_bytes) {
   }
   if (i < s.size()) out += "...";
   return out;
+}
+
+}  // namespace
+
+std::string PrintableExcerpt(std::string_view s, size_t max_bytes) {
+  return Escape(s, max_bytes, /*keep_tab=*/false, /*c1=*/false);
+}
+
+std::string EscapeControls(std::string_view s) {
+  return Escape(s, std::string_view::npos, /*keep_tab=*/true, /*c1=*/true);
 }
 
 }  // namespace gdsweep

@@ -19,4 +19,9 @@ std::optional<size_t> FirstInvalidUtf8(std::string_view s);
 // `max_bytes` of it followed by "..." when longer. Always valid UTF-8.
 std::string PrintableExcerpt(std::string_view s, size_t max_bytes = 80);
 
+// All of `s` fit for one log line: control characters but tab (C0, DEL and the
+// C1 range U+0080..U+009F) and invalid bytes as \xHH, so text from a trial or
+// a study file can neither start a line of its own nor send a terminal escape.
+std::string EscapeControls(std::string_view s);
+
 }  // namespace gdsweep

@@ -26,4 +26,15 @@ TEST_CASE("PrintableExcerpt escapes invalid bytes and control characters and sho
   CHECK_FALSE(FirstInvalidUtf8(PrintableExcerpt("\xC3\xA9\xC3", 2)).has_value());
 }
 
+TEST_CASE("EscapeControls keeps a log line one line: newlines, escapes and C1 controls as \\xHH") {
+  CHECK(EscapeControls("a\nFAKE LINE") == "a\\x0AFAKE LINE");
+  CHECK(EscapeControls("x\r\033[2Ky") == "x\\x0D\\x1B[2Ky");
+  CHECK(EscapeControls("tab\tkept") == "tab\tkept");
+  CHECK(EscapeControls("csi\xC2\x9B"
+                       "1m caf\xC3\xA9 \xC2\xA0") == "csi\\xC2\\x9B1m caf\xC3\xA9 \xC2\xA0");
+  CHECK(EscapeControls("bad\xFF") == "bad\\xFF");
+  const std::string long_text(5000, 'a');
+  CHECK(EscapeControls(long_text) == long_text);  // never shortened
+}
+
 }  // namespace gdsweep

@@ -284,6 +284,11 @@ TEST_CASE("the command is a list of strings, never a shell line") {
         "study.yaml:6:13: trial.command[0]: the program name must not be empty");
   CHECK(ErrorOf(no_command + "  command: [python3, ~]\n") ==
         "study.yaml:6:22: trial.command[1]: expected a string, got null");
+  CHECK(ErrorOf(no_command + "  command: [python3, train.py, {x}]\n") ==
+        "study.yaml:6:32: trial.command[2]: expected a string, got a mapping; write the "
+        "placeholder in quotes: \"{x}\"");
+  CHECK(ErrorOf(no_command + "  command: [python3, train.py, {a: b}]\n") ==
+        "study.yaml:6:32: trial.command[2]: expected a string, got a mapping");
   CHECK(Parse(no_command + "  command: [python3, 3, true]\n").trial.command ==
         std::vector<std::string>{"python3", "3", "true"});
 }

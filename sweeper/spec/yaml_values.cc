@@ -141,9 +141,13 @@ Result<Choice> ReadScalarValue(const YamlNode& node, const std::string& path) {
 }
 
 Result<std::string> ReadString(const YamlNode& node, const std::string& path) {
-  if (!node.IsScalar())
-    return ErrorAt(node.location, path, "expected a string, got " + Describe(node));
-  return node.scalar;
+  if (node.IsScalar()) return node.scalar;
+  std::string message = "expected a string, got " + Describe(node);
+  // An unquoted placeholder: YAML reads {x} as the mapping {x: null}.
+  if (node.IsMapping() && node.entries.size() == 1 && node.entries[0].value.IsNull()) {
+    message += "; write the placeholder in quotes: \"{" + Shorten(node.entries[0].key) + "}\"";
+  }
+  return ErrorAt(node.location, path, message);
 }
 
 Result<double> ReadNumber(const YamlNode& node, const std::string& path) {

@@ -125,7 +125,7 @@ class RunTest(SweepTestCase):
             """)
         proc = self.run_gdsweep("run", study, "--db", self.db, check=5)
         reasons = [t["failure_reason"] for t in self.trials_json()]
-        self.assertEqual(reasons, ["exited 0 but did not report 'loss'",
+        self.assertEqual(reasons, ["exited 0 but did not report 'loss' (it printed: accuracy)",
                                    "exited 0 but reported NaN for 'loss'"])
         self.assertIn("none of the 2 trial(s)", proc.stderr)
 
