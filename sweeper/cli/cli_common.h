@@ -11,6 +11,7 @@
 #include "storage/storage.h"
 #include "sweeper/convert/conversion.h"
 #include "sweeper/model/result.h"
+#include "sweeper/spec/study_parser.h"
 #include "sweeper/study.h"
 #include "tracking/tracker.h"
 

@@ -87,8 +87,8 @@ Result<Target> TargetOf(const po::variables_map& vm) {
   Target target;
   if (vm.count("tag")) target.tag = vm["tag"].as<std::string>();
   if (vm.count("study-file")) {
-    std::vector<std::string> sets;
-    if (target.tag) sets.push_back("tag=" + *target.tag);
+    std::vector<SetOverride> sets;
+    if (target.tag) sets.emplace_back("tag=" + *target.tag, "--tag " + *target.tag);
     auto spec = ParseStudyFile(vm["study-file"].as<std::string>(), sets);
     if (!spec) return spec.error();
     target.db_path = ResolveDbPath(vm["db"].as<std::string>(), spec->storage);

@@ -11,6 +11,7 @@
 #include "sweeper/convert/conversion.h"
 #include "sweeper/model/result.h"
 #include "sweeper/model/study_spec.h"
+#include "sweeper/spec/study_parser.h"
 
 namespace gdsweep {
 
