@@ -53,9 +53,9 @@ struct RunFinished {
   std::vector<double> values;  // as stored in trial_values
   double end_time = 0;
   std::string reason;
-  bool interrupted = false;          // requeued to run again (Requeue::kRerun)
-  std::map<int64_t, double> points;  // intermediate values stored with the finish
-  std::map<int64_t, double> times;   // step -> when reported (see AppendIntermediate)
+  bool interrupted = false;            // requeued to run again (Requeue::kRerun)
+  std::map<int64_t, double> points;    // intermediate values stored with the finish
+  std::map<int64_t, double> times;     // step -> when reported (see AppendIntermediate)
   std::optional<int64_t> pruned_step;  // PRUNED: its last step (where it was pruned)
 };
 Status AppendRunFinished(sqlite::Database& db, const OutboxSubject& trial, const RunFinished& run);

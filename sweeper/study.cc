@@ -1,10 +1,9 @@
 #include "sweeper/study.h"
 
-#include "sweeper/bracket_sampler.h"
-
 #include <filesystem>
 #include <random>
 
+#include "sweeper/bracket_sampler.h"
 #include "sweeper/spec/spec_json.h"
 #include "sweeper/worker.h"
 

@@ -18,12 +18,12 @@ inline constexpr char kFailureReason[] = "gdsweep.failure_reason";
 inline constexpr char kInterrupted[] = "gdsweep.interrupted";  // "true": requeued to run again
 // "lr,notes": the params whose values were cut to MLflow's 6000 characters.
 inline constexpr char kTruncatedParams[] = "gdsweep.truncated_params";
-inline constexpr char kPruned[] = "gdsweep.pruned";            // "true": stopped by the pruner
-inline constexpr char kPrunedStep[] = "gdsweep.pruned_step";   // the step it was pruned at
+inline constexpr char kPruned[] = "gdsweep.pruned";           // "true": stopped by the pruner
+inline constexpr char kPrunedStep[] = "gdsweep.pruned_step";  // the step it was pruned at
 
 // Every gdsweep.* tag above: a tag_key must be none of them.
-inline constexpr const char* kOwn[] = {kStudy,        kRunKey,         kTrialNumber, kTrialAttempt,
-                                       kRetryOf,      kState,          kFailureReason,
-                                       kInterrupted,  kTruncatedParams, kPruned,     kPrunedStep};
+inline constexpr const char* kOwn[] = {kStudy,           kRunKey, kTrialNumber,   kTrialAttempt,
+                                       kRetryOf,         kState,  kFailureReason, kInterrupted,
+                                       kTruncatedParams, kPruned, kPrunedStep};
 
 }  // namespace gdsweep::run_tags

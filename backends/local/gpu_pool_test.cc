@@ -85,9 +85,10 @@ TEST_CASE("nvidia-smi -L: the GPU lines give the devices, MIG lines do not") {
 TEST_CASE("ListNvidiaGpus runs the program it is given and says why it found none") {
   TempDir dir;
   const std::string smi = dir / "nvidia-smi";
-  testing::WriteFile(smi,
-                     "#!/bin/sh\n[ \"$1\" = -L ] || exit 9\n"
-                     "echo 'GPU 0: Stand-in (UUID: GPU-1)'\necho 'GPU 1: Stand-in (UUID: GPU-2)'\n");
+  testing::WriteFile(
+      smi,
+      "#!/bin/sh\n[ \"$1\" = -L ] || exit 9\n"
+      "echo 'GPU 0: Stand-in (UUID: GPU-1)'\necho 'GPU 1: Stand-in (UUID: GPU-2)'\n");
   ::chmod(smi.c_str(), 0755);
   auto found = ListNvidiaGpus(smi);
   REQUIRE(found.ok());

@@ -13,8 +13,8 @@
 #include "sweeper/model/redact.h"
 #include "sweeper/model/utf8.h"
 #include "sweeper/spec/study_parser.h"
-#include "sweeper/spec/yaml_values.h"
 #include "sweeper/spec/suggest.h"
+#include "sweeper/spec/yaml_values.h"
 
 namespace gdsweep::cli {
 

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <optional>
 #include <ctime>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 namespace gdsweep::cli {
 namespace {

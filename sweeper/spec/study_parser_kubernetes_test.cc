@@ -400,9 +400,9 @@ TEST_CASE("kind, pods and metrics_from are checked where they are written") {
         "study.yaml:9:24: kubernetes.pods: is for kind: indexed_job (tfjob and pytorchjob take "
         "replicas)");
   CHECK(ErrorOf(With("kubernetes: {image: b, kind: indexed_job, pods: 0}\n")) ==
-        "study.yaml:9:49: kubernetes.pods: expected a whole number from 1 to 10000, got 0");
+        "study.yaml:9:49: kubernetes.pods: expected a whole number from 1 to 10000, got '0'");
   CHECK(ErrorOf(With("kubernetes: {image: b, kind: indexed_job, pods: 2, metrics_from: 2}\n")) ==
-        "study.yaml:9:66: kubernetes.metrics_from: expected a pod index from 0 to 1, got 2");
+        "study.yaml:9:66: kubernetes.metrics_from: expected a pod index from 0 to 1, got '2'");
   CHECK(ErrorOf(With("kubernetes: {image: b, metrics_from: 0}\n")) ==
         "study.yaml:9:24: kubernetes.metrics_from: is for multi-pod kinds (this trial is one pod, "
         "whose log is read)");
@@ -422,13 +422,13 @@ TEST_CASE("kind: tfjob and pytorchjob take replicas per type and a replica for t
   CHECK(ErrorOf(With("kubernetes: {image: b, kind: pytorchjob}\n")) ==
         "study.yaml:9:30: kubernetes.kind: needs kubernetes.replicas, e.g. {master: 1, worker: 3}");
   CHECK(ErrorOf(With("kubernetes: {image: b, kind: pytorchjob, replicas: {ps: 1}}\n")) ==
-        "study.yaml:9:55: kubernetes.replicas.ps: not a replica type of this kind (master, "
+        "study.yaml:9:53: kubernetes.replicas.ps: not a replica type of this kind (master, "
         "worker)");
   CHECK(ErrorOf(With("kubernetes: {image: b, kind: tfjob, replicas: {chief: 2}}\n")) ==
-        "study.yaml:9:57: kubernetes.replicas.chief: expected 1 (there is one chief), got 2");
+        "study.yaml:9:55: kubernetes.replicas.chief: expected 1 (there is one chief), got '2'");
   CHECK(ErrorOf(With("kubernetes: {image: b, kind: tfjob, replicas: {worker: 2}, metrics_from: "
                      "worker-2}\n")) ==
-        "study.yaml:9:79: kubernetes.metrics_from: expected a replica of this trial as "
+        "study.yaml:9:74: kubernetes.metrics_from: expected a replica of this trial as "
         "<type>-<index> (such as worker-0), got 'worker-2'");
   CHECK(ErrorOf(With("kubernetes: {image: b, replicas: {worker: 2}}\n")) ==
         "study.yaml:9:24: kubernetes.replicas: is for kind: tfjob or pytorchjob");

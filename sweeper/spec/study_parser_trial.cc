@@ -119,8 +119,8 @@ Result<TrialSpec> ParseTrial(const YamlNode& node, const SearchSpace& space) {
   const std::string path = "trial";
   if (auto s = ExpectMapping(node, path); !s) return s.error();
   if (auto s = CheckKeys(node, path,
-                         {"command", "overrides", "env", "working_dir", "timeout", "prune_grace", "resources",
-                          "retries", "result"});
+                         {"command", "overrides", "env", "working_dir", "timeout", "prune_grace",
+                          "resources", "retries", "result"});
       !s) {
     return s.error();
   }
