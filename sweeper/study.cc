@@ -46,8 +46,11 @@ Result<std::unique_ptr<Study>> Study::Open(Storage& storage, const StudySpec& sp
     pruner = std::move(*made);
   }
   // As Optuna's samplers under a HyperbandPruner, ours see the trials of the
-  // new trial's bracket only.
-  auto filtered = FilterByBracket(std::move(*sampler), pruner.get(), spec.name);
+  // new trial's bracket only; except the grid, whose point Optuna picks from
+  // the whole study (GridSampler.before_trial), so no point runs twice.
+  auto filtered = spec.sampler.type == "grid"
+                      ? std::move(*sampler)
+                      : FilterByBracket(std::move(*sampler), pruner.get(), spec.name);
   return std::unique_ptr<Study>(new Study(storage, spec, std::move(*info), std::move(filtered),
                                           std::move(pruner), options.logs_root));
 }

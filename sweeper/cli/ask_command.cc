@@ -30,12 +30,7 @@ int AskCommand(const Args& args) {
   po::variables_map vm;
   if (auto code = ParseOptions(args, kUsage, options, &positional, vm)) return *code;
 
-  std::vector<SetOverride> sets;
-  if (vm.count("set")) {
-    for (const auto& text : vm["set"].as<std::vector<std::string>>()) sets.emplace_back(text);
-  }
-  if (vm.count("tag"))
-    sets.emplace_back("tag=" + vm["tag"].as<std::string>(), "--tag " + vm["tag"].as<std::string>());
+  std::vector<SetOverride> sets = StudyOverrides(vm);
   auto spec = LoadStudyFile(vm["study-file"].as<std::string>(), sets);
   if (!spec) return Fail(spec.error());
   spec->budget.n_trials.reset();

@@ -94,4 +94,16 @@ std::string DbHelp(bool from_study_file) {
          "$GDSWEEP_DB, else ./gdsweep.db; here: " + used + ")";
 }
 
+std::vector<SetOverride> StudyOverrides(const po::variables_map& vm) {
+  std::vector<SetOverride> sets;
+  if (vm.count("set")) {
+    for (const auto& text : vm["set"].as<std::vector<std::string>>()) sets.emplace_back(text);
+  }
+  if (vm.count("tag")) {
+    const std::string tag = vm["tag"].as<std::string>();
+    sets.emplace_back("tag=" + tag, "--tag " + tag);
+  }
+  return sets;
+}
+
 }  // namespace gdsweep::cli

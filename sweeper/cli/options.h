@@ -9,6 +9,7 @@
 #include <string>
 
 #include "sweeper/cli/commands.h"
+#include "sweeper/spec/study_parser.h"
 
 namespace gdsweep::cli {
 
@@ -27,5 +28,9 @@ std::optional<int> ParseOptions(const Args& args, const std::string& usage,
 // The help text of --db: the default ($GDSWEEP_DB, else ./gdsweep.db, after
 // the study file's `storage` when `from_study_file`) and which one applies now.
 std::string DbHelp(bool from_study_file = false);
+
+// The study-file overrides of a command's --set and --tag flags, in that
+// order; an error in one names the flag it came from.
+std::vector<SetOverride> StudyOverrides(const po::variables_map& vm);
 
 }  // namespace gdsweep::cli

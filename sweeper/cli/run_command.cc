@@ -71,12 +71,7 @@ int RunCommand(const Args& args) {
   po::variables_map vm;
   if (auto code = ParseOptions(args, kUsage, options, &positional, vm)) return *code;
 
-  std::vector<SetOverride> sets;
-  if (vm.count("set")) {
-    for (const auto& text : vm["set"].as<std::vector<std::string>>()) sets.emplace_back(text);
-  }
-  if (vm.count("tag"))
-    sets.emplace_back("tag=" + vm["tag"].as<std::string>(), "--tag " + vm["tag"].as<std::string>());
+  std::vector<SetOverride> sets = StudyOverrides(vm);
   // A flag's errors name the flag, not the key it sets.
   if (vm.count("n-trials")) {
     const std::string n = std::to_string(vm["n-trials"].as<int64_t>());

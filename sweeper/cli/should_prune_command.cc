@@ -47,13 +47,7 @@ int ShouldPruneCommand(const Args& args) {
   if (step < 0)
     return Fail(Error::Invalid("--step must be 0 or more, not " + std::to_string(step)));
 
-  std::vector<SetOverride> sets;
-  if (vm.count("set")) {
-    for (const auto& text : vm["set"].as<std::vector<std::string>>()) sets.emplace_back(text);
-  }
-  if (vm.count("tag")) {
-    sets.emplace_back("tag=" + vm["tag"].as<std::string>(), "--tag " + vm["tag"].as<std::string>());
-  }
+  std::vector<SetOverride> sets = StudyOverrides(vm);
   auto spec = LoadStudyFile(vm["study-file"].as<std::string>(), sets);
   if (!spec) return Fail(spec.error());
   auto opened = OpenSpecStudy(*spec, vm["db"].as<std::string>(), false, Durability::kEachCommit);

@@ -66,7 +66,7 @@ class PruningTest(SweepTestCase):
             trial: {{command: [{sys.executable}, curves.py], prune_grace: 5s}}
             """)
         proc = self.run_gdsweep("run", study, "--db", self.db, check=0)
-        self.assertIn("6 done of 9", proc.stderr)
+        self.assertIn("9 trials (6 COMPLETE, 3 PRUNED)", proc.stderr)
         self.assertIn("3 pruned", proc.stderr)
         trials = {t["number"]: t for t in self.trials_json()}
         self.assertEqual(len(trials), 9)  # pruned trials use the budget
