@@ -145,14 +145,14 @@ class ReportTest(SweepTestCase):
         # A 900 px high window shows the history and the learning curves; the
         # rest waits. Then the page's own scroll to #timeline (a link of its
         # nav) draws the timeline and leaves the slices above it waiting.
-        summary = browser.summary_of(browser.dump_dom("file://" + out, window="1400,900"))
+        summary = browser.summary_of(browser.dump_dom("file://" + out, window="1400,900", budget_ms=20000))
         self.assertEqual(summary["errors"], [])
         self.assertEqual(summary["charts"].get("chart-history"), complete)
         self.assertTrue(summary["finished"].get("chart-history"))
         self.assertIsNotNone(summary["first_view_ms"])
         self.assertIn("chart-timeline", summary["pending"])
         self.assertNotIn("chart-timeline", summary["charts"])
-        summary = browser.summary_of(browser.dump_dom("file://" + out + "#timeline", window="1400,900"))
+        summary = browser.summary_of(browser.dump_dom("file://" + out + "#timeline", window="1400,900", budget_ms=20000))
         self.assertEqual(summary["errors"], [])
         self.assertEqual(summary["charts"].get("chart-timeline"), trials)
         self.assertTrue(summary["finished"].get("chart-timeline"))
