@@ -1,7 +1,10 @@
 """Early-stopping benchmark on examples/pruning: gdsweep and Optuna 3.1 (Debian's
 python3-optuna) run the same study (search space, TPE sampler, seed, pruner and
 settings, study name) with the same training script, run the same way: a child
-process started with the hyperparameters as argv, whose `epoch=E accuracy=X`
+process started with the hyperparameters as argv, in a process group of its
+own but in the driver's session (as gdsweep starts a trial: with Linux's
+scheduler autogroups, a session of its own would get a CPU share of its own
+under load and make the two sides' wall times incomparable), whose `epoch=E accuracy=X`
 lines are the intermediate values; when the pruner says stop, the trial ends
 PRUNED and the driver creates $GDSWEEP_PRUNE_FILE, and the script exits at its
 next epoch end (SIGTERM to its process group after a 10 s grace period,
@@ -157,7 +160,7 @@ def run_optuna(spec):
         prune_file = os.path.join(folder.name, "prune")
         env = dict(os.environ, GDSWEEP_PRUNE_FILE=prune_file)
         proc = subprocess.Popen(expand(command, params), cwd=EXAMPLE, env=env,
-                                stdout=subprocess.PIPE, text=True, start_new_session=True)
+                                stdout=subprocess.PIPE, text=True, process_group=0)
         last = None
         for line in proc.stdout:
             values = dict(LINE.findall(line))
