@@ -4,8 +4,8 @@
 
 #include "storage/judged_report.h"
 #include "storage/schema.h"
-#include "storage/study_registry.h"
 #include "storage/study_copy.h"
+#include "storage/study_registry.h"
 #include "storage/tracking_outbox.h"
 #include "storage/trial_queue.h"
 #include "storage/trial_reader.h"
@@ -115,8 +115,9 @@ Result<AskResult> SqliteStorage::Ask(const AskRequest& req, TrialHistory& histor
 
   auto space = SpaceOf(req.study_id);
   if (!space) return space.error();
-  ClaimRequest claim{req.study_id, req.tag, req.worker_id, req.log_path_for, *space,
-                     [&](int64_t number) { return sample(history, number); }};
+  ClaimRequest claim{req.study_id,  req.tag,
+                     req.worker_id, req.log_path_for,
+                     *space,        [&](int64_t number) { return sample(history, number); }};
   auto claimed = ClaimWaitingTrial(*db_, claim);
   if (!claimed) return claimed.error();
   if (*claimed) {

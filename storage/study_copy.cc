@@ -48,8 +48,9 @@ Result<std::map<int64_t, double>> ReadValues(Database& db, const std::string& sq
     if (!row) return row.error();
     if (!*row) return out;
     auto v = DecodeValue(q->OptDouble(1), q->Text(2));
-    if (!v) return Error::Io("trial id " + std::to_string(trial_id) + " has a value of type '" +
-                             q->Text(2) + "'");
+    if (!v)
+      return Error::Io("trial id " + std::to_string(trial_id) + " has a value of type '" +
+                       q->Text(2) + "'");
     out[q->Int(0)] = *v;
   }
 }
@@ -108,8 +109,8 @@ Status ReadTrialDetails(Database& db, int64_t trial_id, DumpedTrial& t) {
 
 Status ReadStudyRows(Database& db, int64_t study_id, StudyDump& dump) {
   {
-    auto q = db.Prepare(
-        "SELECT direction FROM study_directions WHERE study_id = ?1 ORDER BY objective");
+    auto q =
+        db.Prepare("SELECT direction FROM study_directions WHERE study_id = ?1 ORDER BY objective");
     if (!q) return q.error();
     q->Bind(1, study_id);
     while (true) {
@@ -136,8 +137,8 @@ Status ReadStudyRows(Database& db, int64_t study_id, StudyDump& dump) {
     auto row = q->Step();
     if (!row) return row.error();
     if (*row) {
-      dump.gdsweep = DumpedGdsweepStudy{q->Text(0),   q->Text(1),   q->Text(2),
-                                        q->Text(3),   q->Double(4), q->Double(5)};
+      dump.gdsweep = DumpedGdsweepStudy{q->Text(0), q->Text(1),   q->Text(2),
+                                        q->Text(3), q->Double(4), q->Double(5)};
     }
   }
   auto q = db.Prepare("SELECT tag, fresh_trials FROM gdsweep_sweeps WHERE study_id = ?1");
@@ -178,7 +179,8 @@ Status WriteTrialDetails(Database& db, int64_t study_id, int64_t trial_id, const
   for (const auto& [objective, value] : t.values) {
     auto [stored, type] = EncodeValue(value);
     auto q = db.Prepare(
-        "INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES (?1, ?2, ?3, ?4)");
+        "INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES (?1, ?2, ?3, "
+        "?4)");
     if (!q) return q.error();
     if (auto s = q->Bind(1, trial_id).Bind(2, objective).Bind(3, stored).Bind(4, type).Run(); !s) {
       return s;
@@ -258,8 +260,8 @@ Status WriteStudyRows(Database& db, int64_t study_id, const StudyDump& dump) {
     }
   }
   for (const auto& [tag, count] : dump.fresh_trials) {
-    auto q = db.Prepare(
-        "INSERT INTO gdsweep_sweeps (study_id, tag, fresh_trials) VALUES (?1, ?2, ?3)");
+    auto q =
+        db.Prepare("INSERT INTO gdsweep_sweeps (study_id, tag, fresh_trials) VALUES (?1, ?2, ?3)");
     if (!q) return q.error();
     if (auto s = q->Bind(1, study_id).Bind(2, tag).Bind(3, count).Run(); !s) return s;
   }
@@ -288,8 +290,8 @@ Result<StudyDump> ReadStudyDump(Database& db, const std::string& name) {
       DumpedTrial t;
       t.number = q->Int(1);
       auto state = TrialStateFromString(q->Text(2));
-      if (!state) return Error::Io("trial " + std::to_string(t.number) + " has state '" +
-                                   q->Text(2) + "'");
+      if (!state)
+        return Error::Io("trial " + std::to_string(t.number) + " has state '" + q->Text(2) + "'");
       t.state = *state;
       if (auto s = q->OptText(3)) t.datetime_start = ParseDatetime(*s);
       if (auto s = q->OptText(4)) t.datetime_complete = ParseDatetime(*s);
@@ -306,8 +308,8 @@ Result<StudyDump> ReadStudyDump(Database& db, const std::string& name) {
 Result<StudyInfo> WriteStudyDump(Database& db, const StudyDump& dump, const std::string& name) {
   auto taken = StudyIdByName(db, name);
   if (taken) {
-    return Error::Conflict("a study named '" + name + "' exists already in " +
-                           db.options().path + "; nothing was copied");
+    return Error::Conflict("a study named '" + name + "' exists already in " + db.options().path +
+                           "; nothing was copied");
   }
   if (taken.error().kind != Error::Kind::kNotFound) return taken.error();
   auto q = db.Prepare("INSERT INTO studies (study_name) VALUES (?1)");

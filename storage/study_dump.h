@@ -72,7 +72,7 @@ struct StudyDump {
   std::vector<Direction> directions;  // one per objective
   std::vector<DumpedAttr> user_attrs;
   std::vector<DumpedAttr> system_attrs;
-  std::optional<DumpedGdsweepStudy> gdsweep;  // none: a study gdsweep never opened
+  std::optional<DumpedGdsweepStudy> gdsweep;    // none: a study gdsweep never opened
   std::map<std::string, int64_t> fresh_trials;  // gdsweep_sweeps: tag -> count
   std::vector<DumpedTrial> trials;              // number order
 };

@@ -30,8 +30,9 @@ void Exec(const std::string& path, const std::string& sql) {
 // Every row of every table, for "the file is as it was".
 std::vector<std::string> Everything(const std::string& path) {
   std::vector<std::string> all;
-  for (const auto& table : Rows(path, "SELECT name FROM sqlite_master WHERE type = 'table' "
-                                      "AND name NOT LIKE 'sqlite_%' ORDER BY name")) {
+  for (const auto& table : Rows(path,
+                                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                                "AND name NOT LIKE 'sqlite_%' ORDER BY name")) {
     for (const auto& row : Rows(path, "SELECT * FROM \"" + table + "\"")) {
       all.push_back(table + ": " + row);
     }
@@ -50,9 +51,7 @@ int64_t FillStudy(Storage& s, const std::string& path, const std::string& name) 
   done.intermediate = {{1, 0.5}, {2, 0.3}};
   REQUIRE(s.FinishTrial(a.trial_id, done).ok());
   auto b = testing::AskOne(s, Request(study->study_id, "t"), h);
-  REQUIRE(s.FinishTrial(b.trial_id,
-                        testing::Failed("boom", TrialOutcome::Requeue::kRetry))
-              .ok());
+  REQUIRE(s.FinishTrial(b.trial_id, testing::Failed("boom", TrialOutcome::Requeue::kRetry)).ok());
   Exec(path, "INSERT INTO trial_user_attributes (trial_id, \"key\", value_json) VALUES (" +
                  std::to_string(a.trial_id) + ", 'note', '\"best so far\"')");
   return study->study_id;
@@ -75,8 +74,9 @@ TEST_CASE("deleting a study removes its rows and gdsweep's, and leaves other stu
     }
   }
   CHECK(Rows(path, "SELECT count(*) FROM trials") == std::vector<std::string>{"3"});
-  CHECK(Rows(path, "SELECT count(*) FROM trial_params WHERE trial_id NOT IN "
-                   "(SELECT trial_id FROM trials)") == std::vector<std::string>{"0"});
+  CHECK(Rows(path,
+             "SELECT count(*) FROM trial_params WHERE trial_id NOT IN "
+             "(SELECT trial_id FROM trials)") == std::vector<std::string>{"0"});
   auto missing = s->DeleteStudy("gone");
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.error().kind == Error::Kind::kNotFound);
@@ -89,8 +89,7 @@ TEST_CASE("a delete that fails midway leaves the database as it was") {
   auto s = OpenOrDie(path);
   FillStudy(*s, path, "s");
   // The last statement fails, after the trials' rows were deleted.
-  Exec(path,
-       "CREATE TRIGGER refuse BEFORE DELETE ON studies BEGIN SELECT RAISE(ABORT, 'no'); END");
+  Exec(path, "CREATE TRIGGER refuse BEFORE DELETE ON studies BEGIN SELECT RAISE(ABORT, 'no'); END");
   const auto before = Everything(path);
   auto deleted = s->DeleteStudy("s");
   REQUIRE_FALSE(deleted.ok());
@@ -152,9 +151,10 @@ TEST_CASE("a copy holds the same trials, values, attributes and gdsweep rows") {
     CHECK(a.datetime_start.has_value() == b.datetime_start.has_value());
   }
   CHECK(copied->space == testing::SmallStudy().space);
-  CHECK(Rows(to_path, "SELECT value_json FROM trial_user_attributes WHERE trial_id IN (SELECT "
-                      "trial_id FROM trials WHERE study_id = " +
-                          std::to_string(copied->study_id) + ")") ==
+  CHECK(Rows(to_path,
+             "SELECT value_json FROM trial_user_attributes WHERE trial_id IN (SELECT "
+             "trial_id FROM trials WHERE study_id = " +
+                 std::to_string(copied->study_id) + ")") ==
         std::vector<std::string>{"\"best so far\""});
   CHECK(Rows(to_path, "SELECT tag, fresh_trials FROM gdsweep_sweeps WHERE study_id = " +
                           std::to_string(copied->study_id)) == std::vector<std::string>{"t|2"});
@@ -181,7 +181,7 @@ TEST_CASE("a copy onto a taken name, or failing midway, writes nothing") {
   REQUIRE_FALSE(taken.ok());
   CHECK(taken.error().kind == Error::Kind::kConflict);
   CHECK(Everything(to_path) == before);
-  // Fails at the second trial's values, after the study and a trial were written.
+  // Fails at the first intermediate value, after the study and its first trial were written.
   Exec(to_path,
        "CREATE TRIGGER refuse BEFORE INSERT ON trial_intermediate_values BEGIN "
        "SELECT RAISE(ABORT, 'disk full'); END");

@@ -274,8 +274,10 @@ Status DeleteStudyRows(Database& db, const std::string& name) {
   // Optuna's tables have foreign keys without cascades: children first. The
   // triggers of migration 5 delete gdsweep's rows with the trials and study.
   const char* const kStatements[] = {
-      "DELETE FROM trial_params WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = ?1)",
-      "DELETE FROM trial_values WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = ?1)",
+      "DELETE FROM trial_params WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = "
+      "?1)",
+      "DELETE FROM trial_values WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = "
+      "?1)",
       "DELETE FROM trial_intermediate_values WHERE trial_id IN "
       "(SELECT trial_id FROM trials WHERE study_id = ?1)",
       "DELETE FROM trial_user_attributes WHERE trial_id IN "
@@ -303,7 +305,8 @@ Status RenameStudyRow(Database& db, const std::string& from, const std::string& 
   if (!id) return id.error();
   auto taken = FindStudyId(db, to);
   if (!taken) return taken.error();
-  if (*taken) return Error::Conflict("a study named '" + to + "' exists already in " + db.options().path);
+  if (*taken)
+    return Error::Conflict("a study named '" + to + "' exists already in " + db.options().path);
   auto q = db.Prepare("UPDATE studies SET study_name = ?2 WHERE study_id = ?1");
   if (!q) return q.error();
   return q->Bind(1, *id).Bind(2, to).Run();

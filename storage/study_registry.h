@@ -1,8 +1,8 @@
 // Studies in the database: creating one (studies, study_directions and a
 // gdsweep_studies row), loading one, checking a study file against what is
 // stored, adopting a study Optuna created, and listing them all with their
-// trial counts and sweep tags; deleting and renaming one. Runs inside the caller's transaction; acts on
-// one Database, thread-compatible.
+// trial counts and sweep tags; deleting and renaming one. Runs inside the caller's transaction;
+// acts on one Database, thread-compatible.
 #pragma once
 
 #include <cstdint>

@@ -95,8 +95,8 @@ bool SamePoint(const SearchSpace& space, const ExistingPoint& e, const Params& p
 }
 
 Result<bool> QueuedFromFileBefore(Database& db, int64_t study_id, const std::string& canonical) {
-  auto q = db.Prepare(
-      "SELECT 1 FROM gdsweep_trials WHERE study_id = ?1 AND queued_point = ?2 LIMIT 1");
+  auto q =
+      db.Prepare("SELECT 1 FROM gdsweep_trials WHERE study_id = ?1 AND queued_point = ?2 LIMIT 1");
   if (!q) return q.error();
   q->Bind(1, study_id).Bind(2, canonical);
   return q->Step();
@@ -174,8 +174,8 @@ Result<Completion> CompleteParams(Database& db, const ClaimRequest& req, int64_t
       if (have.count(name)) continue;
       auto internal = ToInternal(p->distribution, value);
       if (!internal) {
-        c.bad = "queued value of " + name + " does not fit the search space: " +
-                internal.error().message;
+        c.bad = "queued value of " + name +
+                " does not fit the search space: " + internal.error().message;
         return c;
       }
       c.add[name] = *internal;

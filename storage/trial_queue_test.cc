@@ -21,7 +21,9 @@ using testing::Request;
 using testing::Rows;
 using testing::TempDir;
 
-Point P(std::initializer_list<std::pair<const std::string, Choice>> values) { return Point(values); }
+Point P(std::initializer_list<std::pair<const std::string, Choice>> values) {
+  return Point(values);
+}
 
 EnqueueRequest Queue(int64_t study_id, std::vector<Point> points, const std::string& tag = "t") {
   EnqueueRequest r;
@@ -50,17 +52,18 @@ TEST_CASE("queued points run first, in order, the sampler filling what a point l
   auto s = OpenOrDie(path);
   auto study = s->OpenStudy(testing::SmallStudy());
   REQUIRE(study.ok());
-  auto queued = s->Enqueue(Queue(study->study_id,
-                                 {P({{"lr", 0.01}, {"layers", int64_t{3}}, {"opt", "adam"}}),
-                                  P({{"layers", int64_t{2}}})}));
+  auto queued =
+      s->Enqueue(Queue(study->study_id, {P({{"lr", 0.01}, {"layers", int64_t{3}}, {"opt", "adam"}}),
+                                         P({{"layers", int64_t{2}}})}));
   REQUIRE_MESSAGE(queued.ok(), (queued.ok() ? "" : queued.error().message));
   CHECK(queued->numbers == std::vector<int64_t>{0, 1});
   // Stored as Optuna's enqueue_trial stores them: WAITING, no params, fixed_params.
   CHECK(Rows(path, "SELECT number, state FROM trials ORDER BY number") ==
         std::vector<std::string>{"0|WAITING", "1|WAITING"});
   CHECK(Rows(path, "SELECT count(*) FROM trial_params") == std::vector<std::string>{"0"});
-  CHECK(Rows(path, "SELECT value_json FROM trial_system_attributes WHERE \"key\" = "
-                   "'fixed_params' ORDER BY trial_id") ==
+  CHECK(Rows(path,
+             "SELECT value_json FROM trial_system_attributes WHERE \"key\" = "
+             "'fixed_params' ORDER BY trial_id") ==
         std::vector<std::string>{R"({"layers":3,"lr":0.01,"opt":"adam"})", R"({"layers":2})"});
   // They count toward the tag's budget as Optuna's n_trials counts them.
   CHECK(Rows(path, "SELECT tag, fresh_trials FROM gdsweep_sweeps") ==
@@ -113,10 +116,11 @@ TEST_CASE("skip_if_exists skips a point a trial has, as Optuna compares them") {
   REQUIRE(study.ok());
   TrialHistory h;
   auto ran = testing::AskOne(*s, Request(study->study_id, "t"), h);  // lr 0.01, layers 1, adam
-  auto req = Queue(study->study_id, {P({{"lr", 0.0100000001}, {"layers", int64_t{1}},
-                                        {"opt", "adam"}}),  // the same to 1e-5
-                                     P({{"lr", 0.01}}),     // other keys: not the same
-                                     P({{"lr", 0.01}})});   // the one just queued
+  auto req = Queue(
+      study->study_id,
+      {P({{"lr", 0.0100000001}, {"layers", int64_t{1}}, {"opt", "adam"}}),  // the same to 1e-5
+       P({{"lr", 0.01}}),    // other keys: not the same
+       P({{"lr", 0.01}})});  // the one just queued
   req.skip_if_exists = true;
   auto queued = s->Enqueue(req);
   REQUIRE(queued.ok());
@@ -164,7 +168,8 @@ void EnqueueAsOptuna(const std::string& path, int64_t study_id, int64_t number,
               .ok());
 }
 
-TEST_CASE("a trial Optuna queued is claimed by any sweep and joins it; a bad value fails it") {
+TEST_CASE(
+    "regression: a trial Optuna enqueued (no gdsweep tag) is claimed, not left waiting forever") {
   TempDir dir;
   const auto path = dir.File("q.db");
   auto s = OpenOrDie(path);
@@ -179,8 +184,9 @@ TEST_CASE("a trial Optuna queued is claimed by any sweep and joins it; a bad val
   CHECK(r->trial.number == 1);
   CHECK(r->trial.tag == "other-tag");
   CHECK(r->trial.params == Params{{"lr", 0.5}, {"layers", 7}, {"opt", 1}});
-  CHECK(Rows(path, "SELECT t.number, t.state, g.tag, g.failure_reason FROM trials t JOIN "
-                   "gdsweep_trials g USING (trial_id) WHERE t.number = 0") ==
+  CHECK(Rows(path,
+             "SELECT t.number, t.state, g.tag, g.failure_reason FROM trials t JOIN "
+             "gdsweep_trials g USING (trial_id) WHERE t.number = 0") ==
         std::vector<std::string>{"0|FAIL|other-tag|queued value of lr does not fit the search "
                                  "space: 5.0 is outside [0.0001, 1.0]"});
   CHECK(Rows(path, "SELECT fresh_trials FROM gdsweep_sweeps WHERE tag = 'other-tag'") ==
@@ -279,8 +285,7 @@ TEST_CASE("Optuna runs the points gdsweep queued, and gdsweep those Optuna queue
     auto study = s->OpenStudy(testing::SmallStudy());
     REQUIRE(study.ok());
     study_id = study->study_id;
-    REQUIRE(s->Enqueue(Queue(study_id, {P({{"lr", 0.02}, {"layers", int64_t{5}},
-                                           {"opt", "sgd"}}),
+    REQUIRE(s->Enqueue(Queue(study_id, {P({{"lr", 0.02}, {"layers", int64_t{5}}, {"opt", "sgd"}}),
                                         P({{"opt", "adam"}})}))
                 .ok());
   }

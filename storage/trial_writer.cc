@@ -226,7 +226,7 @@ Status RequeueInPlace(Database& db, int64_t trial_id, const Ending& e,
 }  // namespace
 
 Result<std::optional<std::string>> GetTrialSystemAttr(Database& db, int64_t trial_id,
-                                                   const std::string& key) {
+                                                      const std::string& key) {
   auto q = db.Prepare(
       "SELECT value_json FROM trial_system_attributes WHERE trial_id = ?1 AND \"key\" = ?2");
   if (!q) return q.error();

@@ -48,7 +48,8 @@ Result<std::unique_ptr<Study>> Study::Open(Storage& storage, const StudySpec& sp
     if (!queued) return queued.error().Wrap(spec.source_path + ": enqueue");
     if (!queued->numbers.empty()) {
       std::string numbers;
-      for (int64_t n : queued->numbers) numbers += (numbers.empty() ? "" : ", ") + std::to_string(n);
+      for (int64_t n : queued->numbers)
+        numbers += (numbers.empty() ? "" : ", ") + std::to_string(n);
       spdlog::info("queued {} point(s) of the study file's enqueue list as trial(s) {}",
                    queued->numbers.size(), numbers);
     }

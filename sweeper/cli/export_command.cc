@@ -113,7 +113,8 @@ Table DataframeTable(const StudyDump& dump, const std::vector<std::string>& date
   } else {
     for (size_t i = 0; i < n_values; ++i) table.header.push_back("values_" + std::to_string(i));
   }
-  for (const char* c : {"datetime_start", "datetime_complete", "duration"}) table.header.push_back(c);
+  for (const char* c : {"datetime_start", "datetime_complete", "duration"})
+    table.header.push_back(c);
   for (const auto& p : params) table.header.push_back("params_" + p);
   for (const auto& u : user) table.header.push_back("user_attrs_" + u);
   table.header.push_back("state");
@@ -219,8 +220,7 @@ int ExportCommand(const Args& args) {
 
   auto format = ParseFormat(vm["format"].as<std::string>());
   if (!format) return Fail(format.error());
-  auto storage =
-      OpenStorageUrl(ResolveDbPath(vm["db"].as<std::string>()), OpenMode::kRead, "--db");
+  auto storage = OpenStorageUrl(ResolveDbPath(vm["db"].as<std::string>()), OpenMode::kRead, "--db");
   if (!storage) return Fail(storage.error());
   auto study = PickStudy(**storage, vm["study"].as<std::string>());
   if (!study) return Fail(study.error());

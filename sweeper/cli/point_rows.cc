@@ -62,8 +62,8 @@ Result<std::vector<Point>> CsvRows(const std::string& path, const std::string& t
     const std::string origin = path + ":" + std::to_string(r + 1);
     if (row.size() == 1 && row[0].empty()) continue;  // a blank line
     if (row.size() != header.size()) {
-      return Error::Invalid(origin + ": " + std::to_string(row.size()) + " fields, the header has " +
-                            std::to_string(header.size()));
+      return Error::Invalid(origin + ": " + std::to_string(row.size()) +
+                            " fields, the header has " + std::to_string(header.size()));
     }
     Point point;
     for (size_t c = 0; c < row.size(); ++c) {

@@ -36,9 +36,8 @@ std::vector<std::string> ValidKeys(const StudyInfo& study, const SearchSpace& pa
 Result<Key> FindKey(const StudyInfo& study, const SearchSpace& params, const std::string& name,
                     const std::string& flag) {
   static const std::vector<std::pair<std::string, Key::Kind>> kFixed = {
-      {"number", Key::Kind::kNumber}, {"state", Key::Kind::kState},
-      {"tag", Key::Kind::kTag},       {"attempt", Key::Kind::kAttempt},
-      {"start", Key::Kind::kStart},   {"end", Key::Kind::kEnd}};
+      {"number", Key::Kind::kNumber},   {"state", Key::Kind::kState}, {"tag", Key::Kind::kTag},
+      {"attempt", Key::Kind::kAttempt}, {"start", Key::Kind::kStart}, {"end", Key::Kind::kEnd}};
   for (const auto& [fixed, kind] : kFixed) {
     if (name == fixed) return Key{kind, 0, nullptr, name};
   }
@@ -149,8 +148,8 @@ Result<Condition> ParseCondition(const StudyInfo& study, const SearchSpace& para
   const bool ordered = *op != Op::kEq && *op != Op::kNe;
   const bool text_key = key->kind == Key::Kind::kState || key->kind == Key::Kind::kTag;
   if (!text_key && !c.number) {
-    bool categorical = key->param && std::holds_alternative<CategoricalDistribution>(
-                                         key->param->distribution);
+    bool categorical =
+        key->param && std::holds_alternative<CategoricalDistribution>(key->param->distribution);
     if (!categorical || ordered) {
       return Error::Invalid(flag + ": '" + c.text + "' is not a number");
     }

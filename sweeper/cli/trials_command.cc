@@ -26,10 +26,10 @@ int TrialsCommand(const Args& args) {
       "state", po::value<std::string>(), "only trials in this state")(
       "number", po::value<int64_t>(), "just this trial, with the history of its runs")(
       "where", po::value<std::vector<std::string>>()->composing(),
-      "only trials where KEY<op>VALUE holds (repeatable)")(
-      "sort", po::value<std::string>(), "order by this key")("desc", po::bool_switch(),
-                                                              "largest first")(
-      "limit", po::value<int64_t>(), "at most N trials")(
+      "only trials where KEY<op>VALUE holds (repeatable)")("sort", po::value<std::string>(),
+                                                           "order by this key")(
+      "desc", po::bool_switch(), "largest first")("limit", po::value<int64_t>(),
+                                                  "at most N trials")(
       "format", po::value<std::string>()->default_value("table"), "table, csv or json")(
       "db", po::value<std::string>()->default_value(""), DbHelp().c_str());
   po::variables_map vm;

@@ -54,9 +54,9 @@ Result<double> ToInternal(const Distribution& d, const Choice& value) {
       range = "[" + FormatDouble(f.low) + ", " + FormatDouble(f.high) + "]" +
               (f.step ? " on steps of " + FormatDouble(*f.step) : "");
     }
-    return Error::Invalid(ChoiceToString(value) + " is outside " + range +
-                          (is_int && *number != std::round(*number) ? " (not a whole number)"
-                                                                    : ""));
+    return Error::Invalid(
+        ChoiceToString(value) + " is outside " + range +
+        (is_int && *number != std::round(*number) ? " (not a whole number)" : ""));
   }
   return *number;
 }
@@ -68,8 +68,7 @@ Result<Params> PointToParams(const SearchSpace& space, const Point& point) {
     if (!p) {
       std::string names;
       for (const auto& q : space) names += (names.empty() ? "" : ", ") + q.name;
-      return Error::Invalid(name + ": not a parameter of the search space (it has " + names +
-                            ")");
+      return Error::Invalid(name + ": not a parameter of the search space (it has " + names + ")");
     }
     auto internal = ToInternal(p->distribution, value);
     if (!internal) return internal.error().Wrap(name);
