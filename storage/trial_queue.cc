@@ -147,15 +147,16 @@ Result<Completion> CompleteParams(Database& db, const ClaimRequest& req, int64_t
   Completion c;
   auto stored = ReadStoredParams(db, trial_id);
   if (!stored) return stored.error();
-  Params have;
-  for (const auto& p : *stored) have[p.name] = p.internal;
+  // A trial with params of its own (a retry, a rerun) runs them as they are:
+  // only a queued point (no params yet, as enqueue_trial leaves it) is
+  // completed, so a parameter a trial lacks on purpose is never added.
+  if (!stored->empty()) return c;
   auto missing = [&] {
     for (const auto& p : *req.space) {
-      if (!have.count(p.name) && !c.add.count(p.name)) return true;
+      if (!c.add.count(p.name)) return true;
     }
     return false;
   };
-  if (!missing()) return c;
   auto fixed = GetTrialSystemAttr(db, trial_id, "fixed_params");
   if (!fixed) return fixed.error();
   if (*fixed) {
@@ -171,7 +172,6 @@ Result<Completion> CompleteParams(Database& db, const ClaimRequest& req, int64_t
                      name);
         continue;
       }
-      if (have.count(name)) continue;
       auto internal = ToInternal(p->distribution, value);
       if (!internal) {
         c.bad = "queued value of " + name +
@@ -190,7 +190,7 @@ Result<Completion> CompleteParams(Database& db, const ClaimRequest& req, int64_t
   }
   for (const auto& p : *req.space) {
     auto it = (*sampled)->find(p.name);
-    if (!have.count(p.name) && !c.add.count(p.name) && it != (*sampled)->end()) {
+    if (!c.add.count(p.name) && it != (*sampled)->end()) {
       c.add[p.name] = it->second;
     }
   }

@@ -36,8 +36,9 @@ struct ClaimRequest {
 
 // Sets the oldest WAITING trial of the study that has the worker's tag, or no
 // gdsweep row at all (Optuna queued it: it joins the worker's sweep and its
-// budget), RUNNING for the worker, with every parameter of the space: its
-// stored ones, then its "fixed_params", then the sampler's. A queued value
+// budget), RUNNING for the worker. A queued point (no params yet) gets its
+// "fixed_params", then the sampler's values for the rest; a trial with params
+// (a retry, a rerun) keeps them as they are. A queued value
 // that does not fit the space fails its trial (FAIL, the reason naming the
 // key) and the next one is claimed. nullopt: none waits, or the sampler has
 // nothing left for a point's missing parameters (the point stays WAITING).
