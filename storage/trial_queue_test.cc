@@ -216,7 +216,9 @@ TEST_CASE("each queued point is claimed by exactly one of several processes") {
     auto study = s->OpenStudy(testing::SmallStudy());
     REQUIRE(study.ok());
     std::vector<Point> points;
-    for (int i = 0; i < kPoints; ++i) points.push_back(P({{"layers", int64_t{1 + i % 8}}}));
+    for (int i = 0; i < kPoints; ++i) {  // whole points: the sampler proposes nothing
+      points.push_back(P({{"lr", 0.01}, {"layers", int64_t{1 + i % 8}}, {"opt", "sgd"}}));
+    }
     REQUIRE(s->Enqueue(Queue(study->study_id, points)).ok());
   }
   std::vector<pid_t> children;
