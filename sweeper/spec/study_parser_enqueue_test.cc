@@ -48,11 +48,11 @@ TEST_CASE("enqueue points keep their values as written; partial points are allow
 
 TEST_CASE("an enqueue point outside the space is an error at its place") {
   CHECK(ErrorOf("enqueue:\n  - {lr: 0.5}\n") ==
-        "study.yaml:10:11: enqueue[0].lr: 0.5 is outside [0.001, 0.1]");
+        "study.yaml:10:10: enqueue[0].lr: 0.5 is outside [0.001, 0.1]");
   CHECK(ErrorOf("enqueue:\n  - {layers: 2.5}\n") ==
-        "study.yaml:10:15: enqueue[0].layers: 2.5 is outside [1, 8] (not a whole number)");
+        "study.yaml:10:14: enqueue[0].layers: 2.5 is outside [1, 8] (not a whole number)");
   CHECK(ErrorOf("enqueue:\n  - {opt: rmsprop}\n") ==
-        "study.yaml:10:12: enqueue[0].opt: 'rmsprop' is not one of the choices [sgd, adam, 3]");
+        "study.yaml:10:11: enqueue[0].opt: 'rmsprop' is not one of the choices [sgd, adam, 3]");
   CHECK(ErrorOf("enqueue:\n  - {lr: 0.01}\n  - {layer: 2}\n")
             .find("study.yaml:11:6: enqueue[1].layer: unknown key; did you mean 'layers'?") == 0);
   CHECK(ErrorOf("enqueue:\n  - {lr: abc}\n").find("enqueue[0].lr: expected a number") !=
