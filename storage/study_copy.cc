@@ -108,20 +108,9 @@ Status ReadTrialDetails(Database& db, int64_t trial_id, DumpedTrial& t) {
 }
 
 Status ReadStudyRows(Database& db, int64_t study_id, StudyDump& dump) {
-  {
-    auto q =
-        db.Prepare("SELECT direction FROM study_directions WHERE study_id = ?1 ORDER BY objective");
-    if (!q) return q.error();
-    q->Bind(1, study_id);
-    while (true) {
-      auto row = q->Step();
-      if (!row) return row.error();
-      if (!*row) break;
-      auto d = DirectionFromString(q->Text(0));
-      if (!d) return Error::Io("study '" + dump.name + "' has direction '" + q->Text(0) + "'");
-      dump.directions.push_back(*d);
-    }
-  }
+  auto directions = LoadDirections(db, study_id);
+  if (!directions) return directions.error();
+  dump.directions = std::move(*directions);
   auto user = ReadAttrs(db, "study_user_attributes", "study_id", study_id);
   if (!user) return user.error();
   dump.user_attrs = std::move(*user);

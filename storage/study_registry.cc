@@ -33,24 +33,6 @@ Result<std::optional<int64_t>> FindStudyId(Database& db, const std::string& name
   return std::optional<int64_t>(q->Int(0));
 }
 
-Result<std::vector<Direction>> LoadDirections(Database& db, int64_t study_id) {
-  auto q =
-      db.Prepare("SELECT direction FROM study_directions WHERE study_id = ?1 ORDER BY objective");
-  if (!q) return q.error();
-  q->Bind(1, study_id);
-  std::vector<Direction> out;
-  while (true) {
-    auto row = q->Step();
-    if (!row) return row.error();
-    if (!*row) return out;
-    auto d = DirectionFromString(q->Text(0));
-    if (!d)
-      return Error::Io("study " + std::to_string(study_id) + " has unknown direction " +
-                       q->Text(0));
-    out.push_back(*d);
-  }
-}
-
 Result<std::optional<GdsweepStudyRow>> LoadGdsweepRow(Database& db, int64_t study_id) {
   auto q = db.Prepare(
       "SELECT objectives_json, space_json, spec_json, seed FROM gdsweep_studies "
@@ -95,33 +77,12 @@ Status WriteObjectives(Database& db, int64_t study_id, const std::vector<Objecti
   return SetStudySystemAttr(db, study_id, kMetricNamesAttr, StringListJson(names));
 }
 
-// Deletes every gdsweep row a deleted study may have left under `study_id`
-// (Optuna deletes without foreign-key cascades). Migration 5's triggers delete
-// them with the study; this covers a file whose triggers a tool dropped.
-Status ForgetLeftoversOf(Database& db, int64_t study_id) {
-  for (const auto& t : GdsweepOwnedTables()) {
-    const std::string name = t.name;
-    if (t.by_study) {
-      auto q = db.Prepare("DELETE FROM " + name + " WHERE study_id = ?1");
-      if (!q) return q.error();
-      if (auto s = q->Bind(1, study_id).Run(); !s) return s;
-    } else if (t.by_trial) {  // rows of trials that are gone, whose ids a new trial may reuse
-      if (auto s = db.Exec("DELETE FROM " + name + " WHERE trial_id <> 0 AND NOT EXISTS " +
-                           "(SELECT 1 FROM trials x WHERE x.trial_id = " + name + ".trial_id)");
-          !s) {
-        return s;
-      }
-    }
-  }
-  return {};
-}
-
 // Writes the gdsweep_studies row; `replace_leftovers` for a study gdsweep did
 // not know until now, whose id a deleted study may have had.
 Status WriteGdsweepRow(Database& db, int64_t study_id, const StudyRegistration& reg, uint64_t seed,
                        bool replace_leftovers) {
   if (replace_leftovers) {
-    if (auto s = ForgetLeftoversOf(db, study_id); !s) return s;
+    if (auto s = ForgetLeftovers(db, study_id); !s) return s;
   }
   const double now = NowSeconds();
   auto q = db.Prepare(
@@ -259,7 +220,48 @@ Result<StudyInfo> OpenOrCreateStudy(Database& db, const StudyRegistration& reg) 
   return Adopt(db, **id, reg);
 }
 
-Status ForgetLeftovers(Database& db, int64_t study_id) { return ForgetLeftoversOf(db, study_id); }
+Status ForgetLeftovers(Database& db, int64_t study_id) {
+  for (const auto& t : GdsweepOwnedTables()) {
+    const std::string name = t.name;
+    if (t.by_study) {
+      auto q = db.Prepare("DELETE FROM " + name + " WHERE study_id = ?1");
+      if (!q) return q.error();
+      if (auto s = q->Bind(1, study_id).Run(); !s) return s;
+    } else if (t.by_trial) {  // rows of trials that are gone, whose ids a new trial may reuse
+      if (auto s = db.Exec("DELETE FROM " + name + " WHERE trial_id <> 0 AND NOT EXISTS " +
+                           "(SELECT 1 FROM trials x WHERE x.trial_id = " + name + ".trial_id)");
+          !s) {
+        return s;
+      }
+    }
+  }
+  return {};
+}
+
+Result<int64_t> StudyIdByName(Database& db, const std::string& name) {
+  auto id = FindStudyId(db, name);
+  if (!id) return id.error();
+  if (!*id) return Error::NotFound("no study named '" + name + "' in " + db.options().path);
+  return **id;
+}
+
+Result<std::vector<Direction>> LoadDirections(Database& db, int64_t study_id) {
+  auto q =
+      db.Prepare("SELECT direction FROM study_directions WHERE study_id = ?1 ORDER BY objective");
+  if (!q) return q.error();
+  q->Bind(1, study_id);
+  std::vector<Direction> out;
+  while (true) {
+    auto row = q->Step();
+    if (!row) return row.error();
+    if (!*row) return out;
+    auto d = DirectionFromString(q->Text(0));
+    if (!d)
+      return Error::Io("study " + std::to_string(study_id) + " has unknown direction " +
+                       q->Text(0));
+    out.push_back(*d);
+  }
+}
 
 Result<int64_t> StudyIdByName(Database& db, const std::string& name) {
   auto id = FindStudyId(db, name);

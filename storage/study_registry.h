@@ -24,12 +24,17 @@ Result<std::vector<StudySummary>> LoadStudySummaries(sqlite::Database& db);
 // The id of the study named `name`; kNotFound naming it when there is none.
 Result<int64_t> StudyIdByName(sqlite::Database& db, const std::string& name);
 
+// The study's directions, in objective order.
+Result<std::vector<Direction>> LoadDirections(sqlite::Database& db, int64_t study_id);
+
 // Needs a write transaction: Storage::DeleteStudy and RenameStudy.
 Status DeleteStudyRows(sqlite::Database& db, const std::string& name);
 Status RenameStudyRow(sqlite::Database& db, const std::string& from, const std::string& to);
 
 // Deletes every gdsweep row a deleted study may have left under `study_id`,
-// before a new study takes the id.
+// before a new study takes the id (Optuna deletes without foreign-key
+// cascades; migration 5's triggers delete them with the study, this covers a
+// file whose triggers a tool dropped).
 Status ForgetLeftovers(sqlite::Database& db, int64_t study_id);
 
 // The search space gdsweep stored for a study, and when that row was last
