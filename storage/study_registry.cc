@@ -238,13 +238,6 @@ Status ForgetLeftovers(Database& db, int64_t study_id) {
   return {};
 }
 
-Result<int64_t> StudyIdByName(Database& db, const std::string& name) {
-  auto id = FindStudyId(db, name);
-  if (!id) return id.error();
-  if (!*id) return Error::NotFound("no study named '" + name + "' in " + db.options().path);
-  return **id;
-}
-
 Result<std::vector<Direction>> LoadDirections(Database& db, int64_t study_id) {
   auto q =
       db.Prepare("SELECT direction FROM study_directions WHERE study_id = ?1 ORDER BY objective");
