@@ -127,7 +127,8 @@ TEST_CASE("issue 11.15: opening a file holding a deleted study's leftovers remov
   ExecAsOptuna(
       path,
       "DROP TRIGGER gdsweep_forget_deleted_trial; DROP TRIGGER gdsweep_forget_deleted_study;"
-      "DROP TABLE gdsweep_trial_runs; ALTER TABLE gdsweep_trials DROP COLUMN runs;"
+      "DROP TABLE gdsweep_trial_runs; ALTER TABLE gdsweep_trials DROP COLUMN runs; ALTER TABLE "
+      "gdsweep_trials DROP COLUMN queued_point;"
       "UPDATE gdsweep_version_info SET schema_version = 3;" +
           DeleteStudySql(old_id));
   REQUIRE(OwnedRowCounts(path) != NoOwnedRows());
@@ -153,7 +154,8 @@ TEST_CASE("issue 11.15: a sweep counter that counted a deleted study's trials is
   ExecAsOptuna(
       path,
       "DROP TRIGGER gdsweep_forget_deleted_trial; DROP TRIGGER gdsweep_forget_deleted_study;"
-      "DROP TABLE gdsweep_trial_runs; ALTER TABLE gdsweep_trials DROP COLUMN runs;"
+      "DROP TABLE gdsweep_trial_runs; ALTER TABLE gdsweep_trials DROP COLUMN runs; ALTER TABLE "
+      "gdsweep_trials DROP COLUMN queued_point;"
       "UPDATE gdsweep_version_info SET schema_version = 3;"
       "UPDATE gdsweep_sweeps SET fresh_trials = 6;"
       "INSERT INTO trials (number, study_id, state) VALUES (1, " +

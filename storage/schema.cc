@@ -27,7 +27,7 @@ const char* const kTempStandIns[] = {
     "space_json TEXT, objectives_json TEXT, seed TEXT, created_at REAL, updated_at REAL)",
     "CREATE TEMP TABLE gdsweep_trials (trial_id INTEGER PRIMARY KEY, study_id INTEGER, "
     "number INTEGER, tag TEXT, attempt INTEGER, retry_of INTEGER, worker_id TEXT, "
-    "failure_reason TEXT, log_path TEXT, finished_at REAL, runs INTEGER)",
+    "failure_reason TEXT, log_path TEXT, finished_at REAL, runs INTEGER, queued_point TEXT)",
     "CREATE TEMP TABLE gdsweep_trial_runs (trial_id INTEGER, run INTEGER, attempt INTEGER, "
     "worker_id TEXT, host TEXT, boot_id TEXT, pid INTEGER, pid_start_time INTEGER, "
     "started_at REAL, ended_at REAL, outcome TEXT, reason TEXT, PRIMARY KEY (trial_id, run))",
@@ -557,6 +557,14 @@ const std::vector<Migration>& GdsweepMigrations() {
            "(SELECT trial_id FROM trials WHERE state != 'WAITING')",
        }},
       {5, "a deleted study's and trial's rows go with them", ForgetDeletedStudiesMigration()},
+      {6,
+       "the study file's enqueue points",
+       {
+           // The canonical JSON of the study file's `enqueue:` point a WAITING
+           // trial was queued for (NULL for any other trial): each point of
+           // the list is queued once per study, however often `run` starts.
+           "ALTER TABLE gdsweep_trials ADD COLUMN queued_point TEXT",
+       }},
   };
   return kMigrations;
 }

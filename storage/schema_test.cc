@@ -242,7 +242,8 @@ TEST_CASE("a file of gdsweep schema version 1 is migrated, keeping its trials") 
        "DROP TRIGGER gdsweep_forget_deleted_trial; DROP TRIGGER gdsweep_forget_deleted_study;"
        "DROP TABLE gdsweep_tracking_runs; DROP TABLE gdsweep_tracking_outbox;"
        "DROP TABLE gdsweep_tracking_targets; DROP TABLE gdsweep_sweeps;"
-       "DROP TABLE gdsweep_trial_runs; ALTER TABLE gdsweep_trials DROP COLUMN runs;"
+       "DROP TABLE gdsweep_trial_runs; ALTER TABLE gdsweep_trials DROP COLUMN runs; ALTER TABLE "
+       "gdsweep_trials DROP COLUMN queued_point;"
        "UPDATE gdsweep_version_info SET schema_version = 1");
   const char* kGdsweepObjects =
       "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name LIKE 'gdsweep%' "
@@ -285,7 +286,8 @@ TEST_CASE("upgrading to version 3 counts each sweep's fresh trials, so budgets s
   Exec(path,
        "DROP TRIGGER gdsweep_forget_deleted_trial; DROP TRIGGER gdsweep_forget_deleted_study;"
        "DROP TABLE gdsweep_sweeps; DROP TABLE gdsweep_trial_runs;"
-       "ALTER TABLE gdsweep_trials DROP COLUMN runs; UPDATE gdsweep_version_info SET "
+       "ALTER TABLE gdsweep_trials DROP COLUMN runs; ALTER TABLE gdsweep_trials DROP COLUMN "
+       "queued_point; UPDATE gdsweep_version_info SET "
        "schema_version = 2");
   auto s = OpenOrDie(path);
   CHECK(Rows(path, "SELECT tag, fresh_trials FROM gdsweep_sweeps ORDER BY tag") ==
@@ -354,7 +356,8 @@ TEST_CASE("upgrading to version 4 gives the trials there a run count and a runs 
               .ok());
   Exec(path,
        "DROP TRIGGER gdsweep_forget_deleted_trial; DROP TRIGGER gdsweep_forget_deleted_study;"
-       "DROP TABLE gdsweep_trial_runs; ALTER TABLE gdsweep_trials DROP COLUMN runs;"
+       "DROP TABLE gdsweep_trial_runs; ALTER TABLE gdsweep_trials DROP COLUMN runs; ALTER TABLE "
+       "gdsweep_trials DROP COLUMN queued_point;"
        "UPDATE gdsweep_version_info SET schema_version = 3");
   auto s = OpenOrDie(path);
   // The FAIL and RUNNING trials ran once; the WAITING retry has not run yet.

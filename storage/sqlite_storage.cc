@@ -4,8 +4,10 @@
 
 #include "storage/judged_report.h"
 #include "storage/schema.h"
+#include "storage/study_copy.h"
 #include "storage/study_registry.h"
 #include "storage/tracking_outbox.h"
+#include "storage/trial_queue.h"
 #include "storage/trial_reader.h"
 #include "storage/trial_writer.h"
 
@@ -111,7 +113,12 @@ Result<AskResult> SqliteStorage::Ask(const AskRequest& req, TrialHistory& histor
     if (auto s = RefreshTrialHistory(*db_, req.study_id, history); !s) return s.error();
   }
 
-  auto claimed = ClaimWaitingTrial(*db_, req.study_id, req.tag, req.worker_id, req.log_path_for);
+  auto space = SpaceOf(req.study_id);
+  if (!space) return space.error();
+  ClaimRequest claim{req.study_id,  req.tag,
+                     req.worker_id, req.log_path_for,
+                     *space,        [&](int64_t number) { return sample(history, number); }};
+  auto claimed = ClaimWaitingTrial(*db_, claim);
   if (!claimed) return claimed.error();
   if (*claimed) {
     if (auto s = tx->Commit(); !s) return s.error();
@@ -132,8 +139,6 @@ Result<AskResult> SqliteStorage::Ask(const AskRequest& req, TrialHistory& histor
       return result;
     }
   }
-  auto space = SpaceOf(req.study_id);
-  if (!space) return space.error();
   auto number = NextTrialNumber(*db_, req.study_id);
   if (!number) return number.error();
   auto params = sample(history, *number);
@@ -413,6 +418,36 @@ Result<std::optional<TrackingRun>> SqliteStorage::GetTrackingRun(int64_t study_i
                                                                  int64_t trial_id) {
   return InTransaction(*db_, Tx::Kind::kRead,
                        [&] { return LoadTrackingRun(*db_, study_id, tag, trial_id); });
+}
+
+// --- Queue and study management ---
+
+Result<EnqueueResult> SqliteStorage::Enqueue(const EnqueueRequest& req) {
+  if (auto s = CheckWritable(); !s) return s.error();
+  return InTransaction(*db_, Tx::Kind::kWrite, [&]() -> Result<EnqueueResult> {
+    auto space = SpaceOf(req.study_id);
+    if (!space) return space.error();
+    return EnqueuePoints(*db_, req, **space);
+  });
+}
+
+Status SqliteStorage::DeleteStudy(const std::string& name) {
+  if (auto s = CheckWritable(); !s) return s;
+  return InTransaction(*db_, Tx::Kind::kWrite, [&] { return DeleteStudyRows(*db_, name); });
+}
+
+Status SqliteStorage::RenameStudy(const std::string& from, const std::string& to) {
+  if (auto s = CheckWritable(); !s) return s;
+  return InTransaction(*db_, Tx::Kind::kWrite, [&] { return RenameStudyRow(*db_, from, to); });
+}
+
+Result<StudyDump> SqliteStorage::ExportStudy(const std::string& name) {
+  return InTransaction(*db_, Tx::Kind::kRead, [&] { return ReadStudyDump(*db_, name); });
+}
+
+Result<StudyInfo> SqliteStorage::ImportStudy(const StudyDump& dump, const std::string& name) {
+  if (auto s = CheckWritable(); !s) return s.error();
+  return InTransaction(*db_, Tx::Kind::kWrite, [&] { return WriteStudyDump(*db_, dump, name); });
 }
 
 }  // namespace storage

@@ -64,6 +64,12 @@ class SqliteStorage final : public Storage {
   Result<std::optional<TrackingRun>> GetTrackingRun(int64_t study_id, const std::string& tag,
                                                     int64_t trial_id) override;
 
+  Result<EnqueueResult> Enqueue(const EnqueueRequest& req) override;
+  Status DeleteStudy(const std::string& name) override;
+  Status RenameStudy(const std::string& from, const std::string& to) override;
+  Result<StudyDump> ExportStudy(const std::string& name) override;
+  Result<StudyInfo> ImportStudy(const StudyDump& dump, const std::string& name) override;
+
  private:
   // The study's stored search space, re-read only when its row changed.
   Result<const SearchSpace*> SpaceOf(int64_t study_id);

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "sweeper/model/point.h"
 #include "sweeper/model/result.h"
 #include "sweeper/model/study_spec.h"
 #include "sweeper/model/trial.h"
@@ -257,6 +258,28 @@ struct OutboxCounts {
   std::optional<double> oldest_pending_at;  // created_at of the oldest pending message
 };
 
+struct StudyDump;  // study_dump.h
+
+// Points to queue as WAITING trials (Storage::Enqueue), stored as Optuna's
+// enqueue_trial stores them, so that Optuna's workers run them too.
+struct EnqueueRequest {
+  int64_t study_id = 0;
+  std::string tag;  // the sweep that runs them: its budget counts them
+  std::vector<Point> points;
+  // Optuna's skip_if_exists: a point is skipped when some trial of the
+  // study, in any state, has exactly its parameters (a queued one: its fixed
+  // values), numbers equal to a relative 1e-5.
+  bool skip_if_exists = false;
+  // The study file's `enqueue:` list: a point queued from the study file
+  // before (the same canonical JSON) is skipped, whatever its trial became.
+  bool from_study_file = false;
+};
+
+struct EnqueueResult {
+  std::vector<int64_t> numbers;  // the trial numbers queued, in point order
+  std::vector<size_t> skipped;   // indexes (into points) of the points skipped
+};
+
 struct TrialFilter {
   std::optional<std::string> tag;
   std::optional<TrialState> state;
@@ -374,6 +397,25 @@ class Storage {
   virtual Result<std::optional<TrackingRun>> GetTrackingRun(int64_t study_id,
                                                             const std::string& tag,
                                                             int64_t trial_id) = 0;
+
+  // --- Queue and study management ---
+  // Queues the points as WAITING trials, in order, each with Optuna's
+  // "fixed_params" trial attribute (external values) and a gdsweep_trials row
+  // of req.tag (counted against its budget); a point must fit the study's
+  // stored space (Error::Invalid naming the key). The parameters a point
+  // lacks are sampled when a worker claims it. Ask claims such trials before
+  // sampling new ones, and also those Optuna's enqueue_trial queued.
+  virtual Result<EnqueueResult> Enqueue(const EnqueueRequest& req) = 0;
+  // Deletes the study with its trials and every gdsweep row of them, in one
+  // transaction. kNotFound listing nothing (callers list the studies).
+  virtual Status DeleteStudy(const std::string& name) = 0;
+  // kNotFound for `from`, kConflict when a study is named `to` already.
+  virtual Status RenameStudy(const std::string& from, const std::string& to) = 0;
+  // Everything stored of the study (study_dump.h), read in one transaction.
+  virtual Result<StudyDump> ExportStudy(const std::string& name) = 0;
+  // Writes `dump` as a new study named `name` in one transaction (new study
+  // and trial ids; numbers kept); kConflict when a study has that name.
+  virtual Result<StudyInfo> ImportStudy(const StudyDump& dump, const std::string& name) = 0;
 };
 
 struct SqliteOptions {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "storage/storage.h"
+#include "storage/study_dump.h"
 
 namespace gdsweep::testing {
 
@@ -89,6 +90,17 @@ class StorageWrapper : public Storage {
   Result<std::optional<TrackingRun>> GetTrackingRun(int64_t s, const std::string& tag,
                                                     int64_t trial) override {
     return inner_.GetTrackingRun(s, tag, trial);
+  }
+  Result<EnqueueResult> Enqueue(const EnqueueRequest& req) override { return inner_.Enqueue(req); }
+  Status DeleteStudy(const std::string& name) override { return inner_.DeleteStudy(name); }
+  Status RenameStudy(const std::string& from, const std::string& to) override {
+    return inner_.RenameStudy(from, to);
+  }
+  Result<StudyDump> ExportStudy(const std::string& name) override {
+    return inner_.ExportStudy(name);
+  }
+  Result<StudyInfo> ImportStudy(const StudyDump& dump, const std::string& name) override {
+    return inner_.ImportStudy(dump, name);
   }
 
  private:

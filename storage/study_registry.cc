@@ -33,24 +33,6 @@ Result<std::optional<int64_t>> FindStudyId(Database& db, const std::string& name
   return std::optional<int64_t>(q->Int(0));
 }
 
-Result<std::vector<Direction>> LoadDirections(Database& db, int64_t study_id) {
-  auto q =
-      db.Prepare("SELECT direction FROM study_directions WHERE study_id = ?1 ORDER BY objective");
-  if (!q) return q.error();
-  q->Bind(1, study_id);
-  std::vector<Direction> out;
-  while (true) {
-    auto row = q->Step();
-    if (!row) return row.error();
-    if (!*row) return out;
-    auto d = DirectionFromString(q->Text(0));
-    if (!d)
-      return Error::Io("study " + std::to_string(study_id) + " has unknown direction " +
-                       q->Text(0));
-    out.push_back(*d);
-  }
-}
-
 Result<std::optional<GdsweepStudyRow>> LoadGdsweepRow(Database& db, int64_t study_id) {
   auto q = db.Prepare(
       "SELECT objectives_json, space_json, spec_json, seed FROM gdsweep_studies "
@@ -93,27 +75,6 @@ Status WriteObjectives(Database& db, int64_t study_id, const std::vector<Objecti
     names.push_back(objectives[i].metric);
   }
   return SetStudySystemAttr(db, study_id, kMetricNamesAttr, StringListJson(names));
-}
-
-// Deletes every gdsweep row a deleted study may have left under `study_id`
-// (Optuna deletes without foreign-key cascades). Migration 5's triggers delete
-// them with the study; this covers a file whose triggers a tool dropped.
-Status ForgetLeftovers(Database& db, int64_t study_id) {
-  for (const auto& t : GdsweepOwnedTables()) {
-    const std::string name = t.name;
-    if (t.by_study) {
-      auto q = db.Prepare("DELETE FROM " + name + " WHERE study_id = ?1");
-      if (!q) return q.error();
-      if (auto s = q->Bind(1, study_id).Run(); !s) return s;
-    } else if (t.by_trial) {  // rows of trials that are gone, whose ids a new trial may reuse
-      if (auto s = db.Exec("DELETE FROM " + name + " WHERE trial_id <> 0 AND NOT EXISTS " +
-                           "(SELECT 1 FROM trials x WHERE x.trial_id = " + name + ".trial_id)");
-          !s) {
-        return s;
-      }
-    }
-  }
-  return {};
 }
 
 // Writes the gdsweep_studies row; `replace_leftovers` for a study gdsweep did
@@ -257,6 +218,93 @@ Result<StudyInfo> OpenOrCreateStudy(Database& db, const StudyRegistration& reg) 
   if (!stored) return stored.error();
   if (*stored) return Resume(db, **id, reg, **stored);
   return Adopt(db, **id, reg);
+}
+
+Status ForgetLeftovers(Database& db, int64_t study_id) {
+  for (const auto& t : GdsweepOwnedTables()) {
+    const std::string name = t.name;
+    if (t.by_study) {
+      auto q = db.Prepare("DELETE FROM " + name + " WHERE study_id = ?1");
+      if (!q) return q.error();
+      if (auto s = q->Bind(1, study_id).Run(); !s) return s;
+    } else if (t.by_trial) {  // rows of trials that are gone, whose ids a new trial may reuse
+      if (auto s = db.Exec("DELETE FROM " + name + " WHERE trial_id <> 0 AND NOT EXISTS " +
+                           "(SELECT 1 FROM trials x WHERE x.trial_id = " + name + ".trial_id)");
+          !s) {
+        return s;
+      }
+    }
+  }
+  return {};
+}
+
+Result<std::vector<Direction>> LoadDirections(Database& db, int64_t study_id) {
+  auto q =
+      db.Prepare("SELECT direction FROM study_directions WHERE study_id = ?1 ORDER BY objective");
+  if (!q) return q.error();
+  q->Bind(1, study_id);
+  std::vector<Direction> out;
+  while (true) {
+    auto row = q->Step();
+    if (!row) return row.error();
+    if (!*row) return out;
+    auto d = DirectionFromString(q->Text(0));
+    if (!d)
+      return Error::Io("study " + std::to_string(study_id) + " has unknown direction " +
+                       q->Text(0));
+    out.push_back(*d);
+  }
+}
+
+Result<int64_t> StudyIdByName(Database& db, const std::string& name) {
+  auto id = FindStudyId(db, name);
+  if (!id) return id.error();
+  if (!*id) return Error::NotFound("no study named '" + name + "' in " + db.options().path);
+  return **id;
+}
+
+Status DeleteStudyRows(Database& db, const std::string& name) {
+  auto id = StudyIdByName(db, name);
+  if (!id) return id.error();
+  // Optuna's tables have foreign keys without cascades: children first. The
+  // triggers of migration 5 delete gdsweep's rows with the trials and study.
+  const char* const kStatements[] = {
+      "DELETE FROM trial_params WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = "
+      "?1)",
+      "DELETE FROM trial_values WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = "
+      "?1)",
+      "DELETE FROM trial_intermediate_values WHERE trial_id IN "
+      "(SELECT trial_id FROM trials WHERE study_id = ?1)",
+      "DELETE FROM trial_user_attributes WHERE trial_id IN "
+      "(SELECT trial_id FROM trials WHERE study_id = ?1)",
+      "DELETE FROM trial_system_attributes WHERE trial_id IN "
+      "(SELECT trial_id FROM trials WHERE study_id = ?1)",
+      "DELETE FROM trial_heartbeats WHERE trial_id IN "
+      "(SELECT trial_id FROM trials WHERE study_id = ?1)",
+      "DELETE FROM trials WHERE study_id = ?1",
+      "DELETE FROM study_directions WHERE study_id = ?1",
+      "DELETE FROM study_user_attributes WHERE study_id = ?1",
+      "DELETE FROM study_system_attributes WHERE study_id = ?1",
+      "DELETE FROM studies WHERE study_id = ?1",
+  };
+  for (const char* sql : kStatements) {
+    auto q = db.Prepare(sql);
+    if (!q) return q.error();
+    if (auto s = q->Bind(1, *id).Run(); !s) return s;
+  }
+  return {};
+}
+
+Status RenameStudyRow(Database& db, const std::string& from, const std::string& to) {
+  auto id = StudyIdByName(db, from);
+  if (!id) return id.error();
+  auto taken = FindStudyId(db, to);
+  if (!taken) return taken.error();
+  if (*taken)
+    return Error::Conflict("a study named '" + to + "' exists already in " + db.options().path);
+  auto q = db.Prepare("UPDATE studies SET study_name = ?2 WHERE study_id = ?1");
+  if (!q) return q.error();
+  return q->Bind(1, *id).Bind(2, to).Run();
 }
 
 Result<StudyInfo> LoadStudyByName(Database& db, const std::string& name) {

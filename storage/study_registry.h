@@ -1,8 +1,8 @@
 // Studies in the database: creating one (studies, study_directions and a
 // gdsweep_studies row), loading one, checking a study file against what is
 // stored, adopting a study Optuna created, and listing them all with their
-// trial counts and sweep tags. Runs inside the caller's transaction; acts on
-// one Database, thread-compatible.
+// trial counts and sweep tags; deleting and renaming one. Runs inside the caller's transaction;
+// acts on one Database, thread-compatible.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +21,21 @@ Result<StudyInfo> OpenOrCreateStudy(sqlite::Database& db, const StudyRegistratio
 // kNotFound naming the study when there is none.
 Result<StudyInfo> LoadStudyByName(sqlite::Database& db, const std::string& name);
 Result<std::vector<StudySummary>> LoadStudySummaries(sqlite::Database& db);
+// The id of the study named `name`; kNotFound naming it when there is none.
+Result<int64_t> StudyIdByName(sqlite::Database& db, const std::string& name);
+
+// The study's directions, in objective order.
+Result<std::vector<Direction>> LoadDirections(sqlite::Database& db, int64_t study_id);
+
+// Needs a write transaction: Storage::DeleteStudy and RenameStudy.
+Status DeleteStudyRows(sqlite::Database& db, const std::string& name);
+Status RenameStudyRow(sqlite::Database& db, const std::string& from, const std::string& to);
+
+// Deletes every gdsweep row a deleted study may have left under `study_id`,
+// before a new study takes the id (Optuna deletes without foreign-key
+// cascades; migration 5's triggers delete them with the study, this covers a
+// file whose triggers a tool dropped).
+Status ForgetLeftovers(sqlite::Database& db, int64_t study_id);
 
 // The search space gdsweep stored for a study, and when that row was last
 // written (to tell whether a cached copy is current). kNotFound when gdsweep

@@ -22,18 +22,6 @@ Result<int64_t> CountOf(Database& db, const std::string& sql, int64_t id) {
   return *row ? q->Int(0) : 0;
 }
 
-Result<std::optional<std::string>> TrialSystemAttr(Database& db, int64_t trial_id,
-                                                   const std::string& key) {
-  auto q = db.Prepare(
-      "SELECT value_json FROM trial_system_attributes WHERE trial_id = ?1 AND \"key\" = ?2");
-  if (!q) return q.error();
-  q->Bind(1, trial_id).Bind(2, key);
-  auto row = q->Step();
-  if (!row) return row.error();
-  if (!*row) return std::optional<std::string>();
-  return q->OptText(0);
-}
-
 // What FinishRunningTrial needs to know of the trial it ends.
 struct Ending {
   int64_t study_id = 0;
@@ -140,7 +128,7 @@ Status QueueRetry(Database& db, int64_t trial_id, const Ending& e) {
   row->Bind(1, copy_id).Bind(2, e.study_id).Bind(3, *number).Bind(4, e.tag);
   if (auto s = row->Bind(5, attempt).Bind(6, root).Run(); !s) return s;
 
-  auto history = TrialSystemAttr(db, trial_id, "retry_history");
+  auto history = GetTrialSystemAttr(db, trial_id, "retry_history");
   if (!history) return history.error();
   if (auto s = SetTrialSystemAttr(db, copy_id, "failed_trial", std::to_string(root)); !s) return s;
   if (auto s =
@@ -179,7 +167,7 @@ Status ReportStarted(Database& db, int64_t study_id, const TrialRecord& t, doubl
 
 // Starts the trial's next run: counts it in gdsweep_trials.runs and adds its
 // row (host from the worker's registration, when it has one).
-Status StartRun(Database& db, int64_t trial_id, const std::string& worker_id, double now) {
+Status StartRunRow(Database& db, int64_t trial_id, const std::string& worker_id, double now) {
   auto count = db.Prepare("UPDATE gdsweep_trials SET runs = runs + 1 WHERE trial_id = ?1");
   if (!count) return count.error();
   if (auto s = count->Bind(1, trial_id).Run(); !s) return s;
@@ -237,6 +225,18 @@ Status RequeueInPlace(Database& db, int64_t trial_id, const Ending& e,
 
 }  // namespace
 
+Result<std::optional<std::string>> GetTrialSystemAttr(Database& db, int64_t trial_id,
+                                                      const std::string& key) {
+  auto q = db.Prepare(
+      "SELECT value_json FROM trial_system_attributes WHERE trial_id = ?1 AND \"key\" = ?2");
+  if (!q) return q.error();
+  q->Bind(1, trial_id).Bind(2, key);
+  auto row = q->Step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<std::string>();
+  return q->OptText(0);
+}
+
 Status SetTrialSystemAttr(Database& db, int64_t trial_id, const std::string& key,
                           const std::string& value_json) {
   auto q = db.Prepare(
@@ -244,6 +244,10 @@ Status SetTrialSystemAttr(Database& db, int64_t trial_id, const std::string& key
       "ON CONFLICT (trial_id, \"key\") DO UPDATE SET value_json = excluded.value_json");
   if (!q) return q.error();
   return q->Bind(1, trial_id).Bind(2, key).Bind(3, value_json).Run();
+}
+
+Status StartRun(Database& db, int64_t trial_id, const std::string& worker_id, double now) {
+  return StartRunRow(db, trial_id, worker_id, now);
 }
 
 double NowSeconds() {
@@ -265,6 +269,14 @@ Result<int64_t> CountFreshTrials(Database& db, int64_t study_id, const std::stri
   auto row = q->Step();
   if (!row) return row.error();
   return *row ? q->Int(0) : 0;
+}
+
+Status CountFreshTrial(Database& db, int64_t study_id, const std::string& tag) {
+  auto q = db.Prepare(
+      "INSERT INTO gdsweep_sweeps (study_id, tag, fresh_trials) VALUES (?1, ?2, 1) "
+      "ON CONFLICT (study_id, tag) DO UPDATE SET fresh_trials = fresh_trials + 1");
+  if (!q) return q.error();
+  return q->Bind(1, study_id).Bind(2, tag).Run();
 }
 
 Result<TrialRecord> InsertRunningTrial(Database& db, const NewTrial& trial) {
@@ -313,13 +325,9 @@ Result<TrialRecord> InsertRunningTrial(Database& db, const NewTrial& trial) {
   if (!row) return row.error();
   row->Bind(1, t.trial_id).Bind(2, trial.study_id).Bind(3, t.number).Bind(4, t.tag);
   if (auto s = row->Bind(5, t.worker_id).Bind(6, t.log_path).Run(); !s) return s.error();
-  if (auto s = StartRun(db, t.trial_id, t.worker_id, now); !s) return s.error();
+  if (auto s = StartRunRow(db, t.trial_id, t.worker_id, now); !s) return s.error();
   t.runs = 1;
-  auto counted = db.Prepare(
-      "INSERT INTO gdsweep_sweeps (study_id, tag, fresh_trials) VALUES (?1, ?2, 1) "
-      "ON CONFLICT (study_id, tag) DO UPDATE SET fresh_trials = fresh_trials + 1");
-  if (!counted) return counted.error();
-  if (auto s = counted->Bind(1, trial.study_id).Bind(2, t.tag).Run(); !s) return s.error();
+  if (auto s = CountFreshTrial(db, trial.study_id, t.tag); !s) return s.error();
 
   auto tracked = IsTracked(db, trial.study_id, t.tag);
   if (!tracked) return tracked.error();
@@ -332,51 +340,6 @@ Result<TrialRecord> InsertRunningTrial(Database& db, const NewTrial& trial) {
     if (auto s = ReportStarted(db, trial.study_id, t, now, std::move(text)); !s) return s.error();
   }
   return t;
-}
-
-Result<std::optional<TrialRecord>> ClaimWaitingTrial(
-    Database& db, int64_t study_id, const std::string& tag, const std::string& worker_id,
-    const std::function<std::string(int64_t)>& log_path_for) {
-  auto q = db.Prepare(
-      "SELECT t.trial_id, t.number FROM trials t JOIN gdsweep_trials g "
-      "ON g.trial_id = t.trial_id AND g.study_id = t.study_id AND g.number = t.number "
-      "WHERE t.study_id = ?1 AND t.state = 'WAITING' AND g.tag = ?2 "
-      "ORDER BY t.number LIMIT 1");
-  if (!q) return q.error();
-  q->Bind(1, study_id).Bind(2, tag);
-  auto row = q->Step();
-  if (!row) return row.error();
-  if (!*row) return std::optional<TrialRecord>();
-  const int64_t trial_id = q->Int(0);
-  const int64_t number = q->Int(1);
-
-  const double now = NowSeconds();
-  auto start = db.Prepare(
-      "UPDATE trials SET state = 'RUNNING', datetime_start = ?2 "
-      "WHERE trial_id = ?1 AND state = 'WAITING'");
-  if (!start) return start.error();
-  if (auto s = start->Bind(1, trial_id).Bind(2, FormatDatetime(now)).Run(); !s) {
-    return s.error();
-  }
-  auto own = db.Prepare(
-      "UPDATE gdsweep_trials SET worker_id = NULLIF(?2, ''), log_path = NULLIF(?3, '') "
-      "WHERE trial_id = ?1");
-  if (!own) return own.error();
-  own->Bind(1, trial_id).Bind(2, worker_id);
-  if (auto s = own->Bind(3, log_path_for ? log_path_for(number) : "").Run(); !s) {
-    return s.error();
-  }
-  if (auto s = StartRun(db, trial_id, worker_id, now); !s) return s.error();
-  auto t = ReadTrial(db, trial_id);
-  if (!t) return t.error();
-  auto tracked = IsTracked(db, study_id, tag);
-  if (!tracked) return tracked.error();
-  if (*tracked) {
-    auto text = StoredParamsText(db, trial_id);
-    if (!text) return text.error();
-    if (auto s = ReportStarted(db, study_id, *t, now, std::move(*text)); !s) return s.error();
-  }
-  return std::optional<TrialRecord>(std::move(*t));
 }
 
 Status WriteIntermediate(Database& db, int64_t trial_id, const std::map<int64_t, double>& values,

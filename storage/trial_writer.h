@@ -1,5 +1,5 @@
 // Writing trials inside the caller's write transaction: a new RUNNING trial,
-// claiming a WAITING one, intermediate values, finishing a RUNNING trial and
+// starting a run, intermediate values, finishing a RUNNING trial and
 // queueing its retry or putting it back to WAITING, each run of a trial
 // (gdsweep_trial_runs), all as Optuna writes them (numbers, states, value type
 // tags, "fail_reason", "failed_trial", "retry_history" and "fixed_params"
@@ -21,6 +21,9 @@ namespace gdsweep::storage {
 
 double NowSeconds();
 
+// The value_json of a trial_system_attributes row, if there is one.
+Result<std::optional<std::string>> GetTrialSystemAttr(sqlite::Database& db, int64_t trial_id,
+                                                      const std::string& key);
 // Sets (or replaces) a trial_system_attributes row.
 Status SetTrialSystemAttr(sqlite::Database& db, int64_t trial_id, const std::string& key,
                           const std::string& value_json);
@@ -30,6 +33,9 @@ Result<int64_t> NextTrialNumber(sqlite::Database& db, int64_t study_id);
 // Fresh trials of (study, tag): those that are not a retry of another (kept
 // as a count in gdsweep_sweeps).
 Result<int64_t> CountFreshTrials(sqlite::Database& db, int64_t study_id, const std::string& tag);
+
+// Counts one more fresh trial of (study, tag) in gdsweep_sweeps.
+Status CountFreshTrial(sqlite::Database& db, int64_t study_id, const std::string& tag);
 
 struct NewTrial {
   int64_t study_id = 0;
@@ -43,10 +49,9 @@ struct NewTrial {
 // Inserts a RUNNING trial; returns it.
 Result<TrialRecord> InsertRunningTrial(sqlite::Database& db, const NewTrial& trial);
 
-// Sets the oldest WAITING trial of (study, tag) RUNNING for the worker.
-Result<std::optional<TrialRecord>> ClaimWaitingTrial(
-    sqlite::Database& db, int64_t study_id, const std::string& tag, const std::string& worker_id,
-    const std::function<std::string(int64_t)>& log_path_for);
+// Starts the next run of a trial that has a gdsweep_trials row: counts it in
+// gdsweep_trials.runs and adds its gdsweep_trial_runs row (ClaimWaitingTrial).
+Status StartRun(sqlite::Database& db, int64_t trial_id, const std::string& worker_id, double now);
 
 // kConflict unless the trial is RUNNING; kNotFound if there is none.
 // `times`: step -> when reported, for the outbox (Storage::ReportIntermediate).

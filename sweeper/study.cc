@@ -1,5 +1,7 @@
 #include "sweeper/study.h"
 
+#include <spdlog/spdlog.h>
+
 #include <filesystem>
 #include <random>
 
@@ -34,6 +36,24 @@ Result<std::unique_ptr<Study>> Study::Open(Storage& storage, const StudySpec& sp
   }
   auto info = storage.OpenStudy(reg);
   if (!info) return info.error();
+  if (!spec.enqueue.empty()) {
+    // Once per study: a point queued by an earlier run (or by another
+    // process opening the study at the same time) is skipped.
+    EnqueueRequest queue;
+    queue.study_id = info->study_id;
+    queue.tag = spec.tag;
+    queue.points = spec.enqueue;
+    queue.from_study_file = true;
+    auto queued = storage.Enqueue(queue);
+    if (!queued) return queued.error().Wrap(spec.source_path + ": enqueue");
+    if (!queued->numbers.empty()) {
+      std::string numbers;
+      for (int64_t n : queued->numbers)
+        numbers += (numbers.empty() ? "" : ", ") + std::to_string(n);
+      spdlog::info("queued {} point(s) of the study file's enqueue list as trial(s) {}",
+                   queued->numbers.size(), numbers);
+    }
+  }
   // A seed given in the file or on the command line wins; otherwise the one
   // drawn when the study was created, so a resume continues the same sequence.
   uint64_t seed = spec.sampler.seed.value_or(info->seed);

@@ -22,5 +22,10 @@ int ReportCommand(const Args& args);
 int DashboardCommand(const Args& args);
 int ConvertCommand(const Args& args);
 int LogsCommand(const Args& args);
+int EnqueueCommand(const Args& args);
+int DeleteCommand(const Args& args);
+int RenameCommand(const Args& args);
+int CopyCommand(const Args& args);
+int ExportCommand(const Args& args);
 
 }  // namespace gdsweep::cli

@@ -21,6 +21,8 @@ Commands:
   logs N            print (or follow, -f) trial N's stdout or stderr log
   ask STUDY.yaml    create a RUNNING trial and print its parameters as JSON
   tell              record the result of a trial made by ask
+  enqueue STUDY.yaml
+                    queue points (JSON, CSV) to run before sampled trials
   should-prune STUDY.yaml
                     record a trial's intermediate value; ask the pruner
   render STUDY.yaml print the Kubernetes Job(s) a run would submit, as YAML
@@ -28,6 +30,10 @@ Commands:
   sync              deliver the tracking (MLflow) reports still pending
   report            write a study as one self-contained HTML file
   dashboard         serve every study as live report pages (127.0.0.1)
+  export STUDY      write a study's trials as CSV, JSON or a pandas-ready table
+  copy              copy a study to another database (--from DB --to DB)
+  rename OLD NEW    rename a study
+  delete STUDY      delete a study and everything stored of it (--yes)
 
 Run 'gdsweep <command> --help' for the options of a command.
 Exit codes: 0 ok, 1 failure, 2 usage or invalid study file, 3 study conflict,
@@ -74,6 +80,11 @@ int main(int argc, char** argv) {
   if (command == "dashboard") return DashboardCommand(args);
   if (command == "convert") return ConvertCommand(args);
   if (command == "logs") return LogsCommand(args);
+  if (command == "enqueue") return EnqueueCommand(args);
+  if (command == "delete") return DeleteCommand(args);
+  if (command == "rename") return RenameCommand(args);
+  if (command == "copy") return CopyCommand(args);
+  if (command == "export") return ExportCommand(args);
   std::fprintf(stderr, "gdsweep: unknown command '%s'\n%s", command.c_str(), kUsage);
   return kExitUsage;
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sweeper/model/kubernetes_spec.h"
+#include "sweeper/model/point.h"
 #include "sweeper/model/pruner_spec.h"
 #include "sweeper/model/search_space.h"
 #include "sweeper/model/tracking_spec.h"
@@ -102,6 +103,9 @@ struct StudySpec {
   std::optional<KubernetesSpec> kubernetes;  // the `kubernetes` section, if any
   std::optional<LocalSpec> local;            // the `local` section, if any
   std::optional<TrackingSpec> tracking;      // the `tracking` section; none: nothing is sent
+  // The `enqueue` list: points (some parameters, or all) run before sampled
+  // trials, each queued once per study (Storage::Enqueue, from_study_file).
+  std::vector<Point> enqueue;
 };
 
 }  // namespace gdsweep

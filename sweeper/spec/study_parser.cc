@@ -4,6 +4,7 @@
 #include <regex>
 #include <unordered_map>
 
+#include "sweeper/spec/study_parser_enqueue.h"
 #include "sweeper/spec/study_parser_kubernetes.h"
 #include "sweeper/spec/study_parser_local.h"
 #include "sweeper/spec/study_parser_overrides.h"
@@ -19,7 +20,7 @@ namespace {
 const std::vector<std::string> kTopLevelKeys = {
     "study_name", "tag",     "storage",      "objective", "objectives", "direction",
     "metric",     "metrics", "search_space", "sampler",   "pruner",     "budget",
-    "trial",      "backend", "kubernetes",   "tracking",  "local"};
+    "trial",      "backend", "kubernetes",   "tracking",  "local",      "enqueue"};
 
 constexpr size_t kMaxStudyName = 128;
 constexpr size_t kMaxTag = 63;
@@ -276,6 +277,7 @@ Result<StudySpec> ReadSpec(const YamlNode& root, const std::string& source_name)
   if (!sampler) return sampler.error();
   spec.sampler = std::move(*sampler);
   if (auto s = ParsePrunerSection(root, spec); !s) return s.error();
+  if (auto s = ParseEnqueueSection(root, spec); !s) return s.error();
 
   auto budget = ReadBudget(FindValue(root, "budget"));
   if (!budget) return budget.error();
