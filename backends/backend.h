@@ -159,6 +159,12 @@ class Backend {
   // runs at most this many, whatever the study's parallelism.
   virtual std::optional<size_t> Capacity() const { return std::nullopt; }
 
+  // Whether a launch could start now on what this backend hands out (local
+  // GPUs: a trial's devices are free, not held by an ended trial's processes
+  // still dying). The engine claims no new trial until it is; Start() of a
+  // launch asked while it is false may fail.
+  virtual bool ReadyToStart() { return true; }
+
   // Number of launches started and not yet reported as exited.
   virtual size_t Running() const = 0;
 };

@@ -161,9 +161,7 @@ std::string StudyJson(const StudySnapshot& s, const StudyJsonOptions& options) {
   json directions = json::array(), metrics = json::array(), params = json::array();
   for (size_t k = 0; k < s.info.directions.size(); ++k) {
     directions.push_back(s.info.directions[k] == Direction::kMinimize ? "minimize" : "maximize");
-    metrics.push_back(k < s.info.metric_names.size() && !s.info.metric_names[k].empty()
-                          ? s.info.metric_names[k]
-                          : "objective " + std::to_string(k));
+    metrics.push_back(s.info.ObjectiveName(k));
   }
   for (const Parameter& p : s.params) params.push_back(ParamJson(p));
   json rows = json::array();

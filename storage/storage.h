@@ -43,6 +43,13 @@ struct StudyInfo {
   SearchSpace space;  // as stored by gdsweep; empty otherwise
   uint64_t seed = 0;
   bool created = false;  // OpenStudy made it just now
+
+  // Objective k's name: its metric name, else as `optuna trials` names an
+  // unnamed one ("value" alone, "values_K" among several).
+  std::string ObjectiveName(size_t k) const {
+    if (k < metric_names.size() && !metric_names[k].empty()) return metric_names[k];
+    return directions.size() == 1 ? "value" : "values_" + std::to_string(k);
+  }
 };
 
 struct StudySummary {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "sweeper/launch.h"
 #include "sweeper/metrics.h"
@@ -338,7 +339,14 @@ Result<RunSummary> Scheduler::Run(const std::atomic<int>& signals) {
       summary_.stop = RunSummary::Stop::kTimeLimit;
       can_ask_ = false;
     }
+    // A slot of the study's parallelism whose backend resources (GPUs) are
+    // not free yet: no trial is claimed until they are.
+    bool waiting_for_backend = false;
     while (can_ask_ && running_.size() + starting_.size() < parallelism) {
+      if (!backend_.ReadyToStart()) {
+        waiting_for_backend = true;
+        break;
+      }
       auto asked = AskWithTold();
       if (!asked) return asked.error();
       if (asked->kind != AskResult::Kind::kTrial) {
@@ -362,7 +370,7 @@ Result<RunSummary> Scheduler::Run(const std::atomic<int>& signals) {
       if (auto s = FlushTold(); !s) return s.error();
     }
     // After the starts above, so the disk works while the new trials run.
-    const bool done = running_.empty() && starting_.empty();
+    const bool done = running_.empty() && starting_.empty() && !waiting_for_backend;
     if (auto s = SyncAndAnnounce(done); !s) return s.error();
     if (done) break;
 
@@ -374,7 +382,8 @@ Result<RunSummary> Scheduler::Run(const std::atomic<int>& signals) {
       wait = std::clamp(std::chrono::ceil<std::chrono::milliseconds>(*sync_due_ - Clock::now()),
                         std::chrono::milliseconds(0), wait);
     }
-    if (running_.empty()) tracking_->WaitForDelivery(std::chrono::milliseconds(50));
+    if (running_.empty() && tracking_) tracking_->WaitForDelivery(std::chrono::milliseconds(50));
+    if (running_.empty() && waiting_for_backend) std::this_thread::sleep_for(wait / 20);
     auto events = running_.empty() ? Result<std::vector<BackendEvent>>(std::vector<BackendEvent>{})
                                    : backend_.Wait(wait);
     if (!events) return events.error();

@@ -244,5 +244,40 @@ TEST_CASE("a launch is released only after the sync that makes its result durabl
   CHECK(released.size() == 10);
 }
 
+// Resources that come free only now and then (local GPUs still held by the
+// dying processes of ended trials): ready at every third question.
+class GatedBackend : public InstantBackend {
+ public:
+  GatedBackend() : InstantBackend(false) {}
+  bool ReadyToStart() override {
+    last_ready = ++asked % 3 == 0;
+    return last_ready;
+  }
+  Status Start(const TrialLaunch& launch) override {
+    if (!last_ready) ++started_unready;
+    last_ready = false;  // one start per free slot
+    return InstantBackend::Start(launch);
+  }
+  int asked = 0;
+  int started_unready = 0;
+  bool last_ready = false;
+};
+
+TEST_CASE("no trial is claimed while the backend is not ready, and the run waits for it") {
+  for (int parallelism : {1, 3}) {
+    CAPTURE(parallelism);
+    Sweep sweep(9, parallelism);
+    GatedBackend backend;
+    const RunSummary summary = sweep.Run(backend, std::chrono::milliseconds(0));
+    // With nothing running and the backend not ready, the run does not end.
+    CHECK(summary.completed == 9);
+    CHECK(backend.started_unready == 0);
+    CHECK(backend.asked >= 27);
+    auto trials = sweep.storage->ListTrials(sweep.study->info().study_id, {});
+    REQUIRE(trials.ok());
+    CHECK(trials->size() == 9);  // none claimed and left waiting
+  }
+}
+
 }  // namespace
 }  // namespace gdsweep

@@ -24,6 +24,7 @@
 
 #include "backends/http/http_client.h"
 #include "backends/kubernetes/kubeconfig.h"
+#include "tests/source_dir.h"
 
 extern char** environ;
 
@@ -31,7 +32,7 @@ namespace gdsweep::testing {
 
 namespace fs = std::filesystem;
 
-inline fs::path RepoRoot() { return fs::path(__FILE__).parent_path().parent_path().parent_path(); }
+inline fs::path RepoRoot() { return SourceDir(); }
 
 // One line of the fake's request log.
 struct LoggedRequest {

@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "backends/kubernetes/yaml_json.h"
+#include "sweeper/model/base64.h"
 #include "sweeper/model/redact.h"
 
 namespace gdsweep {
@@ -25,32 +26,6 @@ Result<std::string> ReadFile(const std::string& path, const std::string& what) {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-std::optional<std::string> DecodeBase64(const std::string& in) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+' || c == '-') return 62;
-    if (c == '/' || c == '_') return 63;
-    return -1;
-  };
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    if (c == '=' || c == '\n' || c == '\r' || c == ' ') continue;
-    int v = value(c);
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xff);
-    }
-  }
-  return out;
 }
 
 std::string Str(const Json& j, const char* key) {

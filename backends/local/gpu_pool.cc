@@ -1,6 +1,5 @@
 #include "backends/local/gpu_pool.h"
 
-#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,7 +9,8 @@
 #include <sstream>
 #include <thread>
 
-#include "backends/local/child_process.h"
+#include "backends/process/child_process.h"
+#include "backends/process/run_process.h"
 
 namespace gdsweep {
 
@@ -36,6 +36,17 @@ void GpuPool::Reclaim() {
       ++it;
     }
   }
+}
+
+bool GpuPool::HasFree() {
+  Reclaim();
+  return free_.size() >= static_cast<size_t>(per_trial_);
+}
+
+std::vector<pid_t> GpuPool::DrainingGroups() const {
+  std::vector<pid_t> groups;
+  for (const auto& [id, d] : draining_) groups.push_back(d.pgid);
+  return groups;
 }
 
 Result<std::string> GpuPool::Take(int64_t trial_id, std::chrono::milliseconds patience) {
@@ -93,37 +104,15 @@ std::vector<std::string> ParseNvidiaSmiList(const std::string& text) {
 }
 
 Result<std::vector<std::string>> ListNvidiaGpus(const std::string& nvidia_smi) {
-  auto child = SpawnChild({nvidia_smi, "-L"}, {}, "");
-  if (!child) {
-    return Error::Io("cannot run `" + nvidia_smi +
-                     " -L` to find the GPUs: " + child.error().message);
+  auto run = RunProcess({nvidia_smi, "-L"}, {}, std::chrono::seconds(30));
+  if (!run) {
+    return Error::Io("cannot run `" + nvidia_smi + " -L` to find the GPUs: " + run.error().message);
   }
-  std::string out;
-  char buf[4096];
-  pollfd fds[2] = {{child->out.get(), POLLIN, 0}, {child->err.get(), POLLIN, 0}};
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  int open = 2;
-  while (open > 0 && std::chrono::steady_clock::now() < until) {
-    if (::poll(fds, 2, 1000) < 0 && errno != EINTR) break;
-    for (auto& fd : fds) {
-      if (fd.fd < 0 || fd.revents == 0) continue;
-      const ssize_t n = ::read(fd.fd, buf, sizeof buf);
-      if (n > 0) {
-        if (fd.fd == child->out.get() && out.size() < (1 << 20)) out.append(buf, n);
-      } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-        fd.fd = -1;
-        --open;
-      }
-    }
+  if (run->timed_out) return Error::Io("`" + nvidia_smi + " -L` did not finish within 30 s");
+  if (!(WIFEXITED(run->status) && WEXITSTATUS(run->status) == 0)) {
+    return Error::Io("`" + nvidia_smi + " -L` failed (" + DescribeWaitStatus(run->status) + ")");
   }
-  ::kill(-child->pid, SIGKILL);
-  int status = 0;
-  while (::waitpid(child->pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-    return Error::Io("`" + nvidia_smi + " -L` failed (" + DescribeWaitStatus(status) + ")");
-  }
-  auto devices = ParseNvidiaSmiList(out);
+  auto devices = ParseNvidiaSmiList(run->out);
   if (devices.empty()) return Error::Io("`" + nvidia_smi + " -L` lists no GPU");
   return devices;
 }

@@ -26,6 +26,13 @@ class GpuPool {
   // when trials take no device (they may run at any parallelism).
   std::optional<size_t> Capacity() const;
 
+  // Whether a trial's worth of devices is free now (devices of ended trials
+  // whose groups are gone are taken back first).
+  bool HasFree();
+
+  // The process groups of ended trials still holding devices, for messages.
+  std::vector<pid_t> DrainingGroups() const;
+
   // The devices for a trial about to start, as CUDA_VISIBLE_DEVICES names
   // them ("0,1"; "" when trials take none). Waits up to `patience` for
   // devices whose groups are still ending; an error names who holds them.

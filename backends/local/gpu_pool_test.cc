@@ -10,8 +10,8 @@
 
 #include <set>
 
-#include "backends/local/child_process.h"
 #include "backends/local/local_backend_test_support.h"
+#include "backends/process/child_process.h"
 
 namespace gdsweep {
 namespace {
@@ -50,6 +50,8 @@ TEST_CASE("a device returns only once every process of its trial's group is gone
   auto child = SpawnChild({"sleep", "30"}, {}, "");
   REQUIRE(child.ok());
   pool.Release(1, child->pid);
+  CHECK_FALSE(pool.HasFree());
+  CHECK(pool.DrainingGroups() == std::vector<pid_t>{child->pid});
   auto held = pool.Take(2, 50ms);
   REQUIRE_FALSE(held.ok());
   CHECK(held.error().message.find("process group(s) " + std::to_string(child->pid)) !=
@@ -57,6 +59,8 @@ TEST_CASE("a device returns only once every process of its trial's group is gone
   ::kill(-child->pid, SIGKILL);
   int status;
   ::waitpid(child->pid, &status, 0);
+  CHECK(pool.HasFree());
+  CHECK(pool.DrainingGroups().empty());
   auto freed = pool.Take(2, 1000ms);
   REQUIRE(freed.ok());
   CHECK(*freed == "7");

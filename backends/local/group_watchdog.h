@@ -15,7 +15,7 @@
 #include <memory>
 #include <string>
 
-#include "backends/local/unique_fd.h"
+#include "backends/process/unique_fd.h"
 #include "sweeper/model/result.h"
 
 namespace gdsweep {

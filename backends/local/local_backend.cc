@@ -18,12 +18,12 @@
 #include <system_error>
 #include <utility>
 
-#include "backends/local/child_process.h"
 #include "backends/local/gpu_pool.h"
 #include "backends/local/group_watchdog.h"
 #include "backends/local/line_splitter.h"
 #include "backends/local/stale_group.h"
-#include "backends/local/unique_fd.h"
+#include "backends/process/child_process.h"
+#include "backends/process/unique_fd.h"
 
 namespace gdsweep {
 namespace {
@@ -127,6 +127,7 @@ class LocalBackend final : public Backend {
   std::optional<size_t> Capacity() const override {
     return gpus_ ? gpus_->Capacity() : std::nullopt;
   }
+  bool ReadyToStart() override;
   std::optional<LaunchProcess> ProcessOf(int64_t trial_id) const override;
   Status EndStale(int64_t trial_id, const LaunchProcess& process) override {
     return KillStaleGroup(trial_id, process, std::chrono::seconds(10));
@@ -154,6 +155,9 @@ class LocalBackend final : public Backend {
 
   LocalBackendOptions options_;
   std::optional<GpuPool> gpus_;  // with local.gpus
+  // Since when no trial's devices have been free, and whether that was said.
+  std::optional<Clock::time_point> gpus_short_since_;
+  bool gpus_short_said_ = false;
   // Started with the first trial; kills the trials' groups if we die.
   std::unique_ptr<GroupWatchdog> watchdog_;
   bool watchdog_tried_ = false;
@@ -179,6 +183,27 @@ LocalBackend::~LocalBackend() {
   if (!trials_.empty()) spdlog::debug("killed {} running trial(s)", trials_.size());
 }
 
+bool LocalBackend::ReadyToStart() {
+  if (!gpus_ || gpus_->HasFree()) {
+    gpus_short_since_.reset();
+    gpus_short_said_ = false;
+    return true;
+  }
+  const auto now = Clock::now();
+  if (!gpus_short_since_) gpus_short_since_ = now;
+  if (!gpus_short_said_ && now - *gpus_short_since_ >= std::chrono::seconds(10)) {
+    gpus_short_said_ = true;
+    std::string groups;
+    for (pid_t g : gpus_->DrainingGroups())
+      groups += (groups.empty() ? "" : ", ") + std::to_string(g);
+    spdlog::warn(
+        "no new trial for {:.0f} s: every free GPU is still held by process group(s) {} of "
+        "ended trials, killed but not yet gone; waiting for them",
+        std::chrono::duration<double>(now - *gpus_short_since_).count(), groups);
+  }
+  return false;
+}
+
 Status LocalBackend::Start(const TrialLaunch& launch) {
   if (trials_.contains(launch.trial_id)) {
     return Error::Invalid("trial id " + std::to_string(launch.trial_id) + " is already running");
@@ -200,9 +225,8 @@ Status LocalBackend::Start(const TrialLaunch& launch) {
   }
   auto env = watchdog_ ? WithToken(launch.env) : launch.env;
   if (gpus_) {
-    // The devices of a trial that just ended may take a moment to be free:
-    // its group was killed, but dying processes still hold them.
-    auto visible = gpus_->Take(launch.trial_id, std::chrono::seconds(10));
+    // The engine waited for ReadyToStart(): the devices are free.
+    auto visible = gpus_->Take(launch.trial_id, std::chrono::milliseconds(0));
     if (!visible) return visible.error();
     env["CUDA_VISIBLE_DEVICES"] = *visible;
   }

@@ -9,10 +9,10 @@
 
 #include <thread>
 
-#include "backends/local/child_process.h"
 #include "backends/local/group_watchdog.h"
 #include "backends/local/local_backend_test_support.h"
 #include "backends/local/stale_group.h"
+#include "backends/process/child_process.h"
 
 namespace gdsweep {
 namespace {

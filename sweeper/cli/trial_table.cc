@@ -142,14 +142,7 @@ nlohmann::json NumberJson(double v) {
 
 std::vector<std::string> ObjectiveNames(const StudyInfo& study) {
   std::vector<std::string> names;
-  const size_t n = study.directions.size();
-  for (size_t k = 0; k < n; ++k) {
-    if (k < study.metric_names.size() && !study.metric_names[k].empty()) {
-      names.push_back(study.metric_names[k]);
-    } else {
-      names.push_back(n == 1 ? "value" : "values_" + std::to_string(k));
-    }
-  }
+  for (size_t k = 0; k < study.directions.size(); ++k) names.push_back(study.ObjectiveName(k));
   return names;
 }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <regex>
 
+#include "sweeper/model/base64.h"
+
 namespace gdsweep {
 namespace {
 
@@ -48,28 +50,6 @@ const std::vector<Rule>& Rules() {
   return kRules;
 }
 
-const char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-std::string Base64(const std::string& in) {
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
-                       (static_cast<unsigned char>(in[i + 1]) << 8) |
-                       static_cast<unsigned char>(in[i + 2]);
-    for (int shift : {18, 12, 6, 0}) out += kBase64[(v >> shift) & 63];
-  }
-  if (i < in.size()) {
-    unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    if (i + 1 < in.size()) v |= static_cast<unsigned char>(in[i + 1]) << 8;
-    out += kBase64[(v >> 18) & 63];
-    out += kBase64[(v >> 12) & 63];
-    out += i + 1 < in.size() ? kBase64[(v >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string RedactText(std::string_view text, const std::vector<std::string>& secrets) {
@@ -98,7 +78,7 @@ std::string RedactUrl(std::string_view url) {
 
 std::vector<std::string> BasicAuthSecrets(const std::string& user, const std::string& password) {
   if (user.empty() && password.empty()) return {};
-  return {password, Base64(user + ":" + password)};
+  return {password, EncodeBase64(user + ":" + password)};
 }
 
 }  // namespace gdsweep

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "sweeper/spec/yaml_reader.h"
+#include "tests/source_dir.h"
 
 namespace gdsweep {
 namespace {
@@ -408,9 +409,8 @@ TEST_CASE("a key path is located in the study file, whatever form its section ta
 }
 
 TEST_CASE("the shipped examples parse") {
-  const auto examples =
-      std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "examples";
-  if (!std::filesystem::exists(examples)) return;
+  const auto examples = testing::SourceDir() / "examples";
+  REQUIRE(std::filesystem::exists(examples));
   int parsed = 0;
   for (const auto& dir : std::filesystem::directory_iterator(examples)) {
     const auto study = dir.path() / "study.yaml";

@@ -175,8 +175,9 @@ class ReportTest(SweepTestCase):
             expected[f"chart-slice-{i}"] = len(complete)
         self.assert_rendered(summary, expected)
         self.assertEqual(summary["table_rows"], len(trials))
-        self.assertEqual(summary["importance"]["objective 0"], self.optuna_top(study))
-        self.assertEqual(summary["importance"]["objective 0"], HOSTILE_PARAM)
+        # Unnamed, the objective is "value", as `optuna trials` names it.
+        self.assertEqual(summary["importance"]["value"], self.optuna_top(study))
+        self.assertEqual(summary["importance"]["value"], HOSTILE_PARAM)
         # Names are text: escaped in the DOM, no element made from them, no script run.
         self.assertFalse(summary.get("pwned"))
         self.assertNotIn("<script>window.__pwned", dom)

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "backends/local/unique_fd.h"
+#include "backends/process/unique_fd.h"
 #include "sweeper/model/result.h"
 
 namespace gdsweep {

@@ -1,4 +1,4 @@
-#include "backends/local/child_process.h"
+#include "backends/process/child_process.h"
 
 #include <fcntl.h>
 #include <signal.h>
