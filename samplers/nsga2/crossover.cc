@@ -88,16 +88,18 @@ std::vector<double> Spx(const std::vector<std::vector<double>>& p, Rng& rng) {
 }
 
 // Ono & Kobayashi's UNDX: along the line of the first two parents with
-// spread sigma_xi = 0.5, across it (scaled by the third parent's distance to
-// the line) with sigma_eta = 0.35 / sqrt(n), both standard deviations.
+// sigma_xi = 0.5, across it (scaled by the third parent's distance to the
+// line) with sigma_eta = 0.35 / sqrt(n). As Optuna 3.1, the normal draws have
+// standard deviation sigma^2 (Optuna passes the variance as numpy's scale),
+// so that a study behaves as it would in Optuna.
 std::vector<double> Undx(const std::vector<std::vector<double>>& p, Rng& rng) {
   const auto n = static_cast<Eigen::Index>(p[0].size());
   const VectorXd x1 = Row(p[0]), x2 = Row(p[1]), x3 = Row(p[2]);
   const VectorXd mid = (x1 + x2) / 2, d = x1 - x2;
   const double sigma_eta = 0.35 / std::sqrt(static_cast<double>(n));
   std::vector<double> etas(static_cast<size_t>(n));
-  for (double& e : etas) e = sigma_eta * StandardNormal(rng);
-  const double xi = 0.5 * StandardNormal(rng);
+  for (double& e : etas) e = sigma_eta * sigma_eta * StandardNormal(rng);
+  const double xi = 0.25 * StandardNormal(rng);
   VectorXd child = mid + xi * d;
   if (n > 1) {
     const VectorXd v12 = x2 - x1;
