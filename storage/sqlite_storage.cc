@@ -149,7 +149,9 @@ Result<AskResult> SqliteStorage::Ask(const AskRequest& req, TrialHistory& histor
   if (!inserted) return inserted.error();
   if (req.new_trial_attrs) {
     for (const auto& [key, value_json] : *req.new_trial_attrs) {
-      if (auto s = SetTrialSystemAttr(*db_, inserted->trial_id, key, value_json); !s) return s;
+      if (auto s = SetTrialSystemAttr(*db_, inserted->trial_id, key, value_json); !s) {
+        return s.error();
+      }
     }
     inserted->sampler_attrs = *req.new_trial_attrs;
   }
