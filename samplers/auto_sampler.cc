@@ -23,8 +23,8 @@ class AutoSampler final : public Sampler {
       : spec_(spec), space_(space), seed_(seed), gp_available_(gp_available) {}
 
   Result<std::optional<Params>> Sample(const SampleRequest& req) override {
-    AutoDecision d = ChooseSampler(req.space, req.objectives.size(), req.history.size(),
-                                   gp_available_);
+    AutoDecision d =
+        ChooseSampler(req.space, req.objectives.size(), req.history.size(), gp_available_);
     auto sampler = Get(d.type, req);
     if (!sampler) return sampler.error();
     if (d.type != last_) {
@@ -93,8 +93,9 @@ AutoDecision ChooseSampler(const SearchSpace& space, size_t n_objectives, size_t
   }
   if (n_trials < kAutoLongStudy) {
     if (gp_available) return {"gp", "a short study of mostly numeric parameters: GP"};
-    return {"tpe", "a short study of mostly numeric parameters (GP would be used here; this "
-                   "build has none)"};
+    return {"tpe",
+            "a short study of mostly numeric parameters (GP would be used here; this "
+            "build has none)"};
   }
   size_t numeric = 0;
   for (const auto& p : space) numeric += IsNumeric(p.distribution) ? 1 : 0;

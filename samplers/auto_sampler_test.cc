@@ -1,8 +1,8 @@
 // The auto sampler: its rules, and the switch from MOTPE to NSGA-II that
 // starts from MOTPE's trials.
-#include <doctest/doctest.h>
-
 #include "samplers/auto_sampler.h"
+
+#include <doctest/doctest.h>
 
 namespace gdsweep {
 namespace {

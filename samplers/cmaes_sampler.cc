@@ -193,8 +193,8 @@ CmaEsSampler::Told CmaEsSampler::Advance(OptimizerState s,
     cmaes::RestartState rs = s.restart;
     Rng rng = MakeRng(seed_, rs.run + 1, kRestartStream ^ 1);
     const int base = options_.popsize.value_or(cmaes::DefaultPopsize(s.cma.dim));
-    cmaes::NextRun next = cmaes::PlanRestart(strategy_, base, options_.inc_popsize,
-                                             s.cma.popsize, s.cma.generation, rs, rng);
+    cmaes::NextRun next = cmaes::PlanRestart(strategy_, base, options_.inc_popsize, s.cma.popsize,
+                                             s.cma.generation, rs, rng);
     spdlog::info("cmaes: run {} stopped after {} generations; restarting ({}) with population {}",
                  s.restart.run, s.cma.generation, options_.restart_strategy, next.popsize);
     OptimizerState fresh = Fresh(rs.run, next.popsize, next.sigma_factor, true);
@@ -253,9 +253,9 @@ Result<std::optional<Params>> CmaEsSampler::Sample(const SampleRequest& req) {
     return std::optional<Params>(std::move(params));
   }
   if (numeric_.size() < 2) {
-    Once(warned_small_,
-         "cmaes: CMA-ES needs two or more numeric parameters; this space has " +
-             std::to_string(numeric_.size()) + ", so every parameter is drawn at random");
+    Once(warned_small_, "cmaes: CMA-ES needs two or more numeric parameters; this space has " +
+                            std::to_string(numeric_.size()) +
+                            ", so every parameter is drawn at random");
     return std::optional<Params>(std::move(params));
   }
   if (numeric_.size() < space_.size()) {

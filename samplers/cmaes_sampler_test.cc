@@ -1,12 +1,13 @@
 // The CMA-ES sampler through the Sampler seam: it optimises, keeps its
 // generations in the trials' attributes (several workers, failures), and
 // falls back to random search where Optuna does.
+#include "samplers/cmaes_sampler.h"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <set>
 
-#include "samplers/cmaes_sampler.h"
 #include "samplers/random_sampler.h"
 
 namespace gdsweep {

@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "samplers/numeric_space.h"
 #include "samplers/nsga2/crossover.h"
 #include "samplers/nsga2/selection.h"
+#include "samplers/numeric_space.h"
 #include "samplers/random_sampler.h"
 #include "samplers/seeding.h"
 
@@ -36,10 +36,12 @@ class Nsga2Sampler final : public Sampler {
         seed_(seed),
         space_(space),
         numeric_(space_, true),
-        kind_(nsga2::CrossoverFromName(options.crossover).value_or(nsga2::CrossoverKind::kUniform)) {
+        kind_(
+            nsga2::CrossoverFromName(options.crossover).value_or(nsga2::CrossoverKind::kUniform)) {
     for (size_t p = 0; p < space_.size(); ++p) {
       const Distribution& d = space_[p].distribution;
-      if (std::holds_alternative<CategoricalDistribution>(d) && !IsSingle(d)) categorical_.push_back(p);
+      if (std::holds_alternative<CategoricalDistribution>(d) && !IsSingle(d))
+        categorical_.push_back(p);
       if (!IsSingle(d)) ++n_relative_;
     }
   }
@@ -185,8 +187,8 @@ Result<std::optional<Params>> Nsga2Sampler::Sample(const SampleRequest& req) {
       if (!IsSingle(p.distribution)) child[p.name] = parent->params.at(p.name);
     }
   }
-  const double mutation_prob =
-      options_.mutation_prob.value_or(1.0 / std::max<double>(1.0, static_cast<double>(child.size())));
+  const double mutation_prob = options_.mutation_prob.value_or(
+      1.0 / std::max<double>(1.0, static_cast<double>(child.size())));
   for (const auto& p : space_) {  // space order: the draws do not depend on names' order
     auto it = child.find(p.name);
     if (it == child.end()) continue;

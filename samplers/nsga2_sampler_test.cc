@@ -1,10 +1,11 @@
 // The NSGA-II sampler through the Sampler seam: generations as Optuna counts
 // them, better fronts than random search, other samplers' trials left out.
+#include "samplers/nsga2_sampler.h"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
 
-#include "samplers/nsga2_sampler.h"
 #include "samplers/random_sampler.h"
 #include "samplers/tpe/hypervolume.h"
 

@@ -76,8 +76,7 @@ Result<AskResult> Study::Ask(const std::string& worker_id,
   req.new_trial_attrs = &attrs;
   auto sample = [this, &attrs](const TrialHistory& h, int64_t number) {
     attrs.clear();
-    return sampler_->Sample(
-        SampleRequest{spec_.space, spec_.objectives, h.trials, number, &attrs});
+    return sampler_->Sample(SampleRequest{spec_.space, spec_.objectives, h.trials, number, &attrs});
   };
   return storage_.Ask(req, history_, sample);
 }

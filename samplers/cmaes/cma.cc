@@ -71,9 +71,7 @@ Strategy MakeStrategy(int n, int popsize, bool separable) {
   return s;
 }
 
-int FunHistTerm(int n, int popsize) {
-  return 10 + static_cast<int>(std::ceil(30.0 * n / popsize));
-}
+int FunHistTerm(int n, int popsize) { return 10 + static_cast<int>(std::ceil(30.0 * n / popsize)); }
 
 using Eigen::MatrixXd;
 using Eigen::VectorXd;
@@ -220,7 +218,8 @@ void Tell(CmaState& s, std::vector<std::pair<std::vector<double>, double>> solut
   if (s.separable) {
     Eigen::Map<VectorXd> c(s.cov.data(), n);
     VectorXd rank_mu = VectorXd::Zero(n);
-    for (int k = 0; k < st.mu; ++k) rank_mu += st.weights[static_cast<size_t>(k)] * y[k].cwiseAbs2();
+    for (int k = 0; k < st.mu; ++k)
+      rank_mu += st.weights[static_cast<size_t>(k)] * y[k].cwiseAbs2();
     c = keep * c + st.c1 * p_c.cwiseAbs2() + st.cmu * rank_mu;
     return;
   }
@@ -246,7 +245,8 @@ bool ShouldStop(const CmaState& s) {
   std::vector<double> d, b;
   Decompose(s, &d, &b);
   std::vector<double> diag(static_cast<size_t>(n));
-  for (int i = 0; i < n; ++i) diag[i] = s.separable ? s.cov[i] : s.cov[static_cast<size_t>(i * n + i)];
+  for (int i = 0; i < n; ++i)
+    diag[i] = s.separable ? s.cov[i] : s.cov[static_cast<size_t>(i * n + i)];
   bool tiny = true;
   for (int i = 0; i < n && tiny; ++i) {
     tiny = s.sigma * diag[i] < s.tolx && s.sigma * s.p_c[i] < s.tolx;

@@ -1,11 +1,12 @@
 // CMA-ES's math: it converges, its restarts plan as the papers say, its state
 // survives the JSON round trip, and the margin keeps integers exploring.
+#include "samplers/cmaes/cma.h"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <set>
 
-#include "samplers/cmaes/cma.h"
 #include "samplers/cmaes/margin.h"
 #include "samplers/cmaes/restart.h"
 #include "samplers/cmaes/state_json.h"

@@ -44,8 +44,8 @@ double Chi2Ppf1(double q) {
   double a = 0, b = 100, m = 0;
   for (int i = 0; i < 100; ++i) {
     m = (a + b) / 2;
-    const bool below = q < 0.9 ? std::erf(std::sqrt(m / 2)) < q
-                               : std::erfc(std::sqrt(m / 2)) > 1.0 - q;
+    const bool below =
+        q < 0.9 ? std::erf(std::sqrt(m / 2)) < q : std::erfc(std::sqrt(m / 2)) > 1.0 - q;
     (below ? a : b) = m;
   }
   return m;
@@ -102,8 +102,8 @@ void TellWithMargin(CmaState& cma, MarginState& margin, const std::vector<Levels
     up_cdf = std::max(up_cdf, alpha / 2);
     const double spare = 1.0 - low_cdf - up_cdf - mid_cdf;
     const double denom = low_cdf + mid_cdf + up_cdf - 3.0 * alpha / 2;
-    const double mod_low = std::clamp(low_cdf + spare * (low_cdf - alpha / 2) / denom, 1e-10,
-                                      0.5 - 1e-10);
+    const double mod_low =
+        std::clamp(low_cdf + spare * (low_cdf - alpha / 2) / denom, 1e-10, 0.5 - 1e-10);
     const double mod_up =
         std::clamp(up_cdf + spare * (up_cdf - alpha / 2) / denom, 1e-10, 0.5 - 1e-10);
     const double chi_low = std::sqrt(Chi2Ppf1(1.0 - 2 * mod_low));

@@ -17,11 +17,11 @@ enum class RestartStrategy { kNone, kIpop, kBipop };
 
 // The bookkeeping of the runs so far; run 0 is a large-regime run.
 struct RestartState {
-  int run = 0;               // the current run (0: the first)
-  int large_runs = 0;        // large-regime restarts so far
-  int64_t small_evals = 0;   // evaluations spent in small runs
-  int64_t large_evals = 0;   // and in large ones (run 0 included)
-  bool small = false;        // the current run is a small one
+  int run = 0;              // the current run (0: the first)
+  int large_runs = 0;       // large-regime restarts so far
+  int64_t small_evals = 0;  // evaluations spent in small runs
+  int64_t large_evals = 0;  // and in large ones (run 0 included)
+  bool small = false;       // the current run is a small one
   int last_large_popsize = 0;
 };
 

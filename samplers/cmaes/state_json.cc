@@ -12,10 +12,18 @@ constexpr int kVersion = 1;
 
 std::string ToJson(const OptimizerState& s) {
   const CmaState& c = s.cma;
-  json cma = {{"separable", c.separable}, {"dim", c.dim},         {"popsize", c.popsize},
-              {"generation", c.generation}, {"sigma", c.sigma},   {"mean", c.mean},
-              {"p_sigma", c.p_sigma},       {"p_c", c.p_c},       {"cov", c.cov},
-              {"lower", c.lower},           {"upper", c.upper},   {"funhist", c.funhist},
+  json cma = {{"separable", c.separable},
+              {"dim", c.dim},
+              {"popsize", c.popsize},
+              {"generation", c.generation},
+              {"sigma", c.sigma},
+              {"mean", c.mean},
+              {"p_sigma", c.p_sigma},
+              {"p_c", c.p_c},
+              {"cov", c.cov},
+              {"lower", c.lower},
+              {"upper", c.upper},
+              {"funhist", c.funhist},
               {"tolx", c.tolx}};
   const RestartState& r = s.restart;
   json j = {{"version", kVersion},
@@ -67,8 +75,8 @@ Result<OptimizerState> StateFromJson(const std::string& text) {
                              j["margin"].at("margin").get<double>()};
     }
     const auto n = static_cast<size_t>(m.dim);
-    const bool shapes = m.dim >= 1 && m.popsize >= 2 && s.names.size() == n &&
-                        m.mean.size() == n && m.p_sigma.size() == n && m.p_c.size() == n &&
+    const bool shapes = m.dim >= 1 && m.popsize >= 2 && s.names.size() == n && m.mean.size() == n &&
+                        m.p_sigma.size() == n && m.p_c.size() == n &&
                         m.cov.size() == (m.separable ? n : n * n) && m.lower.size() == n &&
                         m.upper.size() == n && !m.funhist.empty() && m.funhist.size() % 2 == 0 &&
                         (!s.margin || s.margin->a.size() == n);

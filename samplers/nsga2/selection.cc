@@ -108,7 +108,8 @@ std::vector<size_t> SelectElite(std::span<const double> values, size_t m, size_t
     std::iota(order.begin(), order.end(), 0);
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return d[a] < d[b]; });
     std::reverse(order.begin(), order.end());
-    for (size_t j = 0; j < order.size() && elite.size() < size; ++j) elite.push_back(front[order[j]]);
+    for (size_t j = 0; j < order.size() && elite.size() < size; ++j)
+      elite.push_back(front[order[j]]);
     break;
   }
   return elite;

@@ -2,6 +2,8 @@
 // hand, then the same inputs through Debian's Optuna 3.1
 // (testdata/optuna_nsga2.py): fronts, crowding distances and elite
 // populations equal, children distributed alike.
+#include "samplers/nsga2/selection.h"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -11,7 +13,6 @@
 #include <string>
 
 #include "samplers/nsga2/crossover.h"
-#include "samplers/nsga2/selection.h"
 
 namespace gdsweep::nsga2 {
 namespace {
@@ -28,8 +29,8 @@ std::vector<std::set<size_t>> AsSets(const std::vector<std::vector<size_t>>& fro
 const json& OptunaReference() {
   static const json reference = [] {
     std::string out;
-    const std::string cmd = std::string(GDSWEEP_PYTHON) + " " + GDSWEEP_NSGA2_TESTDATA +
-                            "/optuna_nsga2.py 2>/dev/null";
+    const std::string cmd =
+        std::string(GDSWEEP_PYTHON) + " " + GDSWEEP_NSGA2_TESTDATA + "/optuna_nsga2.py 2>/dev/null";
     if (FILE* p = popen(cmd.c_str(), "r")) {
       char buf[4096];
       size_t n = 0;

@@ -71,8 +71,7 @@ Result<std::map<int64_t, TrialRecord>> TrialsToRender(const StudySpec& spec, con
         sampler = std::move(*made);
       }
       std::map<std::string, std::string> attrs;
-      auto params =
-          sampler->Sample(SampleRequest{spec.space, spec.objectives, history, n, &attrs});
+      auto params = sampler->Sample(SampleRequest{spec.space, spec.objectives, history, n, &attrs});
       if (!params) return params.error();
       if (!*params) return Error::NotFound("the sampler has no trial " + std::to_string(n));
       TrialRecord t;

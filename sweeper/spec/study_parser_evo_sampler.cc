@@ -12,8 +12,8 @@
 namespace gdsweep {
 
 const std::vector<std::string> kCmaesKeys = {
-    "sigma0",     "n_startup_trials", "restart_strategy", "inc_popsize", "popsize",
-    "use_separable_cma", "with_margin", "x0"};
+    "sigma0",  "n_startup_trials",  "restart_strategy", "inc_popsize",
+    "popsize", "use_separable_cma", "with_margin",      "x0"};
 const std::vector<std::string> kNsga2Keys = {"population_size", "mutation_prob", "crossover",
                                              "crossover_prob", "swapping_prob"};
 
@@ -52,9 +52,9 @@ Status ParseX0(const YamlNode& node, const SearchSpace& space, CmaEsOptions& cma
                      "not a parameter of search_space" + DidYouMean(e.key, names));
     }
     if (!IsNumericParam(p->distribution)) {
-      return ErrorAt(e.key_location, item,
-                     "x0 is for numeric parameters with more than one value; '" + e.key +
-                         "' is not one");
+      return ErrorAt(
+          e.key_location, item,
+          "x0 is for numeric parameters with more than one value; '" + e.key + "' is not one");
     }
     auto v = ReadNumber(e.value, item);
     if (!v) return v.error();
@@ -156,12 +156,11 @@ Status CheckEvoSampler(const YamlNode* sampler, const SearchSpace& space,
       return IsNumericParam(p.distribution);
     });
     if (numeric < 2) {
-      spdlog::warn("{}",
-                   ErrorAt(type->value.location, "sampler.type",
-                           "CMA-ES needs two or more numeric parameters and this space has " +
-                               std::to_string(numeric) +
-                               ": every parameter will be drawn at random (as Optuna does)")
-                       .message);
+      spdlog::warn("{}", ErrorAt(type->value.location, "sampler.type",
+                                 "CMA-ES needs two or more numeric parameters and this space has " +
+                                     std::to_string(numeric) +
+                                     ": every parameter will be drawn at random (as Optuna does)")
+                             .message);
     }
     if (spec.cmaes.use_separable_cma && spec.cmaes.with_margin) {
       const YamlEntry* e = sampler->Find("with_margin");

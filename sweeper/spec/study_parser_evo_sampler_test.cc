@@ -8,8 +8,9 @@ namespace {
 
 // A study with two numeric parameters and a categorical (lines 5-7), then
 // `sampler` on line 8 (9 with two objectives, whose lines replace the one).
-std::string Study(const std::string& sampler,
-                  const std::string& objective = "objective: {metric: loss, direction: minimize}\n") {
+std::string Study(
+    const std::string& sampler,
+    const std::string& objective = "objective: {metric: loss, direction: minimize}\n") {
   return "study_name: s\n" + objective +
          "trial: {command: [run]}\n"
          "search_space:\n"
@@ -34,9 +35,9 @@ StudySpec Parse(const std::string& text) {
 }  // namespace
 
 TEST_CASE("cmaes options with Optuna's names, each checked where it is written") {
-  StudySpec spec = Parse(Study(
-      "sampler: {type: cmaes, sigma0: 0.3, n_startup_trials: 5, restart_strategy: bipop, "
-      "inc_popsize: 3, popsize: 12, with_margin: true, x0: {x: 0.5, n: 8}}\n"));
+  StudySpec spec = Parse(
+      Study("sampler: {type: cmaes, sigma0: 0.3, n_startup_trials: 5, restart_strategy: bipop, "
+            "inc_popsize: 3, popsize: 12, with_margin: true, x0: {x: 0.5, n: 8}}\n"));
   const CmaEsOptions& c = spec.sampler.cmaes;
   CHECK(spec.sampler.type == "cmaes");
   CHECK(c.sigma0 == 0.3);
@@ -89,10 +90,10 @@ TEST_CASE("cmaes on several objectives is refused; on too small a space it is ra
 
 TEST_CASE("nsga2 options with Optuna 3.1's names and ranges") {
   const std::string two = "metrics: [a, b]\ndirection: [minimize, maximize]\n";
-  StudySpec spec = Parse(Study(
-      "sampler: {type: nsga2, population_size: 20, mutation_prob: 0.1, crossover: sbx, "
-      "crossover_prob: 0.8, swapping_prob: 0.4}\n",
-      two));
+  StudySpec spec =
+      Parse(Study("sampler: {type: nsga2, population_size: 20, mutation_prob: 0.1, crossover: sbx, "
+                  "crossover_prob: 0.8, swapping_prob: 0.4}\n",
+                  two));
   const Nsga2Options& n = spec.sampler.nsga2;
   CHECK(n.population_size == 20);
   CHECK(n.mutation_prob == 0.1);

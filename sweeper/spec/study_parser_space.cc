@@ -365,8 +365,7 @@ Result<SamplerSpec> ParseSampler(const YamlNode* node, const SearchSpace& space,
   if (auto s = CheckKeys(*node, path, keys); !s) return s.error();
 
   if (const YamlNode* v = FindValue(*node, "type")) {
-    auto type =
-        ReadEnum(*v, "sampler.type", {"tpe", "random", "grid", "cmaes", "nsga2", "auto"});
+    auto type = ReadEnum(*v, "sampler.type", {"tpe", "random", "grid", "cmaes", "nsga2", "auto"});
     if (!type) return type.error();
     spec.type = *type;
   }
