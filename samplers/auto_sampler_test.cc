@@ -52,6 +52,7 @@ TEST_CASE("auto in a study of two objectives: MOTPE's trials become NSGA-II's ge
     REQUIRE(params.ok());
     TrialRecord t;
     t.number = k;
+    t.trial_id = t.number + 1;
     t.params = **params;
     t.sampler_attrs = attrs;
     t.state = TrialState::kComplete;
@@ -78,6 +79,7 @@ TEST_CASE("auto in a long single-objective numeric study goes on with CMA-ES") {
     REQUIRE(params.ok());
     TrialRecord t;
     t.number = k;
+    t.trial_id = t.number + 1;
     t.params = **params;
     t.sampler_attrs = attrs;
     t.state = TrialState::kComplete;

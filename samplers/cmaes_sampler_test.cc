@@ -37,6 +37,7 @@ std::vector<TrialRecord> Run(Sampler& sampler, const SearchSpace& space, int n,
     REQUIRE_MESSAGE(params.ok(), params.error().message);
     TrialRecord t;
     t.number = number;
+    t.trial_id = t.number + 1;
     t.params = **params;
     t.sampler_attrs = attrs;
     t.state = TrialState::kComplete;
@@ -91,6 +92,7 @@ TEST_CASE("generations: told once popsize trials are complete, running ones mean
       REQUIRE(params.ok());
       TrialRecord t;
       t.number = number;
+      t.trial_id = t.number + 1;
       t.params = **params;
       t.sampler_attrs = attrs;
       t.state = TrialState::kRunning;
@@ -209,6 +211,7 @@ TEST_CASE("maximise: the sampler climbs") {
     REQUIRE(params.ok());
     TrialRecord t;
     t.number = k;
+    t.trial_id = t.number + 1;
     t.params = **params;
     t.sampler_attrs = attrs;
     t.state = TrialState::kComplete;

@@ -40,6 +40,7 @@ std::vector<TrialRecord> Run(Sampler& sampler, const SearchSpace& space, int n,
     REQUIRE_MESSAGE(params.ok(), params.error().message);
     TrialRecord t;
     t.number = number;
+    t.trial_id = t.number + 1;
     t.params = **params;
     t.sampler_attrs = attrs;
     t.state = TrialState::kComplete;
@@ -135,6 +136,7 @@ TEST_CASE("one objective is allowed, as in Optuna: generations rank by value") {
     REQUIRE(params.ok());
     TrialRecord t;
     t.number = k;
+    t.trial_id = t.number + 1;
     t.params = **params;
     t.sampler_attrs = attrs;
     t.state = TrialState::kComplete;

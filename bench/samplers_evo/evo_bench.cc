@@ -68,6 +68,7 @@ int Main(int argc, char** argv) {
                         .count();
           if (!params || !*params) return 1;
           TrialRecord t;
+          t.trial_id = k + 1;  // unique, as storage gives them (TPE caches by id)
           t.number = k;
           t.params = **params;
           t.sampler_attrs = std::move(attrs);

@@ -12,7 +12,7 @@ from scipy.stats import mannwhitneyu
 
 runs = collections.defaultdict(list)
 for line in sys.stdin:
-    if line.strip():
+    if line.startswith("{"):  # evo_bench's log lines (auto's choices) are not results
         r = json.loads(line)
         runs[(r["problem"], f'{r["side"]}:{r["sampler"]}')].append(r["regret"])
 
