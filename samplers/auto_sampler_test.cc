@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include "samplers/sampler_test_support.h"
+
 namespace gdsweep {
 namespace {
 
@@ -46,18 +48,11 @@ TEST_CASE("auto in a study of two objectives: MOTPE's trials become NSGA-II's ge
   auto sampler = MakeSampler(spec, space, 1);
   REQUIRE(sampler.ok());
   std::vector<TrialRecord> h;
-  for (int64_t k = 0; k < static_cast<int64_t>(kAutoManyObjectivesSwitch) + 3; ++k) {
-    std::map<std::string, std::string> attrs;
-    auto params = (*sampler)->Sample({space, two, h, k, &attrs});
-    REQUIRE(params.ok());
-    TrialRecord t;
-    t.number = k;
-    t.trial_id = t.number + 1;
-    t.params = **params;
-    t.sampler_attrs = attrs;
-    t.state = TrialState::kComplete;
-    t.values = {t.params.at("f0"), 1 - t.params.at("f0") + t.params.at("f1")};
-    h.push_back(t);
+  auto f = [](const Params& p) {
+    return std::vector<double>{p.at("f0"), 1 - p.at("f0") + p.at("f1")};
+  };
+  for (size_t k = 0; k < kAutoManyObjectivesSwitch + 3; ++k) {
+    testing::AskAndTell(**sampler, space, two, h, f);
   }
   CHECK(h[0].sampler_attrs.at("nsga2:generation") == "0");
   CHECK(h[kAutoManyObjectivesSwitch - 1].sampler_attrs.at("nsga2:generation") == "0");
@@ -73,19 +68,8 @@ TEST_CASE("auto in a long single-objective numeric study goes on with CMA-ES") {
   auto sampler = MakeSampler(spec, space, 2);
   REQUIRE(sampler.ok());
   std::vector<TrialRecord> h;
-  for (int64_t k = 0; k < static_cast<int64_t>(kAutoLongStudy) + 2; ++k) {
-    std::map<std::string, std::string> attrs;
-    auto params = (*sampler)->Sample({space, one, h, k, &attrs});
-    REQUIRE(params.ok());
-    TrialRecord t;
-    t.number = k;
-    t.trial_id = t.number + 1;
-    t.params = **params;
-    t.sampler_attrs = attrs;
-    t.state = TrialState::kComplete;
-    t.values = {t.params.at("f0") + t.params.at("f1")};
-    h.push_back(t);
-  }
+  auto f = [](const Params& p) { return std::vector<double>{p.at("f0") + p.at("f1")}; };
+  for (size_t k = 0; k < kAutoLongStudy + 2; ++k) testing::AskAndTell(**sampler, space, one, h, f);
   CHECK(h[kAutoLongStudy - 1].sampler_attrs.empty());
   CHECK(h[kAutoLongStudy].sampler_attrs.count("gdsweep:cma:generation") == 1);
 }

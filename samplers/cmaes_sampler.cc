@@ -240,11 +240,8 @@ Result<std::optional<Params>> CmaEsSampler::Sample(const SampleRequest& req) {
     return Error::Invalid("the cmaes sampler optimises one objective; this study has " +
                           std::to_string(req.objectives.size()) + " (use nsga2 or tpe)");
   }
-  Params params;
-  for (const auto& p : req.space) {  // categorical and single-valued: random, as Optuna
-    Rng rng = MakeRng(seed_, req.trial_number, StreamId(p.name));
-    params[p.name] = SampleUniform(p.distribution, rng);
-  }
+  // Categorical and single-valued parameters: random, as Optuna.
+  Params params = UniformParams(req.space, seed_, req.trial_number);
   std::vector<const TrialRecord*> complete;
   for (const TrialRecord& t : req.history) {
     if (t.state == TrialState::kComplete && !t.values.empty()) complete.push_back(&t);

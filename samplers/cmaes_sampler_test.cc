@@ -9,6 +9,7 @@
 #include <set>
 
 #include "samplers/random_sampler.h"
+#include "samplers/sampler_test_support.h"
 
 namespace gdsweep {
 namespace {
@@ -30,20 +31,8 @@ double Sphere(const Params& p) {
 // Asks and tells `n` trials one after the other; returns the history.
 std::vector<TrialRecord> Run(Sampler& sampler, const SearchSpace& space, int n,
                              std::vector<TrialRecord> history = {}) {
-  for (int k = 0; k < n; ++k) {
-    const auto number = static_cast<int64_t>(history.size());
-    std::map<std::string, std::string> attrs;
-    auto params = sampler.Sample({space, kMinimize, history, number, &attrs});
-    REQUIRE_MESSAGE(params.ok(), params.error().message);
-    TrialRecord t;
-    t.number = number;
-    t.trial_id = t.number + 1;
-    t.params = **params;
-    t.sampler_attrs = attrs;
-    t.state = TrialState::kComplete;
-    t.values = {Sphere(t.params)};
-    history.push_back(std::move(t));
-  }
+  auto f = [](const Params& p) { return std::vector<double>{Sphere(p)}; };
+  for (int k = 0; k < n; ++k) testing::AskAndTell(sampler, space, kMinimize, history, f);
   return history;
 }
 
@@ -86,17 +75,7 @@ TEST_CASE("generations: told once popsize trials are complete, running ones mean
   for (int round = 0; round < 6; ++round) {
     const size_t first = h.size();
     for (int w = 0; w < 3; ++w) {
-      std::map<std::string, std::string> attrs;
-      const auto number = static_cast<int64_t>(h.size());
-      auto params = sampler->Sample({space, kMinimize, h, number, &attrs});
-      REQUIRE(params.ok());
-      TrialRecord t;
-      t.number = number;
-      t.trial_id = t.number + 1;
-      t.params = **params;
-      t.sampler_attrs = attrs;
-      t.state = TrialState::kRunning;
-      h.push_back(t);
+      testing::AskAndTell(*sampler, space, kMinimize, h, nullptr, TrialState::kRunning);
     }
     for (size_t i = first; i < h.size(); ++i) {
       h[i].state = TrialState::kComplete;
@@ -205,19 +184,9 @@ TEST_CASE("maximise: the sampler climbs") {
   auto cma = MakeCmaEsSampler({}, space, 11);
   std::vector<TrialRecord> h;
   double best = -INFINITY;
+  auto f = [](const Params& p) { return std::vector<double>{-Sphere(p)}; };
   for (int k = 0; k < 150; ++k) {
-    std::map<std::string, std::string> attrs;
-    auto params = cma->Sample({space, maximize, h, k, &attrs});
-    REQUIRE(params.ok());
-    TrialRecord t;
-    t.number = k;
-    t.trial_id = t.number + 1;
-    t.params = **params;
-    t.sampler_attrs = attrs;
-    t.state = TrialState::kComplete;
-    t.values = {-Sphere(t.params)};
-    best = std::max(best, t.values[0]);
-    h.push_back(t);
+    best = std::max(best, testing::AskAndTell(*cma, space, maximize, h, f).values[0]);
   }
   CHECK(best > -1e-2);
 }

@@ -166,11 +166,8 @@ Params Nsga2Sampler::Child(const Parents& parents, Rng& rng, size_t m) const {
 }
 
 Result<std::optional<Params>> Nsga2Sampler::Sample(const SampleRequest& req) {
-  Params params;
-  for (const auto& p : req.space) {  // generation 0, mutations, single values
-    Rng rng = MakeRng(seed_, req.trial_number, StreamId(p.name));
-    params[p.name] = SampleUniform(p.distribution, rng);
-  }
+  // Generation 0, mutations and single values: random.
+  Params params = UniformParams(req.space, seed_, req.trial_number);
   const Parents parents = ParentPopulation(req);
   if (req.new_trial_attrs) {
     (*req.new_trial_attrs)[kNsga2GenerationAttr] = std::to_string(parents.generation + 1);

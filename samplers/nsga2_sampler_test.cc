@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "samplers/random_sampler.h"
+#include "samplers/sampler_test_support.h"
 #include "samplers/tpe/hypervolume.h"
 
 namespace gdsweep {
@@ -33,20 +34,7 @@ std::vector<double> Zdt1(const Params& p) {
 
 std::vector<TrialRecord> Run(Sampler& sampler, const SearchSpace& space, int n,
                              std::vector<TrialRecord> history = {}) {
-  for (int k = 0; k < n; ++k) {
-    const auto number = static_cast<int64_t>(history.size());
-    std::map<std::string, std::string> attrs;
-    auto params = sampler.Sample({space, kTwo, history, number, &attrs});
-    REQUIRE_MESSAGE(params.ok(), params.error().message);
-    TrialRecord t;
-    t.number = number;
-    t.trial_id = t.number + 1;
-    t.params = **params;
-    t.sampler_attrs = attrs;
-    t.state = TrialState::kComplete;
-    t.values = Zdt1(t.params);
-    history.push_back(std::move(t));
-  }
+  for (int k = 0; k < n; ++k) testing::AskAndTell(sampler, space, kTwo, history, Zdt1);
   return history;
 }
 
@@ -130,21 +118,14 @@ TEST_CASE("one objective is allowed, as in Optuna: generations rank by value") {
   auto nsga2 = MakeNsga2Sampler(options, space, 5);
   std::vector<TrialRecord> h;
   double first_gen = INFINITY, last_gen = INFINITY;
-  for (int k = 0; k < 160; ++k) {
-    std::map<std::string, std::string> attrs;
-    auto params = nsga2->Sample({space, one, h, k, &attrs});
-    REQUIRE(params.ok());
-    TrialRecord t;
-    t.number = k;
-    t.trial_id = t.number + 1;
-    t.params = **params;
-    t.sampler_attrs = attrs;
-    t.state = TrialState::kComplete;
+  auto f = [](const Params& p) {
     double s = 0;
-    for (const auto& [name, v] : t.params) s += v * v;
-    t.values = {s};
+    for (const auto& [name, v] : p) s += v * v;
+    return std::vector<double>{s};
+  };
+  for (int k = 0; k < 160; ++k) {
+    const double s = testing::AskAndTell(*nsga2, space, one, h, f).values[0];
     (k < 8 ? first_gen : last_gen) = std::min(k < 8 ? first_gen : last_gen, s);
-    h.push_back(t);
   }
   CHECK(Generation(h.back()) >= 10);
   CHECK(last_gen < first_gen);
