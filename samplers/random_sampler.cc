@@ -32,13 +32,17 @@ double SampleUniform(const Distribution& d, Rng& rng) {
   return UniformOverGrid(d, rng);  // int (any step) and categorical
 }
 
-Result<std::optional<Params>> RandomSampler::Sample(const SampleRequest& req) {
+Params UniformParams(const SearchSpace& space, uint64_t seed, int64_t trial_number) {
   Params params;
-  for (const auto& p : req.space) {
-    Rng rng = MakeRng(seed_, req.trial_number, StreamId(p.name));
+  for (const auto& p : space) {
+    Rng rng = MakeRng(seed, trial_number, StreamId(p.name));
     params[p.name] = SampleUniform(p.distribution, rng);
   }
-  return std::optional<Params>(std::move(params));
+  return params;
+}
+
+Result<std::optional<Params>> RandomSampler::Sample(const SampleRequest& req) {
+  return std::optional<Params>(UniformParams(req.space, seed_, req.trial_number));
 }
 
 }  // namespace gdsweep

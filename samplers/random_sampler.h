@@ -28,4 +28,8 @@ class RandomSampler final : public Sampler {
 // [low - 0.5, high + 0.5], then rounded onto the grid and clamped).
 double SampleUniform(const Distribution& d, Rng& rng);
 
+// Every parameter of `space` drawn as RandomSampler draws trial
+// `trial_number`'s: what samplers use for their random trials and parameters.
+Params UniformParams(const SearchSpace& space, uint64_t seed, int64_t trial_number);
+
 }  // namespace gdsweep

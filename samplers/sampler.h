@@ -8,8 +8,10 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "sweeper/model/result.h"
@@ -24,6 +26,11 @@ struct SampleRequest {
   // Every trial of the study in number order, any state, any sweep tag.
   const std::vector<TrialRecord>& history;
   int64_t trial_number = 0;  // the number the new trial will get
+  // Where a sampler that keeps state in the study (CMA-ES, NSGA-II) puts the
+  // trial system attributes to store with the new trial (key -> JSON text;
+  // keys as TrialRecord::sampler_attrs); they come back in the history.
+  // nullptr: nothing is stored (a preview).
+  std::map<std::string, std::string>* new_trial_attrs = nullptr;
 };
 
 class Sampler {

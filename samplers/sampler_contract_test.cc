@@ -11,7 +11,7 @@ namespace gdsweep {
 namespace {
 
 // Every sampler type under contract. Adding a sampler is adding its name here.
-const std::vector<std::string> kSamplerTypes = {"random", "grid", "tpe"};
+const std::vector<std::string> kSamplerTypes = {"random", "grid", "tpe", "cmaes", "nsga2", "auto"};
 
 const std::vector<Objective> kObjectives = {{"loss", Direction::kMinimize}};
 
@@ -33,6 +33,8 @@ SamplerSpec SpecFor(const std::string& type) {
   SamplerSpec spec;
   spec.type = type;
   spec.grid_values = {{"float", {-2, 0.5, 3}}, {"log_float", {1e-5, 1e-3, 1e-1}}};
+  // Generations small enough that 40 trials see several.
+  spec.nsga2.population_size = 6;
   return spec;
 }
 
@@ -54,13 +56,15 @@ double Loss(const Params& params) {
 std::vector<TrialRecord> RunStudy(Sampler& sampler, int n) {
   std::vector<TrialRecord> history;
   for (int64_t k = 0; k < n; ++k) {
-    auto params = sampler.Sample({kSpace, kObjectives, history, k});
+    std::map<std::string, std::string> attrs;
+    auto params = sampler.Sample({kSpace, kObjectives, history, k, &attrs});
     REQUIRE_MESSAGE(params.ok(), params.error().message);
     REQUIRE(params->has_value());
     TrialRecord t;
     t.trial_id = 1000 + k;
     t.number = k;
     t.params = std::move(**params);
+    t.sampler_attrs = std::move(attrs);  // as storage keeps them
     t.state = k % 7 == 3   ? TrialState::kFail
               : k % 5 == 4 ? TrialState::kRunning
                            : TrialState::kComplete;
@@ -100,10 +104,12 @@ TEST_CASE("contract: same seed and same history, same params, in any order of as
     for (int64_t k = 29; k >= 0; --k) {
       CAPTURE(k);
       std::vector<TrialRecord> before(history.begin(), history.begin() + k);
-      auto params = second->Sample({kSpace, kObjectives, before, k});
+      std::map<std::string, std::string> attrs;
+      auto params = second->Sample({kSpace, kObjectives, before, k, &attrs});
       REQUIRE(params.ok());
       REQUIRE(params->has_value());
       CHECK(**params == history[static_cast<size_t>(k)].params);
+      CHECK(attrs == history[static_cast<size_t>(k)].sampler_attrs);
     }
   }
 }
@@ -126,6 +132,9 @@ TEST_CASE("contract: a sampler that does not read the history proposes the same 
   CHECK_FALSE(Make("random", 1)->ReadsHistory());
   CHECK(Make("grid", 1)->ReadsHistory());
   CHECK(Make("tpe", 1)->ReadsHistory());
+  CHECK(Make("cmaes", 1)->ReadsHistory());
+  CHECK(Make("nsga2", 1)->ReadsHistory());
+  CHECK(Make("auto", 1)->ReadsHistory());
 }
 
 TEST_CASE("contract: a different seed gives a different sequence") {

@@ -15,6 +15,7 @@
 // UniformIndex below, never std::uniform_*_distribution.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <random>
 #include <string_view>
@@ -64,6 +65,16 @@ inline uint64_t UniformIndex(Rng& rng, uint64_t n) {
   for (;;) {
     uint64_t r = rng();
     if (r >= threshold) return r % n;
+  }
+}
+
+// One standard-normal draw: Marsaglia's polar method on UniformDouble
+// (portable, unlike std::normal_distribution).
+inline double StandardNormal(Rng& rng) {
+  for (;;) {
+    const double u = 2 * UniformDouble(rng) - 1, v = 2 * UniformDouble(rng) - 1;
+    const double r = u * u + v * v;
+    if (r > 0 && r < 1) return u * std::sqrt(-2 * std::log(r) / r);
   }
 }
 

@@ -152,6 +152,14 @@ Result<AskResult> SqliteStorage::Ask(const AskRequest& req, TrialHistory& histor
                  std::move(**params), *space,  req.log_path_for};
   auto inserted = InsertRunningTrial(*db_, fresh);
   if (!inserted) return inserted.error();
+  if (req.new_trial_attrs) {
+    for (const auto& [key, value_json] : *req.new_trial_attrs) {
+      if (auto s = SetTrialSystemAttr(*db_, inserted->trial_id, key, value_json); !s) {
+        return s.error();
+      }
+    }
+    inserted->sampler_attrs = *req.new_trial_attrs;
+  }
   if (auto s = tx->Commit(); !s) return s.error();
   result.trial = std::move(*inserted);
   // Only a refreshed history may grow here: max_trial_id must not pass

@@ -143,6 +143,11 @@ struct AskRequest {
   // Processes of runs started since, recorded in the same transaction (see
   // RecordRunProcesses).
   std::vector<RunProcess> processes;
+  // Trial system attributes (key -> JSON text) stored with a trial that
+  // `sample` proposes, filled by `sample` itself before it returns (a sampler
+  // that keeps its state in the study, SampleRequest::new_trial_attrs).
+  // nullptr: none.
+  const std::map<std::string, std::string>* new_trial_attrs = nullptr;
 };
 
 struct AskResult {

@@ -34,6 +34,11 @@ constexpr const char* kSelectRungs =
     "SELECT trial_id, substr(\"key\", 16), value_json FROM trial_system_attributes "
     "WHERE trial_id IN (SELECT value FROM json_each(?1)) AND \"key\" LIKE 'completed\\_rung\\_%' "
     "ESCAPE '\\'";
+// The state samplers keep in the study (TrialRecord::sampler_attrs).
+constexpr const char* kSelectSamplerAttrs =
+    "SELECT trial_id, \"key\", value_json FROM trial_system_attributes "
+    "WHERE trial_id IN (SELECT value FROM json_each(?1)) "
+    "AND (\"key\" LIKE 'gdsweep:%' OR \"key\" = 'nsga2:generation')";
 
 std::string IdList(const std::vector<TrialRecord>& trials) {
   std::string s = "[";
@@ -83,8 +88,8 @@ Status CollectRows(Query& q, std::vector<TrialRecord>& out) {
   }
 }
 
-// Fills params, values, intermediate values and rung values of `trials`, one
-// query each.
+// Fills params, values, intermediate values, rung values and sampler
+// attributes of `trials`, one query each.
 Status FillDetails(Database& db, std::vector<TrialRecord>& trials) {
   if (trials.empty()) return {};
   std::unordered_map<int64_t, TrialRecord*> by_id;
@@ -148,6 +153,16 @@ Status FillDetails(Database& db, std::vector<TrialRecord>& trials) {
       continue;  // not a rung Optuna would have written
     }
     t->completed_rungs[std::stoi(rung)] = *value;
+  }
+
+  auto attrs = db.Prepare(kSelectSamplerAttrs);
+  if (!attrs) return attrs.error();
+  attrs->Bind(1, ids);
+  while (true) {
+    auto row = attrs->Step();
+    if (!row) return row.error();
+    if (!*row) break;
+    if (auto* t = trial(attrs->Int(0))) t->sampler_attrs[attrs->Text(1)] = attrs->Text(2);
   }
   return {};
 }

@@ -92,8 +92,11 @@ Result<AskResult> Study::Ask(const std::string& worker_id,
   req.n_trials = spec_.budget.n_trials;
   req.refresh_history = sampler_->ReadsHistory();
   req.log_path_for = [this](int64_t number) { return TrialDir(number); };
-  auto sample = [this](const TrialHistory& h, int64_t number) {
-    return sampler_->Sample(SampleRequest{spec_.space, spec_.objectives, h.trials, number});
+  std::map<std::string, std::string> attrs;
+  req.new_trial_attrs = &attrs;
+  auto sample = [this, &attrs](const TrialHistory& h, int64_t number) {
+    attrs.clear();
+    return sampler_->Sample(SampleRequest{spec_.space, spec_.objectives, h.trials, number, &attrs});
   };
   return storage_.Ask(req, history_, sample);
 }

@@ -70,13 +70,15 @@ Result<std::map<int64_t, TrialRecord>> TrialsToRender(const StudySpec& spec, con
         if (!made) return made.error();
         sampler = std::move(*made);
       }
-      auto params = sampler->Sample(SampleRequest{spec.space, spec.objectives, history, n});
+      std::map<std::string, std::string> attrs;
+      auto params = sampler->Sample(SampleRequest{spec.space, spec.objectives, history, n, &attrs});
       if (!params) return params.error();
       if (!*params) return Error::NotFound("the sampler has no trial " + std::to_string(n));
       TrialRecord t;
       t.number = n;
       t.trial_id = next_id++;
       t.params = **params;
+      t.sampler_attrs = std::move(attrs);
       t.tag = spec.tag;
       history.push_back(t);
       it = history.end() - 1;

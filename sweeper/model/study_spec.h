@@ -40,10 +40,39 @@ struct TpeOptions {
   int gamma_cap = 25;
 };
 
+// Options of the CMA-ES sampler, with Optuna's CmaEsSampler names and
+// defaults (restart_strategy "bipop" is Optuna 3.2's).
+struct CmaEsOptions {
+  std::optional<double> sigma0;  // none: a sixth of the box's narrowest side
+  int n_startup_trials = 1;      // complete trials before CMA-ES; random until then
+  std::string restart_strategy;  // "" (none), "ipop" or "bipop"
+  int inc_popsize = 2;           // population multiplier per (large) restart
+  std::optional<int> popsize;    // none: 4 + floor(3 ln n)
+  bool use_separable_cma = false;
+  bool with_margin = false;  // CMA-ES with margin for int and stepped parameters
+  // The first mean, internal values by parameter; a missing one: the middle.
+  std::map<std::string, double> x0;
+};
+
+// Options of the NSGA-II sampler, with Optuna 3.1's NSGAIISampler names and
+// defaults.
+struct Nsga2Options {
+  int population_size = 50;
+  std::optional<double> mutation_prob;  // none: 1 / the number of parameters
+  // uniform, sbx, blxalpha, spx, undx or vsbx (numeric parameters;
+  // categorical ones always cross uniformly).
+  std::string crossover = "uniform";
+  double crossover_prob = 0.9;
+  double swapping_prob = 0.5;  // uniform crossover's per-parameter swap
+};
+
 struct SamplerSpec {
-  std::string type = "tpe";      // "random", "grid" or "tpe"
+  // "random", "grid", "tpe", "cmaes", "nsga2" or "auto"
+  std::string type = "tpe";
   std::optional<uint64_t> seed;  // none: a fresh random seed, stored with the study
   TpeOptions tpe;
+  CmaEsOptions cmaes;
+  Nsga2Options nsga2;
   // grid: explicit values per parameter, in the internal representation;
   // parameters without an entry use their distribution's own grid.
   std::map<std::string, std::vector<double>> grid_values;

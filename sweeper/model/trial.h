@@ -40,6 +40,11 @@ struct TrialRecord {
   // value the trial had when it reached that rung. Optuna keeps these as the
   // trial system attributes "completed_rung_N".
   std::map<int, double> completed_rungs;
+  // The state samplers keep in the study (CMA-ES's generation, NSGA-II's):
+  // the trial system attributes whose key starts with "gdsweep:" or is
+  // "nsga2:generation" (Optuna's NSGAIISampler reads and writes that one),
+  // key -> JSON text. Written with the trial by the sampler that proposed it.
+  std::map<std::string, std::string> sampler_attrs;
 
   // gdsweep's own columns; empty for trials another tool (Optuna) created.
   std::string tag;                  // the sweep tag

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "sweeper/spec/study_parser_enqueue.h"
+#include "sweeper/spec/study_parser_evo_sampler.h"
 #include "sweeper/spec/study_parser_kubernetes.h"
 #include "sweeper/spec/study_parser_local.h"
 #include "sweeper/spec/study_parser_overrides.h"
@@ -276,6 +277,11 @@ Result<StudySpec> ReadSpec(const YamlNode& root, const std::string& source_name)
       ParseSampler(sampler_entry ? &sampler_entry->value : nullptr, spec.space, space_entry->value);
   if (!sampler) return sampler.error();
   spec.sampler = std::move(*sampler);
+  if (auto s = CheckEvoSampler(sampler_entry ? &sampler_entry->value : nullptr, spec.space,
+                               spec.objectives, spec.sampler);
+      !s) {
+    return s.error();
+  }
   if (auto s = ParsePrunerSection(root, spec); !s) return s.error();
   if (auto s = ParseEnqueueSection(root, spec); !s) return s.error();
 

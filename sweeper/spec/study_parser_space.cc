@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "sweeper/spec/placeholders.h"
+#include "sweeper/spec/study_parser_evo_sampler.h"
 #include "sweeper/spec/suggest.h"
 #include "sweeper/spec/yaml_values.h"
 
@@ -356,11 +357,15 @@ Result<SamplerSpec> ParseSampler(const YamlNode* node, const SearchSpace& space,
   const std::string path = "sampler";
   if (auto s = ExpectMapping(*node, path); !s) return s.error();
   std::vector<std::string> keys = {"type", "seed", "values"};
-  keys.insert(keys.end(), kTpeKeys.begin(), kTpeKeys.end());
+  for (const auto* more : {&kTpeKeys, &kCmaesKeys, &kNsga2Keys}) {
+    for (const auto& k : *more) {
+      if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
+    }
+  }
   if (auto s = CheckKeys(*node, path, keys); !s) return s.error();
 
   if (const YamlNode* v = FindValue(*node, "type")) {
-    auto type = ReadEnum(*v, "sampler.type", {"tpe", "random", "grid"});
+    auto type = ReadEnum(*v, "sampler.type", {"tpe", "random", "grid", "cmaes", "nsga2", "auto"});
     if (!type) return type.error();
     spec.type = *type;
   }
@@ -369,14 +374,26 @@ Result<SamplerSpec> ParseSampler(const YamlNode* node, const SearchSpace& space,
     if (!seed) return seed.error();
     spec.seed = *seed;
   }
+  auto has = [](const std::vector<std::string>& list, const std::string& key) {
+    return std::find(list.begin(), list.end(), key) != list.end();
+  };
   for (const auto& e : node->entries) {
-    const bool tpe_option = std::find(kTpeKeys.begin(), kTpeKeys.end(), e.key) != kTpeKeys.end();
-    if (!tpe_option || e.value.IsNull()) continue;
-    if (spec.type != "tpe") {
+    if (e.value.IsNull() || e.key == "type" || e.key == "seed" || e.key == "values") continue;
+    Status parsed;
+    if (spec.type == "tpe" && has(kTpeKeys, e.key)) {
+      parsed = ParseTpeOption(e, spec.tpe);
+    } else if (spec.type == "cmaes" && has(kCmaesKeys, e.key)) {
+      parsed = ParseCmaesOption(e, space, spec.cmaes);
+    } else if (spec.type == "nsga2" && has(kNsga2Keys, e.key)) {
+      parsed = ParseNsga2Option(e, spec.nsga2);
+    } else {
+      const std::string owner = has(kTpeKeys, e.key)     ? "a TPE"
+                                : has(kCmaesKeys, e.key) ? "a cmaes"
+                                                         : "an nsga2";
       return ErrorAt(e.key_location, JoinPath(path, e.key),
-                     "a TPE option, but sampler.type is '" + spec.type + "'");
+                     owner + " option, but sampler.type is '" + spec.type + "'");
     }
-    if (auto s = ParseTpeOption(e, spec.tpe); !s) return s.error();
+    if (!parsed) return parsed.error();
   }
   if (spec.tpe.group && !spec.tpe.multivariate) {
     const YamlEntry* e = node->Find("group");

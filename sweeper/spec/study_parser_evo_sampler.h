@@ -1,0 +1,32 @@
+// The options of the cmaes and nsga2 samplers in a study file's sampler
+// section (Optuna's CmaEsSampler and NSGAIISampler names), validated with the
+// file's line and column. Part of the study-file parser (study_parser.h).
+// Pure functions; thread-safe.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sweeper/model/result.h"
+#include "sweeper/model/study_spec.h"
+#include "sweeper/spec/yaml_reader.h"
+
+namespace gdsweep {
+
+extern const std::vector<std::string> kCmaesKeys;
+extern const std::vector<std::string> kNsga2Keys;
+
+// One `sampler.KEY: value` entry, KEY one of kCmaesKeys (kNsga2Keys).
+Status ParseCmaesOption(const YamlEntry& e, const SearchSpace& space, CmaEsOptions& cmaes);
+Status ParseNsga2Option(const YamlEntry& e, Nsga2Options& nsga2);
+
+// What needs several options, the space or the objectives, checked once the
+// whole study file is read: `sampler` is the sampler mapping (nullptr when
+// absent). cmaes: one objective; use_separable_cma and with_margin not
+// together. nsga2: population_size at least the crossover's parents. A
+// cmaes space with fewer than two numeric parameters is allowed (random
+// search, as Optuna) with a warning in the log.
+Status CheckEvoSampler(const YamlNode* sampler, const SearchSpace& space,
+                       const std::vector<Objective>& objectives, const SamplerSpec& spec);
+
+}  // namespace gdsweep
