@@ -35,6 +35,7 @@ double SampleUniform(const Distribution& d, Rng& rng) {
 Result<std::optional<Params>> RandomSampler::Sample(const SampleRequest& req) {
   Params params;
   for (const auto& p : req.space) {
+    if (!IsActive(p, params)) continue;
     Rng rng = MakeRng(seed_, req.trial_number, StreamId(p.name));
     params[p.name] = SampleUniform(p.distribution, rng);
   }

@@ -35,6 +35,11 @@ constexpr const char* kSelectRungs =
     "WHERE trial_id IN (SELECT value FROM json_each(?1)) AND \"key\" LIKE 'completed\\_rung\\_%' "
     "ESCAPE '\\'";
 
+// Optuna 3.1's constraint values ("constraints", a JSON list).
+constexpr const char* kSelectConstraints =
+    "SELECT trial_id, value_json FROM trial_system_attributes "
+    "WHERE trial_id IN (SELECT value FROM json_each(?1)) AND \"key\" = 'constraints'";
+
 std::string IdList(const std::vector<TrialRecord>& trials) {
   std::string s = "[";
   for (size_t i = 0; i < trials.size(); ++i) {
@@ -148,6 +153,17 @@ Status FillDetails(Database& db, std::vector<TrialRecord>& trials) {
       continue;  // not a rung Optuna would have written
     }
     t->completed_rungs[std::stoi(rung)] = *value;
+  }
+  auto constraints = db.Prepare(kSelectConstraints);
+  if (!constraints) return constraints.error();
+  constraints->Bind(1, ids);
+  while (true) {
+    auto row = constraints->Step();
+    if (!row) return row.error();
+    if (!*row) break;
+    auto* t = trial(constraints->Int(0));
+    if (!t) continue;
+    t->constraints = ConstraintsFromJson(constraints->Text(1));  // unreadable: none
   }
   return {};
 }

@@ -40,6 +40,9 @@ struct TrialRecord {
   // value the trial had when it reached that rung. Optuna keeps these as the
   // trial system attributes "completed_rung_N".
   std::map<int, double> completed_rungs;
+  // The trial's constraint values (feasible when all <= 0), Optuna's trial
+  // system attribute "constraints"; nullopt when it has none.
+  std::optional<std::vector<double>> constraints;
 
   // gdsweep's own columns; empty for trials another tool (Optuna) created.
   std::string tag;                  // the sweep tag
@@ -50,5 +53,11 @@ struct TrialRecord {
   std::string failure_reason;       // why it is FAIL (or PRUNED), in words
   std::string log_path;             // folder with the trial's stdout/stderr logs
 };
+
+// Optuna 3.1's violation of a trial: the sum of its positive constraint
+// values; +inf when it has none recorded (TPE ranks it after every other).
+double Violation(const TrialRecord& t);
+// Feasible: constraints recorded and all <= 0.
+inline bool IsFeasible(const TrialRecord& t) { return Violation(t) == 0; }
 
 }  // namespace gdsweep
