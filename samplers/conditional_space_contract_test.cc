@@ -21,7 +21,7 @@ SearchSpace ConditionalSpace() {
   SearchSpace s;
   s.push_back({"opt", CategoricalDistribution{{Choice{"sgd"}, Choice{"adam"}, Choice{"rmsprop"}}}});
   s.push_back({"lr", FloatDistribution{1e-5, 1e-1, true, std::nullopt}});
-  s.push_back({"momentum", FloatDistribution{0.0, 0.9, false, 0.3}, {{"opt", {0, 2}}}});
+  s.push_back({"momentum", FloatDistribution{0.0, 0.75, false, 0.25}, {{"opt", {0, 2}}}});
   s.push_back({"nesterov", CategoricalDistribution{{Choice{true}, Choice{false}}}, {{"opt", {0}}}});
   s.push_back({"dampening", IntDistribution{0, 2, false, 1}, {{"nesterov", {1}}}});
   s.push_back({"beta2", IntDistribution{1, 3, false, 1}, {{"opt", {1}}}});

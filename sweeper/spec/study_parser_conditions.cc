@@ -43,7 +43,7 @@ Result<double> ConditionValue(const Parameter& parent, const YamlNode& item,
                    FormatDouble(*v) + " is never a value of '" + parent.name +
                        "', so the condition could never hold");
   }
-  return *v;
+  return Snap(d, *v);  // exactly the value samplers produce (0.30000000000000004 for 0.3)
 }
 
 Result<std::vector<Condition>> ReadWhen(const SearchSpace& space, size_t self,
