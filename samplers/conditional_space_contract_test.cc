@@ -71,7 +71,9 @@ std::vector<TrialRecord> RunStudy(Sampler& sampler, const SearchSpace& space, in
     t.trial_id = 1000 + k;
     t.number = k;
     t.params = std::move(**params);
-    t.state = k % 7 == 3 ? TrialState::kFail : k % 5 == 4 ? TrialState::kRunning : TrialState::kComplete;
+    t.state = k % 7 == 3   ? TrialState::kFail
+              : k % 5 == 4 ? TrialState::kRunning
+                           : TrialState::kComplete;
     if (t.state == TrialState::kComplete) t.values = {Loss(t.params)};
     history.push_back(std::move(t));
   }

@@ -131,8 +131,7 @@ Result<std::unique_ptr<GridSampler>> GridSampler::Make(
 }
 
 GridSampler::GridSampler(std::vector<Axis> axes, int64_t size, uint64_t seed)
-    : axes_(std::move(axes)), size_(size), order_(static_cast<uint64_t>(size), seed),
-      seed_(seed) {}
+    : axes_(std::move(axes)), size_(size), order_(static_cast<uint64_t>(size), seed), seed_(seed) {}
 
 // Depth-first over the space in order: an active parameter branches on each of
 // its grid values, an inactive one is -1; the last parameter varies fastest,

@@ -124,8 +124,8 @@ Result<SearchSpace> SpaceFromJson(const std::string& text) {
       Parameter p{entry.at("name").get<std::string>(), *d, {}, false};
       if (auto w = entry.find("when"); w != entry.end()) {
         for (const auto& c : *w) {
-          p.when.push_back({c.at("parent").get<std::string>(),
-                            c.at("values").get<std::vector<double>>()});
+          p.when.push_back(
+              {c.at("parent").get<std::string>(), c.at("values").get<std::vector<double>>()});
         }
       }
       if (auto f = entry.find("fixed"); f != entry.end()) p.fixed = f->get<bool>();
@@ -201,7 +201,8 @@ std::optional<std::vector<double>> ConstraintsFromJson(const std::string& text) 
   size_t start = 0;
   while (start <= inner.size()) {
     size_t comma = inner.find(',', start);
-    std::string item = inner.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    std::string item =
+        inner.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     const size_t b = item.find_first_not_of(" \t\n"), e = item.find_last_not_of(" \t\n");
     if (b == std::string::npos) return std::nullopt;
     auto v = ParsePythonFloatJson(item.substr(b, e - b + 1));

@@ -107,8 +107,7 @@ TEST_CASE("an inactive conditional parameter is absent: argv entries naming it, 
   CHECK(launch->env.at("B") == "64");
   CHECK_FALSE(launch->env.count("GDSWEEP_PARAM_MOMENTUM"));
   CHECK(launch->params.count("momentum") == 0);
-  CHECK(ParamsJson(s.space, t.params) ==
-        R"({"batch":64,"layers":3,"opt":true,"train.lr":0.001})");
+  CHECK(ParamsJson(s.space, t.params) == R"({"batch":64,"layers":3,"opt":true,"train.lr":0.001})");
 
   t.params["opt"] = 0;  // adam: momentum active
   t.params["momentum"] = 0.5;

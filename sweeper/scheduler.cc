@@ -75,7 +75,8 @@ Status Scheduler::Launch(const TrialRecord& trial, const std::map<std::string, s
     if (!processes_since_) processes_since_ = Clock::now();
   }
   auto r = std::make_unique<Running>(
-      Running{trial, MetricCollector(study_.spec().objectives, study_.spec().constraints), Clock::now(), Clock::now()});
+      Running{trial, MetricCollector(study_.spec().objectives, study_.spec().constraints),
+              Clock::now(), Clock::now()});
   running_[trial.trial_id] = std::move(r);
   ++summary_.started;
   progress_.TrialStarted(trial);

@@ -1,10 +1,10 @@
 #include "sweeper/trial_exit.h"
 
+#include <spdlog/spdlog.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <spdlog/spdlog.h>
 
 #include "sweeper/tracking_session.h"
 

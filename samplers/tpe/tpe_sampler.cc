@@ -124,7 +124,8 @@ void TpeSampler::Reset(const SearchSpace& space, const std::vector<Objective>& o
   space_ = space;
   objectives_ = objectives;
   domains_.clear();
-  for (size_t d = 0; d < space.size(); ++d) domains_.push_back(tpe::MakeDomain(space[d].distribution));
+  for (size_t d = 0; d < space.size(); ++d)
+    domains_.push_back(tpe::MakeDomain(space[d].distribution));
   cache_.Reset(space_, domains_, objectives_);
   below_cols_.assign(domains_.size(), {});
   above_cols_.assign(domains_.size(), {});
@@ -228,7 +229,8 @@ void TpeSampler::Split(size_t n_finished) {
 void TpeSampler::SplitConstrained(size_t n_below) {
   std::vector<double> violations;
   for (const Item& item : items_) {
-    if (item.entry != ObservationCache::kNone) violations.push_back(cache_.entry(item.entry).violation);
+    if (item.entry != ObservationCache::kNone)
+      violations.push_back(cache_.entry(item.entry).violation);
   }
   tpe::SplitConstrained(keys_, mo_values_, objectives_.size(), violations, n_below, &below_flags_);
 }
@@ -280,7 +282,8 @@ Result<std::optional<Params>> TpeSampler::Sample(const SampleRequest& req) {
   if (est_options_.multivariate) {
     const auto groups = JointGroups(req.history);
     for (size_t g = 0; g < groups.size(); ++g) {
-      const uint64_t stream = g == 0 ? kJointStream : kJointStream ^ StreamId(space_[groups[g][0]].name);
+      const uint64_t stream =
+          g == 0 ? kJointStream : kJointStream ^ StreamId(space_[groups[g][0]].name);
       SampleJoint(groups[g], stream, req.trial_number, joint);
     }
   }

@@ -139,7 +139,8 @@ void SplitConstrained(std::span<const RankKey> keys, std::span<const double> val
   if (m > 1) {
     std::vector<double> rows;
     for (size_t i = 0; i < feasible.size(); ++i) {
-      if (feasible[i]) rows.insert(rows.end(), values.begin() + i * m, values.begin() + (i + 1) * m);
+      if (feasible[i])
+        rows.insert(rows.end(), values.begin() + i * m, values.begin() + (i + 1) * m);
     }
     SplitMultiObjective(rows, m, n_below, &feasible_below);
   } else {

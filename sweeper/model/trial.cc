@@ -9,11 +9,16 @@ namespace gdsweep {
 
 const char* ToString(TrialState s) {
   switch (s) {
-    case TrialState::kRunning: return "RUNNING";
-    case TrialState::kComplete: return "COMPLETE";
-    case TrialState::kPruned: return "PRUNED";
-    case TrialState::kFail: return "FAIL";
-    case TrialState::kWaiting: return "WAITING";
+    case TrialState::kRunning:
+      return "RUNNING";
+    case TrialState::kComplete:
+      return "COMPLETE";
+    case TrialState::kPruned:
+      return "PRUNED";
+    case TrialState::kFail:
+      return "FAIL";
+    case TrialState::kWaiting:
+      return "WAITING";
   }
   return "?";
 }
@@ -54,7 +59,8 @@ bool IsActive(const Parameter& p, const Params& chosen) {
 }
 
 bool IsConditional(const SearchSpace& space) {
-  return std::any_of(space.begin(), space.end(), [](const Parameter& p) { return !p.when.empty(); });
+  return std::any_of(space.begin(), space.end(),
+                     [](const Parameter& p) { return !p.when.empty(); });
 }
 
 bool HasExactlyActive(const SearchSpace& space, const Params& params) {

@@ -1,7 +1,7 @@
 #include "sweeper/spec/study_parser.h"
 
-#include <cstdlib>
 #include <algorithm>
+#include <cstdlib>
 #include <regex>
 #include <unordered_map>
 

@@ -27,8 +27,8 @@ Result<double> ConditionValue(const Parameter& parent, const YamlNode& item,
       if (ChoiceToString(c->choices[i]) == ChoiceToString(*choice)) return static_cast<double>(i);
     }
     return ErrorAt(item.location, path,
-                   Describe(item) + " is never a value of '" + parent.name + "' (its choices: " +
-                       list + "), so the condition could never hold");
+                   Describe(item) + " is never a value of '" + parent.name +
+                       "' (its choices: " + list + "), so the condition could never hold");
   }
   if (const auto* f = std::get_if<FloatDistribution>(&d); f && !f->step && f->low != f->high) {
     return ErrorAt(item.location, path,
@@ -154,8 +154,8 @@ Status ParseConditions(SearchSpace& space, const std::vector<const YamlEntry*>& 
       if (!values.empty()) continue;
       return ErrorAt(when_location(i), "search_space." + space[i].name + ".when",
                      "these conditions can never all hold: through the conditions of the "
-                     "parameters they name, they need '" + name +
-                         "' to take values that exclude each other");
+                     "parameters they name, they need '" +
+                         name + "' to take values that exclude each other");
     }
   }
   SearchSpace sorted;

@@ -33,12 +33,12 @@ const std::string kOpt = "  opt: {type: categorical, choices: [sgd, adam, rmspro
 }  // namespace
 
 TEST_CASE("when: one value, a list of values, several parents, in internal values") {
-  StudySpec spec = Parse(Study(kOpt +
-                               "  momentum: {type: float, low: 0, high: 0.9, when: {opt: sgd}}\n"
-                               "  eps: {type: float, low: 0, high: 1, when: {opt: [adam, rmsprop]}}\n"
-                               "  layers: {type: int, low: 1, high: 4}\n"
-                               "  wide: {type: categorical, choices: [true, false], "
-                               "when: {opt: sgd, layers: [3, 4]}}\n"));
+  StudySpec spec =
+      Parse(Study(kOpt + "  momentum: {type: float, low: 0, high: 0.9, when: {opt: sgd}}\n"
+                         "  eps: {type: float, low: 0, high: 1, when: {opt: [adam, rmsprop]}}\n"
+                         "  layers: {type: int, low: 1, high: 4}\n"
+                         "  wide: {type: categorical, choices: [true, false], "
+                         "when: {opt: sgd, layers: [3, 4]}}\n"));
   REQUIRE(spec.space.size() == 5);
   CHECK(spec.space[1].when == std::vector<Condition>{{"opt", {0}}});
   CHECK(spec.space[2].when == std::vector<Condition>{{"opt", {1, 2}}});
@@ -47,10 +47,10 @@ TEST_CASE("when: one value, a list of values, several parents, in internal value
 }
 
 TEST_CASE("a parameter is moved after the parameters it depends on; nesting allowed") {
-  StudySpec spec = Parse(Study(
-      "  dampening: {type: int, low: 0, high: 2, when: {nesterov: false}}\n"
-      "  nesterov: {type: categorical, choices: [true, false], when: {opt: sgd}}\n" +
-      kOpt + "  lr: {type: float, low: 0.1, high: 1}\n"));
+  StudySpec spec =
+      Parse(Study("  dampening: {type: int, low: 0, high: 2, when: {nesterov: false}}\n"
+                  "  nesterov: {type: categorical, choices: [true, false], when: {opt: sgd}}\n" +
+                  kOpt + "  lr: {type: float, low: 0.1, high: 1}\n"));
   std::vector<std::string> names;
   for (const auto& p : spec.space) names.push_back(p.name);
   CHECK(names == std::vector<std::string>{"opt", "nesterov", "dampening", "lr"});
@@ -80,25 +80,27 @@ TEST_CASE("when: unknown parameters, impossible values, cycles are refused where
   CHECK(ErrorOf(Study("  a: {type: int, low: 0, high: 1, when: {a: 1}}\n")) ==
         "s.yaml:5:43: search_space.a.when.a: a parameter cannot depend on itself");
   // nesterov needs opt = sgd; m needs nesterov and opt = adam: never.
-  CHECK(ErrorOf(Study(kOpt +
-                      "  nesterov: {type: categorical, choices: [true, false], when: {opt: sgd}}\n"
-                      "  m: {type: float, low: 0, high: 1, when: {nesterov: true, opt: adam}}\n")) ==
+  CHECK(ErrorOf(Study(
+            kOpt + "  nesterov: {type: categorical, choices: [true, false], when: {opt: sgd}}\n"
+                   "  m: {type: float, low: 0, high: 1, when: {nesterov: true, opt: adam}}\n")) ==
         "s.yaml:7:37: search_space.m.when: these conditions can never all hold: through the "
         "conditions of the parameters they name, they need 'opt' to take values that exclude "
         "each other");
-  CHECK(ErrorOf(Study(kOpt + "  m: {type: float, low: 0, high: 1, when: sgd}\n")).find(
-            "s.yaml:6:43: search_space.m.when: expected a mapping of parameter to value(s)") == 0);
+  CHECK(
+      ErrorOf(Study(kOpt + "  m: {type: float, low: 0, high: 1, when: sgd}\n"))
+          .find("s.yaml:6:43: search_space.m.when: expected a mapping of parameter to value(s)") ==
+      0);
 }
 
 TEST_CASE("fixed parameters: type fixed or a plain scalar, as single-valued distributions") {
-  StudySpec spec = Parse(Study(kOpt +
-                               "  lr: {type: fixed, value: 0.1}\n"
-                               "  layers: 3\n"
-                               "  act: relu\n"
-                               "  bias: {type: fixed, value: true, when: {opt: sgd}}\n"));
+  StudySpec spec = Parse(Study(kOpt + "  lr: {type: fixed, value: 0.1}\n"
+                                      "  layers: 3\n"
+                                      "  act: relu\n"
+                                      "  bias: {type: fixed, value: true, when: {opt: sgd}}\n"));
   REQUIRE(spec.space.size() == 5);
   CHECK(spec.space[1].fixed);
-  CHECK(spec.space[1].distribution == Distribution{FloatDistribution{0.1, 0.1, false, std::nullopt}});
+  CHECK(spec.space[1].distribution ==
+        Distribution{FloatDistribution{0.1, 0.1, false, std::nullopt}});
   CHECK(spec.space[2].distribution == Distribution{IntDistribution{3, 3, false, 1}});
   CHECK(spec.space[3].distribution ==
         Distribution{CategoricalDistribution{{Choice{std::string("relu")}}}});
@@ -107,8 +109,8 @@ TEST_CASE("fixed parameters: type fixed or a plain scalar, as single-valued dist
   CHECK_FALSE(spec.space[0].fixed);
   CHECK(ErrorOf(Study("  lr: {type: fixed}\n")) ==
         "s.yaml:5:7: search_space.lr: missing required key 'value'");
-  CHECK(ErrorOf(Study("  lr: {type: fixed, value: 1, low: 0}\n")).find(
-            "s.yaml:5:33: search_space.lr.low: unknown key") == 0);
+  CHECK(ErrorOf(Study("  lr: {type: fixed, value: 1, low: 0}\n"))
+            .find("s.yaml:5:33: search_space.lr.low: unknown key") == 0);
 }
 
 TEST_CASE("a conditional parameter cannot name the program; other entries may") {
@@ -130,7 +132,8 @@ TEST_CASE("constraints: metric names, not objectives, not twice; TPE told") {
         "s.yaml:6:19: constraints[1]: 'loss' is an objective; a constraint is another metric");
   CHECK(ErrorOf(Study(kOpt, "constraints: [c0, c0]\n")) ==
         "s.yaml:6:19: constraints[1]: constraint 'c0' appears twice");
-  CHECK(ErrorOf(Study(kOpt, "constraints: [\"c 0\"]\n")).find("s.yaml:6:15: constraints[0]: a metric name") == 0);
+  CHECK(ErrorOf(Study(kOpt, "constraints: [\"c 0\"]\n"))
+            .find("s.yaml:6:15: constraints[0]: a metric name") == 0);
 }
 
 }  // namespace gdsweep

@@ -171,7 +171,8 @@ Result<Parameter> ParseParameter(const YamlEntry& entry, const std::string& path
   if (auto s = ExpectMapping(m, path); !s) {
     return ErrorAt(m.location, path,
                    "expected a mapping such as {type: float, low: 0, high: 1}, or a fixed value, "
-                   "got " + Describe(m));
+                   "got " +
+                       Describe(m));
   }
   const YamlEntry* type_entry = m.Find("type");
   if (!type_entry) return MissingKey(m, path, "type");

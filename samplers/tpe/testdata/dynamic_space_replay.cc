@@ -57,7 +57,8 @@ bool Check(const json& c, size_t index) {
     r.state = StateOf(t["state"]);
     for (const auto& [name, value] : t["params"].items()) r.params[name] = value.get<double>();
     if (!t["values"].is_null()) r.values = t["values"].get<std::vector<double>>();
-    for (const json& p : t["intermediate"]) r.intermediate[p[0].get<int64_t>()] = p[1].get<double>();
+    for (const json& p : t["intermediate"])
+      r.intermediate[p[0].get<int64_t>()] = p[1].get<double>();
     if (!t["constraints"].is_null()) r.constraints = t["constraints"].get<std::vector<double>>();
     history.push_back(std::move(r));
   }
