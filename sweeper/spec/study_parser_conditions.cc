@@ -40,7 +40,7 @@ Result<double> ConditionValue(const Parameter& parent, const YamlNode& item,
   if (!v) return v.error();
   if (!Contains(d, *v)) {
     return ErrorAt(item.location, path,
-                   FormatDouble(*v) + " is never a value of '" + parent.name +
+                   FormatValue(d, *v) + " is never a value of '" + parent.name +
                        "', so the condition could never hold");
   }
   return Snap(d, *v);  // exactly the value samplers produce (0.30000000000000004 for 0.3)

@@ -59,8 +59,8 @@ TEST_CASE("a parameter is moved after the parameters it depends on; nesting allo
 
 TEST_CASE("when: unknown parameters, impossible values, cycles are refused where written") {
   CHECK(ErrorOf(Study(kOpt + "  m: {type: float, low: 0, high: 1, when: {optt: sgd}}\n")) ==
-        "s.yaml:6:44: search_space.m.when.optt: not a parameter of search_space (did you mean "
-        "'opt'?)");
+        "s.yaml:6:44: search_space.m.when.optt: not a parameter of search_space; did you mean "
+        "'opt'?");
   CHECK(ErrorOf(Study(kOpt + "  m: {type: float, low: 0, high: 1, when: {opt: sdg}}\n")) ==
         "s.yaml:6:49: search_space.m.when.opt: 'sdg' is never a value of 'opt' (its choices: "
         "sgd, adam, rmsprop), so the condition could never hold");
