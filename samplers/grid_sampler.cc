@@ -28,6 +28,12 @@ std::string Describe(const Distribution& d, double v) {
   return std::to_string(std::llround(v));
 }
 
+// A valid point of a conditional grid as a hashable key.
+std::string PointKey(const std::vector<int64_t>& axis_indices) {
+  return std::string(reinterpret_cast<const char*>(axis_indices.data()),
+                     axis_indices.size() * sizeof(int64_t));
+}
+
 }  // namespace
 
 SeededPermutation::SeededPermutation(uint64_t size, uint64_t seed) : size_(size) {
@@ -99,11 +105,16 @@ Result<std::unique_ptr<GridSampler>> GridSampler::Make(
   std::vector<Axis> axes;
   int64_t size = 1;
   std::string sizes;  // "a: 10, b: 3" for the too-large message
+  const bool conditional = IsConditional(space);
   for (const auto& p : space) {
     auto it = grid_values.find(p.name);
     auto axis = MakeAxis(p, it == grid_values.end() ? nullptr : &it->second);
     if (!axis) return axis.error();
     sizes += (sizes.empty() ? "" : ", ") + p.name + ": " + std::to_string(axis->size);
+    if (conditional) {  // the valid points are counted as they are listed
+      axes.push_back(std::move(*axis));
+      continue;
+    }
     if (axis->size > kMaxGridPoints / size) {  // size * axis->size would pass the limit
       return Error::Invalid("grid sampler: the grid has more than " +
                             std::to_string(kMaxGridPoints) + " points (" + sizes + ", ...)");
@@ -111,18 +122,75 @@ Result<std::unique_ptr<GridSampler>> GridSampler::Make(
     size *= axis->size;
     axes.push_back(std::move(*axis));
   }
-  return std::unique_ptr<GridSampler>(new GridSampler(std::move(axes), size, seed));
+  if (!conditional) {
+    return std::unique_ptr<GridSampler>(new GridSampler(std::move(axes), size, seed));
+  }
+  std::unique_ptr<GridSampler> grid(new GridSampler(std::move(axes), 0, seed));
+  if (auto s = grid->ListValidPoints(space); !s) return s.error();
+  return grid;
 }
 
 GridSampler::GridSampler(std::vector<Axis> axes, int64_t size, uint64_t seed)
-    : axes_(std::move(axes)), size_(size), order_(static_cast<uint64_t>(size), seed) {}
+    : axes_(std::move(axes)), size_(size), order_(static_cast<uint64_t>(size), seed), seed_(seed) {}
+
+// Depth-first over the space in order: an active parameter branches on each of
+// its grid values, an inactive one is -1; the last parameter varies fastest,
+// as PointAt's mixed radix.
+Status GridSampler::ListValidPoints(const SearchSpace& space) {
+  std::vector<int64_t> point(axes_.size(), -1);
+  Params chosen;
+  bool too_many = false;
+  auto walk = [&](auto& self, size_t a) -> void {
+    if (too_many) return;
+    if (a == axes_.size()) {
+      if (static_cast<int64_t>(points_.size()) >= kMaxGridPoints) {
+        too_many = true;
+        return;
+      }
+      point_index_.emplace(PointKey(point), static_cast<int64_t>(points_.size()));
+      points_.push_back(point);
+      return;
+    }
+    if (!IsActive(space[a], chosen)) {
+      point[a] = -1;
+      self(self, a + 1);
+      return;
+    }
+    for (int64_t k = 0; k < axes_[a].size && !too_many; ++k) {
+      point[a] = k;
+      chosen[axes_[a].name] = AxisValue(axes_[a], k);
+      self(self, a + 1);
+    }
+    chosen.erase(axes_[a].name);
+    point[a] = -1;
+  };
+  walk(walk, 0);
+  if (too_many) {
+    return Error::Invalid("grid sampler: the grid has more than " + std::to_string(kMaxGridPoints) +
+                          " valid points");
+  }
+  size_ = static_cast<int64_t>(points_.size());
+  order_ = SeededPermutation(static_cast<uint64_t>(size_), seed_);
+  return {};
+}
+
+double GridSampler::AxisValue(const Axis& axis, int64_t k) const {
+  return axis.values.empty() ? GridValue(axis.distribution, k) : axis.values[k];
+}
 
 Params GridSampler::PointAt(int64_t index) const {
   Params params;
+  if (!points_.empty()) {
+    const auto& point = points_[static_cast<size_t>(index)];
+    for (size_t a = 0; a < axes_.size(); ++a) {
+      if (point[a] >= 0) params[axes_[a].name] = AxisValue(axes_[a], point[a]);
+    }
+    return params;
+  }
   for (auto axis = axes_.rbegin(); axis != axes_.rend(); ++axis) {
     int64_t k = index % axis->size;
     index /= axis->size;
-    params[axis->name] = axis->values.empty() ? GridValue(axis->distribution, k) : axis->values[k];
+    params[axis->name] = AxisValue(*axis, k);
   }
   return params;
 }
@@ -148,6 +216,19 @@ std::optional<int64_t> GridSampler::AxisIndexOf(const Axis& axis, double value) 
 }
 
 std::optional<int64_t> GridSampler::IndexOf(const Params& params) const {
+  if (!points_.empty()) {
+    std::vector<int64_t> point(axes_.size(), -1);
+    for (size_t a = 0; a < axes_.size(); ++a) {
+      auto it = params.find(axes_[a].name);
+      if (it == params.end()) continue;
+      auto k = AxisIndexOf(axes_[a], it->second);
+      if (!k) return std::nullopt;
+      point[a] = *k;
+    }
+    auto it = point_index_.find(PointKey(point));
+    if (it == point_index_.end()) return std::nullopt;
+    return it->second;
+  }
   int64_t index = 0;
   for (const auto& axis : axes_) {
     auto it = params.find(axis.name);

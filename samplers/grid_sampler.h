@@ -3,7 +3,10 @@
 // order shuffled with the study seed. A point is taken by any trial of the
 // history holding it, whatever its state (failed trials are retried by the
 // engine, not by the grid). Sample is a pure function of (seed, history); the
-// grid is never materialised. Not thread-safe: caches points by trial_id.
+// grid is never materialised, except for a conditional space, whose valid
+// points (each inactive parameter absent, never one point per value it could
+// have had) are listed once by walking the space. Not thread-safe: caches
+// points by trial_id.
 #pragma once
 
 #include <array>
@@ -66,14 +69,22 @@ class GridSampler final : public Sampler {
   // `values`: the explicit grid values, or nullptr for the distribution's grid.
   static Result<Axis> MakeAxis(const Parameter& p, const std::vector<double>* values);
   GridSampler(std::vector<Axis> axes, int64_t size, uint64_t seed);
+  // A conditional space: lists its valid points (kMaxGridPoints at most).
+  Status ListValidPoints(const SearchSpace& space);
   Params PointAt(int64_t index) const;  // mixed radix, last axis fastest
+  double AxisValue(const Axis& axis, int64_t k) const;
   std::optional<int64_t> IndexOf(const Params& params) const;
   std::optional<int64_t> AxisIndexOf(const Axis& axis, double value) const;
   std::optional<int64_t> CachedIndexOf(const TrialRecord& trial);
 
   std::vector<Axis> axes_;
   int64_t size_;
+  // A conditional space only: its valid points, each as one index per axis
+  // (-1: the parameter is inactive there), and a point's key -> its position.
+  std::vector<std::vector<int64_t>> points_;
+  std::unordered_map<std::string, int64_t> point_index_;
   SeededPermutation order_;
+  uint64_t seed_;
   // trial_id -> grid index (-1: not a grid point); WAITING trials not cached.
   std::unordered_map<int64_t, int64_t> index_by_trial_;
 };

@@ -35,6 +35,7 @@ double SampleUniform(const Distribution& d, Rng& rng) {
 Params UniformParams(const SearchSpace& space, uint64_t seed, int64_t trial_number) {
   Params params;
   for (const auto& p : space) {
+    if (!IsActive(p, params)) continue;
     Rng rng = MakeRng(seed, trial_number, StreamId(p.name));
     params[p.name] = SampleUniform(p.distribution, rng);
   }

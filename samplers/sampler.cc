@@ -49,6 +49,7 @@ Result<std::unique_ptr<Sampler>> MakeSampler(const SamplerSpec& spec, const Sear
   // The parser validates the space; checked again here because a sampler's
   // math (a log of low, a grid size) is undefined on an invalid distribution.
   for (const auto& p : space) {
+    if (p.fixed && IsSingle(p.distribution)) continue;  // low == high, as Optuna records a constant
     if (auto s = Validate(p.distribution); !s) {
       return s.error().Wrap("search space: parameter '" + p.name + "'");
     }

@@ -37,8 +37,13 @@ class Sampler {
  public:
   virtual ~Sampler() = default;
 
-  // The parameters for trial `req.trial_number`, every parameter of the space
-  // present and Contains()-valid. nullopt when the sampler has nothing left to
+  // The parameters for trial `req.trial_number`: every parameter of the space
+  // that is active (IsActive over the values chosen for the parameters before
+  // it) present and Contains()-valid, every inactive one absent
+  // (HasExactlyActive holds); a fixed parameter has its one value. Walk the
+  // space in order: parents come before the parameters that depend on them.
+  // History trials may lack parameters (conditional ones, or an Optuna
+  // define-by-run study). nullopt when the sampler has nothing left to
   // propose (a grid whose every point is taken).
   virtual Result<std::optional<Params>> Sample(const SampleRequest& req) = 0;
 

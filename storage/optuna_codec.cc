@@ -101,7 +101,14 @@ std::optional<Direction> DirectionFromString(const std::string& s) {
 std::string SpaceToJson(const SearchSpace& space) {
   json j = json::array();
   for (const auto& p : space) {
-    j.push_back({{"name", p.name}, {"distribution", json::parse(ToOptunaJson(p.distribution))}});
+    json entry = {{"name", p.name}, {"distribution", json::parse(ToOptunaJson(p.distribution))}};
+    if (!p.when.empty()) {
+      json when = json::array();
+      for (const auto& c : p.when) when.push_back({{"parent", c.parent}, {"values", c.values}});
+      entry["when"] = std::move(when);
+    }
+    if (p.fixed) entry["fixed"] = true;
+    j.push_back(std::move(entry));
   }
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -114,7 +121,15 @@ Result<SearchSpace> SpaceFromJson(const std::string& text) {
     for (const auto& entry : *j) {
       auto d = FromOptunaJson(entry.at("distribution").dump());
       if (!d) return Error::Io("stored search space: " + d.error().message);
-      space.push_back({entry.at("name").get<std::string>(), *d});
+      Parameter p{entry.at("name").get<std::string>(), *d, {}, false};
+      if (auto w = entry.find("when"); w != entry.end()) {
+        for (const auto& c : *w) {
+          p.when.push_back(
+              {c.at("parent").get<std::string>(), c.at("values").get<std::vector<double>>()});
+        }
+      }
+      if (auto f = entry.find("fixed"); f != entry.end()) p.fixed = f->get<bool>();
+      space.push_back(std::move(p));
     }
   } catch (const json::exception& e) {
     return Error::Io(std::string("stored search space is malformed: ") + e.what());
@@ -169,6 +184,34 @@ std::string PythonFloatJson(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
   return FormatDouble(v);  // Python's repr, which json.dumps uses for a float
+}
+
+std::string ConstraintsToJson(const std::vector<double>& values) {
+  std::string out = "[";
+  for (size_t i = 0; i < values.size(); ++i) out += (i ? ", " : "") + PythonFloatJson(values[i]);
+  return out + "]";
+}
+
+std::optional<std::vector<double>> ConstraintsFromJson(const std::string& text) {
+  const size_t open = text.find('['), close = text.rfind(']');
+  if (open == std::string::npos || close == std::string::npos || close < open) return std::nullopt;
+  std::vector<double> out;
+  std::string inner = text.substr(open + 1, close - open - 1);
+  if (inner.find_first_not_of(" \t\n") == std::string::npos) return out;
+  size_t start = 0;
+  while (start <= inner.size()) {
+    size_t comma = inner.find(',', start);
+    std::string item =
+        inner.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    const size_t b = item.find_first_not_of(" \t\n"), e = item.find_last_not_of(" \t\n");
+    if (b == std::string::npos) return std::nullopt;
+    auto v = ParsePythonFloatJson(item.substr(b, e - b + 1));
+    if (!v) return std::nullopt;
+    out.push_back(*v);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
 }
 
 std::optional<double> ParsePythonFloatJson(const std::string& text) {

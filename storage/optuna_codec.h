@@ -30,7 +30,9 @@ std::optional<double> DecodeValue(const std::optional<double>& value, const std:
 
 std::optional<Direction> DirectionFromString(const std::string& s);
 
-// gdsweep_studies.space_json: [{"name": .., "distribution": <Optuna JSON>}, ..].
+// gdsweep_studies.space_json: [{"name": .., "distribution": <Optuna JSON>,
+// "when": [{"parent": .., "values": [internal, ..]}, ..] (conditional only),
+// "fixed": true (fixed only)}, ..].
 std::string SpaceToJson(const SearchSpace& space);
 Result<SearchSpace> SpaceFromJson(const std::string& json);
 
@@ -43,6 +45,12 @@ Result<std::vector<Objective>> ObjectivesFromJson(const std::string& json);
 std::string PythonFloatJson(double v);
 // Reads one back (any JSON number too); nullopt when it is not a number.
 std::optional<double> ParsePythonFloatJson(const std::string& text);
+
+// Optuna 3.1's "constraints" trial attribute: a JSON list of floats as
+// json.dumps writes them ([0.5, -1.0, Infinity]). FromJson: nullopt when it
+// is not a list of numbers.
+std::string ConstraintsToJson(const std::vector<double>& values);
+std::optional<std::vector<double>> ConstraintsFromJson(const std::string& text);
 
 // A JSON list of strings (Optuna's "study:metric_names" study attribute).
 std::string StringListJson(const std::vector<std::string>& items);

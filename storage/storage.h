@@ -78,7 +78,10 @@ struct WorkerInfo {
 struct TrialOutcome {
   TrialState state = TrialState::kComplete;  // COMPLETE, PRUNED or FAIL
   std::vector<double> values;                // one per objective for COMPLETE
-  std::map<int64_t, double> intermediate;    // not yet stored intermediate values
+  // The trial's constraint values (COMPLETE or PRUNED), stored as Optuna's
+  // trial system attribute "constraints"; nullopt: none recorded.
+  std::optional<std::vector<double>> constraints;
+  std::map<int64_t, double> intermediate;  // not yet stored intermediate values
   // step -> when the trial reported it (seconds since the epoch), for the
   // tracking outbox; a step without one gets the finish time.
   std::map<int64_t, double> intermediate_times;

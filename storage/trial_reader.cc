@@ -40,6 +40,11 @@ constexpr const char* kSelectSamplerAttrs =
     "WHERE trial_id IN (SELECT value FROM json_each(?1)) "
     "AND (\"key\" LIKE 'gdsweep:%' OR \"key\" = 'nsga2:generation')";
 
+// Optuna 3.1's constraint values ("constraints", a JSON list).
+constexpr const char* kSelectConstraints =
+    "SELECT trial_id, value_json FROM trial_system_attributes "
+    "WHERE trial_id IN (SELECT value FROM json_each(?1)) AND \"key\" = 'constraints'";
+
 std::string IdList(const std::vector<TrialRecord>& trials) {
   std::string s = "[";
   for (size_t i = 0; i < trials.size(); ++i) {
@@ -163,6 +168,18 @@ Status FillDetails(Database& db, std::vector<TrialRecord>& trials) {
     if (!row) return row.error();
     if (!*row) break;
     if (auto* t = trial(attrs->Int(0))) t->sampler_attrs[attrs->Text(1)] = attrs->Text(2);
+  }
+
+  auto constraints = db.Prepare(kSelectConstraints);
+  if (!constraints) return constraints.error();
+  constraints->Bind(1, ids);
+  while (true) {
+    auto row = constraints->Step();
+    if (!row) return row.error();
+    if (!*row) break;
+    auto* t = trial(constraints->Int(0));
+    if (!t) continue;
+    t->constraints = ConstraintsFromJson(constraints->Text(1));  // unreadable: none
   }
   return {};
 }

@@ -402,6 +402,14 @@ Status FinishRunningTrial(Database& db, int64_t trial_id, const TrialOutcome& ou
   if (auto s = row->Bind(1, trial_id).Bind(2, reason).Bind(3, now).Run(); !s) {
     return s.error();
   }
+  // Where Optuna 3.1's constraints_func leaves a trial's constraint values.
+  if (outcome.constraints && outcome.state != TrialState::kFail) {
+    if (auto s = SetTrialSystemAttr(db, trial_id, "constraints",
+                                    ConstraintsToJson(*outcome.constraints));
+        !s) {
+      return s.error();
+    }
+  }
   // Where Optuna 2.x kept the reason of a failed trial, and dashboards still look.
   if (outcome.state == TrialState::kFail && !reason.empty()) {
     if (auto s = SetTrialSystemAttr(db, trial_id, "fail_reason", StringJson(reason)); !s) {

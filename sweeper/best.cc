@@ -21,7 +21,10 @@ std::vector<const TrialRecord*> BestTrials(const std::vector<TrialRecord>& trial
                                            const std::vector<Direction>& directions) {
   std::vector<const TrialRecord*> complete;
   for (const auto& t : trials) {
-    if (t.state == TrialState::kComplete && t.values.size() == directions.size()) {
+    // A trial whose recorded constraints are violated is never best; one
+    // without constraint values counts (Optuna's _get_feasible_trials).
+    if (t.state == TrialState::kComplete && t.values.size() == directions.size() &&
+        !(t.constraints && Violation(t) > 0)) {
       complete.push_back(&t);
     }
   }

@@ -14,6 +14,9 @@ bool Dominates(const std::vector<double>& a, const std::vector<double>& b,
 
 // The best COMPLETE trials in number order: one (the lowest number among
 // ties) for a single objective, the Pareto front for several; empty if none.
+// Trials with recorded constraint values of which one is > 0 (infeasible)
+// are left out; trials without constraint values take part, as Optuna's
+// best_trials with constraints (_get_feasible_trials).
 std::vector<const TrialRecord*> BestTrials(const std::vector<TrialRecord>& trials,
                                            const std::vector<Direction>& directions);
 

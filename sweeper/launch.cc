@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "sweeper/spec/placeholders.h"
 
@@ -71,14 +72,27 @@ Result<TrialLaunch> RenderLaunch(const StudySpec& spec, const TrialRecord& trial
   launch.timeout_seconds = spec.trial.timeout_seconds;
   launch.log_dir = trial_dir;
 
+  std::set<std::string> inactive;  // conditional parameters this trial does not have
   for (const auto& p : spec.space) {
     auto it = trial.params.find(p.name);
     if (it == trial.params.end()) {
+      if (!p.when.empty() && !IsActive(p, trial.params)) {
+        inactive.insert(p.name);
+        continue;
+      }
       return Error::Internal("trial " + std::to_string(trial.number) + " has no value for '" +
                              p.name + "'");
     }
     launch.params[p.name] = FormatValue(p.distribution, it->second);
   }
+  // An argv entry or environment value naming an inactive parameter is left out.
+  auto names_inactive = [&](const std::string& text) {
+    if (inactive.empty()) return false;
+    for (const auto& ph : ScanPlaceholders(text).placeholders) {
+      if (inactive.count(ph.name)) return true;
+    }
+    return false;
+  };
 
   const std::string number = std::to_string(trial.number);
   const std::string id = std::to_string(trial.trial_id);
@@ -96,15 +110,19 @@ Result<TrialLaunch> RenderLaunch(const StudySpec& spec, const TrialRecord& trial
   };
 
   for (const auto& arg : spec.trial.command) {
+    if (names_inactive(arg)) continue;
     auto expanded = ExpandPlaceholders(arg, lookup);
     if (!expanded) return expanded.error().Wrap("trial.command");
     launch.argv.push_back(std::move(*expanded));
   }
   if (spec.trial.hydra_overrides) {
-    for (const auto& p : spec.space) launch.argv.push_back(p.name + "=" + launch.params[p.name]);
+    for (const auto& p : spec.space) {
+      if (!inactive.count(p.name)) launch.argv.push_back(p.name + "=" + launch.params[p.name]);
+    }
   }
 
   for (const auto& [key, value] : spec.trial.env) {
+    if (names_inactive(value)) continue;
     auto expanded = ExpandPlaceholders(value, lookup);
     if (!expanded) return expanded.error().Wrap("trial.env." + key);
     launch.env[key] = std::move(*expanded);

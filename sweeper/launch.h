@@ -42,7 +42,10 @@ std::string ParamsJson(const SearchSpace& space, const Params& params);
 // backends (and specs without a file) get trial.working_dir as written.
 std::string WorkingDir(const StudySpec& spec);
 
-// Renders `trial` of the study. `trial_dir` is the trial's folder (logs,
+// Renders `trial` of the study. A conditional parameter the trial does not
+// have (its `when` does not hold) is absent everywhere: no GDSWEEP_PARAM_*,
+// no Hydra override, every trial.command entry and trial.env variable whose
+// text names it left out. `trial_dir` is the trial's folder (logs,
 // params.json, result.json); the caller creates it and writes params.json.
 Result<TrialLaunch> RenderLaunch(const StudySpec& spec, const TrialRecord& trial,
                                  const std::string& trial_dir);

@@ -84,3 +84,41 @@ TEST_CASE("parameter names become environment names") {
 }
 
 }  // namespace gdsweep
+
+namespace gdsweep {
+
+TEST_CASE("an inactive conditional parameter is absent: argv entries naming it, env, overrides") {
+  StudySpec s = Spec();
+  s.space.push_back({"momentum", FloatDistribution{0, 0.9, false, std::nullopt}, {{"opt", {0}}}});
+  s.space.push_back({"batch", IntDistribution{64, 64, false, 1}, {}, true});
+  s.trial.command = {"python3", "train.py", "--momentum={momentum}", "--batch={batch}",
+                     "--opt={opt}"};
+  s.trial.env = {{"MOM", "m={momentum}"}, {"B", "{batch}"}};
+  s.trial.hydra_overrides = true;
+
+  TrialRecord t = Trial();  // opt = true (index 1): momentum inactive
+  t.params["batch"] = 64;
+  auto launch = RenderLaunch(s, t, "/logs/trial-7");
+  REQUIRE_MESSAGE(launch.ok(), launch.error().message);
+  CHECK(launch->argv == std::vector<std::string>{"python3", "train.py", "--batch=64", "--opt=true",
+                                                 "train.lr=0.001", "layers=3", "opt=true",
+                                                 "batch=64"});
+  CHECK_FALSE(launch->env.count("MOM"));
+  CHECK(launch->env.at("B") == "64");
+  CHECK_FALSE(launch->env.count("GDSWEEP_PARAM_MOMENTUM"));
+  CHECK(launch->params.count("momentum") == 0);
+  CHECK(ParamsJson(s.space, t.params) == R"({"batch":64,"layers":3,"opt":true,"train.lr":0.001})");
+
+  t.params["opt"] = 0;  // adam: momentum active
+  t.params["momentum"] = 0.5;
+  launch = RenderLaunch(s, t, "/logs/trial-7");
+  REQUIRE(launch.ok());
+  CHECK(launch->argv[2] == "--momentum=0.5");
+  CHECK(launch->env.at("MOM") == "m=0.5");
+  CHECK(launch->env.at("GDSWEEP_PARAM_MOMENTUM") == "0.5");
+
+  t.params.erase("momentum");  // active but missing: a bug upstream, not silently dropped
+  CHECK_FALSE(RenderLaunch(s, t, "/logs/trial-7").ok());
+}
+
+}  // namespace gdsweep

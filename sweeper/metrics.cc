@@ -110,8 +110,13 @@ std::string DescribeProblem(const MetricSample& sample) {
   return "";
 }
 
-MetricCollector::MetricCollector(const std::vector<Objective>& objectives)
-    : objectives_(objectives), last_(objectives.size()), last_problem_(objectives.size()) {}
+MetricCollector::MetricCollector(const std::vector<Objective>& objectives,
+                                 const std::vector<std::string>& constraints)
+    : objectives_(objectives),
+      constraints_(constraints),
+      constraint_last_(constraints.size()),
+      last_(objectives.size()),
+      last_problem_(objectives.size()) {}
 
 void MetricCollector::AddLine(std::string_view line) {
   AddLine(
@@ -132,6 +137,11 @@ void MetricCollector::AddLine(std::string_view line, double read_at) {
   }
   for (const auto& s : samples) {
     if (s.name != "step" && s.name != "epoch") Saw(s.name);
+    for (size_t k = 0; k < constraints_.size(); ++k) {
+      if (s.name != constraints_[k]) continue;
+      constraint_last_[k].reset();
+      if (s.problem == MetricProblem::kNone) constraint_last_[k] = s.value;
+    }
     for (size_t k = 0; k < objectives_.size(); ++k) {
       if (s.name != objectives_[k].metric) continue;
       if (s.problem != MetricProblem::kNone) {
@@ -167,6 +177,17 @@ Status MetricCollector::AddResultJson(const std::string& text) {
     return Error::Invalid("the result file is not a JSON object");
   }
   for (const auto& [key, value] : j.items()) Saw(key);
+  for (size_t k = 0; k < constraints_.size(); ++k) {
+    auto it = j.find(constraints_[k]);
+    if (it == j.end()) continue;
+    constraint_last_[k].reset();
+    double v = 0;
+    if (it->is_number()) {
+      constraint_last_[k] = it->get<double>();
+    } else if (it->is_string() && ReadNumber(it->get<std::string>(), v) == MetricProblem::kNone) {
+      constraint_last_[k] = v;
+    }
+  }
   for (size_t k = 0; k < objectives_.size(); ++k) {
     auto it = j.find(objectives_[k].metric);
     if (it == j.end()) continue;
@@ -226,6 +247,24 @@ Result<std::vector<double>> MetricCollector::FinalValues() const {
     values.push_back(*last_[k]);
   }
   return values;
+}
+
+std::optional<std::vector<double>> MetricCollector::ConstraintValues() const {
+  if (constraints_.empty()) return std::nullopt;
+  std::vector<double> out;
+  for (const auto& v : constraint_last_) {
+    if (!v || std::isnan(*v)) return std::nullopt;
+    out.push_back(*v);
+  }
+  return out;
+}
+
+std::vector<std::string> MetricCollector::MissingConstraints() const {
+  std::vector<std::string> out;
+  for (size_t k = 0; k < constraints_.size(); ++k) {
+    if (!constraint_last_[k] || std::isnan(*constraint_last_[k])) out.push_back(constraints_[k]);
+  }
+  return out;
 }
 
 }  // namespace gdsweep

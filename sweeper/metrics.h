@@ -43,7 +43,10 @@ std::string DescribeProblem(const MetricSample& sample);
 // Accumulates what one trial reports, line by line, for a study's objectives.
 class MetricCollector {
  public:
-  explicit MetricCollector(const std::vector<Objective>& objectives);
+  // `constraints`: the study's constraint metrics, read like objectives
+  // (the last report counts) but never failing the trial when missing.
+  explicit MetricCollector(const std::vector<Objective>& objectives,
+                           const std::vector<std::string>& constraints = {});
 
   // Feeds one stdout line. A report of the first objective becomes an
   // intermediate value at the line's "step=" or "epoch=" value if it has one,
@@ -75,12 +78,21 @@ class MetricCollector {
   // number (...): \"loss=1e400\"".
   Result<std::vector<double>> FinalValues() const;
 
+  // The last value of every constraint, in the study's order; nullopt when
+  // the study has none, or when one was never reported as a number (or as
+  // NaN): the trial then has no constraint values, as an Optuna trial whose
+  // constraints_func was not run, and MissingConstraints() says which.
+  std::optional<std::vector<double>> ConstraintValues() const;
+  std::vector<std::string> MissingConstraints() const;
+
  private:
   void Saw(std::string_view name);
   // " (it printed: a, b)" or " (it printed no name=value metrics)".
   std::string WhatItPrinted() const;
 
   std::vector<Objective> objectives_;
+  std::vector<std::string> constraints_;
+  std::vector<std::optional<double>> constraint_last_;
   std::vector<std::optional<double>> last_;
   std::vector<std::string> last_problem_;  // per objective: why its last report is unreadable
   int64_t lines_ = 0;                      // stdout lines fed so far

@@ -89,7 +89,8 @@ void Progress::Count(const TrialRecord& t) {
     if (dirs.size() == 1) {
       std::vector<TrialRecord> pair = {t};
       if (best_) pair.insert(pair.begin(), *best_);
-      best_ = *BestTrials(pair, dirs).front();
+      const auto best = BestTrials(pair, dirs);  // empty: both infeasible
+      if (!best.empty()) best_ = *best.front();
     }
   } else if (t.state == TrialState::kFail) {
     ++failed_;

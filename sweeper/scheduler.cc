@@ -76,7 +76,8 @@ Status Scheduler::Launch(const TrialRecord& trial, const std::map<std::string, s
     if (!processes_since_) processes_since_ = Clock::now();
   }
   auto r = std::make_unique<Running>(
-      Running{trial, MetricCollector(study_.spec().objectives), Clock::now(), Clock::now()});
+      Running{trial, MetricCollector(study_.spec().objectives, study_.spec().constraints),
+              Clock::now(), Clock::now()});
   running_[trial.trial_id] = std::move(r);
   ++summary_.started;
   progress_.TrialStarted(trial);
@@ -181,6 +182,7 @@ void Scheduler::HandleExit(const BackendEvent& ev, bool interrupted) {
             seconds};
   told.shown.state = told.outcome.state;
   told.shown.values = told.outcome.values;
+  told.shown.constraints = told.outcome.constraints;
   told.shown.failure_reason = told.outcome.failure_reason;
   if (told.outcome.requeue == TrialOutcome::Requeue::kRetry) {
     told.shown.failure_reason += " (will retry)";

@@ -103,7 +103,8 @@ Status Scheduler::Housekeeping(bool force) {
   for (const auto& t : adopted) {
     spdlog::info("trial {} re-attached: its run outlived the worker that started it", t.number);
     running_[t.trial_id] = std::make_unique<Running>(
-        Running{t, MetricCollector(study_.spec().objectives), Clock::now(), Clock::now()});
+        Running{t, MetricCollector(study_.spec().objectives, study_.spec().constraints),
+                Clock::now(), Clock::now()});
     progress_.TrialStarted(t);
   }
   for (const auto& t : *recovered) {

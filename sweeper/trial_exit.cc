@@ -1,5 +1,7 @@
 #include "sweeper/trial_exit.h"
 
+#include <spdlog/spdlog.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -95,6 +97,15 @@ TrialOutcome OutcomeOfExit(const TrialExit& exit, MetricCollector& metrics, cons
       if (values) {
         out.state = TrialState::kComplete;
         out.values = std::move(*values);
+        out.constraints = metrics.ConstraintValues();
+        if (const auto missing = metrics.MissingConstraints(); !missing.empty()) {
+          std::string names;
+          for (const auto& n : missing) names += (names.empty() ? "'" : ", '") + n + "'";
+          spdlog::warn(
+              "trial {} did not report constraint(s) {} as numbers: it is recorded without "
+              "constraint values, which counts as infeasible (as Optuna does)",
+              exit.trial.number, names);
+        }
         return out;
       }
       out.state = TrialState::kFail;

@@ -59,7 +59,7 @@ uint32_t ObservationCache::Intern(const TrialRecord& t, size_t position) {
     stale_ = true;
     return kNone;
   }
-  Entry e{t.trial_id, t.number, t.state, {}};
+  Entry e{t.trial_id, t.number, t.state, {}, Violation(t)};
   const bool multi = n_objectives_ > 1;
   if (t.state == TrialState::kComplete) {
     if (t.values.size() != n_objectives_) return kNone;

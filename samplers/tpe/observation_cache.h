@@ -28,6 +28,9 @@ class ObservationCache {
     int64_t number = 0;
     TrialState state = TrialState::kComplete;
     RankKey key;  // single-objective ranking
+    // Optuna 3.1's violation: the sum of positive constraint values; +inf
+    // when the trial recorded none (Violation()).
+    double violation = 0;
   };
   struct Sorted {
     double x;  // model-space value

@@ -9,6 +9,7 @@
 #include "samplers/seeding.h"
 #include "samplers/tpe/observation_cache.h"
 #include "samplers/tpe/parzen_estimator.h"
+#include "samplers/tpe/search_space_groups.h"
 #include "samplers/tpe/tpe_split.h"
 
 namespace gdsweep {
@@ -49,8 +50,6 @@ class TpeSampler final : public Sampler {
     est_options_.prior_weight = options.prior_weight;
     est_options_.consider_magic_clip = options.consider_magic_clip;
     est_options_.consider_endpoints = options.consider_endpoints;
-    // `group` splits the space into parameters that always appear together;
-    // every trial here has the whole space, so it is one group: multivariate.
     est_options_.multivariate = options.multivariate || options.group;
     Reset(space, {});
   }
@@ -81,13 +80,21 @@ class TpeSampler final : public Sampler {
   void Reset(const SearchSpace& space, const std::vector<Objective>& objectives);
   size_t Collect(const std::vector<TrialRecord>& history);
   void Split(size_t n_finished);
+  // With constraints: fills below_flags_ as Optuna 3.1 does (feasible trials
+  // first, tpe::SplitConstrained).
+  void SplitConstrained(size_t n_below);
   double Value(const Item& item, size_t d) const {
     return item.entry != ObservationCache::kNone
                ? cache_.model(item.entry, d)
                : running_model_[item.running * domains_.size() + d];
   }
   double SampleIndependent(size_t d, int64_t trial_number);
-  void SampleJoint(int64_t trial_number, Params& params);
+  // The groups of parameters (space indices) sampled jointly: Optuna's
+  // intersection search space, or its group decomposition; single-valued
+  // parameters left out.
+  std::vector<std::vector<size_t>> JointGroups(const std::vector<TrialRecord>& history) const;
+  void SampleJoint(const std::vector<size_t>& dims, uint64_t stream, int64_t trial_number,
+                   Params& params);
   size_t BestCandidate(size_t count) const;
 
   const TpeOptions options_;
@@ -96,7 +103,6 @@ class TpeSampler final : public Sampler {
   SearchSpace space_;
   std::vector<Objective> objectives_;
   std::vector<ParamDomain> domains_;
-  std::vector<size_t> joint_dims_;  // multivariate: the parameters with more than one value
   ObservationCache cache_;
 
   // Per-call scratch, kept to avoid allocating on every trial.
@@ -118,11 +124,8 @@ void TpeSampler::Reset(const SearchSpace& space, const std::vector<Objective>& o
   space_ = space;
   objectives_ = objectives;
   domains_.clear();
-  joint_dims_.clear();
-  for (size_t d = 0; d < space.size(); ++d) {
+  for (size_t d = 0; d < space.size(); ++d)
     domains_.push_back(tpe::MakeDomain(space[d].distribution));
-    if (!IsSingle(space[d].distribution)) joint_dims_.push_back(d);
-  }
   cache_.Reset(space_, domains_, objectives_);
   below_cols_.assign(domains_.size(), {});
   above_cols_.assign(domains_.size(), {});
@@ -169,10 +172,14 @@ void TpeSampler::Split(size_t n_finished) {
       keys_.push_back(cache_.entry(item.entry).key);
     }
   }
-  if (m > 1) {
-    tpe::SplitMultiObjective(mo_values_, m, n_below, &below_flags_);
+  if (options_.constraints) {
+    SplitConstrained(n_below);
   } else {
-    tpe::SplitSingleObjective(keys_, n_below, &below_flags_);
+    if (m > 1) {
+      tpe::SplitMultiObjective(mo_values_, m, n_below, &below_flags_);
+    } else {
+      tpe::SplitSingleObjective(keys_, n_below, &below_flags_);
+    }
   }
   entry_role_.assign(cache_.size(), 0);
   entry_rank_.resize(cache_.size());
@@ -189,14 +196,63 @@ void TpeSampler::Split(size_t n_finished) {
     }
   }
   if (m > 1) {
-    // MOTPE: the good trials weigh by their hypervolume contribution.
+    // MOTPE: the good trials weigh by their hypervolume contribution; with
+    // constraints, the feasible ones among themselves, infeasible ones 1e-12.
     good_values.resize(n_good_values * m);
-    std::vector<double> weights = tpe::HypervolumeWeights(good_values, m);
-    size_t g = 0;
-    for (Item& item : items_) {
-      if (item.role == kBelow) item.weight = weights[g++];
+    if (options_.constraints) {
+      std::vector<double> feasible_values;
+      size_t g = 0;
+      for (const Item& item : items_) {
+        if (item.role != kBelow) continue;
+        if (cache_.entry(item.entry).violation == 0) {
+          feasible_values.insert(feasible_values.end(), good_values.begin() + g * m,
+                                 good_values.begin() + (g + 1) * m);
+        }
+        ++g;
+      }
+      std::vector<double> weights = tpe::HypervolumeWeights(feasible_values, m);
+      size_t f = 0;
+      for (Item& item : items_) {
+        if (item.role != kBelow) continue;
+        item.weight = cache_.entry(item.entry).violation == 0 ? weights[f++] : 1e-12;
+      }
+    } else {
+      std::vector<double> weights = tpe::HypervolumeWeights(good_values, m);
+      size_t g = 0;
+      for (Item& item : items_) {
+        if (item.role == kBelow) item.weight = weights[g++];
+      }
     }
   }
+}
+
+void TpeSampler::SplitConstrained(size_t n_below) {
+  std::vector<double> violations;
+  for (const Item& item : items_) {
+    if (item.entry != ObservationCache::kNone)
+      violations.push_back(cache_.entry(item.entry).violation);
+  }
+  tpe::SplitConstrained(keys_, mo_values_, objectives_.size(), violations, n_below, &below_flags_);
+}
+
+std::vector<std::vector<size_t>> TpeSampler::JointGroups(
+    const std::vector<TrialRecord>& history) const {
+  std::vector<std::vector<std::string>> named;
+  if (options_.group) {
+    named = tpe::GroupDecomposition(history);
+  } else {
+    named.push_back(tpe::IntersectionSpace(history));
+  }
+  std::vector<std::vector<size_t>> groups;
+  for (const auto& names : named) {
+    std::vector<size_t> dims;
+    for (size_t d = 0; d < space_.size(); ++d) {
+      if (IsSingle(space_[d].distribution)) continue;
+      if (std::find(names.begin(), names.end(), space_[d].name) != names.end()) dims.push_back(d);
+    }
+    if (!dims.empty()) groups.push_back(std::move(dims));
+  }
+  return groups;
 }
 
 Result<std::optional<Params>> TpeSampler::Sample(const SampleRequest& req) {
@@ -212,19 +268,34 @@ Result<std::optional<Params>> TpeSampler::Sample(const SampleRequest& req) {
   Params params;
   if (n_finished < static_cast<size_t>(std::max(options_.n_startup_trials, 0))) {
     for (const auto& p : space_) {
+      if (!IsActive(p, params)) continue;
       Rng rng = MakeRng(seed_, req.trial_number, StreamId(p.name));
       params[p.name] = UniformValue(p.distribution, rng);
     }
     return std::optional<Params>(std::move(params));
   }
   Split(n_finished);
+  // As Optuna's define-by-run: the multivariate groups are sampled first
+  // (their values are used for the parameters that turn out active); every
+  // other active parameter is sampled independently, in space order.
+  Params joint;
   if (est_options_.multivariate) {
-    SampleJoint(req.trial_number, params);
-  } else {
-    for (size_t d = 0; d < space_.size(); ++d) {
-      const Parameter& p = space_[d];
-      params[p.name] = IsSingle(p.distribution) ? OnlyValue(p.distribution)
-                                                : SampleIndependent(d, req.trial_number);
+    const auto groups = JointGroups(req.history);
+    for (size_t g = 0; g < groups.size(); ++g) {
+      const uint64_t stream =
+          g == 0 ? kJointStream : kJointStream ^ StreamId(space_[groups[g][0]].name);
+      SampleJoint(groups[g], stream, req.trial_number, joint);
+    }
+  }
+  for (size_t d = 0; d < space_.size(); ++d) {
+    const Parameter& p = space_[d];
+    if (!IsActive(p, params)) continue;
+    if (IsSingle(p.distribution)) {
+      params[p.name] = OnlyValue(p.distribution);
+    } else if (auto it = joint.find(p.name); it != joint.end()) {
+      params[p.name] = it->second;
+    } else {
+      params[p.name] = SampleIndependent(d, req.trial_number);
     }
   }
   return std::optional<Params>(std::move(params));
@@ -307,14 +378,11 @@ double TpeSampler::SampleIndependent(size_t d, int64_t trial_number) {
   return candidates_[BestCandidate(count)];
 }
 
-// Multivariate TPE: one joint estimator per set over the trials that have
-// every (multi-valued) parameter, kernels in history order.
-void TpeSampler::SampleJoint(int64_t trial_number, Params& params) {
-  for (size_t d = 0; d < space_.size(); ++d) {
-    if (IsSingle(space_[d].distribution))
-      params[space_[d].name] = OnlyValue(space_[d].distribution);
-  }
-  const size_t n_dims = joint_dims_.size();
+// Multivariate TPE over the parameters `group`: one joint estimator per set
+// over the trials that have every one of them, kernels in history order.
+void TpeSampler::SampleJoint(const std::vector<size_t>& group, uint64_t stream,
+                             int64_t trial_number, Params& params) {
+  const size_t n_dims = group.size();
   if (n_dims == 0) return;
   const bool multi = objectives_.size() > 1;
   for (size_t j = 0; j < n_dims; ++j) {
@@ -325,10 +393,10 @@ void TpeSampler::SampleJoint(int64_t trial_number, Params& params) {
   above_w_.clear();
   for (const Item& item : items_) {
     bool complete = true;
-    for (size_t d : joint_dims_) complete = complete && !std::isnan(Value(item, d));
+    for (size_t d : group) complete = complete && !std::isnan(Value(item, d));
     if (!complete) continue;
     auto& cols = item.role == kBelow ? below_cols_ : above_cols_;
-    for (size_t j = 0; j < n_dims; ++j) cols[j].push_back(Value(item, joint_dims_[j]));
+    for (size_t j = 0; j < n_dims; ++j) cols[j].push_back(Value(item, group[j]));
     // The rank for now; weights once the set sizes are known.
     auto& w = item.role == kBelow ? below_w_ : above_w_;
     w.push_back(item.role == kBelow && multi ? item.weight : static_cast<double>(w.size()));
@@ -343,7 +411,7 @@ void TpeSampler::SampleJoint(int64_t trial_number, Params& params) {
   std::vector<const ParamDomain*> dims;
   std::vector<const double*> below_col, above_col;
   for (size_t j = 0; j < n_dims; ++j) {
-    dims.push_back(&domains_[joint_dims_[j]]);
+    dims.push_back(&domains_[group[j]]);
     below_col.push_back(below_cols_[j].data());
     above_col.push_back(above_cols_[j].data());
   }
@@ -351,7 +419,7 @@ void TpeSampler::SampleJoint(int64_t trial_number, Params& params) {
   above_est_.Build(dims, above_col, above_w_.data(), above_w_.size(), est_options_);
 
   const size_t count = static_cast<size_t>(std::max(options_.n_ei_candidates, 1));
-  Rng rng = MakeRng(seed_, trial_number, kJointStream);
+  Rng rng = MakeRng(seed_, trial_number, stream);
   candidates_.resize(count * n_dims);
   log_l_.resize(count);
   log_g_.resize(count);
@@ -360,7 +428,7 @@ void TpeSampler::SampleJoint(int64_t trial_number, Params& params) {
   above_est_.LogPdf(candidates_.data(), count, log_g_.data());
   const size_t best = BestCandidate(count);
   for (size_t j = 0; j < n_dims; ++j) {
-    params[space_[joint_dims_[j]].name] = candidates_[best * n_dims + j];
+    params[space_[group[j]].name] = candidates_[best * n_dims + j];
   }
 }
 

@@ -15,6 +15,16 @@
 // continuous parameters weigh by bandwidth, ranking candidates as Optuna 3.1
 // does in both modes (see EstimatorOptions::weight_by_bandwidth).
 //
+// Dynamic spaces (conditional parameters, Optuna define-by-run studies) as
+// Optuna 3.1: the split is over every finished trial, and each estimator is
+// fitted on the trials of that split that have its parameter(s). Multivariate
+// samples jointly the intersection search space (the parameters every
+// COMPLETE or PRUNED trial has) and every other active parameter
+// independently; with `group`, each group of parameters that always appear
+// together (search_space_groups.h) jointly. With constraints, the split puts
+// feasible trials first, then infeasible ones by total violation
+// (tpe_split.h's SplitByViolation).
+//
 // The parameters of trial n are a pure function of (seed, n, the history):
 // randomness comes from samplers/seeding.h streams, one per parameter
 // (univariate; the startup draws are RandomSampler's) or one per trial

@@ -109,6 +109,51 @@ void SplitMultiObjective(std::span<const double> values, size_t m, size_t n_belo
   }
 }
 
+bool SplitByViolation(std::span<const double> violations, size_t n_below,
+                      std::vector<uint8_t>* below, std::vector<uint8_t>* feasible) {
+  const size_t n = violations.size();
+  feasible->assign(n, 0);
+  size_t n_feasible = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (violations[i] == 0) {
+      (*feasible)[i] = 1;
+      ++n_feasible;
+    }
+  }
+  below->assign(n, 0);
+  if (n_feasible > n_below) return false;
+  std::vector<size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return violations[a] < violations[b]; });
+  for (size_t i = 0; i < std::min(n_below, n); ++i) (*below)[order[i]] = 1;
+  return true;
+}
+
+void SplitConstrained(std::span<const RankKey> keys, std::span<const double> values, size_t m,
+                      std::span<const double> violations, size_t n_below,
+                      std::vector<uint8_t>* below) {
+  std::vector<uint8_t> feasible;
+  if (SplitByViolation(violations, n_below, below, &feasible)) return;
+  std::vector<uint8_t> feasible_below;
+  if (m > 1) {
+    std::vector<double> rows;
+    for (size_t i = 0; i < feasible.size(); ++i) {
+      if (feasible[i])
+        rows.insert(rows.end(), values.begin() + i * m, values.begin() + (i + 1) * m);
+    }
+    SplitMultiObjective(rows, m, n_below, &feasible_below);
+  } else {
+    std::vector<RankKey> feasible_keys;
+    for (size_t i = 0; i < feasible.size(); ++i) {
+      if (feasible[i]) feasible_keys.push_back(keys[i]);
+    }
+    SplitSingleObjective(feasible_keys, n_below, &feasible_below);
+  }
+  size_t f = 0;
+  for (size_t i = 0; i < feasible.size(); ++i) (*below)[i] = feasible[i] ? feasible_below[f++] : 0;
+}
+
 std::vector<double> HypervolumeWeights(std::span<const double> values, size_t m) {
   const size_t n = m == 0 ? 0 : values.size() / m;
   std::vector<double> weights(n, 1.0);

@@ -55,6 +55,23 @@ void SplitSingleObjective(std::span<const RankKey> keys, size_t n_below,
 void SplitMultiObjective(std::span<const double> values, size_t m, size_t n_below,
                          std::vector<uint8_t>* below);
 
+// Optuna 3.1's split with constraints (TPESampler's constraints_func), on the
+// rows' violations (the sum of positive constraint values; 0 feasible, +inf
+// when a trial recorded none). When at most n_below rows are feasible, sets
+// below[i] = 1 for the n_below rows of smallest violation (feasible ones
+// first, ties in row order) and returns true. Otherwise returns false and
+// sets feasible[i] = 1 for the feasible rows: the caller splits those by
+// their values, every infeasible row being bad.
+bool SplitByViolation(std::span<const double> violations, size_t n_below,
+                      std::vector<uint8_t>* below, std::vector<uint8_t>* feasible);
+
+// The whole constrained split: SplitByViolation, and when more than n_below
+// trials are feasible, the feasible rows split by SplitSingleObjective (m ==
+// 1, on `keys`) or SplitMultiObjective (on row-major n x m `values`).
+void SplitConstrained(std::span<const RankKey> keys, std::span<const double> values, size_t m,
+                      std::span<const double> violations, size_t n_below,
+                      std::vector<uint8_t>* below);
+
 // MOTPE's weights of the good trials (rows of `values`): each row's exclusive
 // hypervolume contribution plus 1e-12, divided by the largest; 1 for a single
 // row. Dominated rows get ~0.

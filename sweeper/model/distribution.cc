@@ -194,6 +194,7 @@ bool IsSingle(const Distribution& d) {
 
 std::optional<int64_t> GridSize(const Distribution& d) {
   if (auto* f = std::get_if<FloatDistribution>(&d)) {
+    if (f->low == f->high) return 1;  // a constant (a fixed parameter)
     if (!f->step) return std::nullopt;
     return FloatGridSize(*f);
   }

@@ -58,7 +58,8 @@ bool Contains(const Distribution& d, double internal);
 bool IsSingle(const Distribution& d);
 
 // For int and stepped float: the number of grid points; for categorical: the
-// number of choices; nullopt for continuous floats.
+// number of choices; 1 for a float with low == high; nullopt for other
+// continuous floats.
 std::optional<int64_t> GridSize(const Distribution& d);
 
 // The internal value of grid point `i` (0 <= i < GridSize).

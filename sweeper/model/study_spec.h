@@ -38,6 +38,9 @@ struct TpeOptions {
   // gamma(n) = min(ceil(gamma_fraction * n), gamma_cap); Optuna: 0.1 and 25.
   double gamma_fraction = 0.1;
   int gamma_cap = 25;
+  // Set by the parser when the study names constraints: the split ranks
+  // feasible trials first, as Optuna 3.1's constraints_func.
+  bool constraints = false;
 };
 
 // Options of the CMA-ES sampler, with Optuna's CmaEsSampler names and
@@ -123,6 +126,9 @@ struct StudySpec {
   std::string tag = "default";        // the sweep tag
   std::string storage;                // database path; empty: ./gdsweep.db
   std::vector<Objective> objectives;  // one or more
+  // Metrics the trial reports as constraint values (feasible when all are
+  // <= 0), stored as Optuna's "constraints" trial attribute; empty: none.
+  std::vector<std::string> constraints;
   SearchSpace space;
   SamplerSpec sampler;
   PrunerSpec pruner;  // the `pruner` section; none: trials run to their end

@@ -45,6 +45,9 @@ struct TrialRecord {
   // "nsga2:generation" (Optuna's NSGAIISampler reads and writes that one),
   // key -> JSON text. Written with the trial by the sampler that proposed it.
   std::map<std::string, std::string> sampler_attrs;
+  // The trial's constraint values (feasible when all <= 0), Optuna's trial
+  // system attribute "constraints"; nullopt when it has none.
+  std::optional<std::vector<double>> constraints;
 
   // gdsweep's own columns; empty for trials another tool (Optuna) created.
   std::string tag;                  // the sweep tag
@@ -55,5 +58,11 @@ struct TrialRecord {
   std::string failure_reason;       // why it is FAIL (or PRUNED), in words
   std::string log_path;             // folder with the trial's stdout/stderr logs
 };
+
+// Optuna 3.1's violation of a trial: the sum of its positive constraint
+// values; +inf when it has none recorded (TPE ranks it after every other).
+double Violation(const TrialRecord& t);
+// Feasible: constraints recorded and all <= 0.
+inline bool IsFeasible(const TrialRecord& t) { return Violation(t) == 0; }
 
 }  // namespace gdsweep

@@ -59,7 +59,11 @@ std::string SpecToJson(const StudySpec& spec) {
     objectives.push_back({{"metric", o.metric}, {"direction", ToString(o.direction)}});
   }
   json space = json::object();
-  for (const auto& p : spec.space) space[p.name] = json::parse(ToOptunaJson(p.distribution));
+  json conditions = json::object();
+  for (const auto& p : spec.space) {
+    space[p.name] = json::parse(ToOptunaJson(p.distribution));
+    for (const auto& c : p.when) conditions[p.name][c.parent] = c.values;  // internal values
+  }
   json j = {{"study_name", spec.name},
             {"tag", spec.tag},
             {"objectives", objectives},
@@ -71,6 +75,8 @@ std::string SpecToJson(const StudySpec& spec) {
               {"hydra_overrides", spec.trial.hydra_overrides},
               {"retries", spec.trial.retries}}},
             {"backend", spec.backend}};
+  if (!conditions.empty()) j["conditions"] = conditions;
+  if (!spec.constraints.empty()) j["constraints"] = spec.constraints;
   if (spec.sampler.seed) j["sampler"]["seed"] = *spec.sampler.seed;
   if (spec.budget.n_trials) j["budget"]["n_trials"] = *spec.budget.n_trials;
   if (spec.budget.timeout_seconds) j["budget"]["timeout"] = *spec.budget.timeout_seconds;

@@ -1,5 +1,6 @@
 #include "sweeper/spec/study_parser.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <regex>
 #include <unordered_map>
@@ -21,7 +22,8 @@ namespace {
 const std::vector<std::string> kTopLevelKeys = {
     "study_name", "tag",     "storage",      "objective", "objectives", "direction",
     "metric",     "metrics", "search_space", "sampler",   "pruner",     "budget",
-    "trial",      "backend", "kubernetes",   "tracking",  "local",      "enqueue"};
+    "trial",      "backend", "kubernetes",   "tracking",  "local",      "enqueue",
+    "constraints"};
 
 constexpr size_t kMaxStudyName = 128;
 constexpr size_t kMaxTag = 63;
@@ -210,6 +212,38 @@ Result<std::vector<Objective>> ReadObjectives(const YamlNode& root) {
   return objectives;
 }
 
+// constraints: [c0, c1]: metrics the trial reports besides its objectives.
+Result<std::vector<std::string>> ReadConstraints(const YamlNode* node,
+                                                 const std::vector<Objective>& objectives) {
+  std::vector<std::string> out;
+  if (!node) return out;
+  const std::string path = "constraints";
+  std::vector<std::pair<const YamlNode*, std::string>> items;
+  if (node->IsSequence()) {
+    if (node->items.empty()) return ErrorAt(node->location, path, "expected at least one name");
+    for (size_t i = 0; i < node->items.size(); ++i) {
+      items.emplace_back(&node->items[i], IndexPath(path, i));
+    }
+  } else {
+    items.emplace_back(node, path);
+  }
+  for (const auto& [item, item_path] : items) {
+    auto name = ReadMetric(*item, item_path);
+    if (!name) return name.error();
+    for (const auto& o : objectives) {
+      if (o.metric == *name) {
+        return ErrorAt(item->location, item_path,
+                       "'" + *name + "' is an objective; a constraint is another metric");
+      }
+    }
+    if (std::find(out.begin(), out.end(), *name) != out.end()) {
+      return ErrorAt(item->location, item_path, "constraint '" + *name + "' appears twice");
+    }
+    out.push_back(*name);
+  }
+  return out;
+}
+
 Result<BudgetSpec> ReadBudget(const YamlNode* node) {
   BudgetSpec budget;
   if (!node) return budget;
@@ -265,6 +299,9 @@ Result<StudySpec> ReadSpec(const YamlNode& root, const std::string& source_name)
   auto objectives = ReadObjectives(root);
   if (!objectives) return objectives.error();
   spec.objectives = std::move(*objectives);
+  auto constraints = ReadConstraints(FindValue(root, "constraints"), spec.objectives);
+  if (!constraints) return constraints.error();
+  spec.constraints = std::move(*constraints);
 
   const YamlEntry* space_entry = root.Find("search_space");
   if (!space_entry) return MissingKey(root, "", "search_space");
@@ -282,6 +319,7 @@ Result<StudySpec> ReadSpec(const YamlNode& root, const std::string& source_name)
       !s) {
     return s.error();
   }
+  spec.sampler.tpe.constraints = !spec.constraints.empty();
   if (auto s = ParsePrunerSection(root, spec); !s) return s.error();
   if (auto s = ParseEnqueueSection(root, spec); !s) return s.error();
 

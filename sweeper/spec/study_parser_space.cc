@@ -8,14 +8,16 @@
 
 #include "sweeper/spec/placeholders.h"
 #include "sweeper/spec/study_parser_evo_sampler.h"
+#include "sweeper/spec/study_parser_conditions.h"
 #include "sweeper/spec/suggest.h"
 #include "sweeper/spec/yaml_values.h"
 
 namespace gdsweep {
 namespace {
 
-const std::vector<std::string> kNumericKeys = {"type", "low", "high", "step", "log"};
-const std::vector<std::string> kCategoricalKeys = {"type", "choices"};
+const std::vector<std::string> kNumericKeys = {"type", "low", "high", "step", "log", "when"};
+const std::vector<std::string> kCategoricalKeys = {"type", "choices", "when"};
+const std::vector<std::string> kFixedKeys = {"type", "value", "when"};
 const std::vector<std::string> kTpeKeys = {"n_startup_trials",   "n_ei_candidates",
                                            "multivariate",       "group",
                                            "constant_liar",      "consider_prior",
@@ -145,17 +147,47 @@ Result<Distribution> ParseCategoricalDistribution(const YamlNode& m, const std::
   return Distribution{c};
 }
 
+// A fixed parameter's value as a single-valued distribution, the way Optuna
+// records a constant: an integer as IntDistribution(v, v), a float as
+// FloatDistribution(v, v), anything else as a one-choice categorical.
+Result<Distribution> FixedDistribution(const YamlNode& node, const std::string& path) {
+  auto value = ReadScalarValue(node, path);
+  if (!value) return value.error();
+  if (const auto* i = std::get_if<int64_t>(&*value)) return Distribution{IntDistribution{*i, *i}};
+  if (const auto* d = std::get_if<double>(&*value)) {
+    if (!std::isfinite(*d)) return ErrorAt(node.location, path, "a fixed value must be finite");
+    return Distribution{FloatDistribution{*d, *d, false, std::nullopt}};
+  }
+  return Distribution{CategoricalDistribution{{*value}}};
+}
+
 Result<Parameter> ParseParameter(const YamlEntry& entry, const std::string& path) {
   if (auto s = CheckParameterName(entry, path); !s) return s.error();
   const YamlNode& m = entry.value;
+  if (m.IsScalar()) {  // `lr: 0.1`: a fixed parameter
+    auto d = FixedDistribution(m, path);
+    if (!d) return d.error();
+    return Parameter{entry.key, std::move(*d), {}, true};
+  }
   if (auto s = ExpectMapping(m, path); !s) {
     return ErrorAt(m.location, path,
-                   "expected a mapping such as {type: float, low: 0, high: 1}, got " + Describe(m));
+                   "expected a mapping such as {type: float, low: 0, high: 1}, or a fixed value, "
+                   "got " +
+                       Describe(m));
   }
   const YamlEntry* type_entry = m.Find("type");
   if (!type_entry) return MissingKey(m, path, "type");
-  auto type = ReadEnum(type_entry->value, JoinPath(path, "type"), {"float", "int", "categorical"});
+  auto type =
+      ReadEnum(type_entry->value, JoinPath(path, "type"), {"float", "int", "categorical", "fixed"});
   if (!type) return type.error();
+  if (*type == "fixed") {
+    if (auto s = CheckKeys(m, path, kFixedKeys); !s) return s.error();
+    const YamlEntry* value = m.Find("value");
+    if (!value) return MissingKey(m, path, "value");
+    auto d = FixedDistribution(value->value, JoinPath(path, "value"));
+    if (!d) return d.error();
+    return Parameter{entry.key, std::move(*d), {}, true};
+  }
   const bool categorical = *type == "categorical";
   if (auto s = CheckKeys(m, path, categorical ? kCategoricalKeys : kNumericKeys); !s) {
     return s.error();
@@ -169,7 +201,7 @@ Result<Parameter> ParseParameter(const YamlEntry& entry, const std::string& path
                                             : ParseFloatDistribution(m, path);
   if (!d) return d.error();
   if (auto s = Validate(*d); !s) return DistributionError(m, path, s.error().message);
-  return Parameter{entry.key, std::move(*d)};
+  return Parameter{entry.key, std::move(*d), {}, false};
 }
 
 // Why `internal` is not a value of `d`, in words.
@@ -342,11 +374,14 @@ Result<SearchSpace> ParseSearchSpace(const YamlNode& node) {
   if (auto s = ExpectMapping(node, path); !s) return s.error();
   if (node.entries.empty()) return ErrorAt(node.location, path, "expected at least one parameter");
   SearchSpace space;
+  std::vector<const YamlEntry*> when_entries;  // per parameter, its `when` or nullptr
   for (const auto& entry : node.entries) {
     auto p = ParseParameter(entry, JoinPath(path, entry.key));
     if (!p) return p.error();
     space.push_back(std::move(*p));
+    when_entries.push_back(entry.value.IsMapping() ? entry.value.Find("when") : nullptr);
   }
+  if (auto s = ParseConditions(space, when_entries); !s) return s.error();
   return space;
 }
 

@@ -73,14 +73,16 @@ TEST_CASE("distribution rules are reported at the offending field") {
         "s.yaml:5:36: search_space.o.choices[0]: expected null, a boolean, a number or a string, "
         "got a list");
   CHECK(ErrorOf(Study("  o: {type: flaot, low: 0, high: 1}\n")) ==
-        "s.yaml:5:13: search_space.o.type: expected one of float, int, categorical, got 'flaot'; "
+        "s.yaml:5:13: search_space.o.type: expected one of float, int, categorical, fixed, got "
+        "'flaot'; "
         "did you mean 'float'?");
   CHECK(ErrorOf(Study("  o: {type: int, low: 0, high: 1, choices: [1]}\n")) ==
         "s.yaml:5:35: search_space.o.choices: unknown key; expected one of: type, low, high, "
-        "step, log");
-  CHECK(ErrorOf(Study("  o: 3\n")) ==
+        "step, log, when");
+  // A scalar is a fixed parameter (study_parser_conditions_test.cc); a list is neither.
+  CHECK(ErrorOf(Study("  o: [3]\n")) ==
         "s.yaml:5:6: search_space.o: expected a mapping such as {type: float, low: 0, high: 1}, "
-        "got '3'");
+        "or a fixed value, got a list");
   CHECK(ErrorOf(Study("  {}\n")) == "s.yaml:5:3: search_space: expected at least one parameter");
 }
 

@@ -225,7 +225,7 @@ TEST_CASE("unknown keys at every level suggest the closest known key") {
         "study.yaml:7:1: mlflow: unknown key; expected one of: study_name, tag, storage, "
         "objective, objectives, direction, metric, metrics, search_space, sampler, pruner, "
         "budget, "
-        "trial, backend, kubernetes, tracking, local, enqueue");
+        "trial, backend, kubernetes, tracking, local, enqueue, constraints");
 }
 
 TEST_CASE("missing required keys name the mapping that lacks them") {

@@ -28,6 +28,7 @@ YamlLocation LocationInside(const YamlNode& node, size_t offset) {
 struct KnownNames {
   std::vector<std::string> list;
   std::unordered_set<std::string> set;
+  std::unordered_set<std::string> conditional;  // parameters with a `when`
 };
 
 // Checks that every placeholder in `node` (a scalar) is a parameter or a built-in.
@@ -84,6 +85,16 @@ Result<std::vector<std::string>> ParseCommand(const YamlNode& trial, const Known
       return ErrorAt(item.location, item_path, "the program name must not be empty");
     }
     if (auto s = CheckPlaceholders(item, item_path, known); !s) return s.error();
+    if (i == 0) {  // later entries naming an inactive parameter are dropped; the program is not
+      for (const auto& p : ScanPlaceholders(item.scalar).placeholders) {
+        if (!known.conditional.count(p.name)) continue;
+        return ErrorAt(LocationInside(item, p.offset), item_path,
+                       "'" + p.name +
+                           "' is a conditional parameter (it has a `when`): the program name "
+                           "cannot depend on it, since an entry naming an inactive parameter is "
+                           "left out");
+      }
+    }
     command.push_back(std::move(*arg));
   }
   return command;
@@ -125,7 +136,10 @@ Result<TrialSpec> ParseTrial(const YamlNode& node, const SearchSpace& space) {
     return s.error();
   }
   KnownNames known;
-  for (const auto& p : space) known.list.push_back(p.name);
+  for (const auto& p : space) {
+    known.list.push_back(p.name);
+    if (!p.when.empty()) known.conditional.insert(p.name);
+  }
   for (const auto& b : BuiltinPlaceholders()) known.list.push_back(b);
   known.set.insert(known.list.begin(), known.list.end());
 
