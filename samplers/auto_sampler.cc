@@ -78,6 +78,9 @@ class AutoSampler final : public Sampler {
 
 AutoDecision ChooseSampler(const SearchSpace& space, size_t n_objectives, size_t n_trials,
                            bool gp_available) {
+  if (IsConditional(space)) {
+    return {"tpe", "conditional parameters (when:): TPE models each where it is present"};
+  }
   if (n_objectives > 1) {
     if (n_trials < kAutoManyObjectivesSwitch) {
       return {"tpe", "several objectives and fewer than " +

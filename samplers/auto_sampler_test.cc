@@ -74,4 +74,16 @@ TEST_CASE("auto in a long single-objective numeric study goes on with CMA-ES") {
   CHECK(h[kAutoLongStudy].sampler_attrs.count("gdsweep:cma:generation") == 1);
 }
 
+TEST_CASE("auto takes TPE for a space with conditional parameters") {
+  SearchSpace space = Space(3, 0);
+  space.push_back({"opt", kCat});
+  Parameter momentum{"momentum", kFloat};
+  momentum.when = {Condition{"opt", {0}}};
+  space.push_back(momentum);
+  for (size_t trials : {size_t{0}, size_t{1000}}) {
+    CHECK(ChooseSampler(space, 1, trials, true).type == "tpe");
+    CHECK(ChooseSampler(space, 2, trials, true).type == "tpe");
+  }
+}
+
 }  // namespace gdsweep

@@ -146,6 +146,12 @@ Status CheckEvoSampler(const YamlNode* sampler, const SearchSpace& space,
                        const std::vector<Objective>& objectives, const SamplerSpec& spec) {
   if (!sampler || sampler->kind != YamlNode::Kind::kMapping) return {};
   const YamlEntry* type = sampler->Find("type");
+  if ((spec.type == "cmaes" || spec.type == "nsga2") && IsConditional(space)) {
+    return ErrorAt(type->value.location, "sampler.type",
+                   spec.type +
+                       " proposes every parameter of a fixed space; this one has conditional "
+                       "parameters (when:): use tpe, random or grid");
+  }
   if (spec.type == "cmaes") {
     if (objectives.size() > 1) {
       return ErrorAt(type->value.location, "sampler.type",
