@@ -88,6 +88,11 @@ void KubernetesBackend::Impl::Evaluate(TrackedTrial& t) {
         t.deleted_by_us = true;
         Push(BackendOp{BackendOp::Kind::kStop, t.id, t.job, {}, {}});
       }
+      if (first && v.state == TrialVerdict::State::kFailed && kind->MultiPod()) {
+        // The other replicas may run on: stop waiting for their logs to end.
+        t.cut_follow = true;
+        t.log_client->Abort();
+      }
       if (first) changed.notify_all();
     }
   }

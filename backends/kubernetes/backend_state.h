@@ -53,6 +53,11 @@ struct TrackedTrial {
   bool job_gone = false;   // the Job was deleted (not by us) before it ended
   bool deleted_by_us = false;
   bool logs_done = false;  // the follower has read every pod it will read
+  // A multi-pod trial failed (its resource's Failed condition): the follow
+  // of its metrics replica, which may run on (a Kubeflow job with
+  // cleanPodPolicy None keeps its pods), is cut, log_client is replaced, and
+  // every replica's log is saved as it is.
+  bool cut_follow = false;
   bool reported = false;   // kExited is queued
   bool released = false;   // Release(): its result is durable
   std::set<std::string> pods_read;

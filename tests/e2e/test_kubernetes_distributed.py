@@ -219,11 +219,10 @@ class KubeflowTest(DistributedTest):
         self.wait_for(lambda: self.resources_left("pytorchjobs") == [], timeout=15,
                       what="the PyTorchJobs to be deleted")
 
-    # Known bug (issue 13 stays open for it): the trial ends only when the
-    # metrics replica's log ends (worker-0 sleeps 60 s here), not when the
-    # TFJob's Failed condition appears. The reason and the deletion are right.
-    @unittest.expectedFailure
-    def test_a_tfjob_worker_that_fails_is_named(self):
+    # Regression: the trial ended only when the metrics replica's log ended
+    # (worker-0 sleeps 60 s here, and cleanPodPolicy: None leaves it
+    # running), not when the TFJob's Failed condition appeared.
+    def test_a_tfjob_worker_that_fails_fails_the_trial_at_once_and_is_named(self):
         study = self.kubeflow("tfjob", "{worker: 3}", n_trials=1, parallelism=1, sleep="60",
                               env='FAIL_INDEX: "2"')
         started = time.time()
@@ -233,6 +232,11 @@ class KubeflowTest(DistributedTest):
         self.assertEqual(t["state"], "FAIL")
         self.assertIn("replica worker-2 (pod ", t["failure_reason"])
         self.assertIn("exited with code 3", t["failure_reason"])
+        folder = os.path.join(self.dir, t["log_path"])
+        with open(os.path.join(folder, "replica-worker-2.log")) as f:
+            self.assertIn("replica failing on purpose", f.read())
+        with open(os.path.join(folder, "replica-worker-0.log")) as f:  # cut, kept as it was
+            self.assertIn("tf replica worker-0", f.read())
         self.wait_for(lambda: self.resources_left("tfjobs") == [], timeout=15,
                       what="the TFJob to be deleted")
 
