@@ -22,6 +22,8 @@ namespace fs = std::filesystem;
 const std::vector<std::string> kKeys = {"kind",
                                         "pods",
                                         "replicas",
+                                        "replicated_jobs",
+                                        "custom",
                                         "metrics_from",
                                         "kubeconfig",
                                         "context",
@@ -235,7 +237,8 @@ Status CheckStudyForKubernetes(const YamlNode& root, const StudySpec& spec) {
                    "kubernetes.job_template)");
   }
   const YamlNode* section = FindValue(root, "kubernetes");
-  if (spec.kubernetes->image.empty() && spec.kubernetes->job_template_path.empty()) {
+  if (spec.kubernetes->image.empty() && spec.kubernetes->job_template_path.empty() &&
+      spec.kubernetes->kind != KubernetesSpec::Kind::kCustom) {
     return ErrorAt(section ? section->location : root.location, kPath,
                    "missing required key 'image' (or give a 'job_template' file)");
   }
@@ -278,7 +281,7 @@ Result<KubernetesSpec> ParseKubernetes(const YamlNode& node, const std::string& 
   if (auto s = ExpectMapping(node, kPath); !s) return s.error();
   if (auto s = CheckKeys(node, kPath, kKeys); !s) return s.error();
   KubernetesSpec k;
-  if (auto s = ReadWorkloadKind(node, k); !s) return s.error();
+  if (auto s = ReadWorkloadKind(node, study_file, k); !s) return s.error();
   if (auto s = ReadSimpleKeys(node, k); !s) return s.error();
   if (const YamlNode* v = FindValue(node, "labels")) {
     auto m = ReadKubeStringMap(*v, P("labels"), true);
@@ -289,6 +292,20 @@ Result<KubernetesSpec> ParseKubernetes(const YamlNode& node, const std::string& 
     auto m = ReadKubeStringMap(*v, P("annotations"), false);
     if (!m) return m.error();
     k.annotations = *m;
+  }
+  if (k.kind == KubernetesSpec::Kind::kCustom) {
+    // The manifest is the template: its pod templates carry the rest.
+    for (const auto& key : kPodKeys) {
+      if (const YamlEntry* e = node.Find(key)) {
+        return ErrorAt(e->key_location, P(key),
+                       "with kind: custom, set this in the manifest (kubernetes.custom.manifest)");
+      }
+    }
+    if (const YamlEntry* e = node.Find("job_template")) {
+      return ErrorAt(e->key_location, P("job_template"),
+                     "with kind: custom, the manifest is the template");
+    }
+    return k;
   }
   if (const YamlNode* tmpl = FindValue(node, "job_template")) {
     for (const auto& key : kPodKeys) {

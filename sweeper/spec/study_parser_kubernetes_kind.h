@@ -13,7 +13,8 @@
 namespace gdsweep {
 
 // Reads kind and the keys that go with it from `node` (the kubernetes
-// mapping) into `k`.
-Status ReadWorkloadKind(const YamlNode& node, KubernetesSpec& k);
+// mapping) into `k`; a custom manifest file is resolved against the folder
+// of `study_file` and read.
+Status ReadWorkloadKind(const YamlNode& node, const std::string& study_file, KubernetesSpec& k);
 
 }  // namespace gdsweep
