@@ -450,13 +450,13 @@ TEST_CASE("kind: jobset takes replicated jobs in order and a pod for the metrics
         "whole number from 1 to 10000, got '0'");
   CHECK(ErrorOf(With("kubernetes: {image: b, kind: jobset, replicated_jobs: [{name: w}, {name: "
                      "w}]}\n")) ==
-        "study.yaml:9:71: kubernetes.replicated_jobs[1].name: 'w' is used twice");
+        "study.yaml:9:74: kubernetes.replicated_jobs[1].name: 'w' is used twice");
   CHECK(ErrorOf(With("kubernetes: {image: b, kind: jobset, replicated_jobs: [{name: W}]}\n"))
             .find("kubernetes.replicated_jobs[0].name: expected a DNS-1123 label") !=
         std::string::npos);
   CHECK(ErrorOf(With("kubernetes: {image: b, kind: jobset, replicated_jobs: [{name: w, pods: 2}], "
                      "metrics_from: w-0-2}\n")) ==
-        "study.yaml:9:90: kubernetes.metrics_from: expected a pod of this trial as <replicated "
+        "study.yaml:9:91: kubernetes.metrics_from: expected a pod of this trial as <replicated "
         "job>-<job index>-<pod index> (such as w-0-0), got 'w-0-2'");
   CHECK(ErrorOf(With("kubernetes: {image: b, replicated_jobs: [{name: w}]}\n")) ==
         "study.yaml:9:24: kubernetes.replicated_jobs: is for kind: jobset");
@@ -497,12 +497,12 @@ TEST_CASE("kind: custom reads its manifest, its end rules and its metrics pod") 
         s + ":11:11: kubernetes.custom: missing required key 'failure'");
   CHECK(error_of("{manifest: rayjob.yaml, success: {condition: A, field: status.x}, failure: "
                  "{condition: F}}") ==
-        s + ":11:45: kubernetes.custom.success: expected either 'condition' (a condition type "
+        s + ":11:44: kubernetes.custom.success: expected either 'condition' (a condition type "
             "whose status is True) or 'field' and 'values' (a field under status and the values "
             "it may hold)");
   CHECK(error_of("{manifest: rayjob.yaml, success: {field: spec.x, values: [a]}, failure: "
                  "{condition: F}}") ==
-        s + ":11:53: kubernetes.custom.success.field: expected a dotted path under status, such "
+        s + ":11:52: kubernetes.custom.success.field: expected a dotted path under status, such "
             "as status.phase, got 'spec.x'");
   CHECK(error_of("{manifest: rayjob.yaml, success: {condition: C}, failure: {condition: F}}",
                  "  resources: {limits: {cpu: 1}}\n") ==
