@@ -93,6 +93,11 @@ class DistributedTest(KubernetesTest):
         self.assertIn("exited with code 3", t["failure_reason"])
         return t
 
+    def resources_left(self, plural):
+        proc = self.kubectl("get", plural, "-n", "ml", "-o", "name")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        return [line for line in proc.stdout.splitlines() if line]
+
     def posts(self, resource):
         return [r for r in self.cluster.requests()
                 if r["method"] == "POST" and r["path"].endswith("/" + resource)]
@@ -220,11 +225,6 @@ class KubeflowTest(DistributedTest):
         return self.rewrite(self.indexed(**kw), "kind: indexed_job\n  pods: 3\n",
                             f"kind: {kind}\n  replicas: {replicas}\n")
 
-    def resources_left(self, plural):
-        proc = self.kubectl("get", plural, "-n", "ml", "-o", "name")
-        self.assertEqual(proc.returncode, 0, proc.stderr)
-        return [line for line in proc.stdout.splitlines() if line]
-
     def test_a_sweep_of_pytorchjobs_metrics_from_master_0_every_replica_log_kept(self):
         study = self.kubeflow("pytorchjob", "{master: 1, worker: 2}", n_trials=3, parallelism=2)
         for t in self.run_completed(study, 3):
@@ -256,7 +256,7 @@ class KubeflowTest(DistributedTest):
 
 
 @unittest.skipUnless(KUBECTL, "kubectl is not installed")
-class JobSetTest(KubeflowTest):
+class JobSetTest(DistributedTest):
     fake_flags = ("--crds", CRDS, "--operators", "jobset")
 
     def jobset(self, rjobs="[{name: workers, replicas: 2, pods: 2}]", extra_kube="", **kw):
@@ -333,7 +333,7 @@ spec:
 
 
 @unittest.skipUnless(KUBECTL, "kubectl is not installed")
-class CustomResourceTest(KubeflowTest):
+class CustomResourceTest(DistributedTest):
     fake_flags = ("--crds", CRDS, "--operators", "jobset")
 
     def custom(self, replicas="1", success="{condition: Completed}",
