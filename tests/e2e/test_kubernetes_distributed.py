@@ -298,8 +298,10 @@ class JobSetTest(DistributedTest):
         proc = self.run_gdsweep("render", study, "--trial", "0", check=0)
         self.assertEqual(self.cluster.requests(), [])
         self.assertIn("kind: JobSet", proc.stdout)
-        self.assertEqual(proc.stdout.count("gdsweep.io/study: kube"), 4)  # JobSet, 2 Jobs, 2 pods
-        self.assertIn("value: 10", proc.stdout)  # GDSWEEP_WORLD_SIZE
+        # A label and an annotation on the JobSet and on both pod templates, a
+        # label on both replicated Jobs' templates.
+        self.assertEqual(proc.stdout.count("gdsweep.io/study: kube"), 8)
+        self.assertIn("value: \"9\"", proc.stdout)  # GDSWEEP_WORLD_SIZE: 1 + 2 x 4
         path = self.write("rendered.yaml", proc.stdout)
         created = self.kubectl("create", "-f", path, "-o", "name")
         self.assertEqual(created.returncode, 0, created.stderr)
