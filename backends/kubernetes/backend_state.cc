@@ -25,7 +25,9 @@ std::vector<const PodInfo*> KubernetesBackend::Impl::PodsOf(const std::string& j
   return out;
 }
 
-void KubernetesBackend::Impl::PutPod(const PodInfo& pod) {
+void KubernetesBackend::Impl::PutPod(const PodInfo& seen) {
+  PodInfo pod = seen;
+  pod.job_name = kind->ResourceOfPod(seen);
   auto old = pods.find(pod.meta.name);
   if (old != pods.end() && old->second.job_name != pod.job_name) {
     pods_by_job[old->second.job_name].erase(pod.meta.name);
@@ -88,6 +90,11 @@ void KubernetesBackend::Impl::Evaluate(TrackedTrial& t) {
         t.deleted_by_us = true;
         Push(BackendOp{BackendOp::Kind::kStop, t.id, t.job, {}, {}});
       }
+      if (first && v.state == TrialVerdict::State::kFailed && kind->MultiPod()) {
+        // The other replicas may run on: stop waiting for their logs to end.
+        t.cut_follow = true;
+        t.log_client->Abort();
+      }
       if (first) changed.notify_all();
     }
   }
@@ -109,7 +116,7 @@ void KubernetesBackend::Impl::Evaluate(TrackedTrial& t) {
 void KubernetesBackend::Impl::OnJobsSync(const std::vector<KubeObject>& items) {
   std::lock_guard<std::mutex> lock(mu);
   std::map<std::string, JobInfo> now;
-  for (const auto& o : items) now[o.job.meta.name] = o.job;
+  for (const auto& o : items) now[o.job.meta.name] = Observed(o.job);
   for (auto& [id, t] : trials) {
     if (!t->reported && !t->creating && !now.count(t->job) && !t->job_gone) {
       Push(BackendOp{BackendOp::Kind::kConfirmGone, id, t->job, {}, {}});
@@ -134,7 +141,7 @@ void KubernetesBackend::Impl::OnJobEvent(WatchEvent::Type type, const KubeObject
     deleted_uids.insert(object.job.meta.uid);
     if (tracked != trial_by_job.end()) trials[tracked->second]->job_gone = true;
   } else {
-    jobs[name] = object.job;
+    jobs[name] = Observed(object.job);
   }
   if (tracked != trial_by_job.end()) Evaluate(*trials[tracked->second]);
 }
@@ -158,7 +165,7 @@ void KubernetesBackend::Impl::OnPodEvent(WatchEvent::Type type, const KubeObject
   } else {
     PutPod(object.pod);
   }
-  auto tracked = trial_by_job.find(object.pod.job_name);
+  auto tracked = trial_by_job.find(kind->ResourceOfPod(object.pod));
   if (tracked != trial_by_job.end()) {
     TrackedTrial& t = *trials[tracked->second];
     UpdatePullStuck(t);

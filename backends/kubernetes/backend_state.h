@@ -53,8 +53,13 @@ struct TrackedTrial {
   bool job_gone = false;   // the Job was deleted (not by us) before it ended
   bool deleted_by_us = false;
   bool logs_done = false;  // the follower has read every pod it will read
-  bool reported = false;   // kExited is queued
-  bool released = false;   // Release(): its result is durable
+  // A multi-pod trial failed (its resource's Failed condition): the follow
+  // of its metrics replica, which may run on (a Kubeflow job with
+  // cleanPodPolicy None keeps its pods), is cut, log_client is replaced, and
+  // every replica's log is saved as it is.
+  bool cut_follow = false;
+  bool reported = false;  // kExited is queued
+  bool released = false;  // Release(): its result is durable
   std::set<std::string> pods_read;
   std::unique_ptr<KubeClient> log_client;  // the follower's; Abort() stops it
   std::atomic<bool> stop_follow{false};
@@ -101,9 +106,14 @@ struct KubernetesBackend::Impl {
   void Evaluate(TrackedTrial& t);                                    // mu held
   void UpdatePullStuck(TrackedTrial& t);                             // mu held
   std::vector<const PodInfo*> PodsOf(const std::string& job) const;  // mu held
-  void PutPod(const PodInfo& pod);                                   // mu held
-  void ErasePod(const std::string& name);                            // mu held
-  void Push(BackendOp op);                                           // mu held
+  // `job` as the kind reads it (WorkloadKind::Observe).
+  JobInfo Observed(JobInfo job) const {
+    kind->Observe(job);
+    return job;
+  }
+  void PutPod(const PodInfo& pod);         // mu held
+  void ErasePod(const std::string& name);  // mu held
+  void Push(BackendOp op);                 // mu held
   void OpsLoop();
   void RunOp(const BackendOp& op);
   void OnJobsSync(const std::vector<KubeObject>& items);

@@ -220,19 +220,18 @@ Json PodSpecFromKeys(const KubernetesSpec& spec, const TrialLaunch& launch) {
 
 // Puts the trial into the template's pod spec: command, environment, the
 // parameters volume. Errors name what the template lacks.
-Status FillTemplatePod(Json& pod, const KubernetesSpec& spec, const TrialLaunch& launch) {
-  if (!pod.contains("restartPolicy")) pod["restartPolicy"] = "Never";
+Status FillTemplatePod(Json& pod, const KubernetesSpec& spec, const TrialLaunch& launch,
+                       const std::string& where, bool job = true) {
+  if (job && !pod.contains("restartPolicy")) pod["restartPolicy"] = "Never";
   if (!pod.contains("containers") || !pod["containers"].is_array()) {
-    return Error::Invalid(spec.job_template_path + ": spec.template.spec.containers is missing");
+    return Error::Invalid(where + ": spec.template.spec.containers is missing");
   }
   const std::string name = TrialContainer(spec);
   Json* container = nullptr;
   for (auto& c : pod["containers"]) {
     if (c.is_object() && c.value("name", "") == name) container = &c;
   }
-  if (!container) {
-    return Error::Invalid(spec.job_template_path + ": no container named '" + name + "'");
-  }
+  if (!container) return Error::Invalid(where + ": no container named '" + name + "'");
   if (!spec.image.empty()) (*container)["image"] = spec.image;
   Json command = Json::array();
   for (const auto& a : launch.argv) command.push_back(EscapeDollars(a));
@@ -284,6 +283,49 @@ std::string JobName(const std::string& study, int64_t number, int64_t trial_id, 
   return prefix + suffix;
 }
 
+Result<std::string> FillPodTemplate(const KubernetesSpec& spec, const TrialLaunch& launch,
+                                    const std::string& params_json,
+                                    const std::string& template_json,
+                                    const std::map<std::string, std::string>& extra_labels,
+                                    const std::string& where, bool* filled) {
+  Json tmpl = Json::parse(template_json, nullptr, false);
+  if (!tmpl.is_object()) return Error::Invalid(where + ": a pod template is not an object");
+  Json& meta = tmpl["metadata"];
+  if (!meta.is_object()) meta = Json::object();
+  Json labels = IdentityLabels(spec, launch);
+  for (const auto& [k, v] : extra_labels) labels[k] = v;
+  Merge(meta["labels"], labels);
+  Merge(meta["annotations"], IdentityAnnotations(spec, launch, params_json));
+  Json& pod = tmpl["spec"];
+  *filled = false;
+  if (pod.is_object() && pod.contains("containers") && pod["containers"].is_array()) {
+    for (const auto& c : pod["containers"]) {
+      *filled = *filled || (c.is_object() && c.value("name", "") == TrialContainer(spec));
+    }
+  }
+  if (*filled) {
+    if (auto s = FillTemplatePod(pod, spec, launch, where, false); !s) return s.error();
+  }
+  return tmpl.dump();
+}
+
+std::string LetterFirstName(const std::string& name) {
+  if (!name.empty() && name[0] >= 'a' && name[0] <= 'z') return name;
+  return "j" + name;
+}
+
+std::string WithContainerEnv(const std::string& job_json, const std::string& container,
+                             const std::vector<std::pair<std::string, std::string>>& vars) {
+  Json job = Json::parse(job_json);
+  for (auto& c : job["spec"]["template"]["spec"]["containers"]) {
+    if (c.value("name", "") != container) continue;
+    Json& env = c["env"];
+    if (!env.is_array()) env = Json::array();
+    for (const auto& [name, value] : vars) env.push_back({{"name", name}, {"value", value}});
+  }
+  return job.dump();
+}
+
 std::string StudySelector(const std::string& study) {
   return std::string(kLabelStudy) + "=" + LabelSafeValue(study);
 }
@@ -321,7 +363,7 @@ Result<std::string> RenderJobManifest(const KubernetesSpec& spec, const TrialLau
     job = Json::parse(spec.job_template_json, nullptr, false);
     if (!job.is_object()) return Error::Invalid(spec.job_template_path + ": not a Job object");
     pod = job["spec"]["template"]["spec"];
-    if (auto s = FillTemplatePod(pod, spec, launch); !s) return s.error();
+    if (auto s = FillTemplatePod(pod, spec, launch, spec.job_template_path); !s) return s.error();
   } else {
     job = Json::object();
     pod = PodSpecFromKeys(spec, launch);

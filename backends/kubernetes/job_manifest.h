@@ -7,7 +7,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "backends/backend.h"
 #include "sweeper/model/kubernetes_spec.h"
@@ -41,6 +44,28 @@ inline constexpr const char* kPodParamsFile = "/etc/gdsweep/params.json";
 // "<job>-<index>").
 std::string JobName(const std::string& study, int64_t number, int64_t trial_id, int run,
                     size_t max_length = 63);
+
+// A pod template (JSON text of {metadata, spec}) of another resource with
+// the trial put in as into a job_template's: the launch's labels and
+// annotations (`extra_labels` too) merged into its metadata and, when its
+// spec has the container TrialContainer(spec), that container running
+// launch.argv with the trial's environment and the parameters file (its
+// restartPolicy left as it is). `filled` says whether it had the container.
+// `where` names the template in errors.
+Result<std::string> FillPodTemplate(const KubernetesSpec& spec, const TrialLaunch& launch,
+                                    const std::string& params_json,
+                                    const std::string& template_json,
+                                    const std::map<std::string, std::string>& extra_labels,
+                                    const std::string& where, bool* filled);
+
+// `name` when it starts with a letter (a DNS-1035 label, as Services and
+// some operators' webhooks want), else "j" + name.
+std::string LetterFirstName(const std::string& name);
+
+// `job_json` (a Job as RenderJobManifest makes it) with `vars` (name, value)
+// appended to the env of its pod's `container`.
+std::string WithContainerEnv(const std::string& job_json, const std::string& container,
+                             const std::vector<std::pair<std::string, std::string>>& vars);
 
 // "gdsweep.io/study=<label-safe study>": selects a study's Jobs and pods.
 std::string StudySelector(const std::string& study);

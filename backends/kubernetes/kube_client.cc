@@ -274,17 +274,36 @@ Result<ObjectList> KubeClient::List(KubeKind kind, const std::string& ns,
   return ParseList(kind, r->body);
 }
 
-Result<bool> KubeClient::ServesResource(const std::string& api_path, const std::string& plural) {
+Result<std::string> KubeClient::ServedResource(const std::string& api_path,
+                                               const std::string& kind) {
   auto r = Call("GET", api_path);
   if (!r) return r.error();
-  if (r->status == 404) return false;
+  if (r->status == 404) return std::string();
   if (!Ok(r->status)) return ApiError("discovering " + api_path, *r);
   Json j = Json::parse(r->body, nullptr, false);
-  if (!j.is_object() || !j.contains("resources") || !j["resources"].is_array()) return false;
-  for (const auto& res : j["resources"]) {
-    if (res.is_object() && res.value("name", "") == plural) return true;
+  if (!j.is_object() || !j.contains("resources") || !j["resources"].is_array()) {
+    return std::string();
   }
-  return false;
+  for (const auto& res : j["resources"]) {
+    if (!res.is_object()) continue;
+    const std::string name = res.value("name", "");
+    // "jobsets/status" is a subresource of the same kind.
+    if (res.value("kind", "") == kind && name.find('/') == std::string::npos) return name;
+  }
+  return std::string();
+}
+
+Status KubeClient::DryRunCreate(const std::string& ns, const std::string& manifest_json,
+                                const std::string& what) {
+  auto r = Call("POST", JobsPath(options_.workload, ns) + "?dryRun=All&fieldValidation=Strict",
+                manifest_json);
+  if (!r) return r.error();
+  if (Ok(r->status) || r->status == 409) return {};
+  if (r->status == 400 || r->status == 422 || r->status == 403) {
+    return Error::Invalid(what + ": the Kubernetes API rejected it (" + std::to_string(r->status) +
+                          "): " + ServerMessage(*r));
+  }
+  return ApiError("checking " + what + " with a dry run", *r);
 }
 
 Result<std::optional<bool>> KubeClient::NamespaceExists(const std::string& ns) {

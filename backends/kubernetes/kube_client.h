@@ -81,9 +81,17 @@ class KubeClient {
   // One page of a label-selected list (limit 0: all).
   Result<ObjectList> List(KubeKind kind, const std::string& ns, const std::string& selector,
                           int limit, const std::string& continue_token);
-  // Whether the server serves `plural` in the group/version at `api_path`
-  // (discovery: a CRD that is not installed is missing there).
-  Result<bool> ServesResource(const std::string& api_path, const std::string& plural);
+  // The resource (plural) that serves `kind` in the group/version at
+  // `api_path`, "" when none does (discovery: a CRD that is not installed is
+  // missing there).
+  Result<std::string> ServedResource(const std::string& api_path, const std::string& kind);
+  // A server-side dry run (?dryRun=All) of creating the trial resource: the
+  // server decodes, defaults and validates it (a CRD's schema, admission
+  // webhooks) and stores nothing. One that exists already (409) is fine.
+  // A rejection is Error::kInvalid "<what>: the Kubernetes API rejected it
+  // (<code>): <the server's message>".
+  Status DryRunCreate(const std::string& ns, const std::string& manifest_json,
+                      const std::string& what);
   // true/false; nullopt when the credentials may not read namespaces (403).
   Result<std::optional<bool>> NamespaceExists(const std::string& ns);
 

@@ -56,6 +56,7 @@ JobInfo ReadJob(const Json& j) {
     job.active_deadline_seconds = deadline->get<int64_t>();
   }
   const Json& status = Child(j, "status");
+  job.status_json = status.dump();
   job.active = Int(status, "active");
   job.succeeded = Int(status, "succeeded");
   job.failed = Int(status, "failed");

@@ -37,6 +37,7 @@ struct JobInfo {
   int active = 0;
   int succeeded = 0;
   int failed = 0;
+  std::string status_json;  // the whole status object, for kinds that read more of it
 };
 
 // One container's state (state.waiting / running / terminated).

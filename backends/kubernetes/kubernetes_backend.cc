@@ -150,7 +150,7 @@ Status KubernetesBackend::Impl::Track(const TrialLaunch& launch, const std::stri
   // The watch may have seen it deleted already (it ended and went before we
   // got here): judge it from what is left rather than wait for it.
   raw->job_gone = deleted_uids.count(seen.meta.uid) > 0;
-  if (!raw->job_gone && !jobs.count(job)) jobs[job] = seen;
+  if (!raw->job_gone && !jobs.count(job)) jobs[job] = Observed(seen);
   UpdatePullStuck(*raw);
   raw->follower = std::thread([this, raw] { RunTrial(raw); });
   Evaluate(*raw);
@@ -182,16 +182,35 @@ Status KubernetesBackend::Preflight() {
   }
   const ResourceType r = impl_->kind->Resource();
   if (r.api_path != "/apis/batch/v1") {
-    auto served = impl_->client->ServesResource(r.api_path, r.plural);
+    auto served = impl_->client->ServedResource(r.api_path, r.kind);
     if (!served) return located(served.error());
-    if (!*served) {
+    if (!served->empty() && *served != r.plural) {
+      return Error::Invalid("this cluster (" + where + ") serves " + r.api_version + " " + r.kind +
+                            " as '" + *served + "', not '" + r.plural +
+                            "'; set kubernetes.custom.plural: " + *served);
+    }
+    if (served->empty()) {
       return Error::Remote("this cluster (" + where + ") has no " + r.api_version + " " + r.kind +
-                           "; install the operator that provides it (for " + r.api_version +
-                           ": the Kubeflow training operator)");
+                           "; install the operator that provides it (for " + r.api_version + ": " +
+                           impl_->kind->Provider() + ")");
     }
   }
   auto list = impl_->client->List(KubeKind::kJob, impl_->ns, "gdsweep.io/study", 1, "");
   if (!list) return located(list.error());
+  if (const std::string key = impl_->kind->DryRunKey(); !key.empty()) {
+    // A stand-in trial: the schema checks the manifest's shape, which the
+    // parameters (in the command and an annotation) do not change.
+    TrialLaunch probe;
+    probe.study_name = "gdsweep-dry-run";
+    probe.tag = "dry-run";
+    probe.run = 1;
+    probe.argv = {"true"};
+    auto manifest = impl_->kind->Render(probe, "{}", impl_->ns);
+    if (!manifest) return manifest.error();
+    if (auto s = impl_->client->DryRunCreate(impl_->ns, *manifest, key); !s) {
+      return located(s.error());
+    }
+  }
   return {};
 }
 
@@ -312,7 +331,7 @@ Status KubernetesBackend::ReleaseLeftovers(
     auto page = d.client->List(KubeKind::kJob, d.ns, StudySelector(study_name), 500, token);
     if (!page) return page.error();
     for (const auto& item : page->items) {
-      const JobInfo& job = item.job;
+      const JobInfo job = d.Observed(item.job);
       if (Annotation(job, kLabelStudy) != study_name || job.meta.deleting) continue;
       int64_t trial_id = 0;
       try {

@@ -108,6 +108,7 @@ void KubernetesBackend::Impl::FollowLogs(TrackedTrial* t) {
   auto backoff = std::chrono::milliseconds(200);
   std::optional<Clock::time_point> settle_by;
   bool listed = false;
+  bool renewed = false;  // log_client replaced after the cut
 
   while (true) {
     std::string pod;
@@ -115,8 +116,14 @@ void KubernetesBackend::Impl::FollowLogs(TrackedTrial* t) {
     std::vector<std::pair<std::string, std::string>> others;  // pod, replica
     {
       std::unique_lock<std::mutex> lock(mu);
+      if (t->cut_follow && !renewed && !t->stop_follow) {
+        // Evaluate() aborted the client to end a follow that could last as
+        // long as the replicas run; the logs left are read with a new one.
+        t->log_client = NewClient();
+        renewed = true;
+      }
       while (!t->stop_follow) {
-        pod = NextPodToRead(*t);
+        pod = t->cut_follow ? "" : NextPodToRead(*t);
         if (!pod.empty()) break;
         if (!t->verdict) {
           changed.wait(lock);
@@ -143,7 +150,8 @@ void KubernetesBackend::Impl::FollowLogs(TrackedTrial* t) {
       if (!list_now && pod.empty() && !replicas_saved && !t->stop_follow) {
         std::vector<const PodInfo*> rest;
         for (const PodInfo* p : PodsOf(t->job)) {
-          if (kind->ReplicaOf(*p) != kind->MetricsReplica()) rest.push_back(p);
+          // After a cut, the metrics replica's log is saved whole too.
+          if (t->cut_follow || kind->ReplicaOf(*p) != kind->MetricsReplica()) rest.push_back(p);
         }
         std::sort(rest.begin(), rest.end(), [](const PodInfo* a, const PodInfo* b) {
           return a->creation_timestamp < b->creation_timestamp;
@@ -162,6 +170,7 @@ void KubernetesBackend::Impl::FollowLogs(TrackedTrial* t) {
       continue;
     }
     if (pod.empty()) {
+      if (renewed) replica_log.close();  // SaveReplicaLogs writes it whole
       SaveReplicaLogs(*t, others);
       continue;
     }
@@ -220,7 +229,7 @@ void KubernetesBackend::Impl::FollowLogs(TrackedTrial* t) {
         backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
         break;
       case PodLogEnd::kAborted:
-        break;  // stop_follow is set
+        break;  // stop_follow or cut_follow is set
       case PodLogEnd::kRefused:
         if (!fatal) {
           fatal = Error::Remote("cannot read the log of pod " + pod + ": " + error +

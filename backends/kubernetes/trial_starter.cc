@@ -97,7 +97,7 @@ bool KubernetesBackend::Impl::CreateTrialJob(TrackedTrial& t) {
       t.job_uid = created->job.meta.uid;
       t.manifest.clear();
       t.job_gone = deleted_uids.count(created->job.meta.uid) > 0;
-      if (!t.job_gone && !jobs.count(t.job)) jobs[t.job] = created->job;
+      if (!t.job_gone && !jobs.count(t.job)) jobs[t.job] = Observed(created->job);
       UpdatePullStuck(t);
       if (t.cancel_requested && (spec.delete_on_interrupt || t.terminate)) {
         std::vector<std::string> of_job;

@@ -26,24 +26,17 @@ class IndexedJobWorkload final : public WorkloadKind {
                              const std::string& namespace_) const override {
     auto base = RenderJobManifest(spec_, launch, params_json, namespace_);
     if (!base) return base.error();
-    Json job = Json::parse(*base);
     const std::string name = Name(launch);
     const std::string service = IndexedJobServiceName(name);
+    Json job = Json::parse(WithContainerEnv(*base, TrialContainer(spec_),
+                                            {{"GDSWEEP_RENDEZVOUS_HOST", name + "-0." + service},
+                                             {"GDSWEEP_WORLD_SIZE", std::to_string(spec_.pods)}}));
     job["metadata"]["name"] = name;
     Json& js = job["spec"];
     js["completions"] = spec_.pods;
     js["parallelism"] = spec_.pods;
     js["completionMode"] = "Indexed";
-    Json& pod = js["template"]["spec"];
-    pod["subdomain"] = service;
-    const std::string trial_container = TrialContainer(spec_);
-    for (auto& c : pod["containers"]) {
-      if (c.value("name", "") != trial_container) continue;
-      Json& env = c["env"];
-      if (!env.is_array()) env = Json::array();
-      env.push_back({{"name", "GDSWEEP_RENDEZVOUS_HOST"}, {"value", name + "-0." + service}});
-      env.push_back({{"name", "GDSWEEP_WORLD_SIZE"}, {"value", std::to_string(spec_.pods)}});
-    }
+    js["template"]["spec"]["subdomain"] = service;
     return job.dump();
   }
 
@@ -98,10 +91,7 @@ class IndexedJobWorkload final : public WorkloadKind {
 
 }  // namespace
 
-std::string IndexedJobServiceName(const std::string& job) {
-  if (!job.empty() && job[0] >= 'a' && job[0] <= 'z') return job;
-  return "j" + job;
-}
+std::string IndexedJobServiceName(const std::string& job) { return LetterFirstName(job); }
 
 std::unique_ptr<WorkloadKind> MakeIndexedJobWorkload(const KubernetesSpec& spec) {
   return std::make_unique<IndexedJobWorkload>(spec);

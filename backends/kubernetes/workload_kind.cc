@@ -2,7 +2,9 @@
 #include "backends/kubernetes/workload_kind.h"
 
 #include "backends/kubernetes/job_manifest.h"
+#include "backends/kubernetes/workload_custom.h"
 #include "backends/kubernetes/workload_indexed_job.h"
+#include "backends/kubernetes/workload_jobset.h"
 #include "backends/kubernetes/workload_kubeflow.h"
 
 namespace gdsweep {
@@ -37,6 +39,10 @@ std::unique_ptr<WorkloadKind> MakeWorkloadKind(const KubernetesSpec& spec) {
       return MakeTfJobWorkload(spec);
     case KubernetesSpec::Kind::kPyTorchJob:
       return MakePyTorchJobWorkload(spec);
+    case KubernetesSpec::Kind::kJobSet:
+      return MakeJobSetWorkload(spec);
+    case KubernetesSpec::Kind::kCustom:
+      return MakeCustomWorkload(spec);
   }
   return std::make_unique<JobWorkload>(spec);
 }

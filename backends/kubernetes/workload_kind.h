@@ -55,6 +55,20 @@ class WorkloadKind {
 
   // The label selector of the pods of resource `name`.
   virtual std::string PodSelector(const std::string& name) const { return "job-name=" + name; }
+  // The name of the trial resource `pod` belongs to ("" when none).
+  virtual std::string ResourceOfPod(const PodInfo& pod) const { return pod.job_name; }
+
+  // Turns what the resource's status says into the conditions the judge
+  // reads (Complete or Succeeded or Completed, and Failed, with status
+  // "True"); a kind whose resource has them already leaves it alone.
+  virtual void Observe(JobInfo& job) const { (void)job; }
+
+  // Who provides the resource, for the error of a cluster that lacks it.
+  virtual std::string Provider() const { return "the operator that provides it"; }
+  // Non-empty: before any trial, a dry-run create of a rendered resource is
+  // to check it against the schema the server publishes; errors name this
+  // key of the study file ("kubernetes.custom.manifest (FILE)").
+  virtual std::string DryRunKey() const { return ""; }
 
   // True when a trial is several pods at once (each a replica).
   virtual bool MultiPod() const { return false; }

@@ -40,8 +40,7 @@ class KubeflowWorkload final : public WorkloadKind {
     // The operator names pods and Services "<name>-<type>-<index>"
     // ("-evaluator-" and five digits at most), and its webhook wants a
     // DNS-1035 label (a letter first).
-    const std::string name = JobName(l.study_name, l.trial_number, l.trial_id, l.run, 63 - 17);
-    return name[0] >= 'a' && name[0] <= 'z' ? name : "j" + name;
+    return LetterFirstName(JobName(l.study_name, l.trial_number, l.trial_id, l.run, 63 - 17));
   }
 
   ResourceType Resource() const override {
@@ -78,6 +77,8 @@ class KubeflowWorkload final : public WorkloadKind {
   std::string PodSelector(const std::string& name) const override {
     return "training.kubeflow.org/job-name=" + name;
   }
+
+  std::string Provider() const override { return "the Kubeflow training operator"; }
 
   bool MultiPod() const override { return true; }
 

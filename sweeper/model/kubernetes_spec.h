@@ -68,20 +68,60 @@ struct KubernetesResources {
   friend bool operator==(const KubernetesResources&, const KubernetesResources&) = default;
 };
 
+// One replicated Job of a JobSet: `replicas` Indexed Jobs of `pods` pods.
+struct KubernetesReplicatedJob {
+  std::string name;  // DNS-1123 label
+  int replicas = 1;
+  int pods = 1;
+  friend bool operator==(const KubernetesReplicatedJob&, const KubernetesReplicatedJob&) = default;
+};
+
+// When a custom resource has ended well or badly: a condition of
+// status.conditions with status "True", or a field (a dotted path under
+// status) holding one of `values`.
+struct KubernetesEndRule {
+  std::string condition;  // a condition type, or empty when `field` is used
+  std::string field;      // "status.phase"
+  std::vector<std::string> values;
+  friend bool operator==(const KubernetesEndRule&, const KubernetesEndRule&) = default;
+};
+
+// kind: custom: any resource, from a manifest template.
+struct KubernetesCustomResource {
+  std::string manifest_path;  // as resolved from the study file's folder
+  std::string manifest_json;  // the file's object as JSON text
+  std::string api_version;    // "group/version" of the manifest
+  std::string kind;           // its kind
+  std::string plural;         // the resource; empty in the file: kind lower-cased + "s"
+  KubernetesEndRule success;
+  KubernetesEndRule failure;
+  // Labels (besides the trial's) of the pod whose log holds the metrics.
+  std::map<std::string, std::string> metrics_pod_labels;
+  // Where the study file said it, for messages ("study.yaml:12:5").
+  std::string location;
+  friend bool operator==(const KubernetesCustomResource&,
+                         const KubernetesCustomResource&) = default;
+};
+
 struct KubernetesSpec {
   // What one trial is (docs/kubernetes.md, "Multi-pod trials"): a batch/v1
   // Job with one pod; an Indexed Job of `pods` pods (completions =
-  // parallelism = pods) with a headless Service so they find each other; or
-  // a Kubeflow TFJob or PyTorchJob (kubeflow.org/v1) of `replicas`.
-  enum class Kind { kJob, kIndexedJob, kTfJob, kPyTorchJob };
+  // parallelism = pods) with a headless Service so they find each other; a
+  // Kubeflow TFJob or PyTorchJob (kubeflow.org/v1) of `replicas`; a JobSet
+  // (jobset.x-k8s.io/v1alpha2) of `replicated_jobs`; or any custom resource.
+  enum class Kind { kJob, kIndexedJob, kTfJob, kPyTorchJob, kJobSet, kCustom };
   Kind kind = Kind::kJob;
   int pods = 1;  // kIndexedJob: how many pods run the trial together
   // kTfJob/kPyTorchJob: replica type as the study file writes it (lower
   // case: chief, ps, worker, evaluator, master) -> how many.
   std::map<std::string, int> replicas;
+  // kJobSet: in the study file's order.
+  std::vector<KubernetesReplicatedJob> replicated_jobs;
+  KubernetesCustomResource custom;  // kCustom
   // The replica whose log holds the trial's metrics; empty: the kind's own
   // (pod index "0" of an Indexed Job, "chief-0", "master-0" or "worker-0" of
-  // a TFJob, "master-0" of a PyTorchJob). Every replica's log is kept.
+  // a TFJob, "master-0" of a PyTorchJob, "<first replicated job>-0-0" of a
+  // JobSet). Every replica's log is kept.
   std::string metrics_from;
 
   // Where the cluster is. Empty kubeconfig: $KUBECONFIG, else ~/.kube/config,

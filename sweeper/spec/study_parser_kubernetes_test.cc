@@ -389,16 +389,15 @@ TEST_CASE("kind: indexed_job with pods and metrics_from") {
 }
 
 TEST_CASE("kind, pods and metrics_from are checked where they are written") {
-  CHECK(
-      ErrorOf(With("kubernetes: {image: b, kind: indexed-job, pods: 2}\n")) ==
-      "study.yaml:9:30: kubernetes.kind: expected one of job, indexed_job, tfjob, pytorchjob, got "
-      "'indexed-job'; did you mean 'indexed_job'?");
+  CHECK(ErrorOf(With("kubernetes: {image: b, kind: indexed-job, pods: 2}\n")) ==
+        "study.yaml:9:30: kubernetes.kind: expected one of job, indexed_job, tfjob, pytorchjob, "
+        "jobset, custom, got 'indexed-job'; did you mean 'indexed_job'?");
   CHECK(ErrorOf(With("kubernetes: {image: b, kind: indexed_job}\n")) ==
         "study.yaml:9:30: kubernetes.kind: indexed_job needs kubernetes.pods: how many pods run "
         "each trial");
   CHECK(ErrorOf(With("kubernetes: {image: b, pods: 2}\n")) ==
         "study.yaml:9:24: kubernetes.pods: is for kind: indexed_job (tfjob and pytorchjob take "
-        "replicas)");
+        "replicas, jobset replicated_jobs)");
   CHECK(ErrorOf(With("kubernetes: {image: b, kind: indexed_job, pods: 0}\n")) ==
         "study.yaml:9:49: kubernetes.pods: expected a whole number from 1 to 10000, got '0'");
   CHECK(ErrorOf(With("kubernetes: {image: b, kind: indexed_job, pods: 2, metrics_from: 2}\n")) ==
@@ -432,6 +431,91 @@ TEST_CASE("kind: tfjob and pytorchjob take replicas per type and a replica for t
         "<type>-<index> (such as worker-0), got 'worker-2'");
   CHECK(ErrorOf(With("kubernetes: {image: b, replicas: {worker: 2}}\n")) ==
         "study.yaml:9:24: kubernetes.replicas: is for kind: tfjob or pytorchjob");
+}
+
+TEST_CASE("kind: jobset takes replicated jobs in order and a pod for the metrics") {
+  StudySpec js = Parse(
+      With("kubernetes:\n  image: b\n  kind: jobset\n  replicated_jobs:\n    - {name: leader}\n"
+           "    - {name: workers, replicas: 2, pods: 4}\n  metrics_from: workers-1-3\n"));
+  CHECK(js.kubernetes->kind == KubernetesSpec::Kind::kJobSet);
+  CHECK(js.kubernetes->replicated_jobs ==
+        std::vector<KubernetesReplicatedJob>{{"leader", 1, 1}, {"workers", 2, 4}});
+  CHECK(js.kubernetes->metrics_from == "workers-1-3");
+  CHECK(ErrorOf(With("kubernetes: {image: b, kind: jobset}\n")) ==
+        "study.yaml:9:30: kubernetes.kind: jobset needs kubernetes.replicated_jobs, e.g. [{name: "
+        "workers, replicas: 2, pods: 4}]");
+  CHECK(ErrorOf(With("kubernetes: {image: b, kind: jobset, replicated_jobs: [{name: w, pods: 0}]}"
+                     "\n")) ==
+        "study.yaml:9:72: kubernetes.replicated_jobs[0].pods: expected a "
+        "whole number from 1 to 10000, got '0'");
+  CHECK(ErrorOf(With("kubernetes: {image: b, kind: jobset, replicated_jobs: [{name: w}, {name: "
+                     "w}]}\n")) ==
+        "study.yaml:9:74: kubernetes.replicated_jobs[1].name: 'w' is used twice");
+  CHECK(ErrorOf(With("kubernetes: {image: b, kind: jobset, replicated_jobs: [{name: W}]}\n"))
+            .find("kubernetes.replicated_jobs[0].name: expected a DNS-1123 label") !=
+        std::string::npos);
+  CHECK(ErrorOf(With("kubernetes: {image: b, kind: jobset, replicated_jobs: [{name: w, pods: 2}], "
+                     "metrics_from: w-0-2}\n")) ==
+        "study.yaml:9:91: kubernetes.metrics_from: expected a pod of this trial as <replicated "
+        "job>-<job index>-<pod index> (such as w-0-0), got 'w-0-2'");
+  CHECK(ErrorOf(With("kubernetes: {image: b, replicated_jobs: [{name: w}]}\n")) ==
+        "study.yaml:9:24: kubernetes.replicated_jobs: is for kind: jobset");
+}
+
+TEST_CASE("kind: custom reads its manifest, its end rules and its metrics pod") {
+  TempDir dir;
+  dir.Write("rayjob.yaml",
+            "apiVersion: ray.io/v1\nkind: RayJob\nspec:\n  rayClusterSpec:\n    headGroupSpec:\n"
+            "      template:\n        spec:\n          containers: [{name: head, image: r}]\n");
+  const std::string study =
+      dir.Write("study.yaml",
+                With("kubernetes:\n  kind: custom\n  container: head\n  custom:\n    manifest: "
+                     "rayjob.yaml\n    success: {field: status.jobStatus, values: [SUCCEEDED]}\n"
+                     "    failure: {field: status.jobStatus, values: [FAILED, STOPPED]}\n"
+                     "    metrics_pod: {labels: {ray.io/node-type: head}}\n"));
+  auto spec = ParseStudyFile(study);
+  REQUIRE_MESSAGE(spec.ok(), spec.error().message);
+  const KubernetesCustomResource& c = spec->kubernetes->custom;
+  CHECK(spec->kubernetes->kind == KubernetesSpec::Kind::kCustom);
+  CHECK(c.manifest_path == (dir.path / "rayjob.yaml").string());
+  CHECK(c.api_version == "ray.io/v1");
+  CHECK(c.kind == "RayJob");
+  CHECK(c.plural == "rayjobs");
+  CHECK(c.success == KubernetesEndRule{"", "status.jobStatus", {"SUCCEEDED"}});
+  CHECK(c.failure == KubernetesEndRule{"", "status.jobStatus", {"FAILED", "STOPPED"}});
+  CHECK(c.metrics_pod_labels == std::map<std::string, std::string>{{"ray.io/node-type", "head"}});
+  CHECK(nlohmann::json::parse(c.manifest_json)["kind"] == "RayJob");
+
+  auto error_of = [&](const std::string& custom, const std::string& extra = "") {
+    auto r = ParseStudyFile(dir.Write(
+        "s.yaml", With("kubernetes:\n  kind: custom\n" + extra + "  custom: " + custom + "\n")));
+    REQUIRE_FALSE(r.ok());
+    return r.error().message;
+  };
+  const std::string s = (dir.path / "s.yaml").string();
+  CHECK(error_of("{manifest: rayjob.yaml, success: {condition: Complete}}") ==
+        s + ":11:11: kubernetes.custom: missing required key 'failure'");
+  CHECK(error_of("{manifest: rayjob.yaml, success: {condition: A, field: status.x}, failure: "
+                 "{condition: F}}") ==
+        s + ":11:44: kubernetes.custom.success: expected either 'condition' (a condition type "
+            "whose status is True) or 'field' and 'values' (a field under status and the values "
+            "it may hold)");
+  CHECK(error_of("{manifest: rayjob.yaml, success: {field: spec.x, values: [a]}, failure: "
+                 "{condition: F}}") ==
+        s + ":11:52: kubernetes.custom.success.field: expected a dotted path under status, such "
+            "as status.phase, got 'spec.x'");
+  CHECK(error_of("{manifest: rayjob.yaml, success: {condition: C}, failure: {condition: F}}",
+                 "  resources: {limits: {cpu: 1}}\n") ==
+        s + ":11:3: kubernetes.resources: with kind: custom, set this in the manifest "
+            "(kubernetes.custom.manifest)");
+  dir.Write("pod.yaml", "apiVersion: v1\nkind: Pod\n");
+  CHECK(error_of("{manifest: pod.yaml, success: {condition: C}, failure: {condition: F}}") ==
+        (dir.path / "pod.yaml").string() +
+            ":1:13: apiVersion: expected GROUP/VERSION of a custom resource, such as ray.io/v1, "
+            "got 'v1'");
+  CHECK(ErrorOf(With("kubernetes: {image: b, kind: custom}\n")) ==
+        "study.yaml:9:30: kubernetes.kind: custom needs kubernetes.custom: {manifest: FILE, "
+        "success: ..., failure: ...}");
 }
 
 }  // namespace

@@ -30,10 +30,10 @@ if "TF_CONFIG" in os.environ:  # a TFJob's replica: who it is comes from TF_CONF
     print(f"tf replica {task['type']}-{task['index']}", flush=True)
 elif "RANK" in os.environ:  # a PyTorchJob's: RANK, WORLD_SIZE, MASTER_ADDR from the operator
     index, world, host = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"]), os.environ["MASTER_ADDR"]
-else:  # an Indexed Job's
+else:  # an Indexed Job's, or a JobSet's (its Jobs are Indexed Jobs)
     index = int(os.environ["JOB_COMPLETION_INDEX"])
-    world = int(os.environ["GDSWEEP_WORLD_SIZE"])
-    host = os.environ["GDSWEEP_RENDEZVOUS_HOST"]
+    world = int(os.environ.get("GDSWEEP_WORLD_SIZE", "0"))  # not set in a kind: custom manifest
+    host = os.environ.get("GDSWEEP_RENDEZVOUS_HOST", "?")
 print(f"replica {index} of {world} meets at {host}", flush=True)
 if os.environ.get("FAIL_INDEX") == str(index):
     print("replica failing on purpose", file=sys.stderr, flush=True)
@@ -62,6 +62,41 @@ class DistributedTest(KubernetesTest):
         with open(study, "w") as f:
             f.write(text)
         return study
+
+    def rewrite(self, study, old, new):
+        with open(study) as f:
+            text = f.read()
+        self.assertIn(old, text)
+        with open(study, "w") as f:
+            f.write(text.replace(old, new))
+        return study
+
+    def run_completed(self, study, n):
+        """Runs the sweep; every trial completes with the replica-0 objective."""
+        self.run_gdsweep("run", study, "--db", self.db, check=0, timeout=180)
+        trials = self.trials_json()
+        self.assertEqual([t["state"] for t in trials], ["COMPLETE"] * n,
+                         [t["failure_reason"] for t in trials])
+        for t in trials:
+            x, y = t["params"]["x"], t["params"]["y"]
+            self.assertAlmostEqual(t["values"]["loss"], (x - 1) ** 2 + (y + 2) ** 2)
+        return trials
+
+    def run_failed_fast(self, study):
+        """Runs a one-trial sweep whose replica fails while the others sleep
+        60 s: it must fail well before them."""
+        started = time.time()
+        self.run_gdsweep("run", study, "--db", self.db, check=5, timeout=90)
+        self.assertLess(time.time() - started, 40)
+        [t] = self.trials_json()
+        self.assertEqual(t["state"], "FAIL")
+        self.assertIn("exited with code 3", t["failure_reason"])
+        return t
+
+    def resources_left(self, plural):
+        proc = self.kubectl("get", plural, "-n", "ml", "-o", "name")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        return [line for line in proc.stdout.splitlines() if line]
 
     def posts(self, resource):
         return [r for r in self.cluster.requests()
@@ -187,28 +222,12 @@ class KubeflowTest(DistributedTest):
     fake_flags = ("--crds", CRDS, "--operators", "tfjob,pytorchjob")
 
     def kubeflow(self, kind, replicas, **kw):
-        study = self.indexed(**kw)
-        with open(study) as f:
-            text = f.read().replace("kind: indexed_job\n  pods: 3\n",
-                                    f"kind: {kind}\n  replicas: {replicas}\n")
-        with open(study, "w") as f:
-            f.write(text)
-        return study
-
-    def resources_left(self, plural):
-        proc = self.kubectl("get", plural, "-n", "ml", "-o", "name")
-        self.assertEqual(proc.returncode, 0, proc.stderr)
-        return [line for line in proc.stdout.splitlines() if line]
+        return self.rewrite(self.indexed(**kw), "kind: indexed_job\n  pods: 3\n",
+                            f"kind: {kind}\n  replicas: {replicas}\n")
 
     def test_a_sweep_of_pytorchjobs_metrics_from_master_0_every_replica_log_kept(self):
         study = self.kubeflow("pytorchjob", "{master: 1, worker: 2}", n_trials=3, parallelism=2)
-        self.run_gdsweep("run", study, "--db", self.db, check=0, timeout=180)
-        trials = self.trials_json()
-        self.assertEqual([t["state"] for t in trials], ["COMPLETE"] * 3,
-                         [t["failure_reason"] for t in trials])
-        for t in trials:
-            x, y = t["params"]["x"], t["params"]["y"]
-            self.assertAlmostEqual(t["values"]["loss"], (x - 1) ** 2 + (y + 2) ** 2)
+        for t in self.run_completed(study, 3):
             folder = os.path.join(self.dir, t["log_path"])
             for replica, rank in (("master-0", 0), ("worker-0", 1), ("worker-1", 2)):
                 with open(os.path.join(folder, f"replica-{replica}.log")) as f:
@@ -219,33 +238,164 @@ class KubeflowTest(DistributedTest):
         self.wait_for(lambda: self.resources_left("pytorchjobs") == [], timeout=15,
                       what="the PyTorchJobs to be deleted")
 
-    # Known bug (issue 13 stays open for it): the trial ends only when the
-    # metrics replica's log ends (worker-0 sleeps 60 s here), not when the
-    # TFJob's Failed condition appears. The reason and the deletion are right.
-    @unittest.expectedFailure
-    def test_a_tfjob_worker_that_fails_is_named(self):
+    # Regression: the trial ended only when the metrics replica's log ended
+    # (worker-0 sleeps 60 s here, and cleanPodPolicy: None leaves it
+    # running), not when the TFJob's Failed condition appeared.
+    def test_a_tfjob_worker_that_fails_fails_the_trial_at_once_and_is_named(self):
         study = self.kubeflow("tfjob", "{worker: 3}", n_trials=1, parallelism=1, sleep="60",
                               env='FAIL_INDEX: "2"')
-        started = time.time()
-        self.run_gdsweep("run", study, "--db", self.db, check=5, timeout=90)
-        self.assertLess(time.time() - started, 40)
-        [t] = self.trials_json()
-        self.assertEqual(t["state"], "FAIL")
+        t = self.run_failed_fast(study)
         self.assertIn("replica worker-2 (pod ", t["failure_reason"])
-        self.assertIn("exited with code 3", t["failure_reason"])
+        folder = os.path.join(self.dir, t["log_path"])
+        with open(os.path.join(folder, "replica-worker-2.log")) as f:
+            self.assertIn("replica failing on purpose", f.read())
+        with open(os.path.join(folder, "replica-worker-0.log")) as f:  # cut, kept as it was
+            self.assertIn("tf replica worker-0", f.read())
         self.wait_for(lambda: self.resources_left("tfjobs") == [], timeout=15,
                       what="the TFJob to be deleted")
 
 
 @unittest.skipUnless(KUBECTL, "kubectl is not installed")
+class JobSetTest(DistributedTest):
+    fake_flags = ("--crds", CRDS, "--operators", "jobset")
+
+    def jobset(self, rjobs="[{name: workers, replicas: 2, pods: 2}]", extra_kube="", **kw):
+        return self.rewrite(self.indexed(extra_kube=extra_kube, **kw),
+                            "kind: indexed_job\n  pods: 3\n",
+                            f"kind: jobset\n  replicated_jobs: {rjobs}\n")
+
+    def test_a_sweep_of_jobsets_metrics_from_the_first_pod_every_replica_log_kept(self):
+        study = self.jobset(n_trials=3, parallelism=2)
+        for t in self.run_completed(study, 3):
+            self.assertTrue(t["intermediate_values"])
+            folder = os.path.join(self.dir, t["log_path"])
+            for replica, index in (("workers-0-0", 0), ("workers-0-1", 1), ("workers-1-0", 0),
+                                   ("workers-1-1", 1)):
+                with open(os.path.join(folder, f"replica-{replica}.log")) as f:
+                    self.assertIn(f"replica {index} of 4 meets at ", f.read())
+            with open(os.path.join(folder, "stdout.log")) as f:
+                self.assertIn("loss=", f.read())
+        posts = self.posts("jobsets")
+        self.assertEqual([r["status"] for r in posts], [201] * 3)
+        self.wait_for(lambda: self.resources_left("jobsets") == [], timeout=15,
+                      what="the JobSets to be deleted")
+        self.wait_for(lambda: self.jobs_left() == [], timeout=15,
+                      what="their Jobs to be garbage-collected")
+
+    def test_a_jobset_replica_that_fails_fails_the_trial_at_once_and_is_named(self):
+        study = self.jobset(rjobs="[{name: workers, replicas: 1, pods: 3}]", n_trials=1,
+                            parallelism=1, sleep="60", env='FAIL_INDEX: "2"')
+        t = self.run_failed_fast(study)
+        self.assertIn("replica workers-0-2 (pod ", t["failure_reason"])
+        with open(os.path.join(self.dir, t["log_path"], "replica-workers-0-2.log")) as f:
+            self.assertIn("replica failing on purpose", f.read())
+        self.wait_for(lambda: self.resources_left("jobsets") == [], timeout=15,
+                      what="the JobSet to be deleted")
+
+    def test_render_prints_a_jobset_labelled_to_its_pods_and_the_api_accepts_it(self):
+        study = self.jobset(rjobs="[{name: leader, pods: 1}, {name: workers, replicas: 2, pods: 4}]",
+                            extra_kube="namespace: ml\n")
+        proc = self.run_gdsweep("render", study, "--trial", "0", check=0)
+        self.assertEqual(self.cluster.requests(), [])
+        self.assertIn("kind: JobSet", proc.stdout)
+        # A label and an annotation on the JobSet and on both pod templates, a
+        # label on both replicated Jobs' templates.
+        self.assertEqual(proc.stdout.count("gdsweep.io/study: kube"), 8)
+        self.assertIn("value: \"9\"", proc.stdout)  # GDSWEEP_WORLD_SIZE: 1 + 2 x 4
+        path = self.write("rendered.yaml", proc.stdout)
+        created = self.kubectl("create", "-f", path, "-o", "name")
+        self.assertEqual(created.returncode, 0, created.stderr)
+        self.assertEqual(created.stdout.strip().split("/")[0], "jobset.jobset.x-k8s.io")
+
+
+# kind: custom, shown on the JobSet CRD (any CRD works the same): the manifest
+# is a JobSet whose pod template gdsweep fills; the rules read its status.
+CUSTOM_MANIFEST = """
+apiVersion: jobset.x-k8s.io/v1alpha2
+kind: JobSet
+metadata:
+  labels: {team: vision}
+spec:
+  replicatedJobs:
+    - name: workers
+      replicas: {replicas}
+      template:
+        spec:
+          completionMode: Indexed
+          completions: 2
+          parallelism: 2
+          backoffLimit: 0
+          template:
+            spec:
+              restartPolicy: Never
+              containers:
+                - name: trainer
+                  image: python:3.11
+"""
+
+
+@unittest.skipUnless(KUBECTL, "kubectl is not installed")
+class CustomResourceTest(DistributedTest):
+    fake_flags = ("--crds", CRDS, "--operators", "jobset")
+
+    def custom(self, replicas="1", success="{condition: Completed}",
+               failure="{condition: Failed}", **kw):
+        self.write("widget.yaml", CUSTOM_MANIFEST.replace("{replicas}", replicas))
+        labels = ('{jobset.sigs.k8s.io/job-index: "0", '
+                  'batch.kubernetes.io/job-completion-index: "0"}')
+        return self.rewrite(
+            self.indexed(**kw), "image: python:3.11\n  kind: indexed_job\n  pods: 3\n",
+            "kind: custom\n  container: trainer\n  custom:\n    manifest: widget.yaml\n"
+            f"    success: {success}\n    failure: {failure}\n"
+            f"    metrics_pod: {{labels: {labels}}}\n")
+
+    def test_a_sweep_of_a_custom_resource_checked_by_a_dry_run_first(self):
+        study = self.custom(n_trials=3, parallelism=2)
+        for t in self.run_completed(study, 3):
+            folder = os.path.join(self.dir, t["log_path"])
+            with open(os.path.join(folder, "stdout.log")) as f:
+                self.assertIn("replica 0 of 0", f.read())
+            others = [n for n in os.listdir(folder) if n.startswith("replica-")]
+            self.assertIn("replica-metrics.log", others)
+            self.assertEqual(len(others), 2, others)  # the other pod's log, by its name
+        posts = self.posts("jobsets")
+        self.assertEqual([r["query"].get("dryRun") for r in posts], ["All", None, None, None])
+        self.assertEqual([r["status"] for r in posts], [201] * 4)
+        self.wait_for(lambda: self.resources_left("jobsets") == [], timeout=15,
+                      what="the resources to be deleted")
+
+    def test_a_manifest_the_crd_schema_rejects_stops_the_run_before_any_trial(self):
+        study = self.custom(replicas='"two"', n_trials=2)
+        proc = self.run_gdsweep("run", study, "--db", self.db, check=2)
+        self.assertIn("kubernetes.custom.manifest (", proc.stderr)
+        self.assertIn("widget.yaml): the Kubernetes API rejected it (422)", proc.stderr)
+        self.assertIn("spec.replicatedJobs[0].replicas", proc.stderr)
+        posts = self.posts("jobsets")
+        self.assertEqual([r["query"].get("dryRun") for r in posts], ["All"])
+
+    def test_a_failure_rule_on_a_status_field_fails_the_trial_at_once(self):
+        study = self.custom(failure="{field: status.terminalState, values: [Failed]}",
+                            success="{field: status.terminalState, values: [Completed]}",
+                            n_trials=1, parallelism=1, sleep="60", env='FAIL_INDEX: "1"')
+        self.run_failed_fast(study)
+        self.wait_for(lambda: self.resources_left("jobsets") == [], timeout=15,
+                      what="the resource to be deleted")
+
+    def test_a_cluster_without_the_crd_is_a_clear_error_before_any_trial(self):
+        study = self.custom(n_trials=1)
+        widget = os.path.join(self.dir, "widget.yaml")
+        self.rewrite(widget, "jobset.x-k8s.io/v1alpha2\nkind: JobSet",
+                     "example.com/v1\nkind: Widget")
+        proc = self.run_gdsweep("run", study, "--db", self.db, check=6)
+        self.assertIn("has no example.com/v1 Widget; install the operator", proc.stderr)
+        self.assertFalse([r for r in self.cluster.requests() if r["method"] == "POST"])
+
+
+@unittest.skipUnless(KUBECTL, "kubectl is not installed")
 class MissingCrdTest(DistributedTest):
     def test_a_cluster_without_the_training_operator_is_a_clear_error_before_any_trial(self):
-        study = self.indexed(n_trials=2)
-        with open(study) as f:
-            text = f.read().replace("kind: indexed_job\n  pods: 3\n",
-                                    "kind: pytorchjob\n  replicas: {master: 1, worker: 1}\n")
-        with open(study, "w") as f:
-            f.write(text)
+        study = self.rewrite(self.indexed(n_trials=2), "kind: indexed_job\n  pods: 3\n",
+                             "kind: pytorchjob\n  replicas: {master: 1, worker: 1}\n")
         proc = self.run_gdsweep("run", study, "--db", self.db, check=6)
         self.assertIn("has no kubeflow.org/v1 PyTorchJob; install the operator", proc.stderr)
         self.assertFalse([r for r in self.cluster.requests() if r["method"] == "POST"])
