@@ -1,6 +1,8 @@
 #include "samplers/sampler.h"
 
+#include "samplers/gp/gp_sampler.h"
 #include "samplers/grid_sampler.h"
+#include "samplers/qmc/qmc_sampler.h"
 #include "samplers/random_sampler.h"
 #include "samplers/tpe/tpe_sampler.h"
 
@@ -22,7 +24,10 @@ Result<std::unique_ptr<Sampler>> MakeSampler(const SamplerSpec& spec, const Sear
     return std::unique_ptr<Sampler>(std::move(*grid));
   }
   if (spec.type == "tpe") return MakeTpeSampler(spec.tpe, space, seed);
-  return Error::Invalid("unknown sampler '" + spec.type + "' (this build has: random, grid, tpe)");
+  if (spec.type == "qmc") return MakeQmcSampler(spec.qmc, space, seed);
+  if (spec.type == "gp") return MakeGpSampler(spec.gp, space, seed);
+  return Error::Invalid("unknown sampler '" + spec.type +
+                        "' (this build has: random, grid, tpe, qmc, gp)");
 }
 
 }  // namespace gdsweep

@@ -11,7 +11,7 @@ namespace gdsweep {
 namespace {
 
 // Every sampler type under contract. Adding a sampler is adding its name here.
-const std::vector<std::string> kSamplerTypes = {"random", "grid", "tpe"};
+const std::vector<std::string> kSamplerTypes = {"random", "grid", "tpe", "qmc", "gp"};
 
 const std::vector<Objective> kObjectives = {{"loss", Direction::kMinimize}};
 
@@ -126,6 +126,8 @@ TEST_CASE("contract: a sampler that does not read the history proposes the same 
   CHECK_FALSE(Make("random", 1)->ReadsHistory());
   CHECK(Make("grid", 1)->ReadsHistory());
   CHECK(Make("tpe", 1)->ReadsHistory());
+  CHECK_FALSE(Make("qmc", 1)->ReadsHistory());
+  CHECK(Make("gp", 1)->ReadsHistory());
 }
 
 TEST_CASE("contract: a different seed gives a different sequence") {

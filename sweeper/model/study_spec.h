@@ -39,10 +39,27 @@ struct TpeOptions {
   int gamma_cap = 25;
 };
 
+// Options of the Gaussian-process sampler (`type: gp`), as Optuna 4's GPSampler.
+struct GpOptions {
+  int n_startup_trials = 10;  // quasi-random (scrambled Sobol) trials before the GP
+  // True: the objective has no noise; the GP's noise term is fixed at its floor.
+  bool deterministic_objective = false;
+};
+
+// Options of the quasi-random sampler (`type: qmc`). Optuna's QMCSampler
+// defaults to scramble: false; gdsweep scrambles unless told not to, since the
+// plain sequences start in a corner and are the same for every seed.
+struct QmcOptions {
+  std::string qmc_type = "sobol";  // "sobol" or "halton"
+  bool scramble = true;            // seeded by the study's seed
+};
+
 struct SamplerSpec {
-  std::string type = "tpe";      // "random", "grid" or "tpe"
+  std::string type = "tpe";      // "random", "grid", "tpe", "qmc" or "gp"
   std::optional<uint64_t> seed;  // none: a fresh random seed, stored with the study
   TpeOptions tpe;
+  GpOptions gp;
+  QmcOptions qmc;
   // grid: explicit values per parameter, in the internal representation;
   // parameters without an entry use their distribution's own grid.
   std::map<std::string, std::vector<double>> grid_values;
