@@ -58,7 +58,7 @@ double LocalNumeric(const GpRegressor& gp, double best, const AcquisitionSpace& 
   LBFGSpp::LBFGSBParam<double> param;
   param.epsilon = 1e-5;
   param.epsilon_rel = 0;
-  param.max_iterations = 100;
+  param.max_iterations = 50;
   LBFGSpp::LBFGSBSolver<double> solver(param);
   try {
     double fx = 0;

@@ -78,11 +78,62 @@ struct GpRegressor::Impl {
     alpha = llt.solve(y);
   }
 
-  // -(log marginal likelihood + log prior) and its gradient over theta.
-  double NegLogPosterior(const KernelParams& p, bool fit_noise, VectorXd* grad) const {
-    const int m = n();
-    const MatrixXd k = Gram(p);
-    const auto factor = Factor(k);
+  // Per pair (j > l, row-major over j) and dimension: the squared
+  // difference (or mismatch) of the two points, for fitting: each evaluation
+  // then weighs them by rho instead of recomputing them. n^2 d / 2 doubles.
+  std::vector<double> pair_diff2;
+
+  void PrecomputePairs() {
+    const int m = n(), d = dims();
+    pair_diff2.clear();
+    pair_diff2.reserve(static_cast<size_t>(m) * static_cast<size_t>(m - 1) / 2 *
+                       static_cast<size_t>(d));
+    for (int j = 0; j < m; ++j) {
+      for (int l = 0; l < j; ++l) {
+        for (int i = 0; i < d; ++i) {
+          const double a = x(i, j), b = x(i, l);
+          const double diff = categorical[static_cast<size_t>(i)] ? (a != b ? 1.0 : 0.0) : a - b;
+          pair_diff2.push_back(diff * diff);
+        }
+      }
+    }
+  }
+
+  // The n x n matrices one likelihood evaluation needs, kept between
+  // evaluations: above glibc's mmap threshold each fresh one costs page faults.
+  struct Workspace {
+    MatrixXd k, dk, w;
+    Eigen::LLT<MatrixXd> factor;
+  };
+
+  // -(log marginal likelihood + log prior) and its gradient over theta
+  // (needs PrecomputePairs()).
+  double NegLogPosterior(const KernelParams& p, bool fit_noise, VectorXd* grad,
+                         Workspace& ws) const {
+    const int m = n(), d = dims();
+    const auto& rho = p.inverse_squared_lengthscales;
+    // The Gram matrix and, per pair, dk/d(d2), from the precomputed differences.
+    MatrixXd& k = ws.k;
+    MatrixXd& dk = ws.dk;
+    k.resize(m, m);
+    dk.resize(m, m);
+    size_t at = 0;
+    for (int j = 0; j < m; ++j) {
+      k(j, j) = p.scale + p.noise_var;
+      for (int l = 0; l < j; ++l, at += static_cast<size_t>(d)) {
+        double d2 = 0;
+        for (int i = 0; i < d; ++i) d2 += rho[static_cast<size_t>(i)] * pair_diff2[at + static_cast<size_t>(i)];
+        const double s = std::sqrt(5 * d2), e = std::exp(-s);
+        k(j, l) = k(l, j) = p.scale * (1 + s + 5.0 / 3.0 * d2) * e;
+        dk(j, l) = p.scale * (-5.0 / 6.0) * (1 + s) * e;
+      }
+    }
+    auto& factor = ws.factor;
+    factor.compute(k);
+    for (double jitter = 1e-8; factor.info() != Eigen::Success && jitter < 1; jitter *= 10) {
+      k.diagonal().array() += jitter;
+      factor.compute(k);
+    }
     const VectorXd a = factor.solve(y);
     double log_det = 0;
     const MatrixXd& chol = factor.matrixLLT();
@@ -93,26 +144,23 @@ struct GpRegressor::Impl {
     if (!grad) return value;
 
     // d lml / d theta = 0.5 tr((a a^T - K^-1) dK/dtheta).
-    const MatrixXd w = a * a.transpose() - factor.solve(MatrixXd::Identity(m, m));
-    const int d = dims();
+    MatrixXd& w = ws.w;
+    w.setIdentity(m, m);
+    factor.solveInPlace(w);
+    w = a * a.transpose() - w;
     VectorXd g = VectorXd::Zero(grad->size());
     double scale_term = 0;
+    at = 0;
     for (int j = 0; j < m; ++j) {
       scale_term += 0.5 * w(j, j) * p.scale;  // M(0) = 1
-      for (int l = 0; l < j; ++l) {
-        const double* xj = x.col(j).data();
-        const double* xl = x.col(l).data();
-        const double d2 = Distance2(xj, xl, p.inverse_squared_lengthscales, categorical);
+      for (int l = 0; l < j; ++l, at += static_cast<size_t>(d)) {
         const double wjl = w(j, l);  // counted twice: (j,l) and (l,j)
-        scale_term += wjl * p.scale * Matern52(d2);
-        const double common = wjl * p.scale * Matern52Derivative(d2);
-        for (int i = 0; i < d; ++i) {
-          const double diff =
-              categorical[static_cast<size_t>(i)] ? (xj[i] != xl[i] ? 1.0 : 0.0) : xj[i] - xl[i];
-          g(i) += common * p.inverse_squared_lengthscales[static_cast<size_t>(i)] * diff * diff;
-        }
+        scale_term += wjl * k(j, l);
+        const double common = wjl * dk(j, l);
+        for (int i = 0; i < d; ++i) g(i) += common * pair_diff2[at + static_cast<size_t>(i)];
       }
     }
+    for (int i = 0; i < d; ++i) g(i) *= rho[static_cast<size_t>(i)];
     g(d) = scale_term;
     if (fit_noise) g(d + 1) = 0.5 * w.trace() * (p.noise_var - kMinNoiseVar);
     const auto prior = LogPriorGrad(p);
@@ -140,12 +188,13 @@ template <class Impl>
 struct FitObjective {
   const Impl* impl;
   bool fit_noise;
+  typename Impl::Workspace workspace;
   double best = std::numeric_limits<double>::infinity();
   VectorXd best_theta;
 
   double operator()(const VectorXd& theta, VectorXd& grad) {
     const double v = impl->NegLogPosterior(FromTheta(theta, impl->dims(), fit_noise), fit_noise,
-                                           &grad);
+                                           &grad, workspace);
     if (!std::isfinite(v)) {
       grad.setZero();
       return std::numeric_limits<double>::max();
@@ -189,6 +238,7 @@ GpRegressor GpRegressor::Fit(std::vector<std::vector<double>> x, std::vector<dou
   start.inverse_squared_lengthscales.assign(static_cast<size_t>(d), 1.0);
   GpRegressor gp = WithParams(std::move(x), std::move(y), std::move(categorical), start);
   Impl& impl = *gp.impl_;
+  impl.PrecomputePairs();
 
   const bool fit_noise = !options.deterministic_objective;
   const int n_theta = d + 1 + (fit_noise ? 1 : 0);
@@ -207,7 +257,7 @@ GpRegressor GpRegressor::Fit(std::vector<std::vector<double>> x, std::vector<dou
   param.max_iterations = options.max_iterations;
   LBFGSpp::LBFGSBSolver<double> solver(param);
 
-  FitObjective<Impl> objective{&impl, fit_noise, std::numeric_limits<double>::infinity(), {}};
+  FitObjective<Impl> objective{&impl, fit_noise, {}, std::numeric_limits<double>::infinity(), {}};
   Rng rng = MakeRng(options.seed, 0, StreamId("gp-fit"));
   for (int r = 0; r <= options.n_restarts; ++r) {
     VectorXd theta(n_theta);
@@ -225,6 +275,7 @@ GpRegressor GpRegressor::Fit(std::vector<std::vector<double>> x, std::vector<dou
     impl.params = FromTheta(objective.best_theta, d, fit_noise);
     impl.Condition();
   }
+  impl.pair_diff2 = {};  // only the fit needs them
   return gp;
 }
 
@@ -297,7 +348,10 @@ void GpRegressor::PredictMany(const std::vector<std::vector<double>>& xs,
 }
 
 double GpRegressor::LogPosterior(const KernelParams& params) const {
-  return -impl_->NegLogPosterior(params, false, nullptr);
+  Impl copy = *impl_;
+  copy.PrecomputePairs();
+  Impl::Workspace ws;
+  return -copy.NegLogPosterior(params, false, nullptr, ws);
 }
 
 }  // namespace gdsweep::gp

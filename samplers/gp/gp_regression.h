@@ -19,7 +19,7 @@ struct FitOptions {
   bool deterministic_objective = false;  // fix the noise at kMinNoiseVar
   int n_restarts = 2;    // L-BFGS-B starts besides the default hyperparameters
   uint64_t seed = 0;     // for the restarts' starting points
-  int max_iterations = 50;
+  int max_iterations = 30;
 };
 
 // The posterior at one point, with gradients over the point's numeric

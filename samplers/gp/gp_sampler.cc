@@ -13,6 +13,9 @@
 namespace gdsweep {
 namespace {
 
+// Up to this many COMPLETE trials the fit has restarts.
+constexpr size_t kRestartTrials = 40;
+
 bool Numeric(const Distribution& d) { return !std::holds_alternative<CategoricalDistribution>(d); }
 
 // The trials the GP learns from, in its coordinates.
@@ -63,10 +66,9 @@ Observations Collect(const SampleRequest& req) {
   return o;
 }
 
-// Keeps at most kMaxFitTrials observations: the best half of that, and an
-// evenly spread seeded subsample of the others.
-void Cap(Observations& o, Rng& rng) {
-  const size_t cap = kMaxFitTrials;
+// Keeps at most `cap` observations: the best half of that, and a seeded
+// uniform subsample of the others.
+void Cap(Observations& o, size_t cap, Rng& rng) {
   if (o.y.size() <= cap) return;
   std::vector<size_t> order(o.y.size());
   std::iota(order.begin(), order.end(), 0);
@@ -109,8 +111,13 @@ class GpSampler final : public Sampler {
       return std::optional<Params>(QmcParams(req.space, false, seed_, number));
     }
     Rng rng = MakeRng(seed_, req.trial_number, StreamId("gp-subsample"));
-    Cap(o, rng);
+    Cap(o, kMaxFitTrials, rng);
     Standardize(o.y);
+    // The hyperparameters are fitted on at most kMaxHyperparameterTrials of
+    // them (the best half and a subsample), O(n^3) per likelihood step; the
+    // GP then conditions on all.
+    Observations fit_set{o.x, o.y, {}};
+    Cap(fit_set, kMaxHyperparameterTrials, rng);
 
     gp::AcquisitionSpace acq_space;
     std::vector<bool> categorical;
@@ -122,6 +129,10 @@ class GpSampler final : public Sampler {
     gp::FitOptions fit;
     fit.deterministic_objective = options_.deterministic_objective;
     fit.seed = DeriveSeed(seed_, req.trial_number, StreamId("gp-fit"));
+    // Restarts guard against a poor local optimum of the likelihood while
+    // there is little data and a fit is cheap; past that, one start from the
+    // default hyperparameters (as Optuna 4) keeps a suggestion fast.
+    fit.n_restarts = fit_set.y.size() <= kRestartTrials ? 2 : 0;
     const double best = *std::max_element(o.y.begin(), o.y.end());
     std::vector<size_t> order(o.y.size());
     std::iota(order.begin(), order.end(), 0);
@@ -129,7 +140,10 @@ class GpSampler final : public Sampler {
     std::vector<std::vector<double>> starts;
     for (size_t k = 0; k < std::min<size_t>(order.size(), 3); ++k) starts.push_back(o.x[order[k]]);
 
-    auto model = gp::GpRegressor::Fit(o.x, o.y, categorical, fit);
+    auto model = gp::GpRegressor::Fit(fit_set.x, fit_set.y, categorical, fit);
+    if (fit_set.y.size() < o.y.size()) {
+      model = gp::GpRegressor::WithParams(o.x, o.y, categorical, model.params());
+    }
     if (!o.pending.empty()) {
       std::vector<double> mean, var;
       model.PredictMany(o.pending, mean, var);

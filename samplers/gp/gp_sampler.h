@@ -9,7 +9,8 @@
 // ints, steps and choices. Single objective. FAIL and PRUNED trials are
 // ignored. Past kMaxFitTrials COMPLETE trials the GP sees the best half of that
 // many and a seeded subsample of the rest, so a suggestion's time and memory
-// stop growing with the history (O(kMaxFitTrials^2) memory).
+// stop growing with the history (O(kMaxFitTrials^2) memory); its
+// hyperparameters are fitted on at most kMaxHyperparameterTrials of those.
 //
 // The parameters of trial n are a pure function of (seed, n, the history).
 // Not thread-safe (the Sampler contract).
@@ -22,8 +23,10 @@
 
 namespace gdsweep {
 
-// The most COMPLETE trials the GP is fitted to.
-constexpr int kMaxFitTrials = 300;
+// The most COMPLETE trials the GP conditions on, and the most its
+// hyperparameters are fitted to (each a best half and a seeded subsample).
+constexpr size_t kMaxFitTrials = 300;
+constexpr size_t kMaxHyperparameterTrials = 100;
 
 // Fails on a space without a float or int parameter (the parser refuses it
 // first, pointing at the study file).

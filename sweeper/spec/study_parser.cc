@@ -8,6 +8,7 @@
 #include "sweeper/spec/study_parser_local.h"
 #include "sweeper/spec/study_parser_overrides.h"
 #include "sweeper/spec/study_parser_pruner.h"
+#include "sweeper/spec/study_parser_gp_qmc.h"
 #include "sweeper/spec/study_parser_space.h"
 #include "sweeper/spec/study_parser_tracking.h"
 #include "sweeper/spec/study_parser_trial.h"
@@ -275,6 +276,11 @@ Result<StudySpec> ReadSpec(const YamlNode& root, const std::string& source_name)
       ParseSampler(sampler_entry ? &sampler_entry->value : nullptr, spec.space, space_entry->value);
   if (!sampler) return sampler.error();
   spec.sampler = std::move(*sampler);
+  if (auto s = CheckGpStudy(sampler_entry ? &sampler_entry->value : nullptr, spec.sampler,
+                            spec.objectives, spec.space);
+      !s) {
+    return s.error();
+  }
   if (auto s = ParsePrunerSection(root, spec); !s) return s.error();
 
   auto budget = ReadBudget(FindValue(root, "budget"));

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "sweeper/spec/placeholders.h"
+#include "sweeper/spec/study_parser_gp_qmc.h"
 #include "sweeper/spec/suggest.h"
 #include "sweeper/spec/yaml_values.h"
 
@@ -357,10 +358,11 @@ Result<SamplerSpec> ParseSampler(const YamlNode* node, const SearchSpace& space,
   if (auto s = ExpectMapping(*node, path); !s) return s.error();
   std::vector<std::string> keys = {"type", "seed", "values"};
   keys.insert(keys.end(), kTpeKeys.begin(), kTpeKeys.end());
+  keys.insert(keys.end(), kGpQmcKeys.begin(), kGpQmcKeys.end());
   if (auto s = CheckKeys(*node, path, keys); !s) return s.error();
 
   if (const YamlNode* v = FindValue(*node, "type")) {
-    auto type = ReadEnum(*v, "sampler.type", {"tpe", "random", "grid"});
+    auto type = ReadEnum(*v, "sampler.type", {"tpe", "random", "grid", "qmc", "gp"});
     if (!type) return type.error();
     spec.type = *type;
   }
@@ -371,13 +373,14 @@ Result<SamplerSpec> ParseSampler(const YamlNode* node, const SearchSpace& space,
   }
   for (const auto& e : node->entries) {
     const bool tpe_option = std::find(kTpeKeys.begin(), kTpeKeys.end(), e.key) != kTpeKeys.end();
-    if (!tpe_option || e.value.IsNull()) continue;
+    if (!tpe_option || e.value.IsNull() || GpQmcOwns(spec.type, e.key)) continue;
     if (spec.type != "tpe") {
       return ErrorAt(e.key_location, JoinPath(path, e.key),
                      "a TPE option, but sampler.type is '" + spec.type + "'");
     }
     if (auto s = ParseTpeOption(e, spec.tpe); !s) return s.error();
   }
+  if (auto s = ParseGpQmcOptions(*node, spec); !s) return s.error();
   if (spec.tpe.group && !spec.tpe.multivariate) {
     const YamlEntry* e = node->Find("group");
     return ErrorAt(e->value.location, "sampler.group", "group needs multivariate: true");
