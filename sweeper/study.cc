@@ -1,9 +1,9 @@
 #include "sweeper/study.h"
 
+#include <spdlog/spdlog.h>
+
 #include <filesystem>
 #include <random>
-
-#include <spdlog/spdlog.h>
 
 #include "sweeper/bracket_sampler.h"
 #include "sweeper/spec/spec_json.h"

@@ -18,7 +18,6 @@
 //       median and max ms per Sample() on a history of that many random
 //       COMPLETE trials, and the process's peak RSS after each size.
 #include <sys/resource.h>
-
 #include <time.h>
 
 #include <algorithm>
@@ -135,8 +134,7 @@ int Spaces() {
   bool first_problem = true;
   for (const auto& problem : AllProblems()) {
     std::printf("%s\"%s\": {\"noise_sd\": %.17g, \"optimum\": %.17g, \"params\": [",
-                first_problem ? "" : ", ", problem.name.c_str(), problem.noise_sd,
-                problem.optimum);
+                first_problem ? "" : ", ", problem.name.c_str(), problem.noise_sd, problem.optimum);
     first_problem = false;
     for (size_t i = 0; i < problem.space.size(); ++i) {
       std::printf("%s[\"%s\", %s]", i ? ", " : "", problem.space[i].name.c_str(),
@@ -228,10 +226,11 @@ int Latency(int argc, char** argv) {
     }
     std::sort(ms.begin(), ms.end());
     std::sort(cpu_ms.begin(), cpu_ms.end());
-    std::printf("%s{\"sampler\": \"%s\", \"trials\": %d, \"dims\": %d, \"median_ms\": %.3f, "
-                "\"max_ms\": %.3f, \"median_cpu_ms\": %.3f, \"peak_rss_kb\": %ld}",
-                first ? "" : ", ", type.c_str(), size, dims, ms[ms.size() / 2], ms.back(),
-                cpu_ms[cpu_ms.size() / 2], PeakRssKb());
+    std::printf(
+        "%s{\"sampler\": \"%s\", \"trials\": %d, \"dims\": %d, \"median_ms\": %.3f, "
+        "\"max_ms\": %.3f, \"median_cpu_ms\": %.3f, \"peak_rss_kb\": %ld}",
+        first ? "" : ", ", type.c_str(), size, dims, ms[ms.size() / 2], ms.back(),
+        cpu_ms[cpu_ms.size() / 2], PeakRssKb());
     first = false;
     std::fflush(stdout);
   }
@@ -249,6 +248,7 @@ int main(int argc, char** argv) {
   if (mode == "spaces") return Spaces();
   if (mode == "eval") return Eval();
   if (mode == "latency") return Latency(argc, argv);
-  std::fprintf(stderr, "usage: sampler_bench quality|spaces|eval|latency [flags] (see the source)\n");
+  std::fprintf(stderr,
+               "usage: sampler_bench quality|spaces|eval|latency [flags] (see the source)\n");
   return 2;
 }

@@ -1,8 +1,8 @@
 #include "samplers/gp/acquisition.h"
 
-#include <Eigen/Core>
 #include <LBFGSB.h>
 
+#include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -121,8 +121,7 @@ double LogEi(const GpRegressor& gp, double best, const std::vector<double>& x,
   return value;
 }
 
-std::vector<double> MaximizeLogEi(const GpRegressor& gp, double best,
-                                  const AcquisitionSpace& space,
+std::vector<double> MaximizeLogEi(const GpRegressor& gp, double best, const AcquisitionSpace& space,
                                   const std::vector<std::vector<double>>& starts,
                                   const AcquisitionOptions& options) {
   const int dims = static_cast<int>(space.n_choices.size());
@@ -138,7 +137,8 @@ std::vector<double> MaximizeLogEi(const GpRegressor& gp, double best,
   for (size_t c = 0; c < candidates.size(); ++c) score[c] = LogEiOf(mean[c], var[c], best);
   std::vector<size_t> order(candidates.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return score[a] > score[b]; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return score[a] > score[b]; });
 
   // The given starts first, then the best preliminary points.
   std::vector<std::vector<double>> seeds;
@@ -151,10 +151,10 @@ std::vector<double> MaximizeLogEi(const GpRegressor& gp, double best,
     seeds.push_back(candidates[order[k]]);
   }
 
-  std::vector<double> best_x = candidates.empty() ? std::vector<double>(dims, 0.5)
-                                                  : candidates[order.front()];
-  double best_value = candidates.empty() ? -std::numeric_limits<double>::infinity()
-                                         : score[order.front()];
+  std::vector<double> best_x =
+      candidates.empty() ? std::vector<double>(dims, 0.5) : candidates[order.front()];
+  double best_value =
+      candidates.empty() ? -std::numeric_limits<double>::infinity() : score[order.front()];
   for (auto& x : seeds) {
     double value = LogEi(gp, best, x, nullptr);
     for (int round = 0; round < 3; ++round) {

@@ -29,8 +29,7 @@ double LogEi(const GpRegressor& gp, double best, const std::vector<double>& x,
              std::vector<double>* grad);
 
 // The point (one coordinate per dimension) with the largest log EI found.
-std::vector<double> MaximizeLogEi(const GpRegressor& gp, double best,
-                                  const AcquisitionSpace& space,
+std::vector<double> MaximizeLogEi(const GpRegressor& gp, double best, const AcquisitionSpace& space,
                                   const std::vector<std::vector<double>>& starts,
                                   const AcquisitionOptions& options);
 

@@ -1,8 +1,8 @@
 #include "samplers/gp/gp_regression.h"
 
-#include <Eigen/Dense>
 #include <LBFGSB.h>
 
+#include <Eigen/Dense>
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -53,8 +53,8 @@ struct GpRegressor::Impl {
     for (int j = 0; j < m; ++j) {
       k(j, j) = p.scale + p.noise_var;
       for (int l = 0; l < j; ++l) {
-        const double d2 =
-            Distance2(x.col(j).data(), x.col(l).data(), p.inverse_squared_lengthscales, categorical);
+        const double d2 = Distance2(x.col(j).data(), x.col(l).data(),
+                                    p.inverse_squared_lengthscales, categorical);
         k(j, l) = k(l, j) = p.scale * Matern52(d2);
       }
     }
@@ -122,7 +122,8 @@ struct GpRegressor::Impl {
       k(j, j) = p.scale + p.noise_var;
       for (int l = 0; l < j; ++l, at += static_cast<size_t>(d)) {
         double d2 = 0;
-        for (int i = 0; i < d; ++i) d2 += rho[static_cast<size_t>(i)] * pair_diff2[at + static_cast<size_t>(i)];
+        for (int i = 0; i < d; ++i)
+          d2 += rho[static_cast<size_t>(i)] * pair_diff2[at + static_cast<size_t>(i)];
         const double s = std::sqrt(5 * d2), e = std::exp(-s);
         k(j, l) = k(l, j) = p.scale * (1 + s + 5.0 / 3.0 * d2) * e;
         dk(j, l) = p.scale * (-5.0 / 6.0) * (1 + s) * e;
@@ -138,8 +139,7 @@ struct GpRegressor::Impl {
     double log_det = 0;
     const MatrixXd& chol = factor.matrixLLT();
     for (int j = 0; j < m; ++j) log_det += 2 * std::log(chol(j, j));
-    const double lml =
-        -0.5 * y.dot(a) - 0.5 * log_det - 0.5 * m * std::log(2 * std::numbers::pi);
+    const double lml = -0.5 * y.dot(a) - 0.5 * log_det - 0.5 * m * std::log(2 * std::numbers::pi);
     const double value = -(lml + LogPrior(p));
     if (!grad) return value;
 
@@ -222,7 +222,8 @@ GpRegressor GpRegressor::WithParams(std::vector<std::vector<double>> x, std::vec
   const int d = static_cast<int>(categorical.size());
   impl->x.resize(d, static_cast<Eigen::Index>(x.size()));
   for (size_t j = 0; j < x.size(); ++j) {
-    for (int i = 0; i < d; ++i) impl->x(i, static_cast<Eigen::Index>(j)) = x[j][static_cast<size_t>(i)];
+    for (int i = 0; i < d; ++i)
+      impl->x(i, static_cast<Eigen::Index>(j)) = x[j][static_cast<size_t>(i)];
   }
   impl->y = Eigen::Map<const VectorXd>(y.data(), static_cast<Eigen::Index>(y.size()));
   impl->categorical = std::move(categorical);
@@ -297,8 +298,8 @@ Posterior GpRegressor::Predict(const std::vector<double>& x, bool with_gradient)
   const int n = m.n(), d = m.dims();
   VectorXd k(n), dk_common(n);
   for (int j = 0; j < n; ++j) {
-    const double d2 = Distance2(x.data(), m.x.col(j).data(), p.inverse_squared_lengthscales,
-                                m.categorical);
+    const double d2 =
+        Distance2(x.data(), m.x.col(j).data(), p.inverse_squared_lengthscales, m.categorical);
     k(j) = p.scale * Matern52(d2);
     if (with_gradient) dk_common(j) = p.scale * Matern52Derivative(d2);
   }
@@ -324,8 +325,8 @@ Posterior GpRegressor::Predict(const std::vector<double>& x, bool with_gradient)
   return out;
 }
 
-void GpRegressor::PredictMany(const std::vector<std::vector<double>>& xs,
-                              std::vector<double>& mean, std::vector<double>& var) const {
+void GpRegressor::PredictMany(const std::vector<std::vector<double>>& xs, std::vector<double>& mean,
+                              std::vector<double>& var) const {
   const Impl& m = *impl_;
   const auto& p = m.params;
   const int n = m.n();

@@ -17,8 +17,8 @@ namespace gdsweep::gp {
 
 struct FitOptions {
   bool deterministic_objective = false;  // fix the noise at kMinNoiseVar
-  int n_restarts = 2;    // L-BFGS-B starts besides the default hyperparameters
-  uint64_t seed = 0;     // for the restarts' starting points
+  int n_restarts = 2;                    // L-BFGS-B starts besides the default hyperparameters
+  uint64_t seed = 0;                     // for the restarts' starting points
   int max_iterations = 30;
 };
 

@@ -20,8 +20,8 @@ bool Numeric(const Distribution& d) { return !std::holds_alternative<Categorical
 
 // The trials the GP learns from, in its coordinates.
 struct Observations {
-  std::vector<std::vector<double>> x;  // COMPLETE trials
-  std::vector<double> y;               // their values, to be maximised
+  std::vector<std::vector<double>> x;        // COMPLETE trials
+  std::vector<double> y;                     // their values, to be maximised
   std::vector<std::vector<double>> pending;  // RUNNING and WAITING trials
 };
 
@@ -136,7 +136,8 @@ class GpSampler final : public Sampler {
     const double best = *std::max_element(o.y.begin(), o.y.end());
     std::vector<size_t> order(o.y.size());
     std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return o.y[a] > o.y[b]; });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return o.y[a] > o.y[b]; });
     std::vector<std::vector<double>> starts;
     for (size_t k = 0; k < std::min<size_t>(order.size(), 3); ++k) starts.push_back(o.x[order[k]]);
 

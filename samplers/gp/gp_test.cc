@@ -29,8 +29,8 @@ TEST_CASE("Matern 5/2 and its derivative") {
   CHECK(Matern52(1) == doctest::Approx((1 + s5 + 5.0 / 3) * std::exp(-s5)).epsilon(1e-12));
   for (double d2 : {0.0, 1e-6, 0.3, 2.0, 10.0}) {
     const double h = 1e-6;
-    const double numeric = (Matern52(d2 + h) - Matern52(std::max(d2 - h, 0.0))) /
-                           (d2 + h - std::max(d2 - h, 0.0));
+    const double numeric =
+        (Matern52(d2 + h) - Matern52(std::max(d2 - h, 0.0))) / (d2 + h - std::max(d2 - h, 0.0));
     CHECK(Matern52Derivative(d2) == doctest::Approx(numeric).epsilon(1e-4));
   }
 }
@@ -129,9 +129,9 @@ TEST_CASE("the posterior gradient matches finite differences") {
     auto plus = at, minus = at;
     plus[i] += 1e-6;
     minus[i] -= 1e-6;
-    CHECK(grad[i] == doctest::Approx((LogEi(gp, best, plus, nullptr) -
-                                      LogEi(gp, best, minus, nullptr)) / 2e-6)
-                         .epsilon(1e-3));
+    CHECK(grad[i] ==
+          doctest::Approx((LogEi(gp, best, plus, nullptr) - LogEi(gp, best, minus, nullptr)) / 2e-6)
+              .epsilon(1e-3));
   }
   CHECK(grad[2] == 0);
 }
@@ -238,8 +238,7 @@ TEST_CASE("gp sampler: several objectives are refused, categorical-only spaces t
   auto r = (*sampler)->Sample({space, two, {}, 0});
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().message == "the gp sampler optimises one objective; this study has 2");
-  const SearchSpace categorical = {
-      {"c", CategoricalDistribution{{Choice{"a"}, Choice{"b"}}}}};
+  const SearchSpace categorical = {{"c", CategoricalDistribution{{Choice{"a"}, Choice{"b"}}}}};
   CHECK_FALSE(MakeGpSampler(GpOptions{}, categorical, 1).ok());
 }
 

@@ -13,7 +13,6 @@ namespace {
 
 using SobolEngine = boost::random::sobol_engine<uint64_t, 64, boost::random::default_sobol_table>;
 
-
 // Matousek's linear matrix scramble and digital shift of one coordinate's
 // 64 binary digits (most significant first): output digit k is digit k xor a
 // random combination of digits 0..k-1, then xor the shift's digit k. Applied

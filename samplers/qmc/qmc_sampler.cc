@@ -15,9 +15,8 @@ class QmcSampler final : public Sampler {
   Result<std::optional<Params>> Sample(const SampleRequest& req) override {
     const int dims = static_cast<int>(req.space.size());
     if (dims > kMaxQmcDimension) {
-      return Error::Invalid("the qmc sampler handles at most " +
-                            std::to_string(kMaxQmcDimension) + " parameters, the space has " +
-                            std::to_string(dims));
+      return Error::Invalid("the qmc sampler handles at most " + std::to_string(kMaxQmcDimension) +
+                            " parameters, the space has " + std::to_string(dims));
     }
     return std::optional<Params>(QmcParams(req.space, kind_ == QmcKind::kHalton, scramble_seed_,
                                            static_cast<uint64_t>(req.trial_number)));

@@ -4,11 +4,11 @@
 #include <regex>
 #include <unordered_map>
 
+#include "sweeper/spec/study_parser_gp_qmc.h"
 #include "sweeper/spec/study_parser_kubernetes.h"
 #include "sweeper/spec/study_parser_local.h"
 #include "sweeper/spec/study_parser_overrides.h"
 #include "sweeper/spec/study_parser_pruner.h"
-#include "sweeper/spec/study_parser_gp_qmc.h"
 #include "sweeper/spec/study_parser_space.h"
 #include "sweeper/spec/study_parser_tracking.h"
 #include "sweeper/spec/study_parser_trial.h"

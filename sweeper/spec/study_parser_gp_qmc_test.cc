@@ -54,10 +54,11 @@ TEST_CASE("gp and qmc options, with their defaults") {
 TEST_CASE("gp and qmc settings out of range or of the other sampler are refused where they are") {
   CHECK(ErrorOf(Study("sampler: {type: gp, n_startup_trials: -1}\n")) ==
         "s.yaml:7:39: sampler.n_startup_trials: expected a non-negative whole number, got '-1'");
-  CHECK(ErrorOf(Study("sampler: {type: qmc, qmc_type: faure}\n")).find(
-            "s.yaml:7:32: sampler.qmc_type: ") == 0);
-  CHECK(ErrorOf(Study("sampler: {type: qmc, scramble: 2}\n")).find("s.yaml:7:32: sampler.scramble") ==
-        0);
+  CHECK(ErrorOf(Study("sampler: {type: qmc, qmc_type: faure}\n"))
+            .find("s.yaml:7:32: sampler.qmc_type: ") == 0);
+  CHECK(
+      ErrorOf(Study("sampler: {type: qmc, scramble: 2}\n")).find("s.yaml:7:32: sampler.scramble") ==
+      0);
   CHECK(ErrorOf(Study("sampler: {type: tpe, qmc_type: sobol}\n")) ==
         "s.yaml:7:22: sampler.qmc_type: a qmc option, but sampler.type is 'tpe'");
   CHECK(ErrorOf(Study("sampler: {type: qmc, deterministic_objective: true}\n")) ==
