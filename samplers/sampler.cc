@@ -2,9 +2,11 @@
 
 #include "samplers/auto_sampler.h"
 #include "samplers/cmaes_sampler.h"
+#include "samplers/gp/gp_sampler.h"
 #include "samplers/grid_sampler.h"
 #include "samplers/nsga2/crossover.h"
 #include "samplers/nsga2_sampler.h"
+#include "samplers/qmc/qmc_sampler.h"
 #include "samplers/random_sampler.h"
 #include "samplers/tpe/tpe_sampler.h"
 
@@ -64,9 +66,11 @@ Result<std::unique_ptr<Sampler>> MakeSampler(const SamplerSpec& spec, const Sear
   if (spec.type == "tpe") return MakeTpeSampler(spec.tpe, space, seed);
   if (spec.type == "cmaes") return MakeCmaEsSampler(spec.cmaes, space, seed);
   if (spec.type == "nsga2") return MakeNsga2Sampler(spec.nsga2, space, seed);
+  if (spec.type == "qmc") return MakeQmcSampler(spec.qmc, space, seed);
+  if (spec.type == "gp") return MakeGpSampler(spec.gp, space, seed);
   if (spec.type == "auto") return MakeAutoSampler(spec, space, seed);
   return Error::Invalid("unknown sampler '" + spec.type +
-                        "' (this build has: random, grid, tpe, cmaes, nsga2, auto)");
+                        "' (this build has: random, grid, tpe, cmaes, nsga2, qmc, gp, auto)");
 }
 
 }  // namespace gdsweep

@@ -11,7 +11,8 @@ namespace gdsweep {
 namespace {
 
 // Every sampler type under contract. Adding a sampler is adding its name here.
-const std::vector<std::string> kSamplerTypes = {"random", "grid", "tpe", "cmaes", "nsga2", "auto"};
+const std::vector<std::string> kSamplerTypes = {"random", "grid",  "tpe", "cmaes",
+                                                "nsga2",  "qmc",   "gp",  "auto"};
 
 const std::vector<Objective> kObjectives = {{"loss", Direction::kMinimize}};
 
@@ -135,6 +136,8 @@ TEST_CASE("contract: a sampler that does not read the history proposes the same 
   CHECK(Make("cmaes", 1)->ReadsHistory());
   CHECK(Make("nsga2", 1)->ReadsHistory());
   CHECK(Make("auto", 1)->ReadsHistory());
+  CHECK_FALSE(Make("qmc", 1)->ReadsHistory());
+  CHECK(Make("gp", 1)->ReadsHistory());
 }
 
 TEST_CASE("contract: a different seed gives a different sequence") {

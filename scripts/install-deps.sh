@@ -5,8 +5,8 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libboost-program-options-dev nlohmann-json3-dev libyaml-cpp-dev libsqlite3-dev
-  libspdlog-dev doctest-dev libcurl4-openssl-dev libssl-dev libeigen3-dev
-  python3 python3-optuna python3-sklearn python3-pandas sqlite3 openssl
+  libspdlog-dev doctest-dev libcurl4-openssl-dev libssl-dev libeigen3-dev liblbfgspp-dev
+  python3 python3-optuna python3-scipy python3-sklearn python3-pandas sqlite3 openssl
   chromium libcpp-httplib-dev
 )
 missing=()

@@ -43,6 +43,9 @@ struct StudyInfo {
   SearchSpace space;  // as stored by gdsweep; empty otherwise
   uint64_t seed = 0;
   bool created = false;  // OpenStudy made it just now
+  // A resumed gdsweep study: the spec JSON stored by the run before this one
+  // (its sampler, for the log line of a switch); empty otherwise.
+  std::string previous_spec_json;
 
   // Objective k's name: its metric name, else as `optuna trials` names an
   // unnamed one ("value" alone, "values_K" among several).

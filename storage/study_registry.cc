@@ -161,7 +161,9 @@ Result<StudyInfo> Resume(Database& db, int64_t id, const StudyRegistration& reg,
       return s.error();
     }
   }
-  return InfoFrom(id, reg, stored.seed, /*created=*/false);
+  StudyInfo info = InfoFrom(id, reg, stored.seed, /*created=*/false);
+  info.previous_spec_json = stored.spec_json;
+  return info;
 }
 
 Result<StudyInfo> Adopt(Database& db, int64_t id, const StudyRegistration& reg) {

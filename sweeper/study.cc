@@ -57,6 +57,15 @@ Result<std::unique_ptr<Study>> Study::Open(Storage& storage, const StudySpec& sp
   // A seed given in the file or on the command line wins; otherwise the one
   // drawn when the study was created, so a resume continues the same sequence.
   uint64_t seed = spec.sampler.seed.value_or(info->seed);
+  // A different sampler on resume is allowed, as in Optuna (a study does not
+  // own a sampler): the new one reads every trial so far. Said in the log.
+  if (const std::string before = SamplerTypeOf(info->previous_spec_json);
+      !before.empty() && before != spec.sampler.type) {
+    spdlog::info(
+        "study '{}': its trials so far were proposed by the {} sampler; this run uses {} (a "
+        "sampler may change on resume; it reads every trial of the study)",
+        spec.name, before, spec.sampler.type);
+  }
   auto sampler = MakeSampler(spec.sampler, spec.space, seed);
   if (!sampler) return sampler.error();
   std::unique_ptr<Pruner> pruner;

@@ -1,7 +1,11 @@
-// The benchmark problems of bench/tpe, all minimised: Branin, Hartmann-6,
-// Rosenbrock-4, Ackley-5 (domains and constants of Surjanovic & Bingham's
-// Virtual Library of Simulation Experiments) and a mixed hyperparameter-like
-// space. optuna_reference.py defines the same problems; keep them in step.
+// The benchmark problems of bench/tpe and bench/samplers, all minimised:
+// Branin, Hartmann-6, Rosenbrock-4, Ackley-5 (domains and constants of
+// Surjanovic & Bingham's Virtual Library of Simulation Experiments) and a
+// mixed hyperparameter-like space (Problems(), the TPE bench's five;
+// bench/tpe/optuna_reference.py defines the same, keep them in step); and
+// for bench/samplers also Styblinski-Tang-10, an integer and a categorical
+// problem, and noisy variants (MoreProblems(); bench/samplers evaluates them
+// for Optuna through `sampler_bench eval`, so they are defined once, here).
 #pragma once
 
 #include <cmath>
@@ -19,6 +23,9 @@ struct Problem {
   SearchSpace space;
   std::function<double(const Params&)> f;
   double optimum;  // the known minimum
+  // Observations get N(0, noise_sd^2) noise added (bench/samplers); regret is
+  // always measured on the noiseless function.
+  double noise_sd = 0;
 };
 
 inline SearchSpace Box(int dims, double low, double high) {
@@ -108,6 +115,65 @@ inline std::vector<Problem> Problems() {
                           10 * std::pow(dropout - 0.15, 2) + std::pow(std::log2(units) - 7, 2) / 4;
                  },
                  0});
+  return out;
+}
+
+// bench/samplers' problems beyond Problems(): continuous up to 10 dimensions,
+// integer, categorical, and noisy variants.
+inline std::vector<Problem> MoreProblems() {
+  std::vector<Problem> out;
+  out.push_back({"styblinski10", Box(10, -5, 5),
+                 [](const Params& p) {
+                   double s = 0;
+                   for (double v : Xs(p, 10)) s += (v * v * v * v - 16 * v * v + 5 * v) / 2;
+                   return s;
+                 },
+                 -39.16616570377142 * 10});
+  {
+    // Four integers in [-10, 10]: a rotated, scaled quadratic, minimum at
+    // (3, -2, 5, 0).
+    SearchSpace space;
+    for (int i = 0; i < 4; ++i) {
+      space.push_back({"x" + std::to_string(i), IntDistribution{-10, 10, false, 1}});
+    }
+    out.push_back({"int_quadratic4", space,
+                   [](const Params& p) {
+                     static const double c[4] = {3, -2, 5, 0};
+                     auto x = Xs(p, 4);
+                     double s = 0;
+                     for (int i = 0; i < 4; ++i) s += (i + 1) * std::pow(x[i] - c[i], 2);
+                     return s + std::pow(x[0] - c[0] + x[1] - c[1], 2);
+                   },
+                   0});
+  }
+  {
+    // Three categoricals of 5 choices and two floats: the choices interact.
+    std::vector<Choice> five = {Choice{"a"}, Choice{"b"}, Choice{"c"}, Choice{"d"}, Choice{"e"}};
+    SearchSpace space = {{"c0", CategoricalDistribution{five}},
+                         {"c1", CategoricalDistribution{five}},
+                         {"c2", CategoricalDistribution{five}},
+                         {"x0", FloatDistribution{0, 1, false, std::nullopt}},
+                         {"x1", FloatDistribution{0, 1, false, std::nullopt}}};
+    out.push_back({"categorical5", space,
+                   [](const Params& p) {
+                     static const double cost[5] = {0.9, 0.4, 0.0, 0.6, 1.0};
+                     const int c0 = static_cast<int>(p.at("c0"));
+                     const int c1 = static_cast<int>(p.at("c1"));
+                     const int c2 = static_cast<int>(p.at("c2"));
+                     const double match = c1 == (c0 + 1) % 5 ? 0.0 : 0.5;
+                     return cost[c0] + match + 0.3 * (c2 != 4) + std::pow(p.at("x0") - 0.3, 2) +
+                            std::pow(p.at("x1") - 0.8, 2);
+                   },
+                   0});
+  }
+  for (const auto& base : Problems()) {
+    if (base.name != "branin" && base.name != "hartmann6" && base.name != "mixed") continue;
+    Problem noisy = base;
+    noisy.name = base.name + "_noisy";
+    // About a tenth of the function's spread near its optimum.
+    noisy.noise_sd = base.name == "branin" ? 1.0 : base.name == "hartmann6" ? 0.1 : 0.1;
+    out.push_back(noisy);
+  }
   return out;
 }
 

@@ -69,13 +69,30 @@ struct Nsga2Options {
   double swapping_prob = 0.5;  // uniform crossover's per-parameter swap
 };
 
+// Options of the Gaussian-process sampler (`type: gp`), as Optuna 4's GPSampler.
+struct GpOptions {
+  int n_startup_trials = 10;  // quasi-random (scrambled Sobol) trials before the GP
+  // True: the objective has no noise; the GP's noise term is fixed at its floor.
+  bool deterministic_objective = false;
+};
+
+// Options of the quasi-random sampler (`type: qmc`). Optuna's QMCSampler
+// defaults to scramble: false; gdsweep scrambles unless told not to, since the
+// plain sequences start in a corner and are the same for every seed.
+struct QmcOptions {
+  std::string qmc_type = "sobol";  // "sobol" or "halton"
+  bool scramble = true;            // seeded by the study's seed
+};
+
 struct SamplerSpec {
-  // "random", "grid", "tpe", "cmaes", "nsga2" or "auto"
+  // "random", "grid", "tpe", "cmaes", "nsga2", "qmc", "gp" or "auto"
   std::string type = "tpe";
   std::optional<uint64_t> seed;  // none: a fresh random seed, stored with the study
   TpeOptions tpe;
   CmaEsOptions cmaes;
   Nsga2Options nsga2;
+  GpOptions gp;
+  QmcOptions qmc;
   // grid: explicit values per parameter, in the internal representation;
   // parameters without an entry use their distribution's own grid.
   std::map<std::string, std::vector<double>> grid_values;

@@ -96,4 +96,11 @@ std::string SpecToJson(const StudySpec& spec) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+std::string SamplerTypeOf(const std::string& spec_json) {
+  auto j = nlohmann::json::parse(spec_json, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || !j.contains("sampler") || !j["sampler"].is_object()) return "";
+  const auto& type = j["sampler"]["type"];
+  return type.is_string() ? type.get<std::string>() : "";
+}
+
 }  // namespace gdsweep

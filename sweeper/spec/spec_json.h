@@ -10,4 +10,8 @@ namespace gdsweep {
 
 std::string SpecToJson(const StudySpec& spec);
 
+// The sampler type recorded in a SpecToJson string; empty when it has none
+// or is not JSON.
+std::string SamplerTypeOf(const std::string& spec_json);
+
 }  // namespace gdsweep

@@ -7,6 +7,7 @@
 
 #include "sweeper/spec/study_parser_enqueue.h"
 #include "sweeper/spec/study_parser_evo_sampler.h"
+#include "sweeper/spec/study_parser_gp_qmc.h"
 #include "sweeper/spec/study_parser_kubernetes.h"
 #include "sweeper/spec/study_parser_local.h"
 #include "sweeper/spec/study_parser_overrides.h"
@@ -320,6 +321,11 @@ Result<StudySpec> ReadSpec(const YamlNode& root, const std::string& source_name)
     return s.error();
   }
   spec.sampler.tpe.constraints = !spec.constraints.empty();
+  if (auto s = CheckGpStudy(sampler_entry ? &sampler_entry->value : nullptr, spec.sampler,
+                            spec.objectives, spec.space);
+      !s) {
+    return s.error();
+  }
   if (auto s = ParsePrunerSection(root, spec); !s) return s.error();
   if (auto s = ParseEnqueueSection(root, spec); !s) return s.error();
 

@@ -146,7 +146,8 @@ Status CheckEvoSampler(const YamlNode* sampler, const SearchSpace& space,
                        const std::vector<Objective>& objectives, const SamplerSpec& spec) {
   if (!sampler || sampler->kind != YamlNode::Kind::kMapping) return {};
   const YamlEntry* type = sampler->Find("type");
-  if ((spec.type == "cmaes" || spec.type == "nsga2") && IsConditional(space)) {
+  if ((spec.type == "cmaes" || spec.type == "nsga2" || spec.type == "gp" || spec.type == "qmc") &&
+      IsConditional(space)) {
     return ErrorAt(type->value.location, "sampler.type",
                    spec.type +
                        " proposes every parameter of a fixed space; this one has conditional "

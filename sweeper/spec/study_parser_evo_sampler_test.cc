@@ -116,13 +116,13 @@ TEST_CASE("nsga2 options with Optuna 3.1's names and ranges") {
   CHECK(Parse(Study("sampler: {type: nsga2}\n")).sampler.type == "nsga2");
 }
 
-TEST_CASE("cmaes and nsga2 refuse conditional parameters; auto takes them") {
+TEST_CASE("cmaes, nsga2, gp and qmc refuse conditional parameters; auto takes them") {
   const std::string conditional =
       "study_name: s\nobjective: {metric: loss, direction: minimize}\ntrial: {command: [run]}\n"
       "search_space:\n  opt: {type: categorical, choices: [sgd, adam]}\n"
       "  momentum: {type: float, low: 0, high: 1, when: {opt: sgd}}\n"
       "  x: {type: float, low: 0, high: 1}\n";
-  for (const std::string type : {"cmaes", "nsga2"}) {
+  for (const std::string type : {"cmaes", "nsga2", "gp", "qmc"}) {
     CAPTURE(type);
     CHECK(ErrorOf(conditional + "sampler: {type: " + type + "}\n") ==
           "s.yaml:8:17: sampler.type: " + type +

@@ -9,6 +9,7 @@
 #include "sweeper/spec/placeholders.h"
 #include "sweeper/spec/study_parser_evo_sampler.h"
 #include "sweeper/spec/study_parser_conditions.h"
+#include "sweeper/spec/study_parser_gp_qmc.h"
 #include "sweeper/spec/suggest.h"
 #include "sweeper/spec/yaml_values.h"
 
@@ -392,7 +393,7 @@ Result<SamplerSpec> ParseSampler(const YamlNode* node, const SearchSpace& space,
   const std::string path = "sampler";
   if (auto s = ExpectMapping(*node, path); !s) return s.error();
   std::vector<std::string> keys = {"type", "seed", "values"};
-  for (const auto* more : {&kTpeKeys, &kCmaesKeys, &kNsga2Keys}) {
+  for (const auto* more : {&kTpeKeys, &kCmaesKeys, &kNsga2Keys, &kGpQmcKeys}) {
     for (const auto& k : *more) {
       if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
     }
@@ -400,7 +401,8 @@ Result<SamplerSpec> ParseSampler(const YamlNode* node, const SearchSpace& space,
   if (auto s = CheckKeys(*node, path, keys); !s) return s.error();
 
   if (const YamlNode* v = FindValue(*node, "type")) {
-    auto type = ReadEnum(*v, "sampler.type", {"tpe", "random", "grid", "cmaes", "nsga2", "auto"});
+    auto type = ReadEnum(*v, "sampler.type",
+                         {"tpe", "random", "grid", "cmaes", "nsga2", "qmc", "gp", "auto"});
     if (!type) return type.error();
     spec.type = *type;
   }
@@ -414,6 +416,9 @@ Result<SamplerSpec> ParseSampler(const YamlNode* node, const SearchSpace& space,
   };
   for (const auto& e : node->entries) {
     if (e.value.IsNull() || e.key == "type" || e.key == "seed" || e.key == "values") continue;
+    // gp's and qmc's own keys: ParseGpQmcOptions reads and judges them.
+    if (GpQmcOwns(spec.type, e.key)) continue;
+    if (!has(kTpeKeys, e.key) && !has(kCmaesKeys, e.key) && !has(kNsga2Keys, e.key)) continue;
     Status parsed;
     if (spec.type == "tpe" && has(kTpeKeys, e.key)) {
       parsed = ParseTpeOption(e, spec.tpe);
@@ -430,6 +435,7 @@ Result<SamplerSpec> ParseSampler(const YamlNode* node, const SearchSpace& space,
     }
     if (!parsed) return parsed.error();
   }
+  if (auto s = ParseGpQmcOptions(*node, spec); !s) return s.error();
   if (spec.tpe.group && !spec.tpe.multivariate) {
     const YamlEntry* e = node->Find("group");
     return ErrorAt(e->value.location, "sampler.group", "group needs multivariate: true");

@@ -166,8 +166,8 @@ TEST_CASE("sampler options: seed, TPE options only for TPE, Optuna's rules") {
   CHECK(ErrorOf(Study(space, "sampler: {gamma: {fractoin: 0.2}}\n")) ==
         "s.yaml:6:19: sampler.gamma.fractoin: unknown key; did you mean 'fraction'?");
   CHECK(ErrorOf(Study(space, "sampler: {type: randm}\n")) ==
-        "s.yaml:6:17: sampler.type: expected one of tpe, random, grid, cmaes, nsga2, auto, got "
-        "'randm'; did you "
+        "s.yaml:6:17: sampler.type: expected one of tpe, random, grid, cmaes, nsga2, qmc, gp, "
+        "auto, got 'randm'; did you "
         "mean 'random'?");
 }
 

@@ -99,5 +99,22 @@ class ResumeTest(SweepTestCase):
         self.assertEqual(len(set(points)), 15)
 
 
+    def test_a_study_resumed_with_another_sampler_continues_and_says_so(self):
+        # Allowed, as in Optuna: gp reads the trials tpe proposed and goes on
+        # from them, under the same budget; the log names both samplers.
+        study = self.write("study.yaml", study_yaml(n_trials=4, sampler="tpe"))
+        self.run_gdsweep("run", study, "--db", self.db, check=0)
+        study = self.write("study.yaml", study_yaml(n_trials=7, sampler="gp"))
+        proc = self.run_gdsweep("run", study, "--db", self.db, check=0)
+        self.assertIn("its trials so far were proposed by the tpe sampler; this run uses gp",
+                      proc.stderr)
+        trials = self.trials_json()
+        self.assertEqual([t["state"] for t in trials], ["COMPLETE"] * 7)
+        # The same sampler again: nothing to say.
+        proc = self.run_gdsweep("run", study, "--db", self.db, "--set", "budget.n_trials=8",
+                                check=0)
+        self.assertNotIn("proposed by the", proc.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Sampler benchmark: gdsweep's samplers against Optuna 3.1's default TPE
+# (Debian's python3-optuna), measured in the same run.
+#  1. quality: final regret after TRIALS (100) trials on every problem of
+#     bench/tpe/functions.h (Problems() and MoreProblems(): continuous 2-10
+#     dimensions, integer, categorical, mixed, noisy), SEEDS (30) seeds each,
+#     for each gdsweep sampler in SAMPLERS and for Optuna's TPE; the two sides
+#     run at the same time, so they share the machine's load;
+#  2. latency: gdsweep gp's time per suggestion on histories of 200, 1,000
+#     and 3,000 random trials x 10 parameters, and the peak memory.
+# Then prints the tables (report.py: medians, quartiles, Mann-Whitney p).
+#
+#   usage: bench/samplers/run.sh [--seeds N] [--samplers gp,qmc,tpe,random]
+#                                [--problems a,b] [--trials N] [--no-latency]
+#   build first: ninja -C build sampler_bench
+#   env: SAMPLER_BENCH (default build/bench/samplers/sampler_bench),
+#        GDSWEEP_PYTHON (default /usr/bin/python3), OUT (JSON dir; default a temp dir)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+bench=${SAMPLER_BENCH:-$root/build/bench/samplers/sampler_bench}
+python=${GDSWEEP_PYTHON:-/usr/bin/python3}
+out=${OUT:-$(mktemp -d)}
+mkdir -p "$out"
+
+seeds=30
+trials=100
+samplers=gp,qmc,tpe,random
+problems=""
+latency=1
+while (($#)); do
+  case $1 in
+    --seeds) seeds=$2; shift 2 ;;
+    --trials) trials=$2; shift 2 ;;
+    --samplers) samplers=$2; shift 2 ;;
+    --problems) problems=$2; shift 2 ;;
+    --no-latency) latency=0; shift ;;
+    *) echo "usage: $0 [--seeds N] [--samplers LIST] [--problems LIST] [--trials N] [--no-latency]" >&2
+       exit 2 ;;
+  esac
+done
+[[ -x $bench ]] || { echo "no $bench: build first (ninja -C build sampler_bench)" >&2; exit 1; }
+"$python" -c 'import optuna, scipy' 2>/dev/null ||
+  { echo "$python needs optuna and scipy (python3-optuna, python3-scipy)" >&2; exit 1; }
+
+echo "quality: gdsweep $samplers and Optuna TPE, $seeds seeds x $trials trials..." >&2
+"$bench" quality --samplers "$samplers" --seeds "$seeds" --trials "$trials" \
+  --problems "$problems" > "$out/ours.jsonl" &
+ours=$!
+"$python" "$here/optuna_side.py" --bench "$bench" --samplers tpe --seeds "$seeds" \
+  --trials "$trials" --problems "$problems" > "$out/optuna.jsonl"
+wait $ours
+if ((latency)); then
+  echo "latency: gp, 10 parameters..." >&2
+  "$bench" latency --sampler gp --sizes 200,1000,3000 --dims 10 --asks 10 > "$out/latency.json"
+fi
+"$python" "$here/report.py" "$out"
+echo "JSON in $out" >&2

@@ -1,0 +1,36 @@
+// The GP sampler's acquisition: log expected improvement of a fitted GP over
+// the best value so far (targets in the maximising convention), and its
+// maximiser: the best of many scrambled-Sobol points and of the given starts
+// (the best trials) seed local searches, each L-BFGS-B over the numeric
+// coordinates (box [0,1]) alternating with a sweep over every choice of each
+// categorical coordinate, as Optuna 4's optimize_acqf_mixed. Deterministic
+// for a given seed. Pure functions; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "samplers/gp/gp_regression.h"
+
+namespace gdsweep::gp {
+
+struct AcquisitionSpace {
+  std::vector<int> n_choices;  // per coordinate: 0 numeric, else a categorical's choices
+};
+
+struct AcquisitionOptions {
+  int n_preliminary = 1024;  // Sobol points scored before the local searches
+  int n_local_search = 10;   // local searches, the given starts first
+  uint64_t seed = 0;         // scrambles the Sobol points
+};
+
+// log EI at x, with its gradient over numeric coordinates when grad != null.
+double LogEi(const GpRegressor& gp, double best, const std::vector<double>& x,
+             std::vector<double>* grad);
+
+// The point (one coordinate per dimension) with the largest log EI found.
+std::vector<double> MaximizeLogEi(const GpRegressor& gp, double best, const AcquisitionSpace& space,
+                                  const std::vector<std::vector<double>>& starts,
+                                  const AcquisitionOptions& options);
+
+}  // namespace gdsweep::gp

@@ -1,0 +1,67 @@
+// Gaussian-process regression for the GP sampler: zero-mean GP with the
+// kernel of gp_kernel.h on points whose numeric coordinates are in [0,1] and
+// whose categorical coordinates hold the choice index; hyperparameters fitted
+// by maximising the log marginal likelihood plus the log prior (L-BFGS-B,
+// several starts). The caller standardises the targets. Holds its training
+// data (O(n^2) memory for n points, O(n^3) time per fit step). A fitted
+// regressor is immutable: concurrent const calls are safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "samplers/gp/gp_kernel.h"
+
+namespace gdsweep::gp {
+
+struct FitOptions {
+  bool deterministic_objective = false;  // fix the noise at kMinNoiseVar
+  int n_restarts = 2;                    // L-BFGS-B starts besides the default hyperparameters
+  uint64_t seed = 0;                     // for the restarts' starting points
+  int max_iterations = 30;
+};
+
+// The posterior at one point, with gradients over the point's numeric
+// coordinates (zero on categorical ones) when asked for.
+struct Posterior {
+  double mean = 0;
+  double var = 0;
+  std::vector<double> dmean, dvar;
+};
+
+class GpRegressor {
+ public:
+  // Fits the hyperparameters to (x, y) and conditions on them. x: n points of
+  // categorical.size() coordinates; n >= 1.
+  static GpRegressor Fit(std::vector<std::vector<double>> x, std::vector<double> y,
+                         std::vector<bool> categorical, const FitOptions& options);
+  // Conditions on (x, y) with the given hyperparameters, no fitting.
+  static GpRegressor WithParams(std::vector<std::vector<double>> x, std::vector<double> y,
+                                std::vector<bool> categorical, KernelParams params);
+
+  GpRegressor(GpRegressor&&) noexcept;
+  GpRegressor& operator=(GpRegressor&&) noexcept;
+  ~GpRegressor();
+
+  const KernelParams& params() const;
+  // The same hyperparameters conditioned on this data plus (x, y): the
+  // kriging believer adds running trials at their predicted mean this way.
+  GpRegressor Extended(const std::vector<std::vector<double>>& x,
+                       const std::vector<double>& y) const;
+
+  Posterior Predict(const std::vector<double>& x, bool with_gradient) const;
+  // Mean and variance of many points at once (no gradients).
+  void PredictMany(const std::vector<std::vector<double>>& xs, std::vector<double>& mean,
+                   std::vector<double>& var) const;
+
+  // log p(y | x, params) + LogPrior(params): what Fit maximises.
+  double LogPosterior(const KernelParams& params) const;
+
+ private:
+  struct Impl;
+  explicit GpRegressor(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gdsweep::gp

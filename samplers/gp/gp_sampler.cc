@@ -1,0 +1,183 @@
+#include "samplers/gp/gp_sampler.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "samplers/gp/acquisition.h"
+#include "samplers/gp/gp_regression.h"
+#include "samplers/qmc/qmc_sampler.h"
+#include "samplers/qmc/unit_space.h"
+#include "samplers/seeding.h"
+
+namespace gdsweep {
+namespace {
+
+// Up to this many COMPLETE trials the fit has restarts.
+constexpr size_t kRestartTrials = 40;
+
+bool Numeric(const Distribution& d) { return !std::holds_alternative<CategoricalDistribution>(d); }
+
+// The trials the GP learns from, in its coordinates.
+struct Observations {
+  std::vector<std::vector<double>> x;        // COMPLETE trials
+  std::vector<double> y;                     // their values, to be maximised
+  std::vector<std::vector<double>> pending;  // RUNNING and WAITING trials
+};
+
+// The GP coordinates of a trial's params, or nullopt when a parameter is
+// missing or outside the space (a trial of an earlier version of the study).
+std::optional<std::vector<double>> Coordinates(const SearchSpace& space, const Params& params) {
+  std::vector<double> x;
+  for (const auto& p : space) {
+    auto it = params.find(p.name);
+    if (it == params.end() || !Contains(p.distribution, it->second)) return std::nullopt;
+    x.push_back(Numeric(p.distribution) ? ToUnit(p.distribution, it->second) : it->second);
+  }
+  return x;
+}
+
+Observations Collect(const SampleRequest& req) {
+  Observations o;
+  const bool maximize = req.objectives.front().direction == Direction::kMaximize;
+  for (const auto& t : req.history) {
+    const bool complete = t.state == TrialState::kComplete && !t.values.empty();
+    const bool pending = t.state == TrialState::kRunning || t.state == TrialState::kWaiting;
+    if (!complete && !pending) continue;
+    auto x = Coordinates(req.space, t.params);
+    if (!x) continue;
+    if (pending) {
+      o.pending.push_back(std::move(*x));
+      continue;
+    }
+    const double v = t.values.front();
+    if (std::isnan(v)) continue;
+    o.x.push_back(std::move(*x));
+    o.y.push_back(maximize ? v : -v);
+  }
+  // Infinite values become the worst (or best) finite one, as Optuna does.
+  double lo = INFINITY, hi = -INFINITY;
+  for (double v : o.y) {
+    if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
+  }
+  for (double& v : o.y) {
+    if (!std::isfinite(v)) v = std::isfinite(lo) ? (v > 0 ? hi : lo) : 0.0;
+  }
+  return o;
+}
+
+// Keeps at most `cap` observations: the best half of that, and a seeded
+// uniform subsample of the others.
+void Cap(Observations& o, size_t cap, Rng& rng) {
+  if (o.y.size() <= cap) return;
+  std::vector<size_t> order(o.y.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return o.y[a] > o.y[b]; });
+  std::vector<size_t> keep(order.begin(), order.begin() + cap / 2);
+  std::vector<size_t> rest(order.begin() + cap / 2, order.end());
+  for (size_t i = rest.size() - 1; i > 0; --i) std::swap(rest[i], rest[UniformIndex(rng, i + 1)]);
+  keep.insert(keep.end(), rest.begin(), rest.begin() + static_cast<long>(cap - keep.size()));
+  std::sort(keep.begin(), keep.end());
+  Observations kept;
+  for (size_t i : keep) {
+    kept.x.push_back(std::move(o.x[i]));
+    kept.y.push_back(o.y[i]);
+  }
+  kept.pending = std::move(o.pending);
+  o = std::move(kept);
+}
+
+void Standardize(std::vector<double>& y) {
+  const double n = static_cast<double>(y.size());
+  const double mean = std::accumulate(y.begin(), y.end(), 0.0) / n;
+  double var = 0;
+  for (double v : y) var += (v - mean) * (v - mean);
+  const double sd = std::sqrt(var / n);
+  for (double& v : y) v = (v - mean) / (sd > 1e-10 ? sd : 1.0);
+}
+
+class GpSampler final : public Sampler {
+ public:
+  GpSampler(const GpOptions& options, uint64_t seed) : options_(options), seed_(seed) {}
+
+  Result<std::optional<Params>> Sample(const SampleRequest& req) override {
+    if (req.objectives.size() != 1) {
+      return Error::Invalid("the gp sampler optimises one objective; this study has " +
+                            std::to_string(req.objectives.size()));
+    }
+    Observations o = Collect(req);
+    const auto number = static_cast<uint64_t>(req.trial_number);
+    if (o.y.empty() || static_cast<int>(o.y.size()) < options_.n_startup_trials) {
+      return std::optional<Params>(QmcParams(req.space, false, seed_, number));
+    }
+    Rng rng = MakeRng(seed_, req.trial_number, StreamId("gp-subsample"));
+    Cap(o, kMaxFitTrials, rng);
+    Standardize(o.y);
+    // The hyperparameters are fitted on at most kMaxHyperparameterTrials of
+    // them (the best half and a subsample), O(n^3) per likelihood step; the
+    // GP then conditions on all.
+    Observations fit_set{o.x, o.y, {}};
+    Cap(fit_set, kMaxHyperparameterTrials, rng);
+
+    gp::AcquisitionSpace acq_space;
+    std::vector<bool> categorical;
+    for (const auto& p : req.space) {
+      const auto* c = std::get_if<CategoricalDistribution>(&p.distribution);
+      acq_space.n_choices.push_back(c ? static_cast<int>(c->choices.size()) : 0);
+      categorical.push_back(c != nullptr);
+    }
+    gp::FitOptions fit;
+    fit.deterministic_objective = options_.deterministic_objective;
+    fit.seed = DeriveSeed(seed_, req.trial_number, StreamId("gp-fit"));
+    // Restarts guard against a poor local optimum of the likelihood while
+    // there is little data and a fit is cheap; past that, one start from the
+    // default hyperparameters (as Optuna 4) keeps a suggestion fast.
+    fit.n_restarts = fit_set.y.size() <= kRestartTrials ? 2 : 0;
+    const double best = *std::max_element(o.y.begin(), o.y.end());
+    std::vector<size_t> order(o.y.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return o.y[a] > o.y[b]; });
+    std::vector<std::vector<double>> starts;
+    for (size_t k = 0; k < std::min<size_t>(order.size(), 3); ++k) starts.push_back(o.x[order[k]]);
+
+    auto model = gp::GpRegressor::Fit(fit_set.x, fit_set.y, categorical, fit);
+    if (fit_set.y.size() < o.y.size()) {
+      model = gp::GpRegressor::WithParams(o.x, o.y, categorical, model.params());
+    }
+    if (!o.pending.empty()) {
+      std::vector<double> mean, var;
+      model.PredictMany(o.pending, mean, var);
+      model = model.Extended(o.pending, mean);
+    }
+    gp::AcquisitionOptions acq;
+    acq.seed = DeriveSeed(seed_, req.trial_number, StreamId("gp-acquisition"));
+    const auto x = gp::MaximizeLogEi(model, best, acq_space, starts, acq);
+
+    Params params;
+    for (size_t i = 0; i < req.space.size(); ++i) {
+      const auto& d = req.space[i].distribution;
+      params[req.space[i].name] = Numeric(d) ? FromUnit(d, x[i]) : Snap(d, x[i]);
+    }
+    return std::optional<Params>(std::move(params));
+  }
+
+ private:
+  GpOptions options_;
+  uint64_t seed_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Sampler>> MakeGpSampler(const GpOptions& options, const SearchSpace& space,
+                                               uint64_t seed) {
+  if (std::none_of(space.begin(), space.end(),
+                   [](const Parameter& p) { return Numeric(p.distribution); })) {
+    return Error::Invalid(
+        "the gp sampler needs at least one float or int parameter; for a space of categorical "
+        "parameters only, use tpe");
+  }
+  return std::unique_ptr<Sampler>(new GpSampler(options, seed));
+}
+
+}  // namespace gdsweep
