@@ -86,9 +86,14 @@ void KubernetesBackend::Impl::Evaluate(TrackedTrial& t) {
       t.verdict = v;
       t.verdict_from_job = job_known && Ended(job->second);
       if (first && !t.verdict_from_job && !t.job_gone) {
-        // Ended without the Job knowing (an image that never pulls): stop it.
+        // Ended without the Job knowing (an image that never pulls, a failed
+        // replica while the others run on): stop it.
         t.deleted_by_us = true;
-        Push(BackendOp{BackendOp::Kind::kStop, t.id, t.job, {}, {}});
+        if (v.state == TrialVerdict::State::kFailed && kind->MultiPod() && !t.logs_done) {
+          t.stop_after_logs = true;  // the follower stops it once the logs are saved
+        } else {
+          Push(BackendOp{BackendOp::Kind::kStop, t.id, t.job, {}, {}});
+        }
       }
       if (first && v.state == TrialVerdict::State::kFailed && kind->MultiPod()) {
         // The other replicas may run on: stop waiting for their logs to end.

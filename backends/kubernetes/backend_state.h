@@ -58,6 +58,9 @@ struct TrackedTrial {
   // cleanPodPolicy None keeps its pods), is cut, log_client is replaced, and
   // every replica's log is saved as it is.
   bool cut_follow = false;
+  // A failed multi-pod trial is stopped once its replicas' logs are saved
+  // (stopping deletes its pods, and their logs with them).
+  bool stop_after_logs = false;
   bool reported = false;  // kExited is queued
   bool released = false;  // Release(): its result is durable
   std::set<std::string> pods_read;

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <utility>
 
 #include "backends/kubernetes/backend_state.h"
 #include "backends/kubernetes/pod_log.h"
@@ -160,6 +161,9 @@ void KubernetesBackend::Impl::FollowLogs(TrackedTrial* t) {
         replicas_saved = true;
       } else if (!list_now && pod.empty()) {
         t->logs_done = true;
+        if (std::exchange(t->stop_after_logs, false)) {
+          Push(BackendOp{BackendOp::Kind::kStop, t->id, t->job, {}, {}});
+        }
         Evaluate(*t);
         return;
       }

@@ -199,7 +199,7 @@ class ReportTest(SweepTestCase):
                                        "chart-history": len(complete),
                                        "chart-timeline": len(complete)})
         self.assertEqual(summary["pareto_front"], len(study.best_trials))
-        self.assertEqual(summary["importance"]["objective 0"],
+        self.assertEqual(summary["importance"]["values_0"],
                          self.optuna_top(study, target=lambda t: t.values[0]))
 
     def test_mlflow_run_links(self):
