@@ -149,6 +149,12 @@ void KubernetesBackend::Impl::FollowLogs(TrackedTrial* t) {
         break;
       }
       if (!list_now && pod.empty() && !replicas_saved && !t->stop_follow) {
+        if (t->cut_follow && !renewed) {
+          // Cut while this loop waited for a verdict, not while it followed:
+          // the aborted client cannot read the logs left.
+          t->log_client = NewClient();
+          renewed = true;
+        }
         std::vector<const PodInfo*> rest;
         for (const PodInfo* p : PodsOf(t->job)) {
           // After a cut, the metrics replica's log is saved whole too.
