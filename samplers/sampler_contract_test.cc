@@ -11,8 +11,8 @@ namespace gdsweep {
 namespace {
 
 // Every sampler type under contract. Adding a sampler is adding its name here.
-const std::vector<std::string> kSamplerTypes = {"random", "grid",  "tpe", "cmaes",
-                                                "nsga2",  "qmc",   "gp",  "auto"};
+const std::vector<std::string> kSamplerTypes = {"random", "grid", "tpe", "cmaes",
+                                                "nsga2",  "qmc",  "gp",  "auto"};
 
 const std::vector<Objective> kObjectives = {{"loss", Direction::kMinimize}};
 

@@ -21,10 +21,9 @@ namespace gdsweep {
 namespace {
 
 const std::vector<std::string> kTopLevelKeys = {
-    "study_name", "tag",     "storage",      "objective", "objectives", "direction",
-    "metric",     "metrics", "search_space", "sampler",   "pruner",     "budget",
-    "trial",      "backend", "kubernetes",   "tracking",  "local",      "enqueue",
-    "constraints"};
+    "study_name", "tag",          "storage", "objective", "objectives", "direction", "metric",
+    "metrics",    "search_space", "sampler", "pruner",    "budget",     "trial",     "backend",
+    "kubernetes", "tracking",     "local",   "enqueue",   "constraints"};
 
 constexpr size_t kMaxStudyName = 128;
 constexpr size_t kMaxTag = 63;

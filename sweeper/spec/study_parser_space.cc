@@ -7,8 +7,8 @@
 #include <unordered_map>
 
 #include "sweeper/spec/placeholders.h"
-#include "sweeper/spec/study_parser_evo_sampler.h"
 #include "sweeper/spec/study_parser_conditions.h"
+#include "sweeper/spec/study_parser_evo_sampler.h"
 #include "sweeper/spec/study_parser_gp_qmc.h"
 #include "sweeper/spec/suggest.h"
 #include "sweeper/spec/yaml_values.h"
