@@ -28,7 +28,7 @@ struct AcquisitionOptions {
   int n_perturbations = 256;
   double perturb_prob = 0.3;
   double perturb_sd = 0.2;
-  uint64_t seed = 0;         // scrambles the Sobol points
+  uint64_t seed = 0;  // scrambles the Sobol points
 };
 
 // log EI at x, with its gradient over numeric coordinates when grad != null.
