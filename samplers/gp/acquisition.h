@@ -20,8 +20,8 @@ struct AcquisitionSpace {
 };
 
 struct AcquisitionOptions {
-  int n_preliminary = 1024;  // Sobol points scored before the local searches
-  int n_local_search = 10;   // local searches, the given starts first
+  int n_preliminary = 512;  // Sobol points scored before the local searches
+  int n_local_search = 10;  // local searches, the given starts first
   // Per given start, this many points near it are scored with the Sobol
   // points: each numeric coordinate moved with probability perturb_prob by
   // N(0, perturb_sd^2) on the unit scale.
