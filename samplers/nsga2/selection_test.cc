@@ -27,6 +27,21 @@ std::vector<std::set<size_t>> AsSets(const std::vector<std::vector<size_t>>& fro
   return out;
 }
 
+// A JSON list of rows as one row-major array.
+std::vector<double> Flat(const json& rows) {
+  std::vector<double> v;
+  for (const json& row : rows) {
+    for (const json& x : row) v.push_back(x.get<double>());
+  }
+  return v;
+}
+
+// Each front's rows in increasing order, as the reference lists them.
+std::vector<std::vector<size_t>> Sorted(std::vector<std::vector<size_t>> fronts) {
+  for (auto& f : fronts) std::sort(f.begin(), f.end());
+  return fronts;
+}
+
 // Optuna's answers, or null when Debian's Optuna is not there.
 const json& OptunaReference() {
   static const json reference = [] {
@@ -89,17 +104,9 @@ TEST_CASE("selection as Debian's Optuna 3.1 selects") {
   }
   for (const json& c : ref.at("selection")) {
     const auto m = c.at("m").get<size_t>();
-    std::vector<double> v;
-    for (const json& row : c.at("values")) {
-      for (const json& x : row) v.push_back(x.get<double>());
-    }
+    const std::vector<double> v = Flat(c.at("values"));
     auto fronts = NonDominatedSort(v, m);
-    std::vector<std::vector<size_t>> ours;
-    for (auto f : fronts) {
-      std::sort(f.begin(), f.end());
-      ours.push_back(f);
-    }
-    CHECK(ours == c.at("fronts").get<std::vector<std::vector<size_t>>>());
+    CHECK(Sorted(fronts) == c.at("fronts").get<std::vector<std::vector<size_t>>>());
     std::vector<size_t> first = fronts[0];
     std::vector<double> d = CrowdingDistance(v, m, first);
     for (size_t j = 0; j < first.size(); ++j) {
@@ -157,10 +164,8 @@ TEST_CASE("constrained selection as Debian's Optuna 3.1 selects") {
   }
   for (const json& c : ref.at("constrained_selection")) {
     const auto m = c.at("m").get<size_t>();
-    std::vector<double> v, violation;
-    for (const json& row : c.at("values")) {
-      for (const json& x : row) v.push_back(x.get<double>());
-    }
+    const std::vector<double> v = Flat(c.at("values"));
+    std::vector<double> violation;
     for (const json& cs : c.at("constraints")) {
       double total = cs.is_null() ? std::numeric_limits<double>::infinity() : 0.0;
       if (!cs.is_null()) {
@@ -168,12 +173,8 @@ TEST_CASE("constrained selection as Debian's Optuna 3.1 selects") {
       }
       violation.push_back(total);
     }
-    std::vector<std::vector<size_t>> ours;
-    for (auto f : NonDominatedSort(v, m, violation)) {
-      std::sort(f.begin(), f.end());
-      ours.push_back(f);
-    }
-    CHECK(ours == c.at("fronts").get<std::vector<std::vector<size_t>>>());
+    CHECK(Sorted(NonDominatedSort(v, m, violation)) ==
+          c.at("fronts").get<std::vector<std::vector<size_t>>>());
     auto elite = SelectElite(v, m, 12, violation);
     std::sort(elite.begin(), elite.end());
     CHECK(elite == c.at("elite").get<std::vector<size_t>>());
