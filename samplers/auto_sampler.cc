@@ -23,8 +23,8 @@ class AutoSampler final : public Sampler {
       : spec_(spec), space_(space), seed_(seed), gp_available_(gp_available) {}
 
   Result<std::optional<Params>> Sample(const SampleRequest& req) override {
-    AutoDecision d =
-        ChooseSampler(req.space, req.objectives.size(), req.history.size(), gp_available_);
+    AutoDecision d = ChooseSampler(req.space, req.objectives.size(), req.history.size(),
+                                   gp_available_, spec_.tpe.constraints);
     auto sampler = Get(d.type, req);
     if (!sampler) return sampler.error();
     if (d.type != last_) {
@@ -77,9 +77,12 @@ class AutoSampler final : public Sampler {
 }  // namespace
 
 AutoDecision ChooseSampler(const SearchSpace& space, size_t n_objectives, size_t n_trials,
-                           bool gp_available) {
+                           bool gp_available, bool constraints) {
   if (IsConditional(space)) {
     return {"tpe", "conditional parameters (when:): TPE models each where it is present"};
+  }
+  if (constraints && n_objectives == 1) {
+    return {"tpe", "constraints: TPE ranks feasible trials first (gp and CMA-ES ignore them)"};
   }
   if (n_objectives > 1) {
     if (n_trials < kAutoManyObjectivesSwitch) {

@@ -1,9 +1,9 @@
 // The `auto` sampler: picks, per study and per point in the study's life, the
 // sampler expected to do best, and says in the log which and why (once per
 // change). The rules (ChooseSampler) are a pure function of the space, the
-// objectives and the history's size, so every worker and a resumed study pick
-// alike. Not the default: the benchmark (docs/benchmarks.md) decides that.
-// Not thread-safe (the Sampler contract).
+// objectives, the constraints and the history's size, so every worker and a
+// resumed study pick alike. Not the default (yet): docs/benchmarks.md
+// "Samplers". Not thread-safe (the Sampler contract).
 #pragma once
 
 #include <cstddef>
@@ -29,8 +29,10 @@ inline constexpr size_t kAutoManyObjectivesSwitch = 250;
 
 // The rules. `gp_available`: this build has a `gp` sampler that accepts the
 // space (MakeSampler builds it); until then its place is TPE's.
+// `constraints`: the study names constraints; of one objective, TPE then
+// (gp and CMA-ES do not read them).
 AutoDecision ChooseSampler(const SearchSpace& space, size_t n_objectives, size_t n_trials,
-                           bool gp_available);
+                           bool gp_available, bool constraints = false);
 
 // `spec` is the study's (its options of each sampler are used as given).
 Result<std::unique_ptr<Sampler>> MakeAutoSampler(const SamplerSpec& spec, const SearchSpace& space,

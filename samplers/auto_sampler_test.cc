@@ -37,6 +37,11 @@ TEST_CASE("auto's rules: per study and per point in its life") {
   CHECK(ChooseSampler(Space(1, 0), 1, kAutoLongStudy, true).type == "tpe");
   CHECK(ChooseSampler(Space(3, 1), 1, kAutoLongStudy, true).type == "tpe");
   CHECK(ChooseSampler(Space(3, 1), 1, 10, false).why.find("GP") != std::string::npos);
+  // Constraints: TPE for one objective (it reads them; gp and CMA-ES do not),
+  // MOTPE then NSGA-II (both read them) for several.
+  CHECK(ChooseSampler(Space(3, 0), 1, 10, true, true).type == "tpe");
+  CHECK(ChooseSampler(Space(3, 0), 1, kAutoLongStudy, true, true).type == "tpe");
+  CHECK(ChooseSampler(Space(3, 0), 2, kAutoManyObjectivesSwitch, true, true).type == "nsga2");
 }
 
 TEST_CASE("auto in a study of two objectives: MOTPE's trials become NSGA-II's generation 0") {

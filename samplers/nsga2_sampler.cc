@@ -53,7 +53,8 @@ class Nsga2Sampler final : public Sampler {
   struct Parents {
     int64_t generation = -1;
     std::vector<const TrialRecord*> trials;
-    std::vector<double> values;  // row-major, minimised
+    std::vector<double> values;      // row-major, minimised
+    std::vector<double> violations;  // per trial: Violation() (+inf: no constraint values)
   };
   Parents ParentPopulation(const SampleRequest& req) const;
   size_t Tournament(const Parents& parents, const std::vector<size_t>& exclude, Rng& rng) const;
@@ -96,10 +97,16 @@ Nsga2Sampler::Parents Nsga2Sampler::ParentPopulation(const SampleRequest& req) c
         values.push_back(req.objectives[k].direction == Direction::kMaximize ? -v : v);
       }
     }
+    // Constrained domination throughout: while no trial has constraint
+    // values (every violation +inf) it is plain domination, so a study
+    // without constraints is ranked as before.
+    std::vector<double> violations;
+    for (const TrialRecord* t : pool) violations.push_back(Violation(*t));
     Parents next;
     next.generation = parents.generation + 1;
-    for (size_t row : nsga2::SelectElite(values, m, size)) {
+    for (size_t row : nsga2::SelectElite(values, m, size, violations)) {
       next.trials.push_back(pool[row]);
+      next.violations.push_back(violations[row]);
       next.values.insert(next.values.end(), values.begin() + static_cast<ptrdiff_t>(row * m),
                          values.begin() + static_cast<ptrdiff_t>((row + 1) * m));
     }
@@ -108,7 +115,8 @@ Nsga2Sampler::Parents Nsga2Sampler::ParentPopulation(const SampleRequest& req) c
 }
 
 // Binary tournament among the parents not in `exclude`: two drawn, the first
-// if it dominates the second, else the second (Optuna's _select_parent).
+// if it dominates the second (with constraints: constrained-dominates), else
+// the second (Optuna's _select_parent).
 size_t Nsga2Sampler::Tournament(const Parents& parents, const std::vector<size_t>& exclude,
                                 Rng& rng) const {
   std::vector<size_t> pool;
@@ -118,7 +126,10 @@ size_t Nsga2Sampler::Tournament(const Parents& parents, const std::vector<size_t
   const size_t m = parents.values.size() / parents.trials.size();
   const size_t a = pool[UniformIndex(rng, pool.size())];
   const size_t b = pool[UniformIndex(rng, pool.size())];
-  return nsga2::Dominates(&parents.values[a * m], &parents.values[b * m], m) ? a : b;
+  return nsga2::ConstrainedDominates(&parents.values[a * m], parents.violations[a],
+                                     &parents.values[b * m], parents.violations[b], m)
+             ? a
+             : b;
 }
 
 // Optuna's perform_crossover: parents by tournament, categoricals uniformly

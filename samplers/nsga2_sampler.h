@@ -6,6 +6,11 @@
 // crossover_prob (else a copy of one parent), then each parameter redrawn at
 // random with probability mutation_prob. Categorical parameters always cross
 // uniformly. For one or several objectives (one objective: plain ranking).
+// Selection and tournaments use constrained domination on the trials'
+// constraint values (the study's `constraints:`), as Optuna 3.1's with a
+// constraints_func: feasible trials before infeasible ones, infeasible ones
+// by their total violation, trials without constraint values after those
+// with them; without any constraint values, plain domination.
 //
 // Each trial carries its generation in the trial system attribute
 // "nsga2:generation", as Optuna writes it, so Optuna's NSGAIISampler reads a

@@ -131,4 +131,37 @@ TEST_CASE("one objective is allowed, as in Optuna: generations rank by value") {
   CHECK(last_gen < first_gen);
 }
 
+TEST_CASE(
+    "with constraints, the generations move to the feasible region (constrained domination)") {
+  // ZDT1 with the constraint x0 >= 0.6 (value 0.6 - x0 <= 0): its
+  // unconstrained front spreads x0 over [0, 1], so only selection by
+  // constrained domination keeps the parents, and so the children, feasible.
+  const SearchSpace space = Zdt1Space(5);
+  auto feasible_share = [&](bool constraints, uint64_t seed) {
+    Nsga2Options options;
+    options.population_size = 20;
+    auto nsga2 = MakeNsga2Sampler(options, space, seed);
+    std::vector<TrialRecord> h;
+    int feasible = 0, counted = 0;
+    for (int k = 0; k < 200; ++k) {
+      TrialRecord& t = testing::AskAndTell(*nsga2, space, kTwo, h, Zdt1);
+      // Without constraints the trials have no values: plain domination.
+      if (constraints) t.constraints = std::vector<double>{0.6 - t.params.at("x0")};
+      if (k >= 140) {
+        ++counted;
+        feasible += t.params.at("x0") >= 0.6 ? 1 : 0;
+      }
+    }
+    return static_cast<double>(feasible) / counted;
+  };
+  for (uint64_t seed : {1, 2, 3}) {
+    CAPTURE(seed);
+    const double with = feasible_share(true, seed), without = feasible_share(false, seed);
+    CAPTURE(with);
+    CAPTURE(without);
+    CHECK(with >= 0.75);
+    CHECK(with > without + 0.2);
+  }
+}
+
 }  // namespace gdsweep

@@ -1,13 +1,14 @@
 #!/usr/bin/python3
-"""Optuna's side of bench/samplers: Optuna's default TPESampler (and others by
-name) on the problems of bench/tpe/functions.h, 100 trials per seed, one JSON
+"""Optuna's side of bench/samplers: Optuna's default TPESampler (and
+CmaEsSampler, NSGAIISampler, RandomSampler, QMCSampler by name: tpe, cmaes,
+nsga2, random, qmc) on the problems of bench/tpe/functions.h, 100 trials per seed, one JSON
 line per (sampler, problem, seed) with the final regret, as sampler_bench
 quality prints. The problems come from `sampler_bench spaces` and are
 evaluated by `sampler_bench eval` (one process, a line per trial), so both
 sides optimise the same functions with the same noise.
 
   optuna_side.py --bench build/bench/samplers/sampler_bench [--samplers tpe]
-                 [--seeds 30] [--trials 100] [--problems a,b]
+                 [--seeds 30] [--first-seed 0] [--trials 100] [--problems a,b]
 """
 
 import argparse
@@ -25,6 +26,10 @@ def make_sampler(name, seed):
         return optuna.samplers.TPESampler(seed=seed)
     if name == "random":
         return optuna.samplers.RandomSampler(seed=seed)
+    if name == "cmaes":
+        return optuna.samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False)
+    if name == "nsga2":
+        return optuna.samplers.NSGAIISampler(seed=seed)
     if name == "qmc":
         return optuna.samplers.QMCSampler(seed=seed, scramble=True)
     raise SystemExit(f"unknown Optuna sampler {name}")
@@ -35,6 +40,7 @@ def main():
     ap.add_argument("--bench", required=True)
     ap.add_argument("--samplers", default="tpe")
     ap.add_argument("--seeds", type=int, default=30)
+    ap.add_argument("--first-seed", type=int, default=0)
     ap.add_argument("--trials", type=int, default=100)
     ap.add_argument("--problems", default="")
     args = ap.parse_args()
@@ -50,7 +56,7 @@ def main():
         params = [(name, json_to_distribution(json.dumps(d))) for name, d in spec["params"]]
         dists = dict(params)
         for sampler_name in args.samplers.split(","):
-            for seed in range(args.seeds):
+            for seed in range(args.first_seed, args.first_seed + args.seeds):
                 study = optuna.create_study(sampler=make_sampler(sampler_name, seed))
                 best_observed, regret = float("inf"), float("inf")
                 start = time.monotonic()

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Tables of bench/samplers: final regret (median and quartiles over seeds)
-per problem and sampler, each gdsweep sampler against Optuna's TPE measured in
-the same run (two-sided Mann-Whitney rank-sum test, scipy), random search as
-the floor; and the latency rows. Markdown on stdout.
+per problem and sampler, each sampler against Optuna's TPE measured in the
+same run (two-sided Mann-Whitney rank-sum test, scipy; r = median / Optuna
+TPE's median), random search as the floor; and the latency rows. Markdown on
+stdout.
 
   report.py DIR   (DIR holds ours.jsonl, optuna.jsonl and latency.json)
 """
@@ -13,6 +14,8 @@ import statistics
 import sys
 
 from scipy.stats import mannwhitneyu
+
+REFERENCE = "optuna:tpe"
 
 
 def quartiles(values):
@@ -42,34 +45,30 @@ def main(folder):
     rows = load(os.path.join(folder, "ours.jsonl")) + load(os.path.join(folder, "optuna.jsonl"))
     runs = {}
     for r in rows:
-        runs.setdefault((r["problem"], r["impl"] + ":" + r["sampler"]), []).append(r["regret"])
+        # A seed measured twice (runs appended to one folder) counts once.
+        runs.setdefault((r["problem"], r["impl"] + ":" + r["sampler"]), {})[r["seed"]] = r["regret"]
     problems = list(dict.fromkeys(r["problem"] for r in rows))
-    columns = list(dict.fromkeys(r["impl"] + ":" + r["sampler"] for r in rows))
-    ours = [c for c in columns if c.startswith("gdsweep:")]
-    reference = "optuna:tpe"
-    print("Final regret after the budget: median [25%, 75%] over seeds; "
-          "p: two-sided Mann-Whitney against Optuna 3.1 TPE; "
-          "ratio: median / Optuna TPE's median.\n")
-    print("| problem | seeds | " + " | ".join(columns) + " |")
-    print("| --- | --- | " + " | ".join("---" for _ in columns) + " |")
+    columns = sorted(dict.fromkeys(r["impl"] + ":" + r["sampler"] for r in rows))
+    print("Final regret after the budget over seeds; p: two-sided Mann-Whitney against "
+          "Optuna 3.1 TPE (better/worse when p < 0.05); r: median / Optuna TPE's median.\n")
+    print("| problem | sampler | seeds | median | q1 | q3 | p vs optuna:tpe | r |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for p in problems:
-        cells = []
-        ref = runs.get((p, reference))
+        ref = list(runs.get((p, REFERENCE), {}).values())
+        ref_med = statistics.median(ref) if ref else None
         for c in columns:
-            v = runs.get((p, c))
+            v = list(runs.get((p, c), {}).values())
             if not v:
-                cells.append("")
                 continue
             lo, med, hi = quartiles(v)
-            cell = f"{fmt(med)} [{fmt(lo)}, {fmt(hi)}]"
-            if ref and c in ours:
+            test = ratio = ""
+            if ref and c != REFERENCE:
                 pval = mannwhitneyu(v, ref, alternative="two-sided").pvalue
-                ref_med = statistics.median(ref)
-                ratio = med / ref_med if ref_med > 0 else float("nan")
-                cell += f" p={pval:.2g} r={ratio:.2f}"
-            cells.append(cell)
-        n = len(runs.get((p, columns[0]), []))
-        print(f"| {p} | {n} | " + " | ".join(cells) + " |")
+                test = f"{pval:.2g}"
+                if pval < 0.05:
+                    test += " better" if med < ref_med else " worse"
+                ratio = f"{med / ref_med:.2f}" if ref_med > 0 else ""
+            print(f"| {p} | {c} | {len(v)} | {fmt(med)} | {fmt(lo)} | {fmt(hi)} | {test} | {ratio} |")
     latency = os.path.join(folder, "latency.json")
     if os.path.exists(latency):
         print("\n| sampler | trials | params | median ms (wall) | max ms | median CPU ms | peak RSS MB |")

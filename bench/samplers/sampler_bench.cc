@@ -1,10 +1,12 @@
 // bench/samplers: every gdsweep sampler on the problems of bench/tpe/
 // functions.h, in process. Modes (JSON on stdout; run.sh drives them):
 //   sampler_bench quality --samplers gp,qmc,tpe,random [--seeds 30]
-//                 [--trials 100] [--problems a,b]
+//                 [--first-seed 0] [--trials 100] [--problems a,b]
 //       one JSON line per (sampler, problem, seed): the final regret, the
 //       noiseless value of the trial with the best observed value minus the
-//       known optimum; any type MakeSampler knows can be listed;
+//       known optimum; any type MakeSampler knows can be listed, and the
+//       CMA-ES variants cmaes_margin and cmaes_ipop; seeds first-seed ..
+//       first-seed + seeds - 1;
 //   sampler_bench spaces
 //       each problem's search space (Optuna's distribution JSON), so that
 //       optuna_side.py builds the same problems;
@@ -17,6 +19,8 @@
 //                 [--asks 10]
 //       median and max ms per Sample() on a history of that many random
 //       COMPLETE trials, and the process's peak RSS after each size.
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -27,6 +31,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -77,18 +82,33 @@ std::string Get(int argc, char** argv, const char* flag, const char* fallback) {
   return fallback;
 }
 
+// The sampler a --samplers label names: any type MakeSampler knows, or one
+// of the CMA-ES variants cmaes_margin (margin for ints and steps) and
+// cmaes_ipop (IPOP restarts).
+SamplerSpec SpecOf(const std::string& label) {
+  SamplerSpec spec;
+  spec.type = label;
+  if (label == "cmaes_margin") {
+    spec.type = "cmaes";
+    spec.cmaes.with_margin = true;
+  } else if (label == "cmaes_ipop") {
+    spec.type = "cmaes";
+    spec.cmaes.restart_strategy = "ipop";
+  }
+  return spec;
+}
+
 int Quality(int argc, char** argv) {
   const auto samplers = Split(Get(argc, argv, "--samplers", "gp,qmc,tpe,random"));
+  const int first_seed = std::atoi(Get(argc, argv, "--first-seed", "0").c_str());
   const int seeds = std::atoi(Get(argc, argv, "--seeds", "30").c_str());
   const int trials = std::atoi(Get(argc, argv, "--trials", "100").c_str());
   const auto only = Split(Get(argc, argv, "--problems", ""));
   for (const auto& problem : AllProblems()) {
     if (!only.empty() && std::find(only.begin(), only.end(), problem.name) == only.end()) continue;
     for (const auto& type : samplers) {
-      for (int seed = 0; seed < seeds; ++seed) {
-        SamplerSpec spec;
-        spec.type = type;
-        auto sampler = MakeSampler(spec, problem.space, static_cast<uint64_t>(seed));
+      for (int seed = first_seed; seed < first_seed + seeds; ++seed) {
+        auto sampler = MakeSampler(SpecOf(type), problem.space, static_cast<uint64_t>(seed));
         if (!sampler) {
           std::fprintf(stderr, "%s: %s\n", type.c_str(), sampler.error().message.c_str());
           return 1;
@@ -97,7 +117,8 @@ int Quality(int argc, char** argv) {
         double best_observed = INFINITY, regret = INFINITY;
         const auto start = std::chrono::steady_clock::now();
         for (int k = 0; k < trials; ++k) {
-          auto params = (*sampler)->Sample({problem.space, kObjectives, history, k});
+          std::map<std::string, std::string> attrs;  // NSGA-II's generation, CMA-ES's state
+          auto params = (*sampler)->Sample({problem.space, kObjectives, history, k, &attrs});
           if (!params.ok() || !params->has_value()) {
             std::fprintf(stderr, "%s on %s: sample failed\n", type.c_str(), problem.name.c_str());
             return 1;
@@ -107,6 +128,7 @@ int Quality(int argc, char** argv) {
           t.number = k;
           t.state = TrialState::kComplete;
           t.params = std::move(**params);
+          t.sampler_attrs = std::move(attrs);
           const double truth = problem.f(t.params);
           const double observed = Observe(problem, truth, static_cast<uint64_t>(seed), k);
           t.values = {observed};
@@ -244,6 +266,9 @@ int Latency(int argc, char** argv) {
 int main(int argc, char** argv) {
   using namespace gdsweep::bench;
   const std::string mode = argc > 1 ? argv[1] : "";
+  // The samplers' log (auto's choices, CMA-ES's warnings) on stderr: stdout is JSON.
+  spdlog::set_default_logger(spdlog::stderr_logger_st("sampler_bench"));
+  spdlog::set_level(spdlog::level::warn);
   if (mode == "quality") return Quality(argc, argv);
   if (mode == "spaces") return Spaces();
   if (mode == "eval") return Eval();

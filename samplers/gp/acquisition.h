@@ -1,7 +1,8 @@
 // The GP sampler's acquisition: log expected improvement of a fitted GP over
 // the best value so far (targets in the maximising convention), and its
-// maximiser: the best of many scrambled-Sobol points and of the given starts
-// (the best trials) seed local searches, each L-BFGS-B over the numeric
+// maximiser: the best of many scrambled-Sobol points, of random perturbations
+// of the given starts (the best trials) and the starts themselves seed local
+// searches, each L-BFGS-B over the numeric
 // coordinates (box [0,1]) alternating with a sweep over every choice of each
 // categorical coordinate, as Optuna 4's optimize_acqf_mixed. Deterministic
 // for a given seed. Pure functions; thread-safe.
@@ -19,9 +20,15 @@ struct AcquisitionSpace {
 };
 
 struct AcquisitionOptions {
-  int n_preliminary = 1024;  // Sobol points scored before the local searches
-  int n_local_search = 10;   // local searches, the given starts first
-  uint64_t seed = 0;         // scrambles the Sobol points
+  int n_preliminary = 512;  // Sobol points scored before the local searches
+  int n_local_search = 10;  // local searches, the given starts first
+  // Per given start, this many points near it are scored with the Sobol
+  // points: each numeric coordinate moved with probability perturb_prob by
+  // N(0, perturb_sd^2) on the unit scale.
+  int n_perturbations = 256;
+  double perturb_prob = 0.3;
+  double perturb_sd = 0.2;
+  uint64_t seed = 0;  // scrambles the Sobol points
 };
 
 // log EI at x, with its gradient over numeric coordinates when grad != null.

@@ -5,6 +5,7 @@
 // prior.py). Pure functions; thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <vector>
 
 namespace gdsweep::gp {
@@ -26,10 +27,15 @@ struct KernelParams {
 // The noise variance never goes below this (of a standardised objective).
 constexpr double kMinNoiseVar = 1e-6;
 
-// log p(params), up to a constant: rho_i ~ exp(-(0.1/rho + 0.1 rho)) (keeps
-// lengthscales away from 0 and infinity), scale ~ Gamma(2, 1), noise ~
+// log p(params), up to a constant: each lengthscale log-normal, log(l_i) ~
+// N(sqrt(2) + log(d)/2, 3) for d dimensions (BoTorch's default, after Hvarfner
+// et al. 2024: lengthscales grow as sqrt(d), so that a GP in 10 dimensions
+// still models a trend from ~100 points), scale ~ Gamma(2, 1), noise ~
 // Gamma(1.1, 30) (prefers little noise), as Optuna 4.
 double LogPrior(const KernelParams& p);
+// The log(rho_i) at which the lengthscale prior of d dimensions peaks: where
+// the hyperparameter fit starts.
+double PriorModeLogRho(size_t dims);
 
 // d LogPrior / d log(rho_i), d / d log(scale), d / d log(noise_var - kMinNoiseVar).
 struct LogPriorGradient {

@@ -260,9 +260,11 @@ GpRegressor GpRegressor::Fit(std::vector<std::vector<double>> x, std::vector<dou
 
   FitObjective<Impl> objective{&impl, fit_noise, {}, std::numeric_limits<double>::infinity(), {}};
   Rng rng = MakeRng(options.seed, 0, StreamId("gp-fit"));
+  const double mode = PriorModeLogRho(static_cast<size_t>(d));
   for (int r = 0; r <= options.n_restarts; ++r) {
     VectorXd theta(n_theta);
-    for (int i = 0; i < d; ++i) theta(i) = r == 0 ? 0.0 : -3 + 6 * UniformDouble(rng);
+    // From the prior's mode, then from random points around it.
+    for (int i = 0; i < d; ++i) theta(i) = mode + (r == 0 ? 0.0 : -3 + 6 * UniformDouble(rng));
     theta(d) = 0;  // scale 1
     if (fit_noise) theta(d + 1) = r == 0 ? std::log(1e-2) : -9 + 7 * UniformDouble(rng);
     try {

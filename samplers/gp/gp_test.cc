@@ -35,6 +35,44 @@ TEST_CASE("Matern 5/2 and its derivative") {
   }
 }
 
+TEST_CASE("the lengthscale prior: BoTorch's log-normal, scaled with the dimension") {
+  // log(lengthscale) ~ N(sqrt(2) + log(d)/2, 3): the density of the
+  // lengthscale peaks at exp(mu - 3), so log(rho) = -2 log(l) = 6 - 2 mu.
+  for (size_t d : {1, 2, 5, 10}) {
+    const double mu = std::numbers::sqrt2 + 0.5 * std::log(static_cast<double>(d));
+    CHECK(PriorModeLogRho(d) == doctest::Approx(6 - 2 * mu));
+  }
+  // Longer lengthscales in more dimensions.
+  CHECK(PriorModeLogRho(10) < PriorModeLogRho(2));
+  // The prior at the mode beats the prior a factor 10 either side.
+  auto at = [](size_t d, double log_rho) {
+    KernelParams p;
+    p.inverse_squared_lengthscales.assign(d, std::exp(log_rho));
+    return p;
+  };
+  CHECK(LogPrior(at(5, PriorModeLogRho(5))) > LogPrior(at(5, PriorModeLogRho(5) + 2.3)));
+  CHECK(LogPrior(at(5, PriorModeLogRho(5))) > LogPrior(at(5, PriorModeLogRho(5) - 2.3)));
+  // The gradient over log(rho_i), log(scale) and log(noise - floor) matches
+  // finite differences.
+  KernelParams p;
+  p.inverse_squared_lengthscales = {0.3, 4.0, 25.0};
+  p.scale = 0.7;
+  p.noise_var = 0.02;
+  const LogPriorGradient g = LogPriorGrad(p);
+  const double h = 1e-6;
+  for (size_t i = 0; i < 3; ++i) {
+    KernelParams plus = p, minus = p;
+    plus.inverse_squared_lengthscales[i] *= std::exp(h);
+    minus.inverse_squared_lengthscales[i] *= std::exp(-h);
+    CHECK(g.log_rho[i] ==
+          doctest::Approx((LogPrior(plus) - LogPrior(minus)) / (2 * h)).epsilon(1e-5));
+  }
+  KernelParams plus = p, minus = p;
+  plus.scale *= std::exp(h);
+  minus.scale *= std::exp(-h);
+  CHECK(g.log_scale == doctest::Approx((LogPrior(plus) - LogPrior(minus)) / (2 * h)).epsilon(1e-5));
+}
+
 TEST_CASE("log EI: the closed form where it is exact, continuous into the tail, and its slope") {
   for (double z : {-5.0, -1.0, 0.0, 0.7, 3.0}) {
     CHECK(StandardLogEi(z) ==

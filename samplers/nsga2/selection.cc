@@ -16,17 +16,33 @@ bool Dominates(const double* a, const double* b, size_t m) {
   return better;
 }
 
-std::vector<std::vector<size_t>> NonDominatedSort(std::span<const double> values, size_t m) {
+bool ConstrainedDominates(const double* a, double violation_a, const double* b, double violation_b,
+                          size_t m) {
+  const bool none_a = std::isinf(violation_a), none_b = std::isinf(violation_b);
+  if (none_a && none_b) return Dominates(a, b, m);
+  if (none_a || none_b) return none_b;
+  if (violation_a == 0 && violation_b == 0) return Dominates(a, b, m);
+  if (violation_a == 0 || violation_b == 0) return violation_a == 0;
+  return violation_a < violation_b;
+}
+
+std::vector<std::vector<size_t>> NonDominatedSort(std::span<const double> values, size_t m,
+                                                  std::span<const double> violations) {
   const size_t n = m ? values.size() / m : 0;
+  auto dominates = [&](size_t p, size_t q) {
+    return violations.empty() ? Dominates(&values[p * m], &values[q * m], m)
+                              : ConstrainedDominates(&values[p * m], violations[p], &values[q * m],
+                                                     violations[q], m);
+  };
   std::vector<size_t> dominated_count(n, 0);
-  std::vector<std::vector<size_t>> dominates(n);
+  std::vector<std::vector<size_t>> dominates_list(n);
   for (size_t p = 0; p < n; ++p) {
     for (size_t q = p + 1; q < n; ++q) {
-      if (Dominates(&values[p * m], &values[q * m], m)) {
-        dominates[p].push_back(q);
+      if (dominates(p, q)) {
+        dominates_list[p].push_back(q);
         ++dominated_count[q];
-      } else if (Dominates(&values[q * m], &values[p * m], m)) {
-        dominates[q].push_back(p);
+      } else if (dominates(q, p)) {
+        dominates_list[q].push_back(p);
         ++dominated_count[p];
       }
     }
@@ -48,7 +64,7 @@ std::vector<std::vector<size_t>> NonDominatedSort(std::span<const double> values
       }
     }
     for (size_t x : front) {
-      for (size_t y : dominates[x]) --dominated_count[y];
+      for (size_t y : dominates_list[x]) --dominated_count[y];
     }
     fronts.push_back(std::move(front));
   }
@@ -94,9 +110,10 @@ std::vector<double> CrowdingDistance(std::span<const double> values, size_t m,
   return out;
 }
 
-std::vector<size_t> SelectElite(std::span<const double> values, size_t m, size_t size) {
+std::vector<size_t> SelectElite(std::span<const double> values, size_t m, size_t size,
+                                std::span<const double> violations) {
   std::vector<size_t> elite;
-  for (auto& front : NonDominatedSort(values, m)) {
+  for (auto& front : NonDominatedSort(values, m, violations)) {
     if (elite.size() + front.size() < size) {
       elite.insert(elite.end(), front.begin(), front.end());
       continue;

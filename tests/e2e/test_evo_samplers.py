@@ -17,7 +17,8 @@ TWO_PY = """
 import sys
 args = dict(a.split("=", 1) for a in sys.argv[1:] if "=" in a)
 x, y = float(args["x"]), float(args["y"])
-print(f"f1={x} f2={(1 + y) * (1 - x ** 0.5)} loss={(x - 0.3) ** 2 + (y - 0.6) ** 2}", flush=True)
+print(f"f1={x} f2={(1 + y) * (1 - x ** 0.5)} loss={(x - 0.3) ** 2 + (y - 0.6) ** 2} "
+      f"c0={0.6 - x}", flush=True)
 """
 
 
@@ -70,6 +71,19 @@ class EvoSamplersTest(SweepTestCase):
         more = [generation(t, "nsga2:generation") for t in self.load().get_trials()[14:]]
         self.assertEqual(len(more), 4)
         self.assertTrue(all(g >= max(gens) for g in more), (gens, more))
+
+    def test_nsga2_with_constraints_moves_its_generations_to_the_feasible_region(self):
+        # c0 = 0.6 - x <= 0: the unconstrained front spreads x over [0, 1];
+        # constrained domination keeps the parents, so most children, at x >= 0.6.
+        path = self.write("study.yaml", study("{type: nsga2, population_size: 8, seed: 4}", 48,
+                                              TWO + "\nconstraints: [c0]"))
+        self.run_gdsweep("run", path, "--db", self.db, check=0)
+        trials = self.load().get_trials()
+        self.assertEqual(len(trials), 48)
+        for t in trials:
+            self.assertAlmostEqual(t.system_attrs["constraints"][0], 0.6 - t.params["x"])
+        late = [t.params["x"] >= 0.6 for t in trials[24:]]
+        self.assertGreaterEqual(sum(late) / len(late), 0.7, [t.params["x"] for t in trials])
 
     def test_cmaes_resumes_the_same_generations(self):
         sampler = "{type: cmaes, popsize: 4, seed: 5}"
