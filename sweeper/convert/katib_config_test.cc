@@ -256,7 +256,7 @@ TEST_CASE("Katib TFJob errors: an unknown replica type, a metrics replica it doe
   INFO(chief.error().message);
   CHECK(chief.error().message.find("k.yaml:9:60: kubernetes.metrics_from: expected a replica of "
                                    "this trial as <type>-<index> (such as worker-0), got "
-                                   "'chief-0'") == 0);
+                                   "the string \"chief-0\"") == 0);
   CHECK(chief.error().message.find("(spec.trialTemplate.primaryPodLabels in this Katib "
                                    "Experiment)") != std::string::npos);
   std::string typo = tmpl;

@@ -112,6 +112,11 @@ class DistributedTest(KubernetesTest):
         return self.rewrite(self.indexed(**kw), "kind: indexed_job\n  pods: 3\n",
                             f"kind: {kind}\n  replicas: {replicas}\n")
 
+    def own_db(self, study):
+        """A database for `study` alone, and a subtest named after it."""
+        self.db = os.path.join(self.dir, os.path.basename(study) + ".db")
+        return self.subTest(study=os.path.basename(study))
+
     def pods(self, selector):
         proc = self.kubectl("get", "pods", "-n", "ml", "-l", selector, "-o", "name")
         self.assertEqual(proc.returncode, 0, proc.stderr)
@@ -473,8 +478,8 @@ class ConflictAndVanishTest(DistributedTest):
     fake_flags = ("--crds", CRDS, "--operators", "jobset,pytorchjob")
 
     def studies(self, **kw):
-        """(study, Kind, kubectl's resource name) of each kind, each study
-        with a database of its own."""
+        """(study, Kind, kubectl's resource name) of each kind; each study
+        gets a database of its own as the test comes to it (own_db)."""
         for study, kind, resource in (
                 (self.jobset(rjobs="[{name: workers, replicas: 1, pods: 2}]", name="js",
                              n_trials=1, parallelism=1, **kw), "JobSet", "jobsets.jobset.x-k8s.io"),
@@ -482,9 +487,7 @@ class ConflictAndVanishTest(DistributedTest):
                  "jobsets.jobset.x-k8s.io"),
                 (self.kubeflow("pytorchjob", "{master: 1, worker: 1}", name="pt", n_trials=1,
                                parallelism=1, **kw), "PyTorchJob", "pytorchjobs.kubeflow.org")):
-            with self.subTest(study=os.path.basename(study)):
-                self.db = os.path.join(self.dir, os.path.basename(study) + ".db")
-                yield study, kind, resource
+            yield study, kind, resource
 
     def render_and_create(self, study, edit=lambda text: text):
         """Renders trial 0 of `study`, creates it (after `edit`) with kubectl;
@@ -495,14 +498,17 @@ class ConflictAndVanishTest(DistributedTest):
         return made.stdout.strip().split("/")[1]
 
     def test_a_create_that_meets_this_launchs_own_resource_adopts_it(self):
-        for study, kind, resource in self.studies():
-            name = self.render_and_create(study)
-            self.run_gdsweep("run", study, "--db", self.db, check=0)
-            [t] = self.trials_json()
-            self.assertEqual(t["state"], "COMPLETE", t["failure_reason"])
-            posts = [r for r in self.cluster.requests() if r["method"] == "POST"
-                     and r["name"] == name and not r["query"].get("dryRun")]
-            self.assertEqual([r["status"] for r in posts], [201, 409])  # kubectl's, ours
+        # As when a create's answer was lost: the resource runs when gdsweep
+        # meets it.
+        for study, kind, resource in self.studies(sleep="3"):
+            with self.own_db(study):
+                name = self.render_and_create(study)
+                self.run_gdsweep("run", study, "--db", self.db, check=0)
+                [t] = self.trials_json()
+                self.assertEqual(t["state"], "COMPLETE", t["failure_reason"])
+                posts = [r for r in self.cluster.requests() if r["method"] == "POST"
+                         and r["name"] == name and not r["query"].get("dryRun")]
+                self.assertEqual([r["status"] for r in posts], [201, 409])  # kubectl's, ours
 
     def test_a_create_that_meets_another_trials_resource_stops_naming_kubectls_command(self):
         def foreign(text):
@@ -510,27 +516,35 @@ class ConflictAndVanishTest(DistributedTest):
             self.assertNotEqual(edited, text)
             return edited
         for study, kind, resource in self.studies():
-            name = self.render_and_create(study, foreign)
-            proc = self.run_gdsweep("run", study, "--db", self.db, check=3)  # README: exit code 3
-            self.assertIn(f"{kind} {name} in namespace ml exists but belongs to another trial",
-                          proc.stderr)
-            self.assertIn(f"delete it with: kubectl delete {resource} {name} -n ml", proc.stderr)
-            self.assertEqual(self.kubectl("delete", resource, name, "-n", "ml").returncode, 0)
+            with self.own_db(study):
+                name = self.render_and_create(study, foreign)
+                # The trial cannot start: it fails saying why and how to clear it
+                # (its only trial: exit code 5), and nothing is adopted.
+                self.run_gdsweep("run", study, "--db", self.db, check=5)
+                [t] = self.trials_json()
+                self.assertEqual(t["state"], "FAIL")
+                self.assertIn(f"could not start: {kind} {name} in namespace ml exists but belongs to "
+                              "another trial", t["failure_reason"])
+                self.assertIn(f"delete it with: kubectl delete {resource} {name} -n ml",
+                              t["failure_reason"])
+                self.assertEqual(self.cluster.created(resource.split(".")[0])[name], 1)  # kubectl's
+                self.assertEqual(self.kubectl("delete", resource, name, "-n", "ml").returncode, 0)
 
     def test_a_resource_deleted_under_a_running_trial_fails_it_naming_its_kind(self):
         for study, kind, resource in self.studies(sleep="60"):
-            proc = self.start_gdsweep("run", study, "--db", self.db)
-            self.wait_for(lambda: len(self.cluster.admin("processes")["processes"]) == 2,
-                          timeout=40, what="the trial's two pods to run")
-            [name] = [n.split("/")[1] for n in self.resources_left(resource)]
-            self.assertEqual(self.kubectl("delete", resource, name, "-n", "ml").returncode, 0)
-            _, err = proc.communicate(timeout=60)
-            self.assertEqual(proc.returncode, 5, err)  # its only trial failed
-            [t] = self.trials_json()
-            self.assertEqual(t["state"], "FAIL")
-            self.assertIn(f"the {kind} was deleted before it finished", t["failure_reason"])
-            self.wait_for(lambda: not self.cluster.admin("processes")["processes"], timeout=30,
-                          what="its pods to stop")
+            with self.own_db(study):
+                proc = self.start_gdsweep("run", study, "--db", self.db)
+                self.wait_for(lambda: len(self.cluster.admin("processes")["processes"]) == 2,
+                              timeout=40, what="the trial's two pods to run")
+                [name] = [n.split("/")[1] for n in self.resources_left(resource)]
+                self.assertEqual(self.kubectl("delete", resource, name, "-n", "ml").returncode, 0)
+                _, err = proc.communicate(timeout=60)
+                self.assertEqual(proc.returncode, 5, err)  # its only trial failed
+                [t] = self.trials_json()
+                self.assertEqual(t["state"], "FAIL")
+                self.assertIn(f"the {kind} was deleted before it finished", t["failure_reason"])
+                self.wait_for(lambda: not self.cluster.admin("processes")["processes"], timeout=30,
+                              what="its pods to stop")
 
 
 @unittest.skipUnless(KUBECTL, "kubectl is not installed")
@@ -541,8 +555,8 @@ class EveryKindLifecycleTest(DistributedTest):
     fake_flags = ("--crds", CRDS, "--operators", "tfjob,pytorchjob,jobset")
 
     def kinds(self, **kw):
-        """(study, plural, pods per trial) of each kind, each study with a
-        database of its own."""
+        """(study, plural, pods per trial) of each kind; each study gets a
+        database of its own as the test comes to it (own_db)."""
         for name, plural, pods, make in (
                 ("ij", "jobs", 2, lambda **a: self.indexed(pods=2, **a)),
                 ("pt", "pytorchjobs", 2,
@@ -551,48 +565,48 @@ class EveryKindLifecycleTest(DistributedTest):
                 ("js", "jobsets", 2, lambda **a: self.jobset(
                     rjobs="[{name: workers, replicas: 1, pods: 2}]", **a)),
                 ("cr", "jobsets", 2, lambda **a: self.custom(**a))):
-            with self.subTest(kind=name):
-                self.db = os.path.join(self.dir, name + ".db")
-                yield make(name=name, tag="t-" + name, **kw), plural, pods
+            yield make(name=name, tag="t-" + name, **kw), plural, pods
 
     def test_labels_on_the_resource_and_every_pod_then_deleted_with_them_by_the_next_run(self):
         for study, plural, pods in self.kinds(n_trials=1, parallelism=1,
                                               extra_kube="on_finish: keep\n"):
-            name = os.path.basename(study)[:-5]
-            self.run_gdsweep("run", study, "--db", self.db, check=0, timeout=120)
-            [t] = self.trials_json()
-            self.assertEqual(t["state"], "COMPLETE", t["failure_reason"])
-            labels = f"gdsweep.io/study={name},gdsweep.io/trial=0,gdsweep.io/tag=t-{name}"
-            kept = self.kubectl("get", plural, "-n", "ml", "-l", labels, "-o", "name")
-            self.assertEqual(len(kept.stdout.split()), 1, kept.stderr)  # the resource, kept
-            every = self.pods(f"gdsweep.io/study={name}")
-            self.assertEqual(len(every), pods)
-            self.assertEqual(sorted(self.pods(labels)), sorted(every))  # all carry all three
-            # Prune: a run with on_finish: delete finds the recorded trial's
-            # resource kept, owned by no trial, and deletes it with its pods.
-            self.rewrite(study, "  on_finish: keep\n", "")
-            self.run_gdsweep("run", study, "--db", self.db, check=0, timeout=60)
-            self.wait_for(lambda: self.kubectl("get", plural, "-n", "ml", "-l", labels, "-o",
-                                               "name").stdout.strip() == "",
-                          timeout=20, what=f"the kept {plural} to be pruned")
-            self.wait_for(lambda: self.pods(f"gdsweep.io/study={name}") == [], timeout=20,
-                          what="its pods to be deleted with it")
+            with self.own_db(study):
+                name = os.path.basename(study)[:-5]
+                self.run_gdsweep("run", study, "--db", self.db, check=0, timeout=120)
+                [t] = self.trials_json()
+                self.assertEqual(t["state"], "COMPLETE", t["failure_reason"])
+                labels = f"gdsweep.io/study={name},gdsweep.io/trial=0,gdsweep.io/tag=t-{name}"
+                kept = self.kubectl("get", plural, "-n", "ml", "-l", labels, "-o", "name")
+                self.assertEqual(len(kept.stdout.split()), 1, kept.stderr)  # the resource, kept
+                every = self.pods(f"gdsweep.io/study={name}")
+                self.assertEqual(len(every), pods)
+                self.assertEqual(sorted(self.pods(labels)), sorted(every))  # all carry all three
+                # Prune: a run with on_finish: delete finds the recorded trial's
+                # resource kept, owned by no trial, and deletes it with its pods.
+                self.rewrite(study, "  on_finish: keep\n", "")
+                self.run_gdsweep("run", study, "--db", self.db, check=0, timeout=60)
+                self.wait_for(lambda: self.kubectl("get", plural, "-n", "ml", "-l", labels, "-o",
+                                                   "name").stdout.strip() == "",
+                              timeout=20, what=f"the kept {plural} to be pruned")
+                self.wait_for(lambda: self.pods(f"gdsweep.io/study={name}") == [], timeout=20,
+                              what="its pods to be deleted with it")
 
     def test_ctrl_c_deletes_each_kinds_running_resource_with_its_pods(self):
         for study, plural, pods in self.kinds(n_trials=1, parallelism=1, sleep="60"):
-            name = os.path.basename(study)[:-5]
-            proc = self.start_gdsweep("run", study, "--db", self.db)
-            self.wait_for(lambda: len(self.cluster.admin("processes")["processes"]) == pods,
-                          timeout=40, what=f"the trial's {pods} pods to run")
-            proc.send_signal(signal.SIGINT)
-            _, err = proc.communicate(timeout=40)
-            self.assertEqual(proc.returncode, 130, err)
-            self.wait_for(lambda: self.resources_left(plural) == [], timeout=20,
-                          what=f"the {plural} to be deleted")
-            self.wait_for(lambda: not self.cluster.admin("processes")["processes"], timeout=20,
-                          what="its pods to stop")
-            self.assertEqual(self.pods(f"gdsweep.io/study={name}"), [])
-            self.assertEqual([t["state"] for t in self.trials_json()], ["WAITING"])
+            with self.own_db(study):
+                name = os.path.basename(study)[:-5]
+                proc = self.start_gdsweep("run", study, "--db", self.db)
+                self.wait_for(lambda: len(self.cluster.admin("processes")["processes"]) == pods,
+                              timeout=40, what=f"the trial's {pods} pods to run")
+                proc.send_signal(signal.SIGINT)
+                _, err = proc.communicate(timeout=40)
+                self.assertEqual(proc.returncode, 130, err)
+                self.wait_for(lambda: self.resources_left(plural) == [], timeout=20,
+                              what=f"the {plural} to be deleted")
+                self.wait_for(lambda: not self.cluster.admin("processes")["processes"], timeout=20,
+                              what="its pods to stop")
+                self.assertEqual(self.pods(f"gdsweep.io/study={name}"), [])
+                self.assertEqual([t["state"] for t in self.trials_json()], ["WAITING"])
 
 
 @unittest.skipUnless(KUBECTL, "kubectl is not installed")
