@@ -150,7 +150,7 @@ class DistributedTest(KubernetesTest):
         self.wait_for(lambda: len(self.cluster.admin("processes")["processes"]) == 2 * pods,
                       timeout=40, what=f"two trials of {pods} running pods each")
         os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
+        proc.communicate()  # and its pipes closed
         running = [t["number"] for t in self.trials_json() if t["state"] == "RUNNING"]
         self.assertEqual(len(running), 2)
         self.run_gdsweep("run", study, "--db", self.db, "--worker-timeout", "2", check=0,
