@@ -278,10 +278,11 @@ class KatibTest(ConvertTest):
 # Katib Experiments whose trials are a TFJob (parameter servers and workers,
 # the metrics from a labelled worker) and a JobSet (any resource: kind
 # custom), written as Katib's documentation describes them.
-KATIB_TFJOB = """
+# What both share: the Experiment around the trial template.
+KATIB_HEAD = """
 apiVersion: kubeflow.org/v1beta1
 kind: Experiment
-metadata: {name: tfjob-mnist, namespace: kubeflow}
+metadata: {name: NAME, namespace: kubeflow}
 spec:
   objective: {type: minimize, objectiveMetricName: loss}
   algorithm: {algorithmName: random}
@@ -291,13 +292,15 @@ spec:
     - {name: lr, parameterType: double, feasibleSpace: {min: "0.01", max: "0.05"}}
     - {name: momentum, parameterType: double, feasibleSpace: {min: "0.5", max: "0.9"}}
   trialTemplate:
-    primaryContainerName: tensorflow
-    primaryPodLabels:
-      training.kubeflow.org/replica-type: worker
-      training.kubeflow.org/replica-index: "1"
     trialParameters:
       - {name: learningRate, reference: lr}
       - {name: momentum, reference: momentum}
+"""
+
+KATIB_TFJOB = KATIB_HEAD.replace("NAME", "tfjob-mnist") + """    primaryContainerName: tensorflow
+    primaryPodLabels:
+      training.kubeflow.org/replica-type: worker
+      training.kubeflow.org/replica-index: "1"
     trialSpec:
       apiVersion: kubeflow.org/v1
       kind: TFJob
@@ -327,28 +330,12 @@ spec:
                       - "--momentum=${trialParameters.momentum}"
 """
 
-KATIB_JOBSET = """
-apiVersion: kubeflow.org/v1beta1
-kind: Experiment
-metadata: {name: jobset-mnist, namespace: kubeflow}
-spec:
-  objective: {type: minimize, objectiveMetricName: loss}
-  algorithm: {algorithmName: random}
-  parallelTrialCount: 2
-  maxTrialCount: 4
-  parameters:
-    - {name: lr, parameterType: double, feasibleSpace: {min: "0.01", max: "0.05"}}
-    - {name: momentum, parameterType: double, feasibleSpace: {min: "0.5", max: "0.9"}}
-  trialTemplate:
-    primaryContainerName: trainer
+KATIB_JOBSET = KATIB_HEAD.replace("NAME", "jobset-mnist") + """    primaryContainerName: trainer
     successCondition: status.conditions.#(type=="Completed")#|#(status=="True")#
     failureCondition: status.[@this].#(terminalState=="Failed")#
     primaryPodLabels:
       jobset.sigs.k8s.io/job-index: "0"
       batch.kubernetes.io/job-completion-index: "0"
-    trialParameters:
-      - {name: learningRate, reference: lr}
-      - {name: momentum, reference: momentum}
     trialSpec:
       apiVersion: jobset.x-k8s.io/v1alpha2
       kind: JobSet
