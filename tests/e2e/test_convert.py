@@ -1,7 +1,8 @@
 """End-to-end: every real config in tests/configs (Hydra's Optuna sweeper, W&B sweeps, Katib
 Experiments) converts with `gdsweep convert`, reads back, and runs with `gdsweep run`, as it is
 or converted, with a stand-in program where the original needs a cluster or a GPU; what could
-not be carried over is printed. The Katib Job runs against the fake Kubernetes API server."""
+not be carried over is printed. Every Katib Experiment also runs against the fake Kubernetes
+API server as its kind: a Job, a PyTorchJob, a TFJob, and a JobSet as kind: custom."""
 import os
 import shutil
 import subprocess

@@ -1,9 +1,11 @@
-"""End-to-end: multi-pod trials (`kubernetes.kind: indexed_job`) with the real
-gdsweep binary against the fake Kubernetes API server (tests/fakes/kube): a
-sweep of Indexed Jobs with their headless Services, metrics from one replica
-and every replica's log kept, a replica that fails (the trial fails at once
-and names it), kill -9 with multi-pod trials running (re-attached, nothing
-created twice), API faults, and `gdsweep render`."""
+"""End-to-end: multi-pod trials (Indexed Jobs, TFJobs and PyTorchJobs, JobSets,
+custom resources) with the real gdsweep binary against the fake Kubernetes API
+server (tests/fakes/kube) and its simulated controllers: a sweep of each kind,
+metrics from one replica and every replica's log kept, a replica that fails
+(the trial fails at once and names it), kill -9 with multi-pod trials running
+(re-attached, nothing created twice), API faults, 409 on create and a resource
+deleted under a running trial, labels on every pod, prune and Ctrl-C for every
+kind, a missing CRD, and `gdsweep render`."""
 import os
 import signal
 import socket
