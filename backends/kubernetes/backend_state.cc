@@ -73,6 +73,7 @@ void KubernetesBackend::Impl::Evaluate(TrackedTrial& t) {
     context.container = container;
     context.image_pull_timeout_seconds = spec.image_pull_timeout_seconds;
     context.job_deleted = t.job_gone;
+    context.resource_kind = kind->Resource().kind;
     if (kind->MultiPod()) {
       context.replica_of = [this](const PodInfo& p) { return kind->ReplicaOf(p); };
     }

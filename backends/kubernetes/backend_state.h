@@ -29,7 +29,8 @@ using Clock = std::chrono::steady_clock;
 
 // An error unless `job` was made for this very launch (and not for a study
 // of an older database that reused the name).
-Status CheckJobIdentity(const JobInfo& job, const TrialLaunch& launch, const std::string& ns);
+Status CheckJobIdentity(const JobInfo& job, const TrialLaunch& launch, const std::string& ns,
+                        const ResourceType& type);
 
 // One launch being followed.
 struct TrackedTrial {

@@ -77,8 +77,9 @@ const PodInfo* FirstFailed(const std::vector<const PodInfo*>& pods, const std::s
   return first;
 }
 
-// "replica 2 (pod x-2-abcde): exited with code 1", or the newest pod's
-// failure for a one-pod trial.
+// "replica 2 (pod x-2-abcde): exited with code 1" ("pod x-abcde: ..." when
+// the replica is known by its pod's name), or the newest pod's failure for a
+// one-pod trial.
 std::string FailureOf(const std::vector<const PodInfo*>& pods, const PodInfo* newest,
                       const VerdictContext& context, int* exit_code) {
   if (!context.replica_of) {
@@ -87,7 +88,9 @@ std::string FailureOf(const std::vector<const PodInfo*>& pods, const PodInfo* ne
   std::string why;
   const PodInfo* failed = FirstFailed(pods, context.container, &why, exit_code);
   if (!failed) return "";
-  return "replica " + context.replica_of(*failed) + " (pod " + failed->meta.name + "): " + why;
+  const std::string replica = context.replica_of(*failed);
+  if (replica == failed->meta.name) return "pod " + replica + ": " + why;  // kind: custom
+  return "replica " + replica + " (pod " + failed->meta.name + "): " + why;
 }
 
 }  // namespace
@@ -175,7 +178,7 @@ TrialVerdict JudgeTrial(const JobInfo* job, const std::vector<const PodInfo*>& p
   if (context.job_deleted) {
     v.state = TrialVerdict::State::kFailed;
     v.exit_code = -1;
-    v.reason = "the Job was deleted before it finished";
+    v.reason = "the " + context.resource_kind + " was deleted before it finished";
     int code = -1;
     std::string from_pod = FailureOf(pods, pod, context, &code);
     if (!from_pod.empty()) v.reason += " (" + from_pod + ")";

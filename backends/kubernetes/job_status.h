@@ -28,7 +28,8 @@ struct VerdictContext {
   // How long the newest pod has been stuck on its image (see ImagePullProblem).
   std::optional<double> pull_stuck_seconds;
   double image_pull_timeout_seconds = 300;
-  bool job_deleted = false;  // the Job is gone (DELETED, or missing from a list)
+  bool job_deleted = false;           // the Job is gone (DELETED, or missing from a list)
+  std::string resource_kind = "Job";  // what the trial's resource is: "JobSet", ...
   // A multi-pod trial: the replica each pod plays ("0", "worker-1"), so a
   // failure names the replica that failed first. Empty for one pod.
   std::function<std::string(const PodInfo&)> replica_of;

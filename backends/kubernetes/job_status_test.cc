@@ -163,6 +163,16 @@ TEST_CASE("a Job deleted by someone else before it ended") {
   CHECK(v.reason == "the Job was deleted before it finished (exited with code 143)");
 }
 
+// Regression: a deleted JobSet, TFJob or custom resource was called "the Job".
+TEST_CASE("a deleted resource of another kind is named by its kind") {
+  VerdictContext c = Context();
+  c.job_deleted = true;
+  c.resource_kind = "JobSet";
+  TrialVerdict v = JudgeTrial(nullptr, {}, c);
+  CHECK(v.state == State::kFailed);
+  CHECK(v.reason == "the JobSet was deleted before it finished");
+}
+
 TEST_CASE("FormatSeconds") {
   CHECK(FormatSeconds(5) == "5s");
   CHECK(FormatSeconds(300) == "5m");
@@ -197,6 +207,10 @@ TEST_CASE("a multi-pod trial's failure names the replica that failed first, not 
   failed.containers[0].finished_at = "2024-01-01T00:00:11Z";
   v = JudgeTrial(&job, {&stopped, &fine, &failed}, context);
   CHECK(v.reason == "replica 0 (pod j-0-fghij): exited with code 143");
+  // A replica known by its pod's name (kind: custom) is named once.
+  context.replica_of = [](const PodInfo& p) { return p.meta.name; };
+  v = JudgeTrial(&job, {&stopped, &fine, &failed}, context);
+  CHECK(v.reason == "pod j-0-fghij: exited with code 143");
   // One pod: the newest pod's words, as before.
   v = JudgeTrial(&job, {&failed}, Context());
   CHECK(v.reason == "exited with code 3");

@@ -24,18 +24,24 @@ bool Finished(const JobInfo& job) { return WorkloadEnded(job); }
 
 // The Job of this name belongs to this very launch (and not to a study of
 // an older database that reused the name).
-Status CheckJobIdentity(const JobInfo& job, const TrialLaunch& launch, const std::string& ns) {
+Status CheckJobIdentity(const JobInfo& job, const TrialLaunch& launch, const std::string& ns,
+                        const ResourceType& type) {
   if (Annotation(job, kAnnotationTrialId) == std::to_string(launch.trial_id) &&
       Annotation(job, kAnnotationRun) == std::to_string(launch.run) &&
       Annotation(job, kLabelStudy) == launch.study_name) {
     return {};
   }
-  return Error::Conflict("Job " + job.meta.name + " in namespace " + ns +
+  // kubectl's name of the resource: "job", or "jobsets.jobset.x-k8s.io".
+  const std::string resource =
+      type.api_version == "batch/v1"
+          ? std::string("job")
+          : type.plural + "." + type.api_version.substr(0, type.api_version.find('/'));
+  return Error::Conflict(type.kind + " " + job.meta.name + " in namespace " + ns +
                          " exists but belongs to another trial (study '" +
                          Annotation(job, kLabelStudy) + "', trial id " +
                          Annotation(job, kAnnotationTrialId) +
-                         "), perhaps of an older database; delete it with: kubectl delete job " +
-                         job.meta.name + " -n " + ns);
+                         "), perhaps of an older database; delete it with: kubectl delete " +
+                         resource + " " + job.meta.name + " -n " + ns);
 }
 
 namespace {
@@ -239,7 +245,9 @@ Result<bool> KubernetesBackend::Reattach(const TrialLaunch& launch) {
   auto job = impl_->client->GetJob(impl_->ns, name);
   if (!job) return job.error();
   if (!*job || (*job)->meta.deleting) return false;
-  if (auto s = CheckJobIdentity(**job, launch, impl_->ns); !s) return s.error();
+  if (auto s = CheckJobIdentity(**job, launch, impl_->ns, impl_->kind->Resource()); !s) {
+    return s.error();
+  }
   if (auto s = impl_->Track(launch, name, **job); !s) return s.error();
   return true;
 }

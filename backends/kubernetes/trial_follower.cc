@@ -135,8 +135,13 @@ void KubernetesBackend::Impl::FollowLogs(TrackedTrial* t) {
         // their logs and exit codes; when it is late, ask for them directly.
         auto job = jobs.find(t->job);
         if (t->cancel_requested || job == jobs.end() || !JobEnded(job->second) || listed) break;
+        // A multi-pod trial with no pod known is not settled: a JobSet's or
+        // custom resource's status counts no pods, and one that ended before
+        // gdsweep met it (adopted, re-attached) has pods the watch may not
+        // have shown yet. (A one-pod Job counts its pods.)
         const auto of_job = PodsOf(t->job);
         bool settled =
+            (!kind->MultiPod() || !of_job.empty()) &&
             of_job.size() >= static_cast<size_t>(job->second.succeeded + job->second.failed);
         for (const PodInfo* p : of_job) settled = settled && Terminated(*p, container);
         if (settled) break;

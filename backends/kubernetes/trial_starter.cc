@@ -80,7 +80,7 @@ bool KubernetesBackend::Impl::CreateTrialJob(TrackedTrial& t) {
     std::unique_lock<std::mutex> lock(mu);
     if (created) {
       if (!created->created) {
-        if (auto s = CheckJobIdentity(created->job, t.launch, ns); !s) {
+        if (auto s = CheckJobIdentity(created->job, t.launch, ns, kind->Resource()); !s) {
           EndUnstarted(t, "could not start: " + s.error().message, false, false);
           if (!fatal) fatal = s.error();
           return false;

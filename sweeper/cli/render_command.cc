@@ -116,7 +116,8 @@ int RenderCommand(const Args& args) {
                                ": render prints Kubernetes Jobs, and this study has no "
                                "kubernetes section"));
   }
-  if (spec->kubernetes->image.empty() && spec->kubernetes->job_template_path.empty()) {
+  if (spec->kubernetes->image.empty() && spec->kubernetes->job_template_path.empty() &&
+      spec->kubernetes->kind != KubernetesSpec::Kind::kCustom) {  // its manifest has the image
     return Fail(Error::Invalid(spec->source_path +
                                ": kubernetes: missing required key 'image' (or give a "
                                "'job_template' file)"));

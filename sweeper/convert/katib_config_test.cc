@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "sweeper/convert/convert_test_support.h"
 
 namespace gdsweep {
@@ -61,12 +63,25 @@ TEST_CASE("Katib distributions: logUniform on double and int, a step on a unifor
   CHECK(s.spec.trial.command[3] == "--batch-size={batch_size}");
 }
 
-TEST_CASE("Katib PyTorchJob: not supported yet on kubernetes, named at its kind; local runs") {
-  auto refused = LoadStudy(test::ConfigPath("katib/pytorchjob-mnist.yaml"), {});
-  REQUIRE_FALSE(refused);
-  CHECK(refused.error().message.find(
-            "pytorchjob-mnist.yaml:39:13: spec.trialTemplate.trialSpec.kind: trialSpec kind "
-            "PyTorchJob: not supported yet") != std::string::npos);
+TEST_CASE("Katib PyTorchJob: kind pytorchjob with its replicas; local runs one process") {
+  auto s = MustLoad("katib/pytorchjob-mnist.yaml");
+  CHECK(s.spec.backend == "kubernetes");
+  REQUIRE(s.spec.kubernetes);
+  const KubernetesSpec& k = *s.spec.kubernetes;
+  CHECK(k.kind == KubernetesSpec::Kind::kPyTorchJob);
+  CHECK(k.replicas == std::map<std::string, int>{{"master", 1}, {"worker", 1}});
+  CHECK(k.container.empty());  // primaryContainerName pytorch: the operator's own
+  CHECK(k.image == "ghcr.io/kubeflow/katib/pytorch-mnist-cpu:v0.19.0");
+  CHECK(k.namespace_ == "kubeflow");
+  CHECK(s.spec.trial.command.back() == "--momentum={momentum}");
+  CHECK(HasNote(s.notes,
+                "spec.trialTemplate.trialSpec.spec.pytorchReplicaSpecs.Master.restartPolicy",
+                "restartPolicy Never"));
+  CHECK(HasNote(s.notes, "spec.trialTemplate", "read from the log of replica master-0",
+                ConvertNote::Level::kInfo));
+  // Worker's pod is the same as Master's: nothing to say about it.
+  CHECK_FALSE(HasNote(
+      s.notes, "spec.trialTemplate.trialSpec.spec.pytorchReplicaSpecs.Worker.template", "differs"));
   auto local = MustLoad("katib/pytorchjob-mnist.yaml", ConvertOptions{{}, "local"});
   CHECK(local.spec.backend == "local");
   CHECK(local.spec.trial.command.back() == "--momentum={momentum}");
@@ -162,6 +177,173 @@ TEST_CASE("Katib errors: an unknown trial parameter, a bad bound, an unknown alg
   REQUIRE_FALSE(algo);
   CHECK(algo.error().message.find("spec.algorithm.algorithmName: 'enas' has no gdsweep") !=
         std::string::npos);
+}
+
+const std::string kHead =
+    "  objective: {type: maximize, objectiveMetricName: accuracy}\n"
+    "  algorithm: {algorithmName: random}\n"
+    "  parameters: [{name: lr, parameterType: double, feasibleSpace: {min: '0.01', max: "
+    "'0.05'}}]\n";
+
+TEST_CASE("Katib TFJob: PS and Worker replicas, metrics from the labelled replica") {
+  auto s = FromText(kHead +
+                    "  trialTemplate:\n"
+                    "    primaryContainerName: tensorflow\n"
+                    "    primaryPodLabels: {training.kubeflow.org/replica-type: worker,\n"
+                    "                       training.kubeflow.org/replica-index: '1'}\n"
+                    "    retain: true\n"
+                    "    trialParameters: [{name: rate, reference: lr}]\n"
+                    "    trialSpec:\n"
+                    "      apiVersion: kubeflow.org/v1\n"
+                    "      kind: TFJob\n"
+                    "      spec:\n"
+                    "        runPolicy: {backoffLimit: 2, cleanPodPolicy: Running}\n"
+                    "        tfReplicaSpecs:\n"
+                    "          PS:\n"
+                    "            replicas: 1\n"
+                    "            restartPolicy: Never\n"
+                    "            template:\n"
+                    "              spec:\n"
+                    "                containers:\n"
+                    "                  - name: tensorflow\n"
+                    "                    image: tf\n"
+                    "                    command: [python, ps.py]\n"
+                    "          Worker:\n"
+                    "            replicas: 2\n"
+                    "            template:\n"
+                    "              metadata: {labels: {team: a}}\n"
+                    "              spec:\n"
+                    "                nodeSelector: {gpu: 'yes'}\n"
+                    "                containers:\n"
+                    "                  - name: tensorflow\n"
+                    "                    image: tf\n"
+                    "                    command: [python, t.py, '--lr=${trialParameters.rate}']\n"
+                    "                    resources: {limits: {nvidia.com/gpu: 1}}\n");
+  REQUIRE_MESSAGE(s, (s ? "" : s.error().message));
+  REQUIRE(s->spec.kubernetes);
+  const KubernetesSpec& k = *s->spec.kubernetes;
+  CHECK(k.kind == KubernetesSpec::Kind::kTfJob);
+  CHECK(k.replicas == std::map<std::string, int>{{"ps", 1}, {"worker", 2}});
+  CHECK(k.metrics_from == "worker-1");
+  CHECK(k.container.empty());
+  CHECK(k.backoff_limit == 2);
+  CHECK_FALSE(k.delete_finished);  // retain: true
+  // The worker is the primary replica (it has the command the metrics come
+  // from): its pod runs in every replica, and the PS's differs, said so.
+  CHECK(s->spec.trial.command == std::vector<std::string>{"python", "t.py", "--lr={lr}"});
+  CHECK(k.resources.limits == std::map<std::string, std::string>{{"nvidia.com/gpu", "1"}});
+  CHECK(k.node_selector == std::map<std::string, std::string>{{"gpu", "yes"}});
+  CHECK(k.labels == std::map<std::string, std::string>{{"team", "a"}});
+  CHECK(HasNote(s->notes, "spec.trialTemplate.trialSpec.spec.tfReplicaSpecs.PS.template",
+                "differs from Worker's"));
+  CHECK(HasNote(s->notes, "spec.trialTemplate.trialSpec.spec.runPolicy.cleanPodPolicy",
+                "gdsweep sets None"));
+}
+
+TEST_CASE("Katib TFJob errors: an unknown replica type, a metrics replica it does not have") {
+  const std::string tmpl =
+      "  trialTemplate:\n"
+      "    primaryPodLabels: {training.kubeflow.org/replica-type: chief}\n"
+      "    trialSpec:\n"
+      "      apiVersion: kubeflow.org/v1\n"
+      "      kind: TFJob\n"
+      "      spec:\n"
+      "        tfReplicaSpecs:\n"
+      "          Worker: {template: {spec: {containers: [{name: tensorflow, image: tf, "
+      "command: [t]}]}}}\n";
+  auto chief = FromText(kHead + tmpl);
+  REQUIRE_FALSE(chief);
+  INFO(chief.error().message);
+  CHECK(chief.error().message.find("k.yaml:9:60: kubernetes.metrics_from: expected a replica of "
+                                   "this trial as <type>-<index> (such as worker-0), got "
+                                   "the string \"chief-0\"") == 0);
+  CHECK(chief.error().message.find("(spec.trialTemplate.primaryPodLabels in this Katib "
+                                   "Experiment)") != std::string::npos);
+  std::string typo = tmpl;
+  typo.replace(typo.find("          Worker:"), 17, "          Workers:");
+  auto unknown = FromText(kHead + typo);
+  REQUIRE_FALSE(unknown);
+  CHECK(unknown.error().message.find(
+            "spec.trialTemplate.trialSpec.spec.tfReplicaSpecs.Workers: not a replica type of a "
+            "TFJob (chief, master, worker, ps, evaluator)") != std::string::npos);
+}
+
+const std::string kJobSet =
+    "  trialTemplate:\n"
+    "    primaryContainerName: trainer\n"
+    "    successCondition: status.conditions.#(type==\"Completed\")#|#(status==\"True\")#\n"
+    "    failureCondition: status.[@this].#(terminalState==\"Failed\")#\n"
+    "    primaryPodLabels: {jobset.sigs.k8s.io/job-index: '0'}\n"
+    "    trialParameters: [{name: rate, reference: lr}]\n"
+    "    trialSpec:\n"
+    "      apiVersion: jobset.x-k8s.io/v1alpha2\n"
+    "      kind: JobSet\n"
+    "      spec:\n"
+    "        replicatedJobs:\n"
+    "          - name: workers\n"
+    "            replicas: 2\n"
+    "            template:\n"
+    "              spec:\n"
+    "                template:\n"
+    "                  spec:\n"
+    "                    containers:\n"
+    "                      - name: trainer\n"
+    "                        image: py\n"
+    "                        command: [python, t.py, '--lr=${trialParameters.rate}']\n"
+    "                        env: [{name: A, value: '1'}, {name: LR, value: "
+    "'${trialParameters.rate}'}]\n";
+
+TEST_CASE("Katib JobSet: kind custom, the trialSpec its manifest, Katib's conditions its rules") {
+  auto s = FromText(kHead + kJobSet);
+  REQUIRE_MESSAGE(s, (s ? "" : s.error().message));
+  REQUIRE(s->spec.kubernetes);
+  const KubernetesSpec& k = *s->spec.kubernetes;
+  CHECK(k.kind == KubernetesSpec::Kind::kCustom);
+  CHECK(k.container == "trainer");
+  CHECK(k.custom.api_version == "jobset.x-k8s.io/v1alpha2");
+  CHECK(k.custom.plural == "jobsets");
+  CHECK(k.custom.success == KubernetesEndRule{"Completed", "", {}});
+  CHECK(k.custom.failure == KubernetesEndRule{"", "status.terminalState", {"Failed"}});
+  CHECK(k.custom.metrics_pod_labels ==
+        std::map<std::string, std::string>{{"jobset.sigs.k8s.io/job-index", "0"}});
+  CHECK(s->spec.trial.command == std::vector<std::string>{"python", "t.py", "--lr={lr}"});
+  CHECK(s->spec.trial.env == std::map<std::string, std::string>{{"LR", "{lr}"}});
+  // The manifest keeps the rest of the container, without the command and
+  // the parameter's env (the trial's command and env replace them).
+  auto m = nlohmann::json::parse(k.custom.manifest_json);
+  auto c = m["spec"]["replicatedJobs"][0]["template"]["spec"]["template"]["spec"]["containers"][0];
+  CHECK(c["image"] == "py");
+  CHECK_FALSE(c.contains("command"));
+  CHECK(c["env"].size() == 1);
+  CHECK(m["spec"]["replicatedJobs"][0]["replicas"] == 2);
+}
+
+TEST_CASE(
+    "Katib custom errors: a placeholder outside the primary container, an unread "
+    "condition, no conditions") {
+  std::string other = kJobSet;
+  other.replace(other.find("replicas: 2"), 11,
+                "replicas: 2\n            name2: '${trialParameters.rate}'");
+  auto left = FromText(kHead + other);
+  REQUIRE_FALSE(left);
+  CHECK(left.error().message.find("spec.trialTemplate.trialSpec.spec.replicatedJobs[0].name2: "
+                                  "'${trialParameters.rate}': gdsweep renders a trial's "
+                                  "parameters into the primary container's command and env "
+                                  "only") != std::string::npos);
+  std::string gjson = kJobSet;
+  gjson.replace(gjson.find("status.[@this]"), 14, "status.[@that]");
+  auto unread = FromText(kHead + gjson);
+  REQUIRE_FALSE(unread);
+  CHECK(unread.error().message.find("k.yaml:11:23: spec.trialTemplate.failureCondition: "
+                                    "'status.[@that]") == 0);
+  std::string none = kJobSet;
+  none.erase(none.find("    successCondition"),
+             none.find("    primaryPodLabels") - none.find("    successCondition"));
+  auto missing = FromText(kHead + none);
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().message.find("spec.trialTemplate.successCondition: missing: a trialSpec "
+                                     "of kind JobSet needs successCondition and "
+                                     "failureCondition") != std::string::npos);
 }
 
 }  // namespace

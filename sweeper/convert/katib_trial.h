@@ -1,9 +1,10 @@
 // The trialTemplate of a Katib Experiment as gdsweep's trial and kubernetes
 // sections: a batch/v1 Job's primary container becomes the kubernetes
 // backend's image, command, env and resources, with ${trialParameters.x}
-// turned into gdsweep placeholders; with --backend local, the container's
-// command runs as a local process. Part of the Katib importer
-// (katib_config.h). Pure function; thread-safe.
+// turned into gdsweep placeholders; a TFJob or PyTorchJob becomes kind tfjob
+// or pytorchjob with its replicas, any other resource kind: custom; with
+// --backend local, the container's command runs as a local process. Part of
+// the Katib importer (katib_config.h). Pure function; thread-safe.
 #pragma once
 
 #include "sweeper/convert/conversion.h"

@@ -132,15 +132,22 @@ Status ReadCustom(const YamlNode& node, const std::string& study_file, Kubernete
   c.location = ToString(node.location);
   const YamlNode* manifest = FindValue(node, "manifest");
   if (!manifest) return MissingKey(node, path, "manifest");
-  auto rel = ReadString(*manifest, JoinPath(path, "manifest"));
-  if (!rel) return rel.error();
-  std::filesystem::path file(*rel);
-  if (file.is_relative()) file = std::filesystem::path(study_file).parent_path() / file;
-  c.manifest_path = file.lexically_normal().string();
-  auto text = ReadYamlFile(c.manifest_path, "custom resource manifest");
-  if (!text) return ErrorAt(manifest->location, JoinPath(path, "manifest"), text.error().message);
-  auto root = ReadYaml(*text, c.manifest_path);
-  if (!root) return root.error();
+  // A file, or the object itself written in the study file (as a converted
+  // Katib Experiment has it).
+  Result<YamlNode> root = *manifest;
+  if (manifest->IsMapping()) {
+    c.manifest_path = ToString(manifest->location);
+  } else {
+    auto rel = ReadString(*manifest, JoinPath(path, "manifest"));
+    if (!rel) return rel.error();
+    std::filesystem::path file(*rel);
+    if (file.is_relative()) file = std::filesystem::path(study_file).parent_path() / file;
+    c.manifest_path = file.lexically_normal().string();
+    auto text = ReadYamlFile(c.manifest_path, "custom resource manifest");
+    if (!text) return ErrorAt(manifest->location, JoinPath(path, "manifest"), text.error().message);
+    root = ReadYaml(*text, c.manifest_path);
+    if (!root) return root.error();
+  }
   if (!root->IsMapping()) {
     return ErrorAt(root->location, "", "a custom resource manifest is one Kubernetes object");
   }

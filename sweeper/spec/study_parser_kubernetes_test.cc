@@ -518,5 +518,27 @@ TEST_CASE("kind: custom reads its manifest, its end rules and its metrics pod") 
         "success: ..., failure: ...}");
 }
 
+TEST_CASE("kind: custom takes its manifest written in the study file too") {
+  TempDir dir;
+  const std::string study = dir.Write(
+      "study.yaml",
+      With("kubernetes:\n  kind: custom\n  container: head\n  custom:\n    manifest:\n"
+           "      apiVersion: ray.io/v1\n      kind: RayJob\n      spec:\n        template:\n"
+           "          spec: {containers: [{name: head, image: r}]}\n"
+           "    success: {condition: Complete}\n    failure: {condition: Failed}\n"));
+  auto spec = ParseStudyFile(study);
+  REQUIRE_MESSAGE(spec.ok(), spec.error().message);
+  const KubernetesCustomResource& c = spec->kubernetes->custom;
+  CHECK(c.manifest_path == study + ":14:7");  // where the object is, for messages
+  CHECK(c.kind == "RayJob");
+  CHECK(nlohmann::json::parse(
+            c.manifest_json)["spec"]["template"]["spec"]["containers"][0]["name"] == "head");
+  auto bad = ParseStudyFile(dir.Write(
+      "s.yaml", With("kubernetes:\n  kind: custom\n  custom:\n    manifest:\n      kind: X\n"
+                     "    success: {condition: C}\n    failure: {condition: F}\n")));
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().message.find("missing required key 'apiVersion'") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace gdsweep

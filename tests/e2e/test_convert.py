@@ -1,7 +1,8 @@
 """End-to-end: every real config in tests/configs (Hydra's Optuna sweeper, W&B sweeps, Katib
 Experiments) converts with `gdsweep convert`, reads back, and runs with `gdsweep run`, as it is
 or converted, with a stand-in program where the original needs a cluster or a GPU; what could
-not be carried over is printed. The Katib Job runs against the fake Kubernetes API server."""
+not be carried over is printed. Every Katib Experiment also runs against the fake Kubernetes
+API server as its kind: a Job, a PyTorchJob, a TFJob, and a JobSet as kind: custom."""
 import os
 import shutil
 import subprocess
@@ -10,6 +11,7 @@ import unittest
 from harness import GDSWEEP, PYTHON, SweepTestCase
 
 CONFIGS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "configs")
+CRDS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fakes", "kube", "crds")
 
 # The Hydra sphere app: overrides x=.. y=.. on argv; prints its objective(s).
 SPHERE_PY = """
@@ -38,9 +40,12 @@ print("ARGS " + " ".join(sorted(args)))
 
 # Stands in for Katib's mnist.py (which needs its image): --lr=.. --momentum=.. -> loss.
 MNIST_PY = """
-import sys
+import json, os, sys
 args = dict(a[2:].split("=", 1) for a in sys.argv[1:] if a.startswith("--"))
 lr, momentum = float(args["lr"]), float(args["momentum"])
+if "TF_CONFIG" in os.environ:  # a TFJob's replica: say which
+    task = json.loads(os.environ["TF_CONFIG"])["task"]
+    print(f"TF_CONFIG {task['type']} {task['index']}")
 print(f"loss={(lr - 0.03) ** 2 + (momentum - 0.7) ** 2}")
 """
 
@@ -178,31 +183,193 @@ class KatibTest(ConvertTest):
                 self.assertAlmostEqual(t["values"]["loss"],
                                        (lr - 0.03) ** 2 + (momentum - 0.7) ** 2)
 
-    def test_a_pytorchjob_is_refused_on_kubernetes_naming_its_kind(self):
-        config = self.copy("katib/pytorchjob-mnist.yaml")
-        proc = self.run_gdsweep("convert", config, check=2)
-        self.assertIn("pytorchjob-mnist.yaml:39:13: spec.trialTemplate.trialSpec.kind: trialSpec "
-                      "kind PyTorchJob: not supported yet", proc.stderr)
-
-    def test_the_random_job_runs_on_the_fake_kubernetes_api(self):
+    def on_fake_cluster(self):
+        """The fake Kubernetes API with the training operator's and JobSet's
+        CRDs and controllers."""
         from test_kubernetes import FakeCluster, setUpModule, tearDownModule
         setUpModule()
         self.addCleanup(tearDownModule)
-        cluster = FakeCluster(self.dir)
+        cluster = FakeCluster(self.dir, "--crds", CRDS, "--operators", "tfjob,pytorchjob,jobset")
         self.addCleanup(cluster.stop)
-        config = self.copy("katib/random.yaml")
+        return cluster
+
+    def run_on(self, cluster, config, n, *flags):
+        """Converts `config` with the stand-in into namespace ml, runs `n`
+        trials of it on `cluster`; returns the converted text and the
+        conversion's messages."""
         out, text, stderr = self.convert(config, "--command", self.stand_in,
-                                         "--set", "kubernetes.namespace=ml")
-        self.assertIn('image: "ghcr.io/kubeflow/katib/pytorch-mnist-cpu:v0.19.0"', text)
-        self.assertIn('resources: {limits: {memory: 1Gi, cpu: "0.5"}}', text)
+                                         "--set", "kubernetes.namespace=ml", *flags)
         env = dict(os.environ, KUBECONFIG=cluster.kubeconfig)
-        proc = subprocess.run([GDSWEEP, "run", out, "--db", self.db, "--n-trials", "4"],
-                              cwd=self.dir, capture_output=True, text=True, timeout=120, env=env)
+        proc = subprocess.run([GDSWEEP, "run", out, "--db", self.db, "--n-trials", str(n)],
+                              cwd=self.dir, capture_output=True, text=True, timeout=150, env=env)
         self.assertEqual(proc.returncode, 0, proc.stderr)
-        self.complete(4)
-        jobs = [r for r in cluster.requests() if r["method"] == "POST"
-                and r["path"].endswith("/namespaces/ml/jobs") and r["status"] == 201]
-        self.assertEqual(len(jobs), 4)
+        study = os.path.basename(config)[:-5]
+        for t in self.complete(n, "--study", study):
+            lr, momentum = t["params"]["lr"], t["params"]["momentum"]
+            self.assertAlmostEqual(t["values"]["loss"], (lr - 0.03) ** 2 + (momentum - 0.7) ** 2)
+        return text, stderr
+
+    @staticmethod
+    def created(cluster, plural):
+        return [r for r in cluster.requests() if r["method"] == "POST"
+                and r["path"].endswith("/namespaces/ml/" + plural) and r["status"] == 201
+                and not r["query"].get("dryRun")]
+
+    def test_every_experiment_runs_on_the_fake_kubernetes_api_as_its_kind(self):
+        cluster = self.on_fake_cluster()
+        for rel in ("katib/random.yaml", "katib/grid.yaml", "katib/bayesian-optimization.yaml",
+                    "katib/optuna-distribution.yaml"):
+            text, _ = self.run_on(cluster, self.copy(rel), 2)
+            self.assertIn('image: "ghcr.io/kubeflow/katib/pytorch-mnist-cpu:v0.19.0"', text)
+            if rel == "katib/random.yaml":
+                self.assertIn('resources: {limits: {memory: 1Gi, cpu: "0.5"}}', text)
+        self.assertEqual(len(self.created(cluster, "jobs")), 8)
+        # The PyTorchJob trial is a PyTorchJob of a master and a worker.
+        text, stderr = self.run_on(cluster, self.copy("katib/pytorchjob-mnist.yaml"), 3)
+        self.assertIn("kind: pytorchjob\n  replicas: {master: 1, worker: 1}", text)
+        self.assertIn("pytorchReplicaSpecs.Master.restartPolicy: not carried over: gdsweep's "
+                      "replicas use restartPolicy Never", stderr)
+        self.assertIn("read from the log of replica master-0", stderr)
+        self.assertEqual(len(self.created(cluster, "pytorchjobs")), 3)
+        self.assertEqual(len(self.created(cluster, "jobs")), 8)  # no Job for them
+        for t in self.trials_json("--study", "pytorchjob-mnist"):
+            folder = os.path.join(self.dir, t["log_path"])
+            self.assertEqual(sorted(n for n in os.listdir(folder) if n.startswith("replica-")),
+                             ["replica-master-0.log", "replica-worker-0.log"])
+
+    def test_a_tfjob_experiment_runs_as_a_tfjob_metrics_from_its_labelled_replica(self):
+        cluster = self.on_fake_cluster()
+        config = self.write("tfjob-mnist.yaml", KATIB_TFJOB)
+        text, stderr = self.run_on(cluster, config, 2)
+        self.assertIn("kind: tfjob\n  replicas: {ps: 1, worker: 2}", text)
+        self.assertIn("metrics_from: worker-1", text)
+        self.assertIn("tfReplicaSpecs.PS.template: not carried over: it differs from Worker's",
+                      stderr)
+        self.assertEqual(len(self.created(cluster, "tfjobs")), 2)
+        for t in self.trials_json("--study", "tfjob-mnist"):
+            with open(os.path.join(self.dir, t["log_path"], "stdout.log")) as f:
+                self.assertIn("TF_CONFIG worker 1", f.read())  # the metrics replica's log
+
+    def test_a_jobset_experiment_runs_as_a_custom_resource_with_katibs_conditions(self):
+        cluster = self.on_fake_cluster()
+        config = self.write("jobset-mnist.yaml", KATIB_JOBSET)
+        text, stderr = self.run_on(cluster, config, 3)
+        self.assertIn("kind: custom", text)
+        self.assertIn("success: {condition: Completed}", text)
+        self.assertIn("failure: {field: status.terminalState, values: [Failed]}", text)
+        self.assertIn("becomes kubernetes.custom.metrics_pod.labels", stderr)
+        posts = [r for r in cluster.requests() if r["method"] == "POST"
+                 and r["path"].endswith("/jobsets")]
+        self.assertEqual([r["query"].get("dryRun") for r in posts], ["All", None, None, None])
+        self.assertEqual([r["status"] for r in posts], [201] * 4)
+        for t in self.trials_json("--study", "jobset-mnist"):
+            folder = os.path.join(self.dir, t["log_path"])
+            # the metrics pod's log, and the three others by name
+            self.assertEqual(len([n for n in os.listdir(folder) if n.startswith("replica-")]), 4)
+
+    def test_a_custom_trial_with_a_parameter_outside_the_primary_container_is_refused(self):
+        config = self.write("jobset-mnist.yaml", KATIB_JOBSET.replace(
+            'command: [sleep, "0"]', 'command: [sleep, "${trialParameters.momentum}"]'))
+        proc = self.run_gdsweep("convert", config, check=2)
+        self.assertIn("jobset-mnist.yaml:", proc.stderr)
+        self.assertIn("'${trialParameters.momentum}': gdsweep renders a trial's parameters into "
+                      "the primary container's command and env only", proc.stderr)
+
+
+# Katib Experiments whose trials are a TFJob (parameter servers and workers,
+# the metrics from a labelled worker) and a JobSet (any resource: kind
+# custom), written as Katib's documentation describes them.
+# What both share: the Experiment around the trial template.
+KATIB_HEAD = """
+apiVersion: kubeflow.org/v1beta1
+kind: Experiment
+metadata: {name: NAME, namespace: kubeflow}
+spec:
+  objective: {type: minimize, objectiveMetricName: loss}
+  algorithm: {algorithmName: random}
+  parallelTrialCount: 2
+  maxTrialCount: 4
+  parameters:
+    - {name: lr, parameterType: double, feasibleSpace: {min: "0.01", max: "0.05"}}
+    - {name: momentum, parameterType: double, feasibleSpace: {min: "0.5", max: "0.9"}}
+  trialTemplate:
+    trialParameters:
+      - {name: learningRate, reference: lr}
+      - {name: momentum, reference: momentum}
+"""
+
+KATIB_TFJOB = KATIB_HEAD.replace("NAME", "tfjob-mnist") + """    primaryContainerName: tensorflow
+    primaryPodLabels:
+      training.kubeflow.org/replica-type: worker
+      training.kubeflow.org/replica-index: "1"
+    trialSpec:
+      apiVersion: kubeflow.org/v1
+      kind: TFJob
+      spec:
+        tfReplicaSpecs:
+          PS:
+            replicas: 1
+            restartPolicy: Never
+            template:
+              spec:
+                containers:
+                  - name: tensorflow
+                    image: tensorflow/tensorflow:2.15.0
+                    command: [python, /opt/ps.py]
+          Worker:
+            replicas: 2
+            restartPolicy: Never
+            template:
+              spec:
+                containers:
+                  - name: tensorflow
+                    image: tensorflow/tensorflow:2.15.0
+                    command:
+                      - python
+                      - /opt/mnist.py
+                      - "--lr=${trialParameters.learningRate}"
+                      - "--momentum=${trialParameters.momentum}"
+"""
+
+KATIB_JOBSET = KATIB_HEAD.replace("NAME", "jobset-mnist") + """    primaryContainerName: trainer
+    successCondition: status.conditions.#(type=="Completed")#|#(status=="True")#
+    failureCondition: status.[@this].#(terminalState=="Failed")#
+    primaryPodLabels:
+      jobset.sigs.k8s.io/job-index: "0"
+      batch.kubernetes.io/job-completion-index: "0"
+    trialSpec:
+      apiVersion: jobset.x-k8s.io/v1alpha2
+      kind: JobSet
+      spec:
+        replicatedJobs:
+          - name: workers
+            replicas: 2
+            template:
+              spec:
+                completionMode: Indexed
+                completions: 2
+                parallelism: 2
+                backoffLimit: 0
+                template:
+                  spec:
+                    restartPolicy: Never
+                    containers:
+                      - name: trainer
+                        image: ghcr.io/kubeflow/katib/pytorch-mnist-cpu:v0.19.0
+                        command:
+                          - python3
+                          - /opt/pytorch-mnist/mnist.py
+                          - "--lr=${trialParameters.learningRate}"
+                          - "--momentum=${trialParameters.momentum}"
+                        env:
+                          - {name: LEADER_HINT, value: x}
+                          - {name: LR, value: "${trialParameters.learningRate}"}
+                      - name: sidecar
+                        image: busybox
+                        command: [sleep, "0"]
+                        env:
+                          - {name: LEADER_HINT, value: x}
+"""
 
 
 if __name__ == "__main__":

@@ -118,11 +118,12 @@ class FakeCluster:
         with open(self.log) as f:
             return [json.loads(line) for line in f if line.strip()]
 
-    def created(self):
-        """Job name -> how many times the server created it (201, seen or not)."""
+    def created(self, plural="jobs"):
+        """Resource name -> how many times the server created it (201, seen
+        or not; a dry run makes nothing)."""
         return collections.Counter(r["name"] for r in self.requests()
-                                   if r["method"] == "POST" and r["path"].endswith("/jobs")
-                                   and r["status"] == 201)
+                                   if r["method"] == "POST" and r["path"].endswith("/" + plural)
+                                   and r["status"] == 201 and not r["query"].get("dryRun"))
 
     def admin(self, what, body=None):
         req = urllib.request.Request(self.url + "/fake-admin/" + what,
