@@ -135,6 +135,44 @@ TEST_CASE("conditional contract: same seed and history, same params, asked in an
   }
 }
 
+TEST_CASE("a queued point's given values are kept and the parameters they activate proposed") {
+  // As Optuna's enqueue_trial with some params: opt given, its branch's
+  // parameters (momentum, nesterov, maybe dampening; or beta2) sampled, in
+  // every sampler, in the startup phase and after it. Regression: a queued
+  // {opt: sgd} took the sampler's own point for the rest, made for the opt it
+  // drew (adam: no momentum; a momentum where adam was given).
+  const SearchSpace space = ConditionalSpace();
+  const Params sgd = {{"opt", 0}, {"lr", 0.001}};
+  const Params adam = {{"opt", 1}};
+  const Params nested = {{"opt", 0}, {"nesterov", 1}};  // dampening: active through nesterov
+  for (const auto& v : Variants()) {
+    CAPTURE(v.name);
+    for (int warm : {0, 12}) {
+      CAPTURE(warm);
+      auto sampler = Make(v.spec, space, 5);
+      const auto history = RunStudy(*sampler, space, warm);
+      for (const Params* given : {&sgd, &adam, &nested}) {
+        for (int64_t k = warm; k < warm + 4; ++k) {
+          SampleRequest req{space, kObjectives, history, k};
+          req.given = given;
+          // tpe and random honour given values themselves; the grid's own
+          // points may not hold lr 0.001, so SampleGiven completes them.
+          auto params =
+              v.spec.type == "grid" ? SampleGiven(*sampler, req, 5) : sampler->Sample(req);
+          REQUIRE_MESSAGE(params.ok(), params.error().message);
+          REQUIRE(params->has_value());
+          const Params& got = **params;
+          CHECK(HasExactlyActive(space, got));
+          for (const auto& [name, value] : *given) CHECK(got.at(name) == value);
+          CHECK(got.count("momentum") == (given == &adam ? 0u : 1u));
+          CHECK(got.count("beta2") == (given == &adam ? 1u : 0u));
+          if (given == &nested) CHECK(got.count("dampening") == 1);
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("grid over a conditional space: each valid combination once, then exhausted") {
   const SearchSpace space = ConditionalSpace();
   SamplerSpec spec;

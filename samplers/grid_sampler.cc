@@ -262,6 +262,20 @@ Result<std::optional<Params>> GridSampler::Sample(const SampleRequest& req) {
     if (auto index = CachedIndexOf(trial)) taken.insert(*index);
   }
   if (static_cast<int64_t>(taken.size()) >= size_) return std::optional<Params>();
+  if (req.given) {
+    // A queued point's values: the first free grid point that has them all
+    // (its other parameters complete the point); none: the next free one.
+    for (uint64_t position = 0; position < static_cast<uint64_t>(size_); ++position) {
+      auto index = static_cast<int64_t>(order_(position));
+      if (taken.count(index)) continue;
+      Params point = PointAt(index);
+      const bool agrees = std::all_of(req.given->begin(), req.given->end(), [&](const auto& g) {
+        auto it = point.find(g.first);
+        return it != point.end() && Close(it->second, g.second);
+      });
+      if (agrees) return std::optional<Params>(std::move(point));
+    }
+  }
   // At most taken.size() + 1 steps: each taken position skipped is a distinct point.
   for (uint64_t position = 0;; ++position) {
     auto index = static_cast<int64_t>(order_(position));

@@ -32,10 +32,15 @@ double SampleUniform(const Distribution& d, Rng& rng) {
   return UniformOverGrid(d, rng);  // int (any step) and categorical
 }
 
-Params UniformParams(const SearchSpace& space, uint64_t seed, int64_t trial_number) {
+Params UniformParams(const SearchSpace& space, uint64_t seed, int64_t trial_number,
+                     const Params* given) {
   Params params;
   for (const auto& p : space) {
     if (!IsActive(p, params)) continue;
+    if (given && given->count(p.name)) {
+      params[p.name] = given->at(p.name);
+      continue;
+    }
     Rng rng = MakeRng(seed, trial_number, StreamId(p.name));
     params[p.name] = SampleUniform(p.distribution, rng);
   }
@@ -43,7 +48,7 @@ Params UniformParams(const SearchSpace& space, uint64_t seed, int64_t trial_numb
 }
 
 Result<std::optional<Params>> RandomSampler::Sample(const SampleRequest& req) {
-  return std::optional<Params>(UniformParams(req.space, seed_, req.trial_number));
+  return std::optional<Params>(UniformParams(req.space, seed_, req.trial_number, req.given));
 }
 
 }  // namespace gdsweep

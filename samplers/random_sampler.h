@@ -30,6 +30,8 @@ double SampleUniform(const Distribution& d, Rng& rng);
 
 // Every parameter of `space` drawn as RandomSampler draws trial
 // `trial_number`'s: what samplers use for their random trials and parameters.
-Params UniformParams(const SearchSpace& space, uint64_t seed, int64_t trial_number);
+// A parameter in `given` (a queued point's values) keeps its value.
+Params UniformParams(const SearchSpace& space, uint64_t seed, int64_t trial_number,
+                     const Params* given = nullptr);
 
 }  // namespace gdsweep

@@ -1,5 +1,7 @@
 #include "samplers/sampler.h"
 
+#include <spdlog/spdlog.h>
+
 #include "samplers/auto_sampler.h"
 #include "samplers/cmaes_sampler.h"
 #include "samplers/gp/gp_sampler.h"
@@ -45,6 +47,29 @@ Status CheckOptions(const SamplerSpec& spec) {
 }
 
 }  // namespace
+
+Result<std::optional<Params>> SampleGiven(Sampler& sampler, const SampleRequest& req,
+                                          uint64_t seed) {
+  auto proposed = sampler.Sample(req);
+  if (!proposed || !*proposed || !req.given) return proposed;
+  Params merged;
+  for (const auto& p : req.space) {
+    if (!IsActive(p, merged)) continue;
+    if (auto g = req.given->find(p.name); g != req.given->end()) {
+      merged[p.name] = g->second;
+    } else if (auto it = (*proposed)->find(p.name); it != (*proposed)->end()) {
+      merged[p.name] = it->second;
+    } else {
+      spdlog::warn(
+          "trial {}: the sampler proposed no value for '{}', which the queued point's values "
+          "make active; drawn at random",
+          req.trial_number, p.name);
+      Rng rng = MakeRng(seed, req.trial_number, StreamId(p.name));
+      merged[p.name] = SampleUniform(p.distribution, rng);
+    }
+  }
+  return std::optional<Params>(std::move(merged));
+}
 
 Result<std::unique_ptr<Sampler>> MakeSampler(const SamplerSpec& spec, const SearchSpace& space,
                                              uint64_t seed) {

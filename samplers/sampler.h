@@ -31,6 +31,12 @@ struct SampleRequest {
   // keys as TrialRecord::sampler_attrs); they come back in the history.
   // nullptr: nothing is stored (a preview).
   std::map<std::string, std::string>* new_trial_attrs = nullptr;
+  // A queued point's given values (Optuna's enqueue_trial "fixed_params"),
+  // nullptr: none. A sampler that honours them (tpe, random, grid) keeps each
+  // given value and proposes the rest with those values taken as chosen, so a
+  // parameter a given value makes active is proposed too. SampleGiven merges
+  // for the samplers that do not.
+  const Params* given = nullptr;
 };
 
 class Sampler {
@@ -51,6 +57,14 @@ class Sampler {
   // engine then skips reading the history before each trial.
   virtual bool ReadsHistory() const { return true; }
 };
+
+// The sampler's proposal for a queued point that gives some parameters:
+// Sample with req.given set, then each given value wins over the proposal, an
+// inactive parameter is dropped, and an active one the sampler left out (it
+// proposed other values for its parents) is drawn at random with `seed`, with
+// a warning. The result has exactly the active parameters (HasExactlyActive).
+Result<std::optional<Params>> SampleGiven(Sampler& sampler, const SampleRequest& req,
+                                          uint64_t seed);
 
 // Builds the sampler the spec names. `seed` is the study's effective seed
 // (the spec's, or the one stored when the study was created).

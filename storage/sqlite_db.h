@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 #include "sweeper/model/result.h"
 
@@ -54,6 +55,21 @@ class Query {
   Result<bool> Step();
   // Steps until done (for statements without rows).
   Status Run();
+  // Steps through every row, calling on_row(*this) on each; on_row returns
+  // void, or a Status whose error stops the walk and is returned.
+  template <typename F>
+  Status ForEachRow(F&& on_row) {
+    while (true) {
+      auto row = Step();
+      if (!row) return row.error();
+      if (!*row) return {};
+      if constexpr (std::is_void_v<std::invoke_result_t<F&, Query&>>) {
+        on_row(*this);
+      } else if (auto s = on_row(*this); !s) {
+        return s;
+      }
+    }
+  }
 
   int ColumnCount() const;
   bool IsNull(int col) const;

@@ -127,4 +127,27 @@ TEST_CASE("a failing statement's error names the database, not the SQL") {
   CHECK(s.error().message.find("INSERT") == std::string::npos);
 }
 
+TEST_CASE("ForEachRow visits every row in order; an error from the visitor stops it") {
+  TempDir dir;
+  auto db = Open(dir.File("rows.db"), false);
+  REQUIRE(db->Exec("CREATE TABLE t (x); INSERT INTO t VALUES (1), (2), (3);"));
+  auto q = db->Prepare("SELECT x FROM t ORDER BY x");
+  REQUIRE(q.ok());
+  std::vector<int64_t> seen;
+  REQUIRE(q->ForEachRow([&](const sqlite::Query& row) { seen.push_back(row.Int(0)); }));
+  CHECK(seen == std::vector<int64_t>{1, 2, 3});
+
+  auto again = db->Prepare("SELECT x FROM t ORDER BY x");
+  REQUIRE(again.ok());
+  seen.clear();
+  Status stopped = again->ForEachRow([&](const sqlite::Query& row) -> Status {
+    seen.push_back(row.Int(0));
+    if (row.Int(0) == 2) return Error::Io("bad row 2");
+    return {};
+  });
+  REQUIRE_FALSE(stopped.ok());
+  CHECK(stopped.error().message == "bad row 2");
+  CHECK(seen == std::vector<int64_t>{1, 2});
+}
+
 }  // namespace gdsweep

@@ -115,9 +115,15 @@ Result<AskResult> SqliteStorage::Ask(const AskRequest& req, TrialHistory& histor
 
   auto space = SpaceOf(req.study_id);
   if (!space) return space.error();
-  ClaimRequest claim{req.study_id,  req.tag,
-                     req.worker_id, req.log_path_for,
-                     *space,        [&](int64_t number) { return sample(history, number); }};
+  ClaimRequest claim{req.study_id,
+                     req.tag,
+                     req.worker_id,
+                     req.log_path_for,
+                     *space,
+                     [&](int64_t number, const Params& given) {
+                       return req.sample_given ? req.sample_given(history, number, given)
+                                               : sample(history, number);
+                     }};
   auto claimed = ClaimWaitingTrial(*db_, claim);
   if (!claimed) return claimed.error();
   if (*claimed) {

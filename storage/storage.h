@@ -46,6 +46,9 @@ struct StudyInfo {
   // A resumed gdsweep study: the spec JSON stored by the run before this one
   // (its sampler, for the log line of a switch); empty otherwise.
   std::string previous_spec_json;
+  // The spec JSON gdsweep stored with the study (as StudyRegistration's);
+  // empty for a study Optuna made.
+  std::string spec_json;
 
   // Objective k's name: its metric name, else as `optuna trials` names an
   // unnamed one ("value" alone, "values_K" among several).
@@ -154,6 +157,13 @@ struct AskRequest {
   // that keeps its state in the study, SampleRequest::new_trial_attrs).
   // nullptr: none.
   const std::map<std::string, std::string>* new_trial_attrs = nullptr;
+  // Proposes the rest of a queued point that gives some parameters (`given`,
+  // internal values, kept as they are), as Optuna suggests around an
+  // enqueued trial's fixed_params. Unset: `sample`'s proposal fills in what
+  // the point lacks.
+  std::function<Result<std::optional<Params>>(const TrialHistory& history, int64_t number,
+                                              const Params& given)>
+      sample_given;
 };
 
 struct AskResult {

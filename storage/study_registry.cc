@@ -109,17 +109,17 @@ Result<std::vector<std::pair<std::string, Distribution>>> TrialDistributions(Dat
   if (!q) return q.error();
   q->Bind(1, study_id);
   std::vector<std::pair<std::string, Distribution>> out;
-  while (true) {
-    auto row = q->Step();
-    if (!row) return row.error();
-    if (!*row) return out;
-    auto d = FromOptunaJson(q->Text(1));
-    if (!d) return Error::Io("parameter " + q->Text(0) + ": " + d.error().message);
+  auto read = q->ForEachRow([&](const sqlite::Query& row) -> Status {
+    auto d = FromOptunaJson(row.Text(1));
+    if (!d) return Error::Io("parameter " + row.Text(0) + ": " + d.error().message);
     // Spellings that parse to the same distribution (Optuna 2's names) count once.
     bool seen = false;
-    for (const auto& [name, dist] : out) seen = seen || (name == q->Text(0) && dist == *d);
-    if (!seen) out.emplace_back(q->Text(0), *d);
-  }
+    for (const auto& [name, dist] : out) seen = seen || (name == row.Text(0) && dist == *d);
+    if (!seen) out.emplace_back(row.Text(0), *d);
+    return {};
+  });
+  if (!read) return read.error();
+  return out;
 }
 
 StudyInfo InfoFrom(int64_t id, const StudyRegistration& reg, uint64_t seed, bool created) {
@@ -133,6 +133,7 @@ StudyInfo InfoFrom(int64_t id, const StudyRegistration& reg, uint64_t seed, bool
   info.space = reg.space;
   info.seed = seed;
   info.created = created;
+  info.spec_json = reg.spec_json;
   return info;
 }
 
@@ -194,6 +195,7 @@ Result<StudyInfo> LoadInfo(Database& db, int64_t id, const std::string& name) {
     for (const auto& o : (*row)->objectives) info.metric_names.push_back(o.metric);
     info.space = (*row)->space;
     info.seed = (*row)->seed;
+    info.spec_json = (*row)->spec_json;
     return info;
   }
   // A study Optuna made: the names study.set_metric_names stored (Optuna >= 3.2).
@@ -246,16 +248,17 @@ Result<std::vector<Direction>> LoadDirections(Database& db, int64_t study_id) {
   if (!q) return q.error();
   q->Bind(1, study_id);
   std::vector<Direction> out;
-  while (true) {
-    auto row = q->Step();
-    if (!row) return row.error();
-    if (!*row) return out;
-    auto d = DirectionFromString(q->Text(0));
-    if (!d)
+  auto read = q->ForEachRow([&](const sqlite::Query& row) -> Status {
+    auto d = DirectionFromString(row.Text(0));
+    if (!d) {
       return Error::Io("study " + std::to_string(study_id) + " has unknown direction " +
-                       q->Text(0));
+                       row.Text(0));
+    }
     out.push_back(*d);
-  }
+    return {};
+  });
+  if (!read) return read.error();
+  return out;
 }
 
 Result<int64_t> StudyIdByName(Database& db, const std::string& name) {
@@ -321,12 +324,9 @@ Result<std::vector<StudySummary>> LoadStudySummaries(Database& db) {
   {
     auto q = db.Prepare("SELECT study_id, study_name FROM studies ORDER BY study_id");
     if (!q) return q.error();
-    while (true) {
-      auto row = q->Step();
-      if (!row) return row.error();
-      if (!*row) break;
-      studies.emplace_back(q->Int(0), q->Text(1));
-    }
+    auto read = q->ForEachRow(
+        [&](const sqlite::Query& row) { studies.emplace_back(row.Int(0), row.Text(1)); });
+    if (!read) return read.error();
   }
   std::vector<StudySummary> out;
   for (const auto& [id, name] : studies) {
@@ -338,23 +338,17 @@ Result<std::vector<StudySummary>> LoadStudySummaries(Database& db) {
         db.Prepare("SELECT state, count(*) FROM trials WHERE study_id = ?1 GROUP BY state");
     if (!counts) return counts.error();
     counts->Bind(1, id);
-    while (true) {
-      auto row = counts->Step();
-      if (!row) return row.error();
-      if (!*row) break;
-      if (auto st = TrialStateFromString(counts->Text(0)))
-        summary.trials_by_state[*st] = counts->Int(1);
-    }
+    auto counted = counts->ForEachRow([&](const sqlite::Query& row) {
+      if (auto st = TrialStateFromString(row.Text(0))) summary.trials_by_state[*st] = row.Int(1);
+    });
+    if (!counted) return counted.error();
     auto tags = db.Prepare(
         "SELECT tag FROM gdsweep_trials WHERE study_id = ?1 GROUP BY tag ORDER BY min(number)");
     if (!tags) return tags.error();
     tags->Bind(1, id);
-    while (true) {
-      auto row = tags->Step();
-      if (!row) return row.error();
-      if (!*row) break;
-      summary.tags.push_back(tags->Text(0));
-    }
+    auto tagged =
+        tags->ForEachRow([&](const sqlite::Query& row) { summary.tags.push_back(row.Text(0)); });
+    if (!tagged) return tagged.error();
     out.push_back(std::move(summary));
   }
   return out;
@@ -371,12 +365,10 @@ Status AddTrialParams(Database& db, int64_t study_id, SearchSpace& params) {
         "GROUP BY p.param_name ORDER BY first");
     if (!q) return q.error();
     q->Bind(1, study_id);
-    while (true) {
-      auto row = q->Step();
-      if (!row) return row.error();
-      if (!*row) break;
-      if (!FindParameter(params, q->Text(0))) latest.emplace_back(q->Text(0), q->Int(2));
-    }
+    auto read = q->ForEachRow([&](const sqlite::Query& row) {
+      if (!FindParameter(params, row.Text(0))) latest.emplace_back(row.Text(0), row.Int(2));
+    });
+    if (!read) return read.error();
   }
   for (const auto& [name, param_id] : latest) {
     auto q = db.Prepare("SELECT distribution_json FROM trial_params WHERE param_id = ?1");

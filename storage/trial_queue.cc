@@ -56,12 +56,9 @@ Result<std::vector<ExistingPoint>> ExistingPoints(Database& db, int64_t study_id
         "ON a.trial_id = t.trial_id AND a.\"key\" = 'fixed_params' WHERE t.study_id = ?1");
     if (!q) return q.error();
     q->Bind(1, study_id);
-    while (true) {
-      auto row = q->Step();
-      if (!row) return row.error();
-      if (!*row) break;
-      rows.emplace_back(q->Int(0), q->OptText(1));
-    }
+    auto read = q->ForEachRow(
+        [&](const sqlite::Query& row) { rows.emplace_back(row.Int(0), row.OptText(1)); });
+    if (!read) return read.error();
   }
   std::vector<ExistingPoint> out;
   for (const auto& [trial_id, fixed] : rows) {
@@ -151,12 +148,6 @@ Result<Completion> CompleteParams(Database& db, const ClaimRequest& req, int64_t
   // only a queued point (no params yet, as enqueue_trial leaves it) is
   // completed, so a parameter a trial lacks on purpose is never added.
   if (!stored->empty()) return c;
-  auto missing = [&] {
-    for (const auto& p : *req.space) {
-      if (!c.add.count(p.name)) return true;
-    }
-    return false;
-  };
   auto fixed = GetTrialSystemAttr(db, trial_id, "fixed_params");
   if (!fixed) return fixed.error();
   if (*fixed) {
@@ -181,18 +172,20 @@ Result<Completion> CompleteParams(Database& db, const ClaimRequest& req, int64_t
       c.add[name] = *internal;
     }
   }
-  if (!missing()) return c;
-  auto sampled = req.sample(number);
-  if (!sampled) return sampled.error();
-  if (!*sampled) {
-    c.exhausted = true;
-    return c;
-  }
-  for (const auto& p : *req.space) {
-    auto it = (*sampled)->find(p.name);
-    if (!c.add.count(p.name) && it != (*sampled)->end()) {
-      c.add[p.name] = it->second;
+  if (LacksActive(*req.space, c.add)) {
+    auto sampled = req.sample(number, c.add);
+    if (!sampled) return sampled.error();
+    if (!*sampled) {
+      c.exhausted = true;
+      return c;
     }
+    for (const auto& [name, value] : **sampled) c.add.emplace(name, value);  // given values win
+  }
+  std::vector<std::string> dropped;
+  c.add = KeepActive(*req.space, c.add, &dropped);
+  for (const auto& name : dropped) {
+    spdlog::warn("trial {}: queued parameter '{}' is inactive with the point's values; ignored",
+                 number, name);
   }
   return c;
 }

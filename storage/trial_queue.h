@@ -22,8 +22,10 @@ Result<EnqueueResult> EnqueuePoints(sqlite::Database& db, const EnqueueRequest& 
                                     const SearchSpace& space);
 
 // The sampler's proposal for trial `number`, for the parameters a queued
-// point lacks; nullopt when it has none left (a finished grid).
-using SampleMissing = std::function<Result<std::optional<Params>>(int64_t number)>;
+// point lacks, around the values it gives (`given`); nullopt when it has
+// none left (a finished grid).
+using SampleMissing =
+    std::function<Result<std::optional<Params>>(int64_t number, const Params& given)>;
 
 struct ClaimRequest {
   int64_t study_id = 0;
@@ -37,7 +39,9 @@ struct ClaimRequest {
 // Sets the oldest WAITING trial of the study that has the worker's tag, or no
 // gdsweep row at all (Optuna queued it: it joins the worker's sweep and its
 // budget), RUNNING for the worker. A queued point (no params yet) gets its
-// "fixed_params", then the sampler's values for the rest; a trial with params
+// "fixed_params", then the sampler's values for the active parameters it
+// lacks (a given value of a parameter the point's values make inactive is
+// dropped, with a warning, as Optuna never suggests it); a trial with params
 // (a retry, a rerun) keeps them as they are. A queued value
 // that does not fit the space fails its trial (FAIL, the reason naming the
 // key) and the next one is claimed. nullopt: none waits, or the sampler has

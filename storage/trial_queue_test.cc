@@ -46,15 +46,25 @@ SampleFn Nothing() {
   };
 }
 
-TEST_CASE("queued points run first, in order, the sampler filling what a point lacks") {
+// A fresh database at `path` with testing::SmallStudy() (or `reg`) open.
+struct QueueTest {
+  explicit QueueTest(const StudyRegistration& reg = testing::SmallStudy())
+      : path(dir.File("q.db")), s(OpenOrDie(path)) {
+    auto study = s->OpenStudy(reg);
+    REQUIRE(study.ok());
+    study_id = study->study_id;
+  }
   TempDir dir;
-  const auto path = dir.File("q.db");
-  auto s = OpenOrDie(path);
-  auto study = s->OpenStudy(testing::SmallStudy());
-  REQUIRE(study.ok());
+  std::string path;
+  std::unique_ptr<Storage> s;
+  int64_t study_id = 0;
+};
+
+TEST_CASE_FIXTURE(QueueTest,
+                  "queued points run first, in order, the sampler filling what a point lacks") {
   auto queued =
-      s->Enqueue(Queue(study->study_id, {P({{"lr", 0.01}, {"layers", int64_t{3}}, {"opt", "adam"}}),
-                                         P({{"layers", int64_t{2}}})}));
+      s->Enqueue(Queue(study_id, {P({{"lr", 0.01}, {"layers", int64_t{3}}, {"opt", "adam"}}),
+                                  P({{"layers", int64_t{2}}})}));
   REQUIRE_MESSAGE(queued.ok(), (queued.ok() ? "" : queued.error().message));
   CHECK(queued->numbers == std::vector<int64_t>{0, 1});
   // Stored as Optuna's enqueue_trial stores them: WAITING, no params, fixed_params.
@@ -70,38 +80,34 @@ TEST_CASE("queued points run first, in order, the sampler filling what a point l
         std::vector<std::string>{"t|2"});
 
   TrialHistory h;
-  auto first = s->Ask(Request(study->study_id, "t", 3), h, Marked());
+  auto first = s->Ask(Request(study_id, "t", 3), h, Marked());
   REQUIRE(first.ok());
   REQUIRE(first->kind == AskResult::Kind::kTrial);
   CHECK(first->trial.number == 0);
   CHECK(first->trial.params == Params{{"lr", 0.01}, {"layers", 3}, {"opt", 0}});
-  auto second = s->Ask(Request(study->study_id, "t", 3), h, Marked());
+  auto second = s->Ask(Request(study_id, "t", 3), h, Marked());
   REQUIRE(second.ok());
   CHECK(second->trial.number == 1);
   CHECK(second->trial.params == Params{{"lr", 0.5}, {"layers", 2}, {"opt", 1}});
   CHECK(second->trial.tag == "t");
-  auto third = s->Ask(Request(study->study_id, "t", 3), h, Marked());
+  auto third = s->Ask(Request(study_id, "t", 3), h, Marked());
   REQUIRE(third.ok());
   CHECK(third->trial.number == 2);  // sampled
-  auto done = s->Ask(Request(study->study_id, "t", 3), h, Marked());
+  auto done = s->Ask(Request(study_id, "t", 3), h, Marked());
   REQUIRE(done.ok());
   CHECK(done->kind == AskResult::Kind::kBudgetExhausted);
 }
 
-TEST_CASE("a point outside the space is refused with its key and nothing is queued") {
-  TempDir dir;
-  const auto path = dir.File("q.db");
-  auto s = OpenOrDie(path);
-  auto study = s->OpenStudy(testing::SmallStudy());
-  REQUIRE(study.ok());
-  auto bad = s->Enqueue(Queue(study->study_id, {P({{"lr", 0.01}}), P({{"lr", 5.0}})}));
+TEST_CASE_FIXTURE(QueueTest,
+                  "a point outside the space is refused with its key and nothing is queued") {
+  auto bad = s->Enqueue(Queue(study_id, {P({{"lr", 0.01}}), P({{"lr", 5.0}})}));
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.error().kind == Error::Kind::kInvalidInput);
   CHECK(bad.error().message.find("point 2: lr: 5.0 is outside") != std::string::npos);
-  auto unknown = s->Enqueue(Queue(study->study_id, {P({{"momentum", 0.9}})}));
+  auto unknown = s->Enqueue(Queue(study_id, {P({{"momentum", 0.9}})}));
   REQUIRE_FALSE(unknown.ok());
   CHECK(unknown.error().message.find("momentum: not a parameter") != std::string::npos);
-  auto choice = s->Enqueue(Queue(study->study_id, {P({{"opt", "rmsprop"}})}));
+  auto choice = s->Enqueue(Queue(study_id, {P({{"opt", "rmsprop"}})}));
   REQUIRE_FALSE(choice.ok());
   CHECK(choice.error().message.find("not one of the choices") != std::string::npos);
   // The first, valid point of the refused request was not kept either.
@@ -109,15 +115,11 @@ TEST_CASE("a point outside the space is refused with its key and nothing is queu
   CHECK(Rows(path, "SELECT count(*) FROM gdsweep_sweeps") == std::vector<std::string>{"0"});
 }
 
-TEST_CASE("skip_if_exists skips a point a trial has, as Optuna compares them") {
-  TempDir dir;
-  auto s = OpenOrDie(dir.File("q.db"));
-  auto study = s->OpenStudy(testing::SmallStudy());
-  REQUIRE(study.ok());
+TEST_CASE_FIXTURE(QueueTest, "skip_if_exists skips a point a trial has, as Optuna compares them") {
   TrialHistory h;
-  auto ran = testing::AskOne(*s, Request(study->study_id, "t"), h);  // lr 0.01, layers 1, adam
+  auto ran = testing::AskOne(*s, Request(study_id, "t"), h);  // lr 0.01, layers 1, adam
   auto req = Queue(
-      study->study_id,
+      study_id,
       {P({{"lr", 0.0100000001}, {"layers", int64_t{1}}, {"opt", "adam"}}),  // the same to 1e-5
        P({{"lr", 0.01}}),    // other keys: not the same
        P({{"lr", 0.01}})});  // the one just queued
@@ -132,17 +134,13 @@ TEST_CASE("skip_if_exists skips a point a trial has, as Optuna compares them") {
   CHECK(again->numbers.size() == 3);
 }
 
-TEST_CASE("the study file's list is queued once per study; an added point is queued") {
-  TempDir dir;
-  const auto path = dir.File("q.db");
-  auto s = OpenOrDie(path);
-  auto study = s->OpenStudy(testing::SmallStudy());
-  REQUIRE(study.ok());
-  auto req = Queue(study->study_id, {P({{"lr", 0.01}}), P({{"layers", int64_t{4}}})});
+TEST_CASE_FIXTURE(QueueTest,
+                  "the study file's list is queued once per study; an added point is queued") {
+  auto req = Queue(study_id, {P({{"lr", 0.01}}), P({{"layers", int64_t{4}}})});
   req.from_study_file = true;
   REQUIRE(s->Enqueue(req).ok());
   TrialHistory h;
-  testing::AskOne(*s, Request(study->study_id, "t"), h);  // the first one ran
+  testing::AskOne(*s, Request(study_id, "t"), h);  // the first one ran
   req.points.push_back(P({{"opt", "sgd"}}));
   auto second = s->Enqueue(req);
   REQUIRE(second.ok());
@@ -168,17 +166,13 @@ void EnqueueAsOptuna(const std::string& path, int64_t study_id, int64_t number,
               .ok());
 }
 
-TEST_CASE(
+TEST_CASE_FIXTURE(
+    QueueTest,
     "regression: a trial Optuna enqueued (no gdsweep tag) is claimed, not left waiting forever") {
-  TempDir dir;
-  const auto path = dir.File("q.db");
-  auto s = OpenOrDie(path);
-  auto study = s->OpenStudy(testing::SmallStudy());
-  REQUIRE(study.ok());
-  EnqueueAsOptuna(path, study->study_id, 0, R"({"lr": 5.0})");  // outside the space
-  EnqueueAsOptuna(path, study->study_id, 1, R"({"opt": "sgd", "extra": 1})");
+  EnqueueAsOptuna(path, study_id, 0, R"({"lr": 5.0})");  // outside the space
+  EnqueueAsOptuna(path, study_id, 1, R"({"opt": "sgd", "extra": 1})");
   TrialHistory h;
-  auto r = s->Ask(Request(study->study_id, "other-tag"), h, Marked());
+  auto r = s->Ask(Request(study_id, "other-tag"), h, Marked());
   REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
   REQUIRE(r->kind == AskResult::Kind::kTrial);
   CHECK(r->trial.number == 1);
@@ -193,18 +187,55 @@ TEST_CASE(
         std::vector<std::string>{"2"});
 }
 
-TEST_CASE("a partial point waits while the sampler has nothing to fill it with") {
-  TempDir dir;
-  const auto path = dir.File("q.db");
-  auto s = OpenOrDie(path);
-  auto study = s->OpenStudy(testing::SmallStudy());
-  REQUIRE(study.ok());
-  REQUIRE(s->Enqueue(Queue(study->study_id, {P({{"lr", 0.01}})})).ok());
+TEST_CASE_FIXTURE(QueueTest,
+                  "a partial point waits while the sampler has nothing to fill it with") {
+  REQUIRE(s->Enqueue(Queue(study_id, {P({{"lr", 0.01}})})).ok());
   TrialHistory h;
-  auto r = s->Ask(Request(study->study_id, "t"), h, Nothing());
+  auto r = s->Ask(Request(study_id, "t"), h, Nothing());
   REQUIRE(r.ok());
   CHECK(r->kind == AskResult::Kind::kSamplerExhausted);
   CHECK(Rows(path, "SELECT state FROM trials") == std::vector<std::string>{"WAITING"});
+}
+
+// opt: adam (0), sgd (1); momentum only when opt is sgd.
+StudyRegistration ConditionalStudy() {
+  StudyRegistration reg = testing::SmallStudy();
+  reg.space = {
+      {"opt", CategoricalDistribution{{Choice{std::string("adam")}, Choice{std::string("sgd")}}}},
+      {"momentum", FloatDistribution{0.0, 1.0, false, std::nullopt}, {{"opt", {1}}}},
+      {"lr", FloatDistribution{1e-4, 1.0, true, std::nullopt}},
+  };
+  return reg;
+}
+
+TEST_CASE(
+    "a partial point in a conditional space: the sampler is asked around its values, a value its "
+    "own values make inactive is dropped") {
+  QueueTest q(ConditionalStudy());
+  REQUIRE(q.s->Enqueue(Queue(q.study_id, {P({{"opt", "sgd"}}),
+                                          P({{"opt", "adam"}, {"momentum", 0.9}, {"lr", 0.1}})}))
+              .ok());
+  std::vector<Params> asked_around;
+  AskRequest req = Request(q.study_id, "t");
+  req.sample_given = [&](const TrialHistory&, int64_t,
+                         const Params& given) -> Result<std::optional<Params>> {
+    asked_around.push_back(given);
+    Params p = given;
+    p.emplace("lr", 0.5);
+    if (p.at("opt") == 1) p.emplace("momentum", 0.25);
+    return std::optional<Params>(p);
+  };
+  TrialHistory h;
+  auto sgd = q.s->Ask(req, h, Nothing());
+  REQUIRE_MESSAGE(sgd.ok(), (sgd.ok() ? "" : sgd.error().message));
+  CHECK(sgd->trial.params == Params{{"opt", 1}, {"momentum", 0.25}, {"lr", 0.5}});
+  // Complete but for an inactive momentum: nothing to ask, momentum not stored.
+  auto adam = q.s->Ask(req, h, Nothing());
+  REQUIRE(adam.ok());
+  CHECK(adam->trial.params == Params{{"opt", 0}, {"lr", 0.1}});
+  CHECK(asked_around == std::vector<Params>{{{"opt", 1}}});
+  CHECK(Rows(q.path, "SELECT count(*) FROM trial_params WHERE param_name = 'momentum'") ==
+        std::vector<std::string>{"1"});
 }
 
 TEST_CASE("each queued point is claimed by exactly one of several processes") {

@@ -14,8 +14,9 @@ Result<std::optional<Params>> BracketSampler::Sample(const SampleRequest& req) {
   }
   bracket_.clear();
   std::copy_if(req.history.begin(), req.history.end(), std::back_inserter(bracket_), in_bracket);
-  return inner_->Sample(
-      SampleRequest{req.space, req.objectives, bracket_, req.trial_number, req.new_trial_attrs});
+  SampleRequest inner{req.space, req.objectives, bracket_, req.trial_number, req.new_trial_attrs};
+  inner.given = req.given;
+  return inner_->Sample(inner);
 }
 
 std::unique_ptr<Sampler> FilterByBracket(std::unique_ptr<Sampler> sampler, const Pruner* pruner,

@@ -107,6 +107,14 @@ Result<AskResult> Study::Ask(const std::string& worker_id,
     attrs.clear();
     return sampler_->Sample(SampleRequest{spec_.space, spec_.objectives, h.trials, number, &attrs});
   };
+  // A queued point's missing parameters: proposed around its given values;
+  // an active one the sampler leaves out is drawn with the study's seed.
+  req.sample_given = [this, &attrs](const TrialHistory& h, int64_t number, const Params& given) {
+    attrs.clear();
+    SampleRequest sr{spec_.space, spec_.objectives, h.trials, number, &attrs};
+    sr.given = &given;
+    return SampleGiven(*sampler_, sr, spec_.sampler.seed.value_or(info_.seed));
+  };
   return storage_.Ask(req, history_, sample);
 }
 

@@ -255,6 +255,13 @@ std::vector<std::vector<size_t>> TpeSampler::JointGroups(
   return groups;
 }
 
+// A queued point's given value of `name`, if it has one.
+std::optional<double> Given(const SampleRequest& req, const std::string& name) {
+  if (!req.given) return std::nullopt;
+  auto it = req.given->find(name);
+  return it == req.given->end() ? std::nullopt : std::optional<double>(it->second);
+}
+
 Result<std::optional<Params>> TpeSampler::Sample(const SampleRequest& req) {
   if (!(req.space == space_) || !(req.objectives == objectives_)) {
     Reset(req.space, req.objectives);
@@ -269,6 +276,10 @@ Result<std::optional<Params>> TpeSampler::Sample(const SampleRequest& req) {
   if (n_finished < static_cast<size_t>(std::max(options_.n_startup_trials, 0))) {
     for (const auto& p : space_) {
       if (!IsActive(p, params)) continue;
+      if (const auto given = Given(req, p.name)) {
+        params[p.name] = *given;
+        continue;
+      }
       Rng rng = MakeRng(seed_, req.trial_number, StreamId(p.name));
       params[p.name] = UniformValue(p.distribution, rng);
     }
@@ -290,7 +301,9 @@ Result<std::optional<Params>> TpeSampler::Sample(const SampleRequest& req) {
   for (size_t d = 0; d < space_.size(); ++d) {
     const Parameter& p = space_[d];
     if (!IsActive(p, params)) continue;
-    if (IsSingle(p.distribution)) {
+    if (const auto given = Given(req, p.name)) {
+      params[p.name] = *given;  // a queued point's value: the rest is sampled around it
+    } else if (IsSingle(p.distribution)) {
       params[p.name] = OnlyValue(p.distribution);
     } else if (auto it = joint.find(p.name); it != joint.end()) {
       params[p.name] = it->second;

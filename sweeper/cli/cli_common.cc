@@ -176,15 +176,11 @@ Result<OpenedStudy> OpenSpecStudy(const StudySpec& spec, const std::string& db_f
   return opened;
 }
 
-namespace {
-
 std::string JoinNames(const std::vector<std::string>& names) {
   std::string out;
   for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
   return out;
 }
-
-}  // namespace
 
 Result<StudyInfo> PickStudy(Storage& storage, const std::string& name) {
   if (!name.empty()) {

@@ -94,6 +94,9 @@ Result<OpenedStudy> OpenSpecStudy(const StudySpec& spec, const std::string& db_f
 // reports the server refused.
 void ReportDelivery(const DeliveryReport& report, const TrackingTarget& target);
 
+// "a, b, c".
+std::string JoinNames(const std::vector<std::string>& names);
+
 // The study named `name`, or the only study in the database. kNotFound for an
 // unknown name lists the studies there are.
 Result<StudyInfo> PickStudy(Storage& storage, const std::string& name);

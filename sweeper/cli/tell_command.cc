@@ -1,22 +1,57 @@
 // gdsweep tell: record the result of a trial created by `gdsweep ask` (or any
-// RUNNING trial): its values, or that it failed or was pruned.
+// RUNNING trial): its values and constraint values, or that it failed or was
+// pruned.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 #include "sweeper/cli/cli_common.h"
 #include "sweeper/cli/options.h"
+#include "sweeper/spec/spec_json.h"
 #include "sweeper/tracking_session.h"
 
 namespace gdsweep::cli {
+namespace {
 
-int TellCommand(const Args& args) {
+// Boost takes "-1" after --values for an option: each number following one
+// of `flags` is passed on as FLAG=NUMBER instead (the flag composes).
+Args SpellOutNumbers(const Args& args, const std::vector<std::string>& flags) {
+  Args out;
+  for (size_t i = 0; i < args.size(); ++i) {
+    out.push_back(args[i]);
+    if (std::find(flags.begin(), flags.end(), args[i]) == flags.end()) continue;
+    size_t j = i + 1;
+    for (; j < args.size(); ++j) {
+      char* end = nullptr;
+      std::strtod(args[j].c_str(), &end);
+      if (args[j].empty() || *end != '\0') break;
+      if (j == i + 1) out.pop_back();
+      out.push_back(args[i] + "=" + args[j]);
+    }
+    i = j - 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+int TellCommand(const Args& raw_args) {
+  const Args args = SpellOutNumbers(raw_args, {"--values", "--constraints"});
   constexpr const char* kUsage =
       "usage: gdsweep tell --trial N (--values V [V ...] | --state fail|pruned)\n"
-      "                    [--study NAME] [--reason TEXT] [--db PATH]\n"
+      "                    [--constraints C [C ...]] [--study NAME] [--reason TEXT] [--db PATH]\n"
       "Finishes RUNNING trial N: COMPLETE with one value per objective, or FAIL/PRUNED.\n"
+      "--constraints records its constraint values (feasible when all <= 0), one per\n"
+      "name in the study file's constraints, as a trial's c0=... lines do.\n"
       "A trial that is not RUNNING is left unchanged (exit 3).";
   po::options_description options("Options");
   options.add_options()("trial", po::value<int64_t>()->required(), "the trial number")(
-      "values", po::value<std::vector<double>>()->multitoken(), "objective values, in order")(
+      "values", po::value<std::vector<double>>()->multitoken()->composing(),
+      "objective values, in order")(
+      "constraints", po::value<std::vector<double>>()->multitoken()->composing(),
+      "constraint values, in the study file's order (with --values or --state pruned)")(
       "state", po::value<std::string>(), "fail or pruned instead of values")(
       "reason", po::value<std::string>()->default_value(""), "why it failed or was pruned")(
       "study", po::value<std::string>()->default_value(""),
@@ -43,6 +78,18 @@ int TellCommand(const Args& args) {
     outcome.state = TrialState::kComplete;
     outcome.values = vm["values"].as<std::vector<double>>();
   }
+  if (vm.count("constraints")) {
+    // Optuna 3.1 records constraints of COMPLETE and PRUNED trials only.
+    if (outcome.state == TrialState::kFail) {
+      return Fail(
+          Error::Invalid("--constraints is for a COMPLETE or PRUNED trial, not --state fail"));
+    }
+    outcome.constraints = vm["constraints"].as<std::vector<double>>();
+    for (double v : *outcome.constraints) {
+      if (std::isnan(v))
+        return Fail(Error::Invalid("a constraint value is NaN (Optuna refuses it too)"));
+    }
+  }
   auto storage = OpenExisting(ResolveDbPath(vm["db"].as<std::string>()), /*writable=*/true);
   if (!storage) return Fail(storage.error());
   auto study = PickStudy(**storage, vm["study"].as<std::string>());
@@ -56,6 +103,18 @@ int TellCommand(const Args& args) {
     for (double v : outcome.values) {
       if (std::isnan(v)) return Fail(Error::Invalid("a value is NaN; use --state fail"));
     }
+  }
+  // A gdsweep study names its constraints; a study Optuna made does not.
+  const std::vector<std::string> names = ConstraintsOf(study->spec_json);
+  if (outcome.constraints && !names.empty() && outcome.constraints->size() != names.size()) {
+    return Fail(Error::Invalid("study '" + study->name + "' has " + std::to_string(names.size()) +
+                               " constraint(s) (" + JoinNames(names) + "); --constraints gave " +
+                               std::to_string(outcome.constraints->size())));
+  }
+  if (!outcome.constraints && !names.empty() && outcome.state != TrialState::kFail) {
+    spdlog::warn(
+        "trial recorded without constraint values (no --constraints), which counts as "
+        "infeasible for TPE (as Optuna does)");
   }
   TrialFilter filter;
   filter.number = vm["trial"].as<int64_t>();

@@ -6,6 +6,7 @@
 
 #include "sweeper/convert/hydra_expression.h"
 #include "sweeper/convert/yaml_build.h"
+#include "sweeper/spec/study_parser_sampler.h"
 #include "sweeper/spec/yaml_values.h"
 
 namespace gdsweep {
@@ -30,25 +31,30 @@ SamplerChoice MapSampler(const std::string& name) {
     return {"tpe",
             "Optuna's MOTPE sampler is TPE over several objectives, which gdsweep's TPE does"};
   }
-  if (name == "nsgaii" || name == "NSGAIISampler") {
-    return {"tpe",
-            "gdsweep has no NSGA-II (genetic) sampler; TPE, which handles several "
-            "objectives too, is used instead"};
-  }
-  if (name == "cmaes" || name == "CmaEsSampler") {
-    return {"tpe", "gdsweep has no CMA-ES sampler; TPE (multivariate) is used instead"};
-  }
-  if (name == "qmc" || name == "QMCSampler") {
-    return {"random", "gdsweep has no quasi-Monte Carlo sampler; random sampling is used instead"};
-  }
+  if (name == "nsgaii" || name == "NSGAIISampler") return {"nsga2", ""};
+  if (name == "cmaes" || name == "CmaEsSampler") return {"cmaes", ""};
+  if (name == "qmc" || name == "QMCSampler") return {"qmc", ""};
+  if (name == "gp" || name == "GPSampler") return {"gp", ""};
   return {"", ""};
 }
 
-// TPE options with the same names in Optuna's TPESampler and gdsweep.
-const std::vector<std::string> kTpeKeys = {
-    "consider_prior",   "prior_weight",    "consider_magic_clip", "consider_endpoints",
-    "n_startup_trials", "n_ei_candidates", "multivariate",        "group",
-    "constant_liar"};
+// Options with the same name and meaning in Optuna's sampler and gdsweep's,
+// by gdsweep sampler type.
+const std::vector<std::string>& SameNamedKeys(const std::string& type) {
+  static const std::map<std::string, std::vector<std::string>> keys = {
+      {"tpe",
+       {"consider_prior", "prior_weight", "consider_magic_clip", "consider_endpoints",
+        "n_startup_trials", "n_ei_candidates", "multivariate", "group", "constant_liar"}},
+      {"cmaes",
+       {"x0", "sigma0", "n_startup_trials", "restart_strategy", "inc_popsize", "popsize",
+        "use_separable_cma", "with_margin"}},
+      {"nsga2", {"population_size", "mutation_prob", "crossover_prob", "swapping_prob"}},
+      {"qmc", {"scramble"}},
+      {"gp", {"n_startup_trials", "deterministic_objective"}}};
+  static const std::vector<std::string> none;
+  auto it = keys.find(type);
+  return it == keys.end() ? none : it->second;
+}
 
 class HydraReader {
  public:
@@ -458,7 +464,15 @@ class HydraReader {
       return ErrorAt(at, key,
                      "unknown sampler '" + name +
                          "' (the Optuna sweeper's are tpe, random, grid, cmaes, nsgaii, motpe, "
-                         "qmc)");
+                         "qmc; Optuna's GPSampler is read too)");
+    }
+    const YamlNode* d = FindValue(sweeper, "direction");
+    if (const SamplerType* t = FindSamplerType(choice.type);
+        t && !t->multi_objective && d && d->IsSequence() && d->items.size() > 1) {
+      choice = {"tpe", "gdsweep's " + choice.type +
+                           " sampler optimises one objective and this study has " +
+                           std::to_string(d->items.size()) +
+                           ": TPE, which handles several, is used instead"};
     }
     if (!choice.note.empty()) c_.Warn(at, key, choice.note, "sampler");
     YamlNode& out = Put(c_.study, "sampler", MapNode(at));
@@ -480,8 +494,11 @@ class HydraReader {
         }
         continue;
       }
-      const bool tpe_key = std::find(kTpeKeys.begin(), kTpeKeys.end(), e.key) != kTpeKeys.end();
-      if (choice.type == "tpe" && tpe_key && choice.note.empty() && !e.value.IsNull()) {
+      const auto& same = SameNamedKeys(choice.type);
+      const bool same_key = std::find(same.begin(), same.end(), e.key) != same.end() ||
+                            (choice.type == "qmc" && e.key == "qmc_type" &&
+                             (e.value.scalar == "sobol" || e.value.scalar == "halton"));
+      if (same_key && choice.note.empty() && !e.value.IsNull()) {
         Put(out, e.key, e.value, e.key_location);
         c_.Origin(e.value.location, path);
         continue;

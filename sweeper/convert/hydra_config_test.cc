@@ -34,13 +34,14 @@ TEST_CASE("the Hydra example: range with step=, choice with odd spacing, TPE see
   CHECK(HasNote(s.notes, "hydra.sweeper.max_failure_rate", "not carried over"));
 }
 
-TEST_CASE("the Hydra multi-objective example: two directions, nsgaii becomes TPE with a warning") {
+TEST_CASE("the Hydra multi-objective example: two directions, nsgaii becomes nsga2") {
   auto s = MustLoad("hydra/example_multi-objective-conf_config.yaml", kApp);
   REQUIRE(s.spec.objectives.size() == 2);
   CHECK(s.spec.objectives[0].metric == "values_0");
   CHECK(s.spec.objectives[1].metric == "values_1");
-  CHECK(s.spec.sampler.type == "tpe");
-  CHECK(HasNote(s.notes, "defaults[1]", "NSGA-II"));
+  CHECK(s.spec.sampler.type == "nsga2");
+  CHECK(s.spec.sampler.seed == uint64_t{123});
+  for (const auto& n : s.notes) CHECK(n.key != "defaults[1]");  // the same sampler: no note
   CHECK(Dist(s.spec, "x") == Distribution{FloatDistribution{0, 5, false, 0.5}});
   CHECK(Dist(s.spec, "y") == Distribution{FloatDistribution{0, 3, false, 0.5}});
 }
@@ -63,12 +64,26 @@ TEST_CASE("a Hydra config without --command is an error naming hydra.sweeper and
   CHECK(s.error().message.find("--command") != std::string::npos);
 }
 
-Result<StudySpec> FromText(const std::string& params, const std::string& extra = "") {
-  auto root = ReadYaml("hydra:\n  sweeper:\n    " + extra + "params:\n" + params, "h.yaml");
+// A whole Hydra config's conversion (its notes) and the spec it validates to.
+struct Converted {
+  Conversion conversion;
+  StudySpec spec;
+};
+
+Result<Converted> ConvertText(const std::string& text) {
+  auto root = ReadYaml(text, "h.yaml");
   REQUIRE(root);
   auto c = ConvertHydraConfig(*root, "h.yaml", kApp);
   if (!c) return c.error();
-  return ValidateConversion(*c, "h.yaml");
+  auto spec = ValidateConversion(*c, "h.yaml");
+  if (!spec) return spec.error();
+  return Converted{std::move(*c), std::move(*spec)};
+}
+
+Result<StudySpec> FromText(const std::string& params, const std::string& extra = "") {
+  auto c = ConvertText("hydra:\n  sweeper:\n    " + extra + "params:\n" + params);
+  if (!c) return c.error();
+  return std::move(c->spec);
 }
 
 TEST_CASE("Hydra's sweeps: interval, int and log intervals, casts, bare choices, constants") {
@@ -115,23 +130,69 @@ TEST_CASE("a gdsweep rule broken by a converted value names the Hydra key") {
 }
 
 TEST_CASE("Hydra's older search_space form and unknown sweeper keys") {
-  auto root = ReadYaml(
+  auto c = ConvertText(
       "hydra:\n  sweeper:\n    _target_: hydra_plugins.hydra_optuna_sweeper.optuna_sweeper."
       "OptunaSweeper\n    search_space:\n      lr: {type: float, low: 0.001, high: 0.1, log: "
-      "true}\n",
-      "h.yaml");
-  REQUIRE(root);
-  auto c = ConvertHydraConfig(*root, "h.yaml", kApp);
+      "true}\n");
   REQUIRE(c);
-  auto spec = ValidateConversion(*c, "h.yaml");
-  REQUIRE(spec);
-  CHECK(Dist(*spec, "lr") == Distribution{FloatDistribution{0.001, 0.1, true}});
+  CHECK(Dist(c->spec, "lr") == Distribution{FloatDistribution{0.001, 0.1, true}});
   auto typo =
       ReadYaml("hydra:\n  sweeper:\n    params: {x: 'interval(0,1)'}\n    n_trail: 3\n", "h.yaml");
   auto bad = ConvertHydraConfig(*typo, "h.yaml", kApp);
   REQUIRE_FALSE(bad);
   CHECK(bad.error().message.find("h.yaml:4:5: hydra.sweeper.n_trail") == 0);
   CHECK(bad.error().message.find("did you mean 'n_trials'") != std::string::npos);
+}
+
+TEST_CASE("Hydra's QMC, CMA-ES, NSGA-II and GP samplers become qmc, cmaes, nsga2 and gp") {
+  const std::string params = "      x: interval(0, 1)\n      y: interval(-1, 1)\n";
+  auto sampler = [&](const std::string& body, const std::string& direction = "minimize") {
+    return FromText(params, "direction: " + direction + "\n    sampler:\n" + body + "    ");
+  };
+  auto qmc = sampler(
+      "      _target_: optuna.samplers.QMCSampler\n      qmc_type: halton\n"
+      "      scramble: false\n      seed: 5\n");
+  REQUIRE_MESSAGE(qmc, (qmc ? "" : qmc.error().message));
+  CHECK(qmc->sampler.type == "qmc");
+  CHECK(qmc->sampler.qmc.qmc_type == "halton");
+  CHECK_FALSE(qmc->sampler.qmc.scramble);
+  CHECK(qmc->sampler.seed == uint64_t{5});
+
+  auto cmaes = sampler(
+      "      _target_: optuna.samplers.CmaEsSampler\n      sigma0: 0.3\n"
+      "      restart_strategy: ipop\n      n_startup_trials: 4\n      x0: {x: 0.5, y: 0}\n");
+  REQUIRE_MESSAGE(cmaes, (cmaes ? "" : cmaes.error().message));
+  CHECK(cmaes->sampler.type == "cmaes");
+  CHECK(cmaes->sampler.cmaes.sigma0 == 0.3);
+  CHECK(cmaes->sampler.cmaes.restart_strategy == "ipop");
+  CHECK(cmaes->sampler.cmaes.n_startup_trials == 4);
+  CHECK(cmaes->sampler.cmaes.x0 == std::map<std::string, double>{{"x", 0.5}, {"y", 0}});
+
+  auto nsga2 = sampler(
+      "      _target_: optuna.samplers.NSGAIISampler\n      population_size: 8\n"
+      "      crossover_prob: 0.7\n",
+      "[minimize, maximize]");
+  REQUIRE_MESSAGE(nsga2, (nsga2 ? "" : nsga2.error().message));
+  CHECK(nsga2->sampler.type == "nsga2");
+  CHECK(nsga2->sampler.nsga2.population_size == 8);
+  CHECK(nsga2->sampler.nsga2.crossover_prob == 0.7);
+
+  auto gp = sampler("      _target_: optuna.samplers.GPSampler\n      n_startup_trials: 3\n");
+  REQUIRE_MESSAGE(gp, (gp ? "" : gp.error().message));
+  CHECK(gp->sampler.type == "gp");
+  CHECK(gp->sampler.gp.n_startup_trials == 3);
+}
+
+TEST_CASE("Hydra's CMA-ES over two directions becomes TPE, with a warning naming the key") {
+  auto c = ConvertText(
+      "hydra:\n  sweeper:\n    direction: [minimize, minimize]\n    sampler:\n"
+      "      _target_: optuna.samplers.CmaEsSampler\n      sigma0: 0.3\n"
+      "    params:\n      x: interval(0, 1)\n      y: interval(0, 1)\n");
+  REQUIRE_MESSAGE(c, (c ? "" : c.error().message));
+  CHECK(c->spec.sampler.type == "tpe");
+  const auto& notes = c->conversion.notes;
+  CHECK(HasNote(notes, "hydra.sweeper.sampler._target_", "optimises one objective"));
+  CHECK(HasNote(notes, "hydra.sweeper.sampler.sigma0", "not carried over"));
 }
 
 TEST_CASE("ParseHydraExpression: keywords, quotes, nesting and offsets") {

@@ -29,21 +29,50 @@ std::optional<Algorithm> MapAlgorithm(const std::string& name) {
   if (name == "tpe") return Algorithm{"tpe", false, ""};
   if (name == "multivariate-tpe") return Algorithm{"tpe", true, ""};
   if (name == "bayesianoptimization") {
-    return Algorithm{"tpe", false,
-                     "bayesianoptimization (scikit-optimize's Gaussian process) has no gdsweep "
-                     "equivalent; TPE, Optuna's default Bayesian optimiser, is used instead"};
+    return Algorithm{"gp", false,
+                     "bayesianoptimization (scikit-optimize's Gaussian process, acquisition "
+                     "gp_hedge) becomes gdsweep's gp sampler (Optuna's GPSampler: a Matern "
+                     "kernel and log expected improvement); the acquisition differs"};
   }
-  if (name == "cmaes") {
-    return Algorithm{"tpe", true,
-                     "cmaes has no gdsweep equivalent; multivariate TPE, which also models the "
-                     "parameters jointly, is used instead"};
+  if (name == "cmaes") return Algorithm{"cmaes", false, ""};
+  if (name == "sobol") return Algorithm{"qmc", false, ""};
+  return std::nullopt;
+}
+
+// A Katib algorithm setting -> the gdsweep sampler option it becomes;
+// empty: none. `kind` says how its value is read.
+struct Setting {
+  std::string key;
+  enum class Kind { kWholeNumber, kPositiveNumber, kWord } kind = Kind::kWholeNumber;
+};
+
+std::optional<Setting> MapSetting(const std::string& algorithm, const Algorithm& algo,
+                                  const std::string& name) {
+  if (name == "random_state") return Setting{"seed"};
+  if (algo.sampler == "tpe" && (name == "n_startup_trials" || name == "n_ei_candidates")) {
+    return Setting{name};
   }
-  if (name == "sobol") {
-    return Algorithm{"random", false,
-                     "sobol (a quasi-random sequence) has no gdsweep equivalent; random "
-                     "sampling is used instead"};
+  if (algorithm == "bayesianoptimization" && name == "n_initial_points") {
+    return Setting{"n_startup_trials"};
+  }
+  if (algorithm == "cmaes" && name == "sigma") {
+    return Setting{"sigma0", Setting::Kind::kPositiveNumber};
+  }
+  if (algorithm == "cmaes" && name == "restart_strategy") {
+    return Setting{"restart_strategy", Setting::Kind::kWord};
   }
   return std::nullopt;
+}
+
+// True when every parameter of the converted search space is categorical.
+bool AllCategorical(const YamlNode& study) {
+  const YamlNode* space = FindValue(study, "search_space");
+  if (!space || !space->IsMapping()) return false;
+  for (const auto& e : space->entries) {
+    const YamlNode* type = e.value.IsMapping() ? FindValue(e.value, "type") : nullptr;
+    if (!type || type->scalar != "categorical") return false;
+  }
+  return true;
 }
 
 class KatibReader {
@@ -272,6 +301,11 @@ class KatibReader {
                          "' has no gdsweep equivalent (read: random, grid, tpe, "
                          "multivariate-tpe, bayesianoptimization, cmaes, sobol)");
     }
+    if (algo->sampler == "gp" && AllCategorical(c_.study)) {
+      algo = Algorithm{"tpe", false,
+                       "bayesianoptimization over categorical parameters only: gdsweep's gp "
+                       "sampler needs a numeric one, so TPE is used instead"};
+    }
     YamlNode& sampler = Put(c_.study, "sampler", MapNode(a->location));
     Put(sampler, "type", PlainNode(algo->sampler, name->location));
     if (algo->multivariate) Put(sampler, "multivariate", BoolNode(true, name->location));
@@ -286,21 +320,33 @@ class KatibReader {
       const YamlNode* n = item.IsMapping() ? FindValue(item, "name") : nullptr;
       const YamlNode* v = item.IsMapping() ? FindValue(item, "value") : nullptr;
       if (!n || !v) return ErrorAt(item.location, ip, "expected {name: ..., value: ...}");
-      std::string key;
-      if (n->scalar == "random_state") key = "seed";
-      if (algo->sampler == "tpe" && algo->note.empty() &&
-          (n->scalar == "n_startup_trials" || n->scalar == "n_ei_candidates")) {
-        key = n->scalar;
-      }
-      if (name->scalar == "bayesianoptimization" && n->scalar == "n_initial_points") {
-        key = "n_startup_trials";
-        c_.Info(n->location, ip, "n_initial_points becomes TPE's n_startup_trials", "sampler");
-      }
-      if (key.empty()) {
+      const auto setting = MapSetting(name->scalar, *algo, n->scalar);
+      if (!setting) {
         c_.Warn(n->location, ip,
                 "setting '" + n->scalar + "' not carried over: gdsweep's " + algo->sampler +
                     " sampler has no equivalent",
                 "sampler");
+        continue;
+      }
+      if (setting->key != n->scalar && setting->key != "seed") {
+        c_.Info(n->location, ip,
+                n->scalar + " becomes the " + algo->sampler + " sampler's " + setting->key,
+                "sampler");
+      }
+      const std::string& key = setting->key;
+      if (setting->kind == Setting::Kind::kWord) {
+        Put(sampler, key, PlainNode(v->scalar, v->location), n->location);
+        c_.Origin(v->location, ip + ".value");
+        continue;
+      }
+      if (setting->kind == Setting::Kind::kPositiveNumber) {
+        auto x = ReadDoubleLike(*v, ip + ".value");
+        if (!x || !(*x > 0)) {
+          return ErrorAt(v->location, ip + ".value",
+                         "expected a positive number, got " + Describe(*v));
+        }
+        Put(sampler, key, ChoiceNode(*x, v->location), n->location);
+        c_.Origin(v->location, ip + ".value");
         continue;
       }
       auto number = ReadNumberLike(*v, ip + ".value");

@@ -45,9 +45,9 @@ TEST_CASE("Katib grid: double parameters with a step") {
   CHECK(Dist(s.spec, "momentum") == Distribution{FloatDistribution{0.5, 0.9, false, 0.1}});
 }
 
-TEST_CASE("Katib bayesianoptimization: TPE with a warning, random_state as the seed") {
+TEST_CASE("Katib bayesianoptimization: gdsweep's gp with a warning, random_state as the seed") {
   auto s = MustLoad("katib/bayesian-optimization.yaml");
-  CHECK(s.spec.sampler.type == "tpe");
+  CHECK(s.spec.sampler.type == "gp");
   CHECK(s.spec.sampler.seed == uint64_t{10});
   CHECK(HasNote(s.notes, "spec.algorithm.algorithmName", "Gaussian process"));
 }
@@ -145,6 +145,50 @@ TEST_CASE("Katib discrete and categorical lists, env of a Job, medianstop, multi
   REQUIRE(s->spec.kubernetes->env.size() == 2);
   CHECK(s->spec.kubernetes->env[0].name == "A");
   CHECK(s->spec.kubernetes->env[1].source == KubernetesEnvVar::Source::kSecret);
+}
+
+TEST_CASE("Katib cmaes, sobol and bayesianoptimization become cmaes, qmc and gp, with settings") {
+  const std::string space =
+      "  parameters:\n"
+      "    - {name: lr, parameterType: double, feasibleSpace: {min: '0.1', max: '1'}}\n"
+      "    - {name: n, parameterType: int, feasibleSpace: {min: '1', max: '9'}}\n";
+  const std::string objective = "  objective: {type: minimize, objectiveMetricName: loss}\n";
+  auto cmaes = FromText(objective +
+                        "  algorithm: {algorithmName: cmaes, algorithmSettings: [{name: "
+                        "random_state, value: '4'}, {name: sigma, value: '0.2'}, {name: "
+                        "restart_strategy, value: ipop}]}\n" +
+                        space + kJob);
+  REQUIRE_MESSAGE(cmaes, (cmaes ? "" : cmaes.error().message));
+  CHECK(cmaes->spec.sampler.type == "cmaes");
+  CHECK(cmaes->spec.sampler.seed == uint64_t{4});
+  CHECK(cmaes->spec.sampler.cmaes.sigma0 == 0.2);
+  CHECK(cmaes->spec.sampler.cmaes.restart_strategy == "ipop");
+  CHECK(HasNote(cmaes->notes, "spec.algorithm.algorithmSettings[1]", "sigma0",
+                ConvertNote::Level::kInfo));
+
+  auto sobol = FromText(objective + "  algorithm: {algorithmName: sobol}\n" + space + kJob);
+  REQUIRE_MESSAGE(sobol, (sobol ? "" : sobol.error().message));
+  CHECK(sobol->spec.sampler.type == "qmc");
+  CHECK(sobol->spec.sampler.qmc.qmc_type == "sobol");
+  for (const auto& n : sobol->notes) CHECK(n.key != "spec.algorithm.algorithmName");
+
+  auto gp = FromText(objective +
+                     "  algorithm: {algorithmName: bayesianoptimization, algorithmSettings: "
+                     "[{name: n_initial_points, value: '7'}, {name: acq_func, value: EI}]}\n" +
+                     space + kJob);
+  REQUIRE_MESSAGE(gp, (gp ? "" : gp.error().message));
+  CHECK(gp->spec.sampler.type == "gp");
+  CHECK(gp->spec.sampler.gp.n_startup_trials == 7);
+  CHECK(HasNote(gp->notes, "spec.algorithm.algorithmSettings[1]", "'acq_func' not carried over"));
+
+  // gp needs a numeric parameter: over categorical ones only, TPE with a warning.
+  auto categorical = FromText(
+      objective + "  algorithm: {algorithmName: bayesianoptimization}\n" +
+      "  parameters: [{name: lr, parameterType: categorical, feasibleSpace: {list: [a, b]}}]\n" +
+      kJob);
+  REQUIRE_MESSAGE(categorical, (categorical ? "" : categorical.error().message));
+  CHECK(categorical->spec.sampler.type == "tpe");
+  CHECK(HasNote(categorical->notes, "spec.algorithm.algorithmName", "needs a numeric one"));
 }
 
 TEST_CASE("Katib errors: an unknown trial parameter, a bad bound, an unknown algorithm") {

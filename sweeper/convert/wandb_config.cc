@@ -113,8 +113,9 @@ class WandbReader {
     if (method == "bayes") {
       Put(sampler, "type", PlainNode("tpe", e->value.location));
       c_.Warn(e->value.location, "method",
-              "bayes: W&B's Bayesian search models the metric with a Gaussian process; gdsweep "
-              "has none and uses TPE, Optuna's default Bayesian optimiser",
+              "bayes: W&B's Bayesian search models the metric with a Gaussian process; it "
+              "becomes TPE, Optuna's default Bayesian optimiser (sampler.type: gp is gdsweep's "
+              "Gaussian process, for a space with a numeric parameter)",
               "sampler");
       return {};
     }

@@ -49,6 +49,16 @@ bool IsConditional(const SearchSpace& space);
 // given `params` itself (none missing, none extra).
 bool HasExactlyActive(const SearchSpace& space, const Params& params);
 
+// The parameters of `params` that are active, walking the space in order
+// (activity judged on the values kept so far); the rest go to `dropped` when
+// given. A queued point's value of a parameter its own values make inactive
+// is left out so, as Optuna's define-by-run never suggests it.
+Params KeepActive(const SearchSpace& space, const Params& params,
+                  std::vector<std::string>* dropped = nullptr);
+
+// True when some parameter that `params` makes active has no value in it.
+bool LacksActive(const SearchSpace& space, const Params& params);
+
 // Returns the parameter named `name`, or nullptr.
 const Parameter* FindParameter(const SearchSpace& space, const std::string& name);
 

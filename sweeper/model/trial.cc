@@ -73,4 +73,25 @@ bool HasExactlyActive(const SearchSpace& space, const Params& params) {
   return active == params.size();
 }
 
+Params KeepActive(const SearchSpace& space, const Params& params,
+                  std::vector<std::string>* dropped) {
+  Params kept;
+  for (const auto& p : space) {
+    auto it = params.find(p.name);
+    if (it == params.end()) continue;
+    if (IsActive(p, kept)) {
+      kept.insert(*it);
+    } else if (dropped) {
+      dropped->push_back(p.name);
+    }
+  }
+  return kept;
+}
+
+bool LacksActive(const SearchSpace& space, const Params& params) {
+  return std::any_of(space.begin(), space.end(), [&](const Parameter& p) {
+    return IsActive(p, params) && !params.count(p.name);
+  });
+}
+
 }  // namespace gdsweep

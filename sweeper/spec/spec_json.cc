@@ -103,4 +103,14 @@ std::string SamplerTypeOf(const std::string& spec_json) {
   return type.is_string() ? type.get<std::string>() : "";
 }
 
+std::vector<std::string> ConstraintsOf(const std::string& spec_json) {
+  auto j = nlohmann::json::parse(spec_json, nullptr, /*allow_exceptions=*/false);
+  std::vector<std::string> out;
+  if (!j.is_object() || !j.contains("constraints") || !j["constraints"].is_array()) return out;
+  for (const auto& name : j["constraints"]) {
+    if (name.is_string()) out.push_back(name.get<std::string>());
+  }
+  return out;
+}
+
 }  // namespace gdsweep

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "sweeper/model/study_spec.h"
 
@@ -13,5 +14,9 @@ std::string SpecToJson(const StudySpec& spec);
 // The sampler type recorded in a SpecToJson string; empty when it has none
 // or is not JSON.
 std::string SamplerTypeOf(const std::string& spec_json);
+
+// The constraint names recorded in a SpecToJson string (the study file's
+// `constraints`); empty when it has none or is not JSON.
+std::vector<std::string> ConstraintsOf(const std::string& spec_json);
 
 }  // namespace gdsweep

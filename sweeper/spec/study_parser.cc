@@ -6,12 +6,11 @@
 #include <unordered_map>
 
 #include "sweeper/spec/study_parser_enqueue.h"
-#include "sweeper/spec/study_parser_evo_sampler.h"
-#include "sweeper/spec/study_parser_gp_qmc.h"
 #include "sweeper/spec/study_parser_kubernetes.h"
 #include "sweeper/spec/study_parser_local.h"
 #include "sweeper/spec/study_parser_overrides.h"
 #include "sweeper/spec/study_parser_pruner.h"
+#include "sweeper/spec/study_parser_sampler.h"
 #include "sweeper/spec/study_parser_space.h"
 #include "sweeper/spec/study_parser_tracking.h"
 #include "sweeper/spec/study_parser_trial.h"
@@ -310,21 +309,11 @@ Result<StudySpec> ReadSpec(const YamlNode& root, const std::string& source_name)
   spec.space = std::move(*space);
 
   const YamlEntry* sampler_entry = root.Find("sampler");
-  auto sampler =
-      ParseSampler(sampler_entry ? &sampler_entry->value : nullptr, spec.space, space_entry->value);
+  auto sampler = ParseSampler(sampler_entry ? &sampler_entry->value : nullptr, spec.space,
+                              space_entry->value, spec.objectives);
   if (!sampler) return sampler.error();
   spec.sampler = std::move(*sampler);
-  if (auto s = CheckEvoSampler(sampler_entry ? &sampler_entry->value : nullptr, spec.space,
-                               spec.objectives, spec.sampler);
-      !s) {
-    return s.error();
-  }
   spec.sampler.tpe.constraints = !spec.constraints.empty();
-  if (auto s = CheckGpStudy(sampler_entry ? &sampler_entry->value : nullptr, spec.sampler,
-                            spec.objectives, spec.space);
-      !s) {
-    return s.error();
-  }
   if (auto s = ParsePrunerSection(root, spec); !s) return s.error();
   if (auto s = ParseEnqueueSection(root, spec); !s) return s.error();
 

@@ -1,10 +1,13 @@
 // Conditional and fixed parameters and constraints, through the public parser.
 #include <doctest/doctest.h>
 
-#include "sweeper/spec/study_parser.h"
+#include "sweeper/spec/parser_test_support.h"
 
 namespace gdsweep {
 namespace {
+
+using test::ErrorOf;
+using test::Parse;
 
 // A study whose search space is `space` (indented entries); the first
 // parameter is on line 5. `extra` is appended (top-level keys).
@@ -14,18 +17,6 @@ std::string Study(const std::string& space, const std::string& extra = "") {
          "trial: {command: [run, \"--opt={opt}\"]}\n"
          "search_space:\n" +
          space + extra;
-}
-
-std::string ErrorOf(const std::string& text) {
-  auto r = ParseStudyText(text, "s.yaml");
-  REQUIRE_FALSE(r.ok());
-  return r.error().message;
-}
-
-StudySpec Parse(const std::string& text) {
-  auto r = ParseStudyText(text, "s.yaml");
-  if (!r.ok()) FAIL(r.error().message);
-  return std::move(r).value();
 }
 
 const std::string kOpt = "  opt: {type: categorical, choices: [sgd, adam, rmsprop]}\n";

@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "sweeper/spec/study_parser.h"
+#include "sweeper/spec/parser_test_support.h"
 
 namespace gdsweep {
 namespace {
@@ -22,28 +22,24 @@ trial:
   command: [python3, train.py]
 )";
 
+// The error of kStudy with `section` appended.
 std::string ErrorOf(const std::string& section) {
-  auto r = ParseStudyText(std::string(kStudy) + section, "study.yaml");
-  REQUIRE_FALSE(r.ok());
-  CHECK(r.error().kind == Error::Kind::kInvalidInput);
-  return r.error().message;
+  return test::ErrorOf(std::string(kStudy) + section, "study.yaml");
 }
 
 TEST_CASE("enqueue points keep their values as written; partial points are allowed") {
-  auto r = ParseStudyText(std::string(kStudy) + R"(enqueue:
+  const StudySpec spec = test::Parse(std::string(kStudy) + R"(enqueue:
   - {lr: 0.01, layers: 3, opt: adam}
   - {opt: 3}
   - {lr: 0.1}
 )",
-                          "study.yaml");
-  REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
-  REQUIRE(r->enqueue.size() == 3);
-  CHECK(r->enqueue[0] == Point{{"lr", 0.01}, {"layers", int64_t{3}}, {"opt", std::string("adam")}});
-  CHECK(r->enqueue[1] == Point{{"opt", int64_t{3}}});
-  CHECK(r->enqueue[2] == Point{{"lr", 0.1}});
-  auto none = ParseStudyText(kStudy, "study.yaml");
-  REQUIRE(none.ok());
-  CHECK(none->enqueue.empty());
+                                     "study.yaml");
+  REQUIRE(spec.enqueue.size() == 3);
+  CHECK(spec.enqueue[0] ==
+        Point{{"lr", 0.01}, {"layers", int64_t{3}}, {"opt", std::string("adam")}});
+  CHECK(spec.enqueue[1] == Point{{"opt", int64_t{3}}});
+  CHECK(spec.enqueue[2] == Point{{"lr", 0.1}});
+  CHECK(test::Parse(kStudy, "study.yaml").enqueue.empty());
 }
 
 TEST_CASE("an enqueue point outside the space is an error at its place") {

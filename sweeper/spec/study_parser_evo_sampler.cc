@@ -81,12 +81,7 @@ Status ParseX0(const YamlNode& node, const SearchSpace& space, CmaEsOptions& cma
 
 Status ParseCmaesOption(const YamlEntry& e, const SearchSpace& space, CmaEsOptions& cmaes) {
   const std::string path = JoinPath("sampler", e.key);
-  auto set_bool = [&](bool& field) -> Status {
-    auto b = ReadBool(e.value, path);
-    if (!b) return b.error();
-    field = *b;
-    return {};
-  };
+  auto set_bool = [&](bool& field) { return ReadBoolInto(e.value, path, field); };
   if (e.key == "sigma0") {
     auto v = ReadNumber(e.value, path);
     if (!v) return v.error();
@@ -142,47 +137,33 @@ Status ParseNsga2Option(const YamlEntry& e, Nsga2Options& nsga2) {
   return {};
 }
 
-Status CheckEvoSampler(const YamlNode* sampler, const SearchSpace& space,
-                       const std::vector<Objective>& objectives, const SamplerSpec& spec) {
-  if (!sampler || sampler->kind != YamlNode::Kind::kMapping) return {};
-  const YamlEntry* type = sampler->Find("type");
-  if ((spec.type == "cmaes" || spec.type == "nsga2" || spec.type == "gp" || spec.type == "qmc") &&
-      IsConditional(space)) {
-    return ErrorAt(type->value.location, "sampler.type",
-                   spec.type +
-                       " proposes every parameter of a fixed space; this one has conditional "
-                       "parameters (when:): use tpe, random or grid");
+Status CheckCmaes(const YamlNode& sampler, const YamlLocation& type, const SearchSpace& space,
+                  const CmaEsOptions& cmaes) {
+  const auto numeric = std::count_if(space.begin(), space.end(), [](const Parameter& p) {
+    return IsNumericParam(p.distribution);
+  });
+  if (numeric < 2) {
+    spdlog::warn("{}", ErrorAt(type, "sampler.type",
+                               "CMA-ES needs two or more numeric parameters and this space has " +
+                                   std::to_string(numeric) +
+                                   ": every parameter will be drawn at random (as Optuna does)")
+                           .message);
   }
-  if (spec.type == "cmaes") {
-    if (objectives.size() > 1) {
-      return ErrorAt(type->value.location, "sampler.type",
-                     "cmaes optimises one objective; this study has " +
-                         std::to_string(objectives.size()) + " (use nsga2 or tpe)");
-    }
-    const auto numeric = std::count_if(space.begin(), space.end(), [](const Parameter& p) {
-      return IsNumericParam(p.distribution);
-    });
-    if (numeric < 2) {
-      spdlog::warn("{}", ErrorAt(type->value.location, "sampler.type",
-                                 "CMA-ES needs two or more numeric parameters and this space has " +
-                                     std::to_string(numeric) +
-                                     ": every parameter will be drawn at random (as Optuna does)")
-                             .message);
-    }
-    if (spec.cmaes.use_separable_cma && spec.cmaes.with_margin) {
-      const YamlEntry* e = sampler->Find("with_margin");
-      return ErrorAt(e->value.location, "sampler.with_margin",
-                     "with_margin cannot be combined with use_separable_cma (as in Optuna)");
-    }
+  if (cmaes.use_separable_cma && cmaes.with_margin) {
+    const YamlEntry* e = sampler.Find("with_margin");
+    return ErrorAt(e->value.location, "sampler.with_margin",
+                   "with_margin cannot be combined with use_separable_cma (as in Optuna)");
   }
-  if (spec.type == "nsga2") {
-    const int parents = ParentsOf(spec.nsga2.crossover);
-    if (spec.nsga2.population_size < parents) {
-      const YamlEntry* e = sampler->Find("population_size");
-      return ErrorAt(e ? e->value.location : type->value.location, "sampler.population_size",
-                     "crossover " + spec.nsga2.crossover + " takes " + std::to_string(parents) +
-                         " parents: population_size must be at least " + std::to_string(parents));
-    }
+  return {};
+}
+
+Status CheckNsga2(const YamlNode& sampler, const YamlLocation& type, const Nsga2Options& nsga2) {
+  const int parents = ParentsOf(nsga2.crossover);
+  if (nsga2.population_size < parents) {
+    const YamlEntry* e = sampler.Find("population_size");
+    return ErrorAt(e ? e->value.location : type, "sampler.population_size",
+                   "crossover " + nsga2.crossover + " takes " + std::to_string(parents) +
+                       " parents: population_size must be at least " + std::to_string(parents));
   }
   return {};
 }

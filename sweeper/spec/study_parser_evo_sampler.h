@@ -20,13 +20,14 @@ extern const std::vector<std::string> kNsga2Keys;
 Status ParseCmaesOption(const YamlEntry& e, const SearchSpace& space, CmaEsOptions& cmaes);
 Status ParseNsga2Option(const YamlEntry& e, Nsga2Options& nsga2);
 
-// What needs several options, the space or the objectives, checked once the
-// whole study file is read: `sampler` is the sampler mapping (nullptr when
-// absent). cmaes: one objective; use_separable_cma and with_margin not
-// together. nsga2: population_size at least the crossover's parents. A
-// cmaes space with fewer than two numeric parameters is allowed (random
-// search, as Optuna) with a warning in the log.
-Status CheckEvoSampler(const YamlNode* sampler, const SearchSpace& space,
-                       const std::vector<Objective>& objectives, const SamplerSpec& spec);
+// What needs several options or the space, checked once the whole sampler
+// section is read: `sampler` is the sampler mapping, `type` where
+// sampler.type is. cmaes: use_separable_cma and with_margin not together; a
+// space with fewer than two numeric parameters is allowed (random search, as
+// Optuna) with a warning in the log. nsga2: population_size at least the
+// crossover's parents.
+Status CheckCmaes(const YamlNode& sampler, const YamlLocation& type, const SearchSpace& space,
+                  const CmaEsOptions& cmaes);
+Status CheckNsga2(const YamlNode& sampler, const YamlLocation& type, const Nsga2Options& nsga2);
 
 }  // namespace gdsweep

@@ -1,10 +1,13 @@
 // The cmaes and nsga2 sampler options, through the public parser.
 #include <doctest/doctest.h>
 
-#include "sweeper/spec/study_parser.h"
+#include "sweeper/spec/parser_test_support.h"
 
 namespace gdsweep {
 namespace {
+
+using test::ErrorOf;
+using test::Parse;
 
 // A study with two numeric parameters and a categorical (lines 5-7), then
 // `sampler` on line 8 (9 with two objectives, whose lines replace the one).
@@ -18,18 +21,6 @@ std::string Study(
          "  n: {type: int, low: 1, high: 64, log: true}\n"
          "  c: {type: categorical, choices: [a, b]}\n" +
          sampler;
-}
-
-std::string ErrorOf(const std::string& text) {
-  auto r = ParseStudyText(text, "s.yaml");
-  REQUIRE_FALSE(r.ok());
-  return r.error().message;
-}
-
-StudySpec Parse(const std::string& text) {
-  auto r = ParseStudyText(text, "s.yaml");
-  if (!r.ok()) FAIL(r.error().message);
-  return std::move(r).value();
 }
 
 }  // namespace

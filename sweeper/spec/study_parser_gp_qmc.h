@@ -1,7 +1,6 @@
 // The options of the gp and qmc samplers in the sampler section of a study
-// file, and the checks that the study suits gp (one objective, a numeric
-// parameter). Part of the study-file parser (study_parser.h). Pure functions;
-// thread-safe.
+// file, and the check that a study suits gp (a numeric parameter). Part of
+// the study-file parser (study_parser.h). Pure functions; thread-safe.
 #pragma once
 
 #include <string>
@@ -13,21 +12,15 @@
 
 namespace gdsweep {
 
-// The keys of the sampler section only gp or qmc read.
-extern const std::vector<std::string> kGpQmcKeys;
+extern const std::vector<std::string> kGpKeys;
+extern const std::vector<std::string> kQmcKeys;
 
-// True when `key` is an option of sampler `type` that ParseGpQmcOptions reads
-// (n_startup_trials is TPE's key too).
-bool GpQmcOwns(const std::string& type, const std::string& key);
+// One `sampler.KEY: value` entry, KEY one of kGpKeys (kQmcKeys).
+Status ParseGpOption(const YamlEntry& e, GpOptions& gp);
+Status ParseQmcOption(const YamlEntry& e, QmcOptions& qmc);
 
-// Reads the gp/qmc options of the sampler mapping `node` into spec.gp /
-// spec.qmc; spec.type is already set. An option of the other sampler is an
-// error at its key.
-Status ParseGpQmcOptions(const YamlNode& node, SamplerSpec& spec);
-
-// gp on a study it cannot serve: several objectives, or no float or int
-// parameter. `sampler_node` is the sampler mapping (nullptr when absent).
-Status CheckGpStudy(const YamlNode* sampler_node, const SamplerSpec& sampler,
-                    const std::vector<Objective>& objectives, const SearchSpace& space);
+// gp on a space it cannot serve: no float or int parameter. `type` is where
+// sampler.type is.
+Status CheckGpSpace(const YamlLocation& type, const SearchSpace& space);
 
 }  // namespace gdsweep

@@ -1,10 +1,13 @@
 // The gp and qmc options of the sampler section, through the public parser.
 #include <doctest/doctest.h>
 
-#include "sweeper/spec/study_parser.h"
+#include "sweeper/spec/parser_test_support.h"
 
 namespace gdsweep {
 namespace {
+
+using test::ErrorOf;
+using test::Parse;
 
 // A study with one float and one categorical parameter and the given sampler
 // section (line 7 on) and objective line (line 2).
@@ -17,18 +20,6 @@ std::string Study(const std::string& sampler,
          "  x: {type: float, low: 0, high: 1}\n"
          "  c: {type: categorical, choices: [a, b]}\n" +
          sampler;
-}
-
-std::string ErrorOf(const std::string& text) {
-  auto r = ParseStudyText(text, "s.yaml");
-  REQUIRE_FALSE(r.ok());
-  return r.error().message;
-}
-
-StudySpec Parse(const std::string& text) {
-  auto r = ParseStudyText(text, "s.yaml");
-  if (!r.ok()) FAIL(r.error().message);
-  return std::move(r).value();
 }
 
 }  // namespace
@@ -73,8 +64,8 @@ TEST_CASE("gp on a study it cannot serve is refused at sampler.type") {
   CHECK(ErrorOf(Study("sampler: {type: gp}\n",
                       "objectives: [{metric: a, direction: minimize}, {metric: b, direction: "
                       "maximize}]")) ==
-        "s.yaml:7:17: sampler.type: the gp sampler optimises one objective, this study has 2; use "
-        "tpe (multi-objective TPE) for several");
+        "s.yaml:7:17: sampler.type: gp optimises one objective; this study has 2 (use nsga2 or "
+        "tpe)");
   const std::string all_categorical =
       "study_name: s\nobjective: {metric: loss, direction: minimize}\ntrial: {command: [run]}\n"
       "search_space:\n  c: {type: categorical, choices: [a, b]}\nsampler:\n  type: gp\n";

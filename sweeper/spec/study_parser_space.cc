@@ -8,8 +8,6 @@
 
 #include "sweeper/spec/placeholders.h"
 #include "sweeper/spec/study_parser_conditions.h"
-#include "sweeper/spec/study_parser_evo_sampler.h"
-#include "sweeper/spec/study_parser_gp_qmc.h"
 #include "sweeper/spec/suggest.h"
 #include "sweeper/spec/yaml_values.h"
 
@@ -19,11 +17,6 @@ namespace {
 const std::vector<std::string> kNumericKeys = {"type", "low", "high", "step", "log", "when"};
 const std::vector<std::string> kCategoricalKeys = {"type", "choices", "when"};
 const std::vector<std::string> kFixedKeys = {"type", "value", "when"};
-const std::vector<std::string> kTpeKeys = {"n_startup_trials",   "n_ei_candidates",
-                                           "multivariate",       "group",
-                                           "constant_liar",      "consider_prior",
-                                           "prior_weight",       "consider_magic_clip",
-                                           "consider_endpoints", "gamma"};
 
 Status CheckParameterName(const YamlEntry& entry, const std::string& path) {
   static const std::regex kName("[A-Za-z_][A-Za-z0-9_.-]*");
@@ -251,6 +244,24 @@ Result<double> GridValueOf(const Parameter& p,
                  Describe(item) + " is not one of the choices of '" + p.name + "' (" + list + ")");
 }
 
+}  // namespace
+
+Result<SearchSpace> ParseSearchSpace(const YamlNode& node) {
+  const std::string path = "search_space";
+  if (auto s = ExpectMapping(node, path); !s) return s.error();
+  if (node.entries.empty()) return ErrorAt(node.location, path, "expected at least one parameter");
+  SearchSpace space;
+  std::vector<const YamlEntry*> when_entries;  // per parameter, its `when` or nullptr
+  for (const auto& entry : node.entries) {
+    auto p = ParseParameter(entry, JoinPath(path, entry.key));
+    if (!p) return p.error();
+    space.push_back(std::move(*p));
+    when_entries.push_back(entry.value.IsMapping() ? entry.value.Find("when") : nullptr);
+  }
+  if (auto s = ParseConditions(space, when_entries); !s) return s.error();
+  return space;
+}
+
 Status ParseGridValues(const YamlNode& values, const SearchSpace& space, SamplerSpec& spec) {
   const std::string path = "sampler.values";
   if (auto s = ExpectMapping(values, path); !s) return s;
@@ -311,146 +322,6 @@ Status CheckGridCovers(const SearchSpace& space, const YamlNode& space_node,
                    "list its values under sampler.values");
   }
   return {};
-}
-
-Status ParseGamma(const YamlNode& node, TpeOptions& tpe) {
-  const std::string path = "sampler.gamma";
-  if (auto s = ExpectMapping(node, path); !s) return s;
-  if (auto s = CheckKeys(node, path, {"fraction", "cap"}); !s) return s;
-  if (const YamlEntry* e = node.Find("fraction")) {
-    auto f = ReadNumber(e->value, JoinPath(path, "fraction"));
-    if (!f) return f.error();
-    if (!(*f > 0 && *f <= 1)) {
-      return ErrorAt(e->value.location, JoinPath(path, "fraction"),
-                     "expected a number in (0, 1], got " + Describe(e->value));
-    }
-    tpe.gamma_fraction = *f;
-  }
-  if (const YamlEntry* e = node.Find("cap")) {
-    auto cap = ReadIntIn(e->value, JoinPath(path, "cap"), 1, INT_MAX, "a positive whole number");
-    if (!cap) return cap.error();
-    tpe.gamma_cap = static_cast<int>(*cap);
-  }
-  return {};
-}
-
-Status ParseTpeOption(const YamlEntry& e, TpeOptions& tpe) {
-  const std::string path = JoinPath("sampler", e.key);
-  auto set_bool = [&](bool& field) -> Status {
-    auto b = ReadBool(e.value, path);
-    if (!b) return b.error();
-    field = *b;
-    return {};
-  };
-  if (e.key == "n_startup_trials" || e.key == "n_ei_candidates") {
-    const bool startup = e.key == "n_startup_trials";
-    auto n = ReadIntIn(e.value, path, startup ? 0 : 1, INT_MAX,
-                       startup ? "a non-negative whole number" : "a positive whole number");
-    if (!n) return n.error();
-    (startup ? tpe.n_startup_trials : tpe.n_ei_candidates) = static_cast<int>(*n);
-    return {};
-  }
-  if (e.key == "multivariate") return set_bool(tpe.multivariate);
-  if (e.key == "group") return set_bool(tpe.group);
-  if (e.key == "constant_liar") return set_bool(tpe.constant_liar);
-  if (e.key == "consider_prior") return set_bool(tpe.consider_prior);
-  if (e.key == "consider_magic_clip") return set_bool(tpe.consider_magic_clip);
-  if (e.key == "consider_endpoints") return set_bool(tpe.consider_endpoints);
-  if (e.key == "prior_weight") {
-    auto w = ReadNumber(e.value, path);
-    if (!w) return w.error();
-    if (!(*w > 0))
-      return ErrorAt(e.value.location, path,
-                     "expected a positive number, got " + Describe(e.value));
-    tpe.prior_weight = *w;
-    return {};
-  }
-  return ParseGamma(e.value, tpe);
-}
-
-}  // namespace
-
-Result<SearchSpace> ParseSearchSpace(const YamlNode& node) {
-  const std::string path = "search_space";
-  if (auto s = ExpectMapping(node, path); !s) return s.error();
-  if (node.entries.empty()) return ErrorAt(node.location, path, "expected at least one parameter");
-  SearchSpace space;
-  std::vector<const YamlEntry*> when_entries;  // per parameter, its `when` or nullptr
-  for (const auto& entry : node.entries) {
-    auto p = ParseParameter(entry, JoinPath(path, entry.key));
-    if (!p) return p.error();
-    space.push_back(std::move(*p));
-    when_entries.push_back(entry.value.IsMapping() ? entry.value.Find("when") : nullptr);
-  }
-  if (auto s = ParseConditions(space, when_entries); !s) return s.error();
-  return space;
-}
-
-Result<SamplerSpec> ParseSampler(const YamlNode* node, const SearchSpace& space,
-                                 const YamlNode& space_node) {
-  SamplerSpec spec;
-  if (!node || node->IsNull()) return spec;
-  const std::string path = "sampler";
-  if (auto s = ExpectMapping(*node, path); !s) return s.error();
-  std::vector<std::string> keys = {"type", "seed", "values"};
-  for (const auto* more : {&kTpeKeys, &kCmaesKeys, &kNsga2Keys, &kGpQmcKeys}) {
-    for (const auto& k : *more) {
-      if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
-    }
-  }
-  if (auto s = CheckKeys(*node, path, keys); !s) return s.error();
-
-  if (const YamlNode* v = FindValue(*node, "type")) {
-    auto type = ReadEnum(*v, "sampler.type",
-                         {"tpe", "random", "grid", "cmaes", "nsga2", "qmc", "gp", "auto"});
-    if (!type) return type.error();
-    spec.type = *type;
-  }
-  if (const YamlNode* v = FindValue(*node, "seed")) {
-    auto seed = ReadUint64(*v, "sampler.seed");
-    if (!seed) return seed.error();
-    spec.seed = *seed;
-  }
-  auto has = [](const std::vector<std::string>& list, const std::string& key) {
-    return std::find(list.begin(), list.end(), key) != list.end();
-  };
-  for (const auto& e : node->entries) {
-    if (e.value.IsNull() || e.key == "type" || e.key == "seed" || e.key == "values") continue;
-    // gp's and qmc's own keys: ParseGpQmcOptions reads and judges them.
-    if (GpQmcOwns(spec.type, e.key)) continue;
-    if (!has(kTpeKeys, e.key) && !has(kCmaesKeys, e.key) && !has(kNsga2Keys, e.key)) continue;
-    Status parsed;
-    if (spec.type == "tpe" && has(kTpeKeys, e.key)) {
-      parsed = ParseTpeOption(e, spec.tpe);
-    } else if (spec.type == "cmaes" && has(kCmaesKeys, e.key)) {
-      parsed = ParseCmaesOption(e, space, spec.cmaes);
-    } else if (spec.type == "nsga2" && has(kNsga2Keys, e.key)) {
-      parsed = ParseNsga2Option(e, spec.nsga2);
-    } else {
-      const std::string owner = has(kTpeKeys, e.key)     ? "a TPE"
-                                : has(kCmaesKeys, e.key) ? "a cmaes"
-                                                         : "an nsga2";
-      return ErrorAt(e.key_location, JoinPath(path, e.key),
-                     owner + " option, but sampler.type is '" + spec.type + "'");
-    }
-    if (!parsed) return parsed.error();
-  }
-  if (auto s = ParseGpQmcOptions(*node, spec); !s) return s.error();
-  if (spec.tpe.group && !spec.tpe.multivariate) {
-    const YamlEntry* e = node->Find("group");
-    return ErrorAt(e->value.location, "sampler.group", "group needs multivariate: true");
-  }
-  if (const YamlEntry* e = node->Find("values"); e && !e->value.IsNull()) {
-    if (spec.type != "grid") {
-      return ErrorAt(e->key_location, "sampler.values",
-                     "explicit grid values, but sampler.type is '" + spec.type + "'");
-    }
-    if (auto s = ParseGridValues(e->value, space, spec); !s) return s.error();
-  }
-  if (spec.type == "grid") {
-    if (auto s = CheckGridCovers(space, space_node, spec); !s) return s.error();
-  }
-  return spec;
 }
 
 }  // namespace gdsweep

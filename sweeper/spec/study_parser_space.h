@@ -1,5 +1,5 @@
-// The search_space and sampler sections of a study file: parameters and their
-// distributions, sampler options and explicit grid values, all validated.
+// The search_space section of a study file (parameters and their
+// distributions, validated) and the grid sampler's explicit values over it.
 // Part of the study-file parser (study_parser.h). Pure functions; thread-safe.
 #pragma once
 
@@ -13,10 +13,13 @@ namespace gdsweep {
 // `node` is the value of the top-level search_space key.
 Result<SearchSpace> ParseSearchSpace(const YamlNode& node);
 
-// `node` is the value of the top-level sampler key, or nullptr when absent;
-// `space_node` the search_space mapping that `space` was parsed from (for
-// pointing at a parameter that a grid cannot enumerate).
-Result<SamplerSpec> ParseSampler(const YamlNode* node, const SearchSpace& space,
-                                 const YamlNode& space_node);
+// `sampler.values` (the grid's explicit values per parameter) into
+// spec.grid_values, each value checked against its parameter.
+Status ParseGridValues(const YamlNode& values, const SearchSpace& space, SamplerSpec& spec);
+
+// A grid must enumerate every parameter: its own grid or explicit values.
+// `space_node` is the search_space mapping `space` was parsed from.
+Status CheckGridCovers(const SearchSpace& space, const YamlNode& space_node,
+                       const SamplerSpec& spec);
 
 }  // namespace gdsweep

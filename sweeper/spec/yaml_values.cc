@@ -222,6 +222,13 @@ Result<double> ReadDuration(const YamlNode& node, const std::string& path) {
   return *seconds;
 }
 
+Status ReadBoolInto(const YamlNode& node, const std::string& path, bool& field) {
+  auto b = ReadBool(node, path);
+  if (!b) return b.error();
+  field = *b;
+  return {};
+}
+
 Result<std::string> ReadEnum(const YamlNode& node, const std::string& path,
                              const std::vector<std::string>& allowed) {
   std::string list;

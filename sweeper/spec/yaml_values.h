@@ -39,6 +39,8 @@ Result<int64_t> ReadIntIn(const YamlNode& node, const std::string& path, int64_t
                           const std::string& what);
 Result<uint64_t> ReadUint64(const YamlNode& node, const std::string& path);
 Result<bool> ReadBool(const YamlNode& node, const std::string& path);
+// ReadBool into `field` (left as it is on an error).
+Status ReadBoolInto(const YamlNode& node, const std::string& path, bool& field);
 // Positive seconds: a number, or a string such as "90", "90s", "10m", "2h", "1h30m".
 Result<double> ReadDuration(const YamlNode& node, const std::string& path);
 // One of `allowed`, with a did-you-mean when the value is close to one.

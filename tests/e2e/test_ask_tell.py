@@ -45,6 +45,51 @@ class AskTellTest(SweepTestCase):
         again = self.run_gdsweep("tell", "--db", self.db, "--trial", "0", "--values", "0")
         self.assertEqual(again.returncode, 3, again.stderr)
 
+    def test_tell_records_constraint_values_where_optuna_keeps_them(self):
+        study = self.write("study.yaml", """
+            study_name: limited
+            objective: {metric: loss, direction: minimize}
+            constraints: [c0, c1]
+            search_space:
+              x: {type: float, low: 0, high: 1}
+            sampler: {type: random, seed: 2}
+            trial: {command: [unused]}
+            """)
+        for _ in range(4):
+            self.run_gdsweep("ask", study, "--db", self.db, check=0)
+        # trial 0 is the better one but infeasible; trial 1 is feasible
+        # negative numbers are values, not options (regression: "-1" was refused)
+        self.run_gdsweep("tell", "--db", self.db, "--trial", "0", "--values", "-0.1",
+                         "--constraints", "0.5", "-1", check=0)
+        self.run_gdsweep("tell", "--db", self.db, "--trial", "1", "--values", "0.7",
+                         "--constraints", "-0.25", "0", check=0)
+        self.run_gdsweep("tell", "--db", self.db, "--trial", "2", "--state", "pruned",
+                         "--constraints", "1", "1", check=0)
+
+        def constraints(number):
+            rows = self.query(
+                "SELECT a.value_json FROM trial_system_attributes a JOIN trials t "
+                "ON t.trial_id = a.trial_id WHERE t.number = ? AND a.key = 'constraints'", number)
+            return json.loads(rows[0][0]) if rows else None
+
+        self.assertEqual(constraints(0), [0.5, -1.0])
+        self.assertEqual(constraints(1), [-0.25, 0.0])
+        self.assertEqual(constraints(2), [1.0, 1.0])
+        best = json.loads(self.run_gdsweep("best", "--db", self.db, "--format", "json",
+                                           check=0).stdout)
+        self.assertEqual(best[0]["number"], 1)
+        self.assertEqual(self.trials_json()[0]["values"]["loss"], -0.1)
+
+        # wrong count, NaN, or with --state fail: refused, trial 3 still RUNNING
+        for args, says in ((["--values", "1", "--constraints", "0"], "2 constraint(s) (c0, c1)"),
+                           (["--values", "1", "--constraints", "0", "nan"], "NaN"),
+                           (["--state", "fail", "--constraints", "0", "0"], "--state fail")):
+            bad = self.run_gdsweep("tell", "--db", self.db, "--trial", "3", *args)
+            self.assertEqual(bad.returncode, 2, bad.stderr)
+            self.assertIn(says, bad.stderr)
+        self.assertEqual(self.query("SELECT state FROM trials WHERE number = 3"), [("RUNNING",)])
+        self.assertIsNone(constraints(3))
+
 
 if __name__ == "__main__":
     unittest.main()

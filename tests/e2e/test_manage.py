@@ -46,6 +46,54 @@ class EnqueueTest(SweepTestCase):
         self.assertEqual(len(params), 7)
         self.assertEqual(params[6], {"x": -4.5, "y": 0})
 
+    def test_a_partial_point_in_a_conditional_space_gets_its_branchs_parameters(self):
+        # As Optuna's enqueue_trial with some params: the given ones are kept,
+        # every parameter they make active is sampled, none they make inactive
+        # is stored. Regression: the rest came from the sampler's own point,
+        # drawn for its own optimizer (sgd without momentum, adam with one).
+        for sampler in ("random", "tpe"):
+            with self.subTest(sampler=sampler):
+                db = os.path.join(self.dir, sampler + ".db")
+                options = ", n_startup_trials: 2" if sampler == "tpe" else ""
+                study = self.write("study.yaml", f"""
+                    study_name: cond
+                    objective: {{metric: loss, direction: minimize}}
+                    search_space:
+                      opt: {{type: categorical, choices: [sgd, adam]}}
+                      lr: {{type: float, low: 0.001, high: 0.1, log: true}}
+                      momentum: {{type: float, low: 0.0, high: 0.99, when: {{opt: sgd}}}}
+                      nesterov: {{type: categorical, choices: [true, false], when: {{opt: sgd}}}}
+                      dampening: {{type: float, low: 0.0, high: 0.5, when: {{nesterov: false}}}}
+                      beta2: {{type: float, low: 0.9, high: 0.999, when: {{opt: adam}}}}
+                    sampler: {{type: {sampler}, seed: 3{options}}}
+                    budget: {{n_trials: 12, parallelism: 1}}
+                    trial:
+                      command: ["{PYTHON}", "-c", "print('loss=' + str({{lr}}))"]
+                    """)
+                self.run_gdsweep("run", study, "--db", db, "--n-trials", "2", check=0)
+                points = [{"opt": "sgd"}] * 4 + [{"opt": "adam"}] * 4 + [
+                    {"opt": "sgd", "nesterov": False}, {"opt": "adam", "momentum": 0.5}]
+                for point in points:
+                    self.run_gdsweep("enqueue", study, "--db", db, "--params", json.dumps(point),
+                                     check=0)
+                self.run_gdsweep("run", study, "--db", db, check=0)
+                trials = self.run_gdsweep("trials", "--db", db, "--format", "json", check=0)
+                queued = [t for t in json.loads(trials.stdout) if t["number"] >= 2]
+                self.assertEqual(len(queued), len(points))
+                for t, point in zip(queued, points):
+                    params = t["params"]
+                    self.assertEqual(t["state"], "COMPLETE")
+                    self.assertEqual(params["opt"], point["opt"], t)
+                    sgd = point["opt"] == "sgd"
+                    self.assertEqual("momentum" in params, sgd, t)
+                    self.assertEqual("nesterov" in params, sgd, t)
+                    self.assertEqual("beta2" in params, not sgd, t)
+                    self.assertEqual("dampening" in params,
+                                     sgd and params["nesterov"] is False, t)
+                    if "nesterov" in point:
+                        self.assertIs(params["nesterov"], False)
+                        self.assertIn("dampening", params)
+
     def test_a_bad_enqueue_list_names_file_line_column_and_key(self):
         study = self.write("study.yaml", study_yaml(extra="""
 enqueue:
