@@ -11,7 +11,7 @@
 namespace gdsweep::storage {
 namespace {
 
-using sqlite::Database;
+using sql::Database;
 
 // Optuna's study attribute for metric names (Optuna >= 3.2 shows them).
 constexpr const char* kMetricNamesAttr = "study:metric_names";
@@ -137,10 +137,11 @@ StudyInfo InfoFrom(int64_t id, const StudyRegistration& reg, uint64_t seed, bool
 }
 
 Result<StudyInfo> Create(Database& db, const StudyRegistration& reg) {
-  auto q = db.Prepare("INSERT INTO studies (study_name) VALUES (?1)");
+  auto q = db.Prepare("INSERT INTO studies (study_name) VALUES (?1) RETURNING study_id");
   if (!q) return q.error();
-  if (auto s = q->Bind(1, reg.name).Run(); !s) return s.error();
-  const int64_t id = db.LastInsertRowId();
+  auto inserted = sql::InsertReturningId(q->Bind(1, reg.name));
+  if (!inserted) return inserted.error();
+  const int64_t id = *inserted;
   if (auto s = WriteObjectives(db, id, reg.objectives); !s) return s.error();
   if (auto s = WriteGdsweepRow(db, id, reg, reg.seed, /*replace_leftovers=*/true); !s) {
     return s.error();
@@ -261,7 +262,7 @@ Result<std::vector<Direction>> LoadDirections(Database& db, int64_t study_id) {
 Result<int64_t> StudyIdByName(Database& db, const std::string& name) {
   auto id = FindStudyId(db, name);
   if (!id) return id.error();
-  if (!*id) return Error::NotFound("no study named '" + name + "' in " + db.options().path);
+  if (!*id) return Error::NotFound("no study named '" + name + "' in " + db.name());
   return **id;
 }
 
@@ -303,7 +304,7 @@ Status RenameStudyRow(Database& db, const std::string& from, const std::string& 
   auto taken = FindStudyId(db, to);
   if (!taken) return taken.error();
   if (*taken)
-    return Error::Conflict("a study named '" + to + "' exists already in " + db.options().path);
+    return Error::Conflict("a study named '" + to + "' exists already in " + db.name());
   auto q = db.Prepare("UPDATE studies SET study_name = ?2 WHERE study_id = ?1");
   if (!q) return q.error();
   return q->Bind(1, *id).Bind(2, to).Run();
@@ -312,7 +313,7 @@ Status RenameStudyRow(Database& db, const std::string& from, const std::string& 
 Result<StudyInfo> LoadStudyByName(Database& db, const std::string& name) {
   auto id = FindStudyId(db, name);
   if (!id) return id.error();
-  if (!*id) return Error::NotFound("no study named '" + name + "' in " + db.options().path);
+  if (!*id) return Error::NotFound("no study named '" + name + "' in " + db.name());
   return LoadInfo(db, **id, name);
 }
 
