@@ -91,9 +91,9 @@ std::string LibpqUrl(const std::string& url) {
 
 // A login the server refused: retrying cannot help.
 bool IsRefusedLogin(const std::string& message) {
-  for (const char* s : {"password authentication failed", "no password supplied",
-                        "authentication failed", "does not exist", "no pg_hba.conf entry",
-                        "permission denied"}) {
+  for (const char* s :
+       {"password authentication failed", "no password supplied", "authentication failed",
+        "does not exist", "no pg_hba.conf entry", "permission denied"}) {
     if (message.find(s) != std::string::npos) return true;
   }
   return false;
@@ -178,8 +178,8 @@ class Statement final : public sql::Cursor {
 
 struct Database::Impl {
   PGconn* conn = nullptr;
-  std::string name;            // the redacted URL
-  uint64_t session = 1;        // counts connections: prepared names are per session
+  std::string name;      // the redacted URL
+  uint64_t session = 1;  // counts connections: prepared names are per session
   uint64_t next_statement = 1;
   int64_t changes = 0;
   std::unordered_map<std::string, std::unique_ptr<Statement>> cache;
@@ -233,8 +233,8 @@ Result<bool> Statement::Step() {
   for (size_t i = 0; i < params_.size(); ++i) {
     values[i] = params_[i] ? params_[i]->c_str() : nullptr;
   }
-  result_ = PQexecPrepared(conn, prepared_name_.c_str(), nparams_, values.data(), nullptr, nullptr,
-                           0);
+  result_ =
+      PQexecPrepared(conn, prepared_name_.c_str(), nparams_, values.data(), nullptr, nullptr, 0);
   const auto status = PQresultStatus(result_);
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
     Error e = db_->ErrorOf("statement failed", result_);
@@ -350,10 +350,10 @@ Status Database::Exec(const std::string& sql) { return impl_->Run(sql); }
 int64_t Database::Changes() const { return impl_->changes; }
 
 Status Database::BeginTransaction(sql::TransactionKind kind) {
-  const std::string begin = kind == sql::TransactionKind::kWrite
-                                ? "BEGIN; SELECT pg_advisory_xact_lock(" +
-                                      std::to_string(kWriteLockKey) + ")"
-                                : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+  const std::string begin =
+      kind == sql::TransactionKind::kWrite
+          ? "BEGIN; SELECT pg_advisory_xact_lock(" + std::to_string(kWriteLockKey) + ")"
+          : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
   // Nothing has happened yet in this transaction, so a connection the server
   // dropped (a restart) is re-established and BEGIN tried again, with
   // backoff, until the reconnect timeout.

@@ -34,11 +34,11 @@ const bool kSkipWithoutPostgres = [] {
 }();
 
 // The server, or a message and an early return when PostgreSQL is missing.
-#define REQUIRE_POSTGRES(server)                                        \
-  PostgresServer* server = PostgresServer::Shared();                    \
-  if (server == nullptr) {                                              \
-    MESSAGE("skipped: PostgreSQL is not installed or did not start");   \
-    return;                                                             \
+#define REQUIRE_POSTGRES(server)                                      \
+  PostgresServer* server = PostgresServer::Shared();                  \
+  if (server == nullptr) {                                            \
+    MESSAGE("skipped: PostgreSQL is not installed or did not start"); \
+    return;                                                           \
   }
 
 TEST_CASE("a URL's password is redacted wherever it is") {
@@ -121,8 +121,9 @@ std::vector<std::string> OptunaCatalog(const std::string& url) {
   add(Rows(url,
            "SELECT t.typname || ' ' || string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) "
            "FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid GROUP BY t.typname ORDER BY 1"));
-  add(Rows(url, "SELECT sequencename || ' ' || data_type FROM pg_sequences "
-                "WHERE sequencename NOT LIKE 'gdsweep%' ORDER BY 1"));
+  add(Rows(url,
+           "SELECT sequencename || ' ' || data_type FROM pg_sequences "
+           "WHERE sequencename NOT LIKE 'gdsweep%' ORDER BY 1"));
   add(Rows(url, "SELECT version_num FROM alembic_version"));
   add(Rows(url, "SELECT version_info_id, schema_version FROM version_info"));
   return out;

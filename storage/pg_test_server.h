@@ -61,16 +61,18 @@ class PostgresServer {
   const std::string& dir() const { return dir_; }
 
   // postgresql://postgres:PASSWORD@127.0.0.1:PORT/dbname
-  std::string Url(const std::string& dbname, const std::string& password = kPostgresPassword) const {
-    return "postgresql://postgres" + (password.empty() ? "" : ":" + password) + "@127.0.0.1:" +
-           std::to_string(port_) + "/" + dbname;
+  std::string Url(const std::string& dbname,
+                  const std::string& password = kPostgresPassword) const {
+    return "postgresql://postgres" + (password.empty() ? "" : ":" + password) +
+           "@127.0.0.1:" + std::to_string(port_) + "/" + dbname;
   }
 
   // A new, empty database with a unique name; returns its URL.
   std::string CreateDatabase(const std::string& hint = "t") {
     static std::atomic<int> counter{0};
     std::string name = "gd_";
-    for (char c : hint) name += std::isalnum(static_cast<unsigned char>(c)) ? char(std::tolower(c)) : '_';
+    for (char c : hint)
+      name += std::isalnum(static_cast<unsigned char>(c)) ? char(std::tolower(c)) : '_';
     name += "_" + std::to_string(getpid()) + "_" + std::to_string(++counter);
     if (!Admin("CREATE DATABASE " + name)) return {};
     return Url(name);
@@ -100,7 +102,8 @@ class PostgresServer {
 
   static std::unique_ptr<PostgresServer> Start() {
     if (!PostgresInstalled()) {
-      std::fprintf(stderr, "PostgreSQL is not installed (no %s/postgres): apt-get install postgresql\n",
+      std::fprintf(stderr,
+                   "PostgreSQL is not installed (no %s/postgres): apt-get install postgresql\n",
                    kPostgresBin);
       return nullptr;
     }

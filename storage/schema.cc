@@ -95,14 +95,15 @@ std::string ForPostgres(std::string sql) {
     const std::string statements = sql.substr(body, sql.rfind("END") - body);
     return "CREATE OR REPLACE FUNCTION " + name +
            "() RETURNS trigger LANGUAGE plpgsql AS $body$ BEGIN\n" + statements +
-           "\tRETURN OLD;\nEND $body$;\n" + "CREATE TRIGGER " + name + " AFTER DELETE ON " +
-           table + " FOR EACH ROW EXECUTE FUNCTION " + name + "()";
+           "\tRETURN OLD;\nEND $body$;\n" + "CREATE TRIGGER " + name + " AFTER DELETE ON " + table +
+           " FOR EACH ROW EXECUTE FUNCTION " + name + "()";
   }
   if (sql.rfind("DROP TRIGGER IF EXISTS ", 0) == 0) {
     const bool on_trial = sql.find("deleted_trial") != std::string::npos;
     return sql + (on_trial ? " ON trials" : " ON studies");
   }
-  replace_all("INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY");
+  replace_all("INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT",
+              "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY");
   replace_all(" INTEGER", " BIGINT");
   replace_all(" REAL", " DOUBLE PRECISION");
   replace_all(") WITHOUT ROWID", ")");
@@ -123,11 +124,10 @@ Status CheckOptunaVersion(Database& db) {
   if (!revision) return revision.error();
   if (*revision && !kCompatibleRevisions.count(**revision)) {
     if (kOlderRevisions.count(**revision)) {
-      return Error::Conflict(db.name() +
-                             ": the database was written by an older Optuna (alembic revision " +
-                             **revision + "); upgrade it first with `optuna storage upgrade " +
-                             "--storage " + (db.dialect() == sql::Dialect::kSqlite ? "sqlite:///" : "") +
-                                 db.name() + "`");
+      return Error::Conflict(
+          db.name() + ": the database was written by an older Optuna (alembic revision " +
+          **revision + "); upgrade it first with `optuna storage upgrade " + "--storage " +
+          (db.dialect() == sql::Dialect::kSqlite ? "sqlite:///" : "") + db.name() + "`");
     }
     return Error::Conflict(
         db.name() + ": unknown alembic revision '" + **revision +
@@ -138,8 +138,8 @@ Status CheckOptunaVersion(Database& db) {
   auto version = SingleText(db, "SELECT schema_version FROM version_info");
   if (!version) return version.error();
   if (*version && **version != std::to_string(kOptunaSchemaVersion)) {
-    return Error::Conflict(db.name() + ": the database has Optuna schema version " +
-                           **version + ", expected " + std::to_string(kOptunaSchemaVersion) +
+    return Error::Conflict(db.name() + ": the database has Optuna schema version " + **version +
+                           ", expected " + std::to_string(kOptunaSchemaVersion) +
                            " (upgrade it with `optuna storage upgrade`)");
   }
   return {};
@@ -227,11 +227,11 @@ Status Migrate(Database& db) {
     // concurrent CREATE.
     auto tx = Transaction::Begin(db, Transaction::Kind::kWrite);
     if (!tx) return tx.error();
-    if (auto s = db.Exec(
-            "CREATE TABLE IF NOT EXISTS gdsweep_version_info (\n"
-            "\tversion_info_id INTEGER NOT NULL PRIMARY KEY CHECK (version_info_id = 1),\n"
-            "\tschema_version INTEGER NOT NULL\n"
-            ")");
+    if (auto s =
+            db.Exec("CREATE TABLE IF NOT EXISTS gdsweep_version_info (\n"
+                    "\tversion_info_id INTEGER NOT NULL PRIMARY KEY CHECK (version_info_id = 1),\n"
+                    "\tschema_version INTEGER NOT NULL\n"
+                    ")");
         !s) {
       return s;
     }
@@ -247,8 +247,7 @@ Status Migrate(Database& db) {
     }
     if (*stored >= m.version) continue;
     for (const auto& sql : m.statements) {
-      const std::string text =
-          db.dialect() == sql::Dialect::kPostgres ? ForPostgres(sql) : sql;
+      const std::string text = db.dialect() == sql::Dialect::kPostgres ? ForPostgres(sql) : sql;
       if (auto s = db.Exec(text); !s) return s.error().Wrap("gdsweep migration " + m.description);
     }
     auto set = db.Prepare(
@@ -414,7 +413,8 @@ const std::vector<SchemaObject>& OptunaPostgresSchema() {
       {"studies",
        "CREATE TABLE studies (study_id SERIAL NOT NULL, study_name VARCHAR(512) NOT NULL, "
        "PRIMARY KEY (study_id))"},
-      {"ix_studies_study_name", "CREATE UNIQUE INDEX ix_studies_study_name ON studies (study_name)"},
+      {"ix_studies_study_name",
+       "CREATE UNIQUE INDEX ix_studies_study_name ON studies (study_name)"},
       {"version_info",
        "CREATE TABLE version_info (version_info_id INTEGER NOT NULL, schema_version INTEGER, "
        "library_version VARCHAR(256), PRIMARY KEY (version_info_id), "
@@ -723,8 +723,8 @@ Status CheckSchemaReadOnly(Database& db) {
   for (const char* table : {"studies", "study_directions", "trials", "trial_params", "trial_values",
                             "trial_intermediate_values"}) {
     if (!existing->count(table)) {
-      return Error::NotFound(db.name() + " is not an Optuna or gdsweep database (no " +
-                             table + " table)");
+      return Error::NotFound(db.name() + " is not an Optuna or gdsweep database (no " + table +
+                             " table)");
     }
   }
   if (existing->count("alembic_version") && existing->count("version_info")) {

@@ -4,8 +4,8 @@
 
 #include "storage/judged_report.h"
 #include "storage/pg_db.h"
-#include "storage/sqlite_db.h"
 #include "storage/schema.h"
+#include "storage/sqlite_db.h"
 #include "storage/study_copy.h"
 #include "storage/study_registry.h"
 #include "storage/tracking_outbox.h"
@@ -126,7 +126,7 @@ Result<std::vector<StudySummary>> SqlStorage::ListStudies() {
 }
 
 Result<AskResult> SqlStorage::Ask(const AskRequest& req, TrialHistory& history,
-                                     const SampleFn& sample) {
+                                  const SampleFn& sample) {
   if (auto s = CheckWritable(); !s) return s.error();
   auto tx = Tx::Begin(*db_, Tx::Kind::kWrite);
   if (!tx) return tx.error();
@@ -220,7 +220,7 @@ Status SqlStorage::FinishTrial(int64_t trial_id, const TrialOutcome& outcome) {
 }
 
 Status SqlStorage::ReportIntermediate(int64_t trial_id, const std::map<int64_t, double>& values,
-                                         const std::map<int64_t, double>& times) {
+                                      const std::map<int64_t, double>& times) {
   if (auto s = CheckWritable(); !s) return s;
   auto tx = Tx::Begin(*db_, Tx::Kind::kWrite);
   if (!tx) return tx.error();
@@ -229,14 +229,14 @@ Status SqlStorage::ReportIntermediate(int64_t trial_id, const std::map<int64_t, 
 }
 
 Result<ReportResult> SqlStorage::ReportAndJudge(const ReportRequest& req, TrialHistory& history,
-                                                   const JudgeFn& judge) {
+                                                const JudgeFn& judge) {
   if (auto s = CheckWritable(); !s) return s.error();
   return InTransaction(*db_, Tx::Kind::kWrite,
                        [&] { return StoreAndJudge(*db_, req, history, judge); });
 }
 
 Result<std::vector<TrialRecord>> SqlStorage::ListTrials(int64_t study_id,
-                                                           const TrialFilter& filter) {
+                                                        const TrialFilter& filter) {
   auto tx = Tx::Begin(*db_, Tx::Kind::kRead);
   if (!tx) return tx.error();
   auto trials = ReadTrialsFiltered(*db_, study_id, filter);
@@ -316,7 +316,7 @@ Status SqlStorage::RemoveWorker(const std::string& worker_id) {
 }
 
 Result<std::vector<TrialRecord>> SqlStorage::RequeueTrialsOfWorker(const std::string& worker_id,
-                                                                      const std::string& reason) {
+                                                                   const std::string& reason) {
   if (auto s = CheckWritable(); !s) return s.error();
   auto tx = Tx::Begin(*db_, Tx::Kind::kWrite);
   if (!tx) return tx.error();
@@ -379,7 +379,7 @@ Result<std::vector<TrialRun>> SqlStorage::ListTrialRuns(int64_t trial_id) {
 }
 
 Status SqlStorage::AdoptTrial(int64_t trial_id, const std::string& from_worker,
-                                 const std::string& to_worker) {
+                              const std::string& to_worker) {
   if (auto s = CheckWritable(); !s) return s;
   auto tx = Tx::Begin(*db_, Tx::Kind::kWrite);
   if (!tx) return tx.error();
@@ -398,14 +398,14 @@ Status SqlStorage::AdoptTrial(int64_t trial_id, const std::string& from_worker,
 // --- Tracking outbox ---
 
 Result<TrackingTarget> SqlStorage::SetTrackingTarget(int64_t study_id, const std::string& tag,
-                                                        const TrackingTarget& target) {
+                                                     const TrackingTarget& target) {
   if (auto s = CheckWritable(); !s) return s.error();
   return InTransaction(*db_, Tx::Kind::kWrite,
                        [&] { return UpsertTrackingTarget(*db_, study_id, tag, target); });
 }
 
 Result<std::optional<TrackingTarget>> SqlStorage::GetTrackingTarget(int64_t study_id,
-                                                                       const std::string& tag) {
+                                                                    const std::string& tag) {
   return InTransaction(*db_, Tx::Kind::kRead,
                        [&] { return LoadTrackingTarget(*db_, study_id, tag); });
 }
@@ -414,10 +414,9 @@ Result<std::vector<std::pair<int64_t, std::string>>> SqlStorage::ListTrackingTar
   return InTransaction(*db_, Tx::Kind::kRead, [&] { return LoadTrackingTargets(*db_); });
 }
 
-Result<std::vector<OutboxMessage>> SqlStorage::ClaimOutbox(int64_t study_id,
-                                                              const std::string& tag,
-                                                              const std::string& owner,
-                                                              double lease_s, int limit) {
+Result<std::vector<OutboxMessage>> SqlStorage::ClaimOutbox(int64_t study_id, const std::string& tag,
+                                                           const std::string& owner, double lease_s,
+                                                           int limit) {
   if (auto s = CheckWritable(); !s) return s.error();
   return InTransaction(*db_, Tx::Kind::kWrite, [&] {
     return ClaimPendingMessages(*db_, study_id, tag, owner, NowSeconds(), lease_s, limit);
@@ -425,14 +424,14 @@ Result<std::vector<OutboxMessage>> SqlStorage::ClaimOutbox(int64_t study_id,
 }
 
 Status SqlStorage::SettleOutbox(int64_t study_id, const std::string& tag,
-                                   const OutboxUpdate& update) {
+                                const OutboxUpdate& update) {
   if (auto s = CheckWritable(); !s) return s;
   return InTransaction(*db_, Tx::Kind::kWrite,
                        [&] { return ApplyOutboxUpdate(*db_, study_id, tag, update); });
 }
 
 Status SqlStorage::ReleaseOutboxLease(int64_t study_id, const std::string& tag,
-                                         const std::string& owner) {
+                                      const std::string& owner) {
   if (auto s = CheckWritable(); !s) return s;
   return InTransaction(*db_, Tx::Kind::kWrite,
                        [&] { return DropOutboxLease(*db_, study_id, tag, owner); });
@@ -449,14 +448,14 @@ Result<int64_t> SqlStorage::ReviveOutbox(int64_t study_id, const std::string& ta
 }
 
 Result<std::vector<OutboxMessage>> SqlStorage::DeadOutbox(int64_t study_id,
-                                                             const std::string& tag) {
+                                                          const std::string& tag) {
   return InTransaction(*db_, Tx::Kind::kRead,
                        [&] { return LoadDeadMessages(*db_, study_id, tag); });
 }
 
 Result<std::optional<TrackingRun>> SqlStorage::GetTrackingRun(int64_t study_id,
-                                                                 const std::string& tag,
-                                                                 int64_t trial_id) {
+                                                              const std::string& tag,
+                                                              int64_t trial_id) {
   return InTransaction(*db_, Tx::Kind::kRead,
                        [&] { return LoadTrackingRun(*db_, study_id, tag, trial_id); });
 }

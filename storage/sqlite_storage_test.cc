@@ -201,8 +201,7 @@ TEST_CASE("Ask numbers trials, claims WAITING retries first and counts the budge
 
 // Two workers (connections) on one study; `a` asked `n` trials before.
 struct TwoWorkers {
-  explicit TwoWorkers(int n)
-      : path(TestDatabase(dir)), a(OpenOrDie(path)), b(OpenOrDie(path)) {
+  explicit TwoWorkers(int n) : path(TestDatabase(dir)), a(OpenOrDie(path)), b(OpenOrDie(path)) {
     auto study = a->OpenStudy(SmallStudy());
     REQUIRE(study.ok());
     study_id = study->study_id;

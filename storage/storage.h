@@ -1,9 +1,8 @@
 // The Storage seam: every study, trial and worker a sweep knows, kept in one
-// SQLite file or PostgreSQL database laid out as Optuna's RDB schema (version 12) plus gdsweep's own
-// tables. Each method is one transaction: it happens entirely or not at all,
-// and a finished trial (COMPLETE, PRUNED, FAIL) is never changed again.
-// Several processes may use one database at once. An object is used by one
-// thread at a time.
+// SQLite file or PostgreSQL database laid out as Optuna's RDB schema (version 12) plus gdsweep's
+// own tables. Each method is one transaction: it happens entirely or not at all, and a finished
+// trial (COMPLETE, PRUNED, FAIL) is never changed again. Several processes may use one database at
+// once. An object is used by one thread at a time.
 #pragma once
 
 #include <cstdint>

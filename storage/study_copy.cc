@@ -153,7 +153,8 @@ Result<int64_t> InsertTrial(Database& db, int64_t study_id, const DumpedTrial& t
     return s ? std::optional<std::string>(FormatDatetime(*s)) : std::nullopt;
   };
   q->Bind(1, t.number).Bind(2, study_id).Bind(3, ToString(t.state));
-  return sql::InsertReturningId(q->Bind(4, when(t.datetime_start)).Bind(5, when(t.datetime_complete)));
+  return sql::InsertReturningId(
+      q->Bind(4, when(t.datetime_start)).Bind(5, when(t.datetime_complete)));
 }
 
 Status WriteTrialDetails(Database& db, int64_t study_id, int64_t trial_id, const DumpedTrial& t) {

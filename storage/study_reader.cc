@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <set>
 
-#include "storage/schema.h"
 #include "storage/pg_db.h"
+#include "storage/schema.h"
 #include "storage/sqlite_db.h"
 #include "storage/study_registry.h"
 #include "storage/trial_reader.h"

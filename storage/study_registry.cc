@@ -303,8 +303,7 @@ Status RenameStudyRow(Database& db, const std::string& from, const std::string& 
   if (!id) return id.error();
   auto taken = FindStudyId(db, to);
   if (!taken) return taken.error();
-  if (*taken)
-    return Error::Conflict("a study named '" + to + "' exists already in " + db.name());
+  if (*taken) return Error::Conflict("a study named '" + to + "' exists already in " + db.name());
   auto q = db.Prepare("UPDATE studies SET study_name = ?2 WHERE study_id = ?1");
   if (!q) return q.error();
   return q->Bind(1, *id).Bind(2, to).Run();

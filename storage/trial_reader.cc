@@ -218,8 +218,7 @@ Result<std::vector<TrialRecord>> ReadTrialsAfter(Database& db, int64_t study_id,
     if (auto s = CollectRows(*q, out); !s) return s.error();
   }
   if (!also.empty()) {
-    auto q = db.Prepare(std::string(kSelectTrials) +
-                        "WHERE " + sql::InIdList(db, "t.trial_id", 1));
+    auto q = db.Prepare(std::string(kSelectTrials) + "WHERE " + sql::InIdList(db, "t.trial_id", 1));
     if (!q) return q.error();
     q->Bind(1, IdList(also));
     if (auto s = CollectRows(*q, out); !s) return s.error();
@@ -245,12 +244,13 @@ Result<std::vector<TrialRecord>> ReadTrialsFiltered(Database& db, int64_t study_
     // CROSS JOIN: SQLite then reads gdsweep_trials first, by its (study_id,
     // tag) index, instead of walking every trial of the study in number order
     // (PostgreSQL plans the join itself and takes no ON after a CROSS JOIN).
-    const std::string join =
-        db.dialect() == sql::Dialect::kPostgres ? " JOIN " : " CROSS JOIN ";
+    const std::string join = db.dialect() == sql::Dialect::kPostgres ? " JOIN " : " CROSS JOIN ";
     auto q = db.Prepare(
         "SELECT t.trial_id, t.number, t.state, t.datetime_start, t.datetime_complete, "
         "g.tag, g.attempt, g.retry_of, g.worker_id, g.failure_reason, g.log_path, g.runs "
-        "FROM gdsweep_trials g" + join + "trials t "
+        "FROM gdsweep_trials g" +
+        join +
+        "trials t "
         "ON t.trial_id = g.trial_id AND t.study_id = g.study_id AND t.number = g.number "
         "WHERE g.study_id = ?1 AND g.tag = ?2 AND (t.state = ?3 OR ?3 IS NULL) "
         "ORDER BY t.number, t.trial_id");

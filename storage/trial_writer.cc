@@ -269,6 +269,13 @@ double NowSeconds() {
 // is how many trials of its study came before it), so the next one is the
 // largest plus one, read from the end of the (study_id, number) index.
 Result<int64_t> NextTrialNumber(Database& db, int64_t study_id) {
+  if (db.dialect() == sql::Dialect::kPostgres) {
+    // Optuna's _create_new_trial numbers a trial under this row lock: taking
+    // it too, gdsweep and Optuna never give two trials one number.
+    auto lock = db.Prepare("SELECT study_id FROM studies WHERE study_id = ?1 FOR UPDATE");
+    if (!lock) return lock.error();
+    if (auto s = lock->Bind(1, study_id).Run(); !s) return s.error();
+  }
   return CountOf(db, "SELECT coalesce(max(number) + 1, 0) FROM trials WHERE study_id = ?1",
                  study_id);
 }

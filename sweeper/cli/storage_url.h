@@ -1,6 +1,7 @@
 // The databases a management command (copy, delete, rename, export) opens by
 // URL: a file path, Optuna's sqlite:///PATH or postgresql://... (the database
-// must exist on the server; its tables are created when missing). Also the rule for study names given on the command line.
+// must exist on the server; its tables are created when missing). Also the rule for study names
+// given on the command line.
 #pragma once
 
 #include <memory>

@@ -55,9 +55,9 @@ Result<std::string> ReadStorage(const YamlNode& node) {
                         storage->rfind("postgresql+psycopg2://", 0) == 0;
   if (storage->find("://") != std::string::npos && !postgres &&
       (storage->rfind(kSqlite, 0) != 0 || storage->size() == kSqlite.size())) {
-    return ErrorAt(node.location, "storage",
-                   "expected a database file path, sqlite:///PATH or postgresql://..., got " +
-                       Describe(node));
+    return ErrorAt(
+        node.location, "storage",
+        "expected a database file path, sqlite:///PATH or postgresql://..., got " + Describe(node));
   }
   return storage;
 }
