@@ -4,10 +4,10 @@
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
-  libboost-program-options-dev nlohmann-json3-dev libyaml-cpp-dev libsqlite3-dev
+  libboost-program-options-dev nlohmann-json3-dev libyaml-cpp-dev libsqlite3-dev libpq-dev
   libspdlog-dev doctest-dev libcurl4-openssl-dev libssl-dev libeigen3-dev liblbfgspp-dev
   python3 python3-optuna python3-scipy python3-sklearn python3-pandas sqlite3 openssl
-  chromium libcpp-httplib-dev
+  chromium libcpp-httplib-dev postgresql python3-psycopg2
 )
 missing=()
 for p in "${packages[@]}"; do

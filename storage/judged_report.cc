@@ -9,7 +9,7 @@
 
 namespace gdsweep::storage {
 
-Status WriteCompletedRungs(sqlite::Database& db, int64_t trial_id,
+Status WriteCompletedRungs(sql::Database& db, int64_t trial_id,
                            const std::map<int, double>& rungs) {
   for (const auto& [rung, value] : rungs) {
     if (auto s = SetTrialSystemAttr(db, trial_id, "completed_rung_" + std::to_string(rung),
@@ -21,7 +21,7 @@ Status WriteCompletedRungs(sqlite::Database& db, int64_t trial_id,
   return {};
 }
 
-Result<ReportResult> StoreAndJudge(sqlite::Database& db, const ReportRequest& req,
+Result<ReportResult> StoreAndJudge(sql::Database& db, const ReportRequest& req,
                                    TrialHistory& history, const JudgeFn& judge) {
   ReportResult result;
   const TrialHistory none;

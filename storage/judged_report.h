@@ -7,17 +7,17 @@
 
 #include <map>
 
-#include "storage/sqlite_db.h"
+#include "storage/sql_db.h"
 #include "storage/storage.h"
 
 namespace gdsweep::storage {
 
 // Sets the "completed_rung_N" attributes of a trial (value_json as Python's
 // json.dumps writes the number).
-Status WriteCompletedRungs(sqlite::Database& db, int64_t trial_id,
+Status WriteCompletedRungs(sql::Database& db, int64_t trial_id,
                            const std::map<int, double>& rungs);
 
-Result<ReportResult> StoreAndJudge(sqlite::Database& db, const ReportRequest& req,
+Result<ReportResult> StoreAndJudge(sql::Database& db, const ReportRequest& req,
                                    TrialHistory& history, const JudgeFn& judge);
 
 }  // namespace gdsweep::storage

@@ -24,7 +24,7 @@ namespace storage {
 namespace {
 
 using nlohmann::json;
-using sqlite::Database;
+using sql::Database;
 
 // A number as MLflow's JSON accepts it: non-finite ones as strings (a plain
 // nlohmann dump would write null).

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "storage/sqlite_db.h"
+#include "storage/sql_db.h"
 #include "storage/storage.h"
 
 namespace gdsweep::storage {
@@ -28,11 +28,11 @@ struct OutboxSubject {
 
 // Whether (study, tag) has a tracking target: one primary-key lookup, read
 // in the transaction (never cached: another process may set it).
-Result<bool> IsTracked(sqlite::Database& db, int64_t study_id, const std::string& tag);
+Result<bool> IsTracked(sql::Database& db, int64_t study_id, const std::string& tag);
 
 // The trial's parameters as a user sees them ("0.001", "3", "adam"), by name,
 // from its trial_params rows.
-Result<std::map<std::string, std::string>> StoredParamsText(sqlite::Database& db, int64_t trial_id);
+Result<std::map<std::string, std::string>> StoredParamsText(sql::Database& db, int64_t trial_id);
 
 struct RunStarted {
   int attempt = 1;
@@ -40,11 +40,11 @@ struct RunStarted {
   double start_time = 0;                      // seconds since the epoch
   std::map<std::string, std::string> params;  // external values as text
 };
-Status AppendRunStarted(sqlite::Database& db, const OutboxSubject& trial, const RunStarted& run);
+Status AppendRunStarted(sql::Database& db, const OutboxSubject& trial, const RunStarted& run);
 
 // `times`: step -> when the trial reported it; such a point is written
 // [step, value, time], one without [step, value] (read as `time`).
-Status AppendIntermediate(sqlite::Database& db, const OutboxSubject& trial, double time,
+Status AppendIntermediate(sql::Database& db, const OutboxSubject& trial, double time,
                           const std::map<int64_t, double>& points,
                           const std::map<int64_t, double>& times = {});
 
@@ -58,6 +58,6 @@ struct RunFinished {
   std::map<int64_t, double> times;     // step -> when reported (see AppendIntermediate)
   std::optional<int64_t> pruned_step;  // PRUNED: its last step (where it was pruned)
 };
-Status AppendRunFinished(sqlite::Database& db, const OutboxSubject& trial, const RunFinished& run);
+Status AppendRunFinished(sql::Database& db, const OutboxSubject& trial, const RunFinished& run);
 
 }  // namespace gdsweep::storage

@@ -8,8 +8,8 @@
 namespace gdsweep::storage {
 namespace {
 
-using sqlite::Database;
-using sqlite::Transaction;
+using sql::Database;
+using sql::Transaction;
 
 // Alembic revisions whose tables are the ones this file reads and writes:
 // Optuna 3.0/3.1's head, and 3.2+'s head (which only adds an index on
@@ -45,8 +45,16 @@ const char* const kTempStandIns[] = {
     "PRIMARY KEY (study_id, tag))",
 };
 
+// The tables and indexes of the database (PostgreSQL: of the current schema,
+// with its enum types).
 Result<std::set<std::string>> ExistingObjects(Database& db) {
-  auto q = db.Prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'index')");
+  auto q = db.Prepare(
+      db.dialect() == sql::Dialect::kPostgres
+          ? "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'i') "
+            "UNION ALL SELECT t.typname FROM pg_type t JOIN pg_namespace n "
+            "ON n.oid = t.typnamespace WHERE n.nspname = current_schema() AND t.typtype = 'e'"
+          : "SELECT name FROM sqlite_master WHERE type IN ('table', 'index')");
   if (!q) return q.error();
   std::set<std::string> names;
   while (true) {
@@ -67,6 +75,41 @@ Result<std::optional<std::string>> SingleText(Database& db, const std::string& s
   return std::optional<std::string>(q->Text(0));
 }
 
+// A statement of gdsweep's SQLite schema in PostgreSQL's dialect: 64-bit
+// integers and doubles, an identity for AUTOINCREMENT, no WITHOUT ROWID, and
+// SQLite's trigger bodies as PL/pgSQL functions.
+std::string ForPostgres(std::string sql) {
+  auto replace_all = [&](const std::string& from, const std::string& to) {
+    for (size_t at = sql.find(from); at != std::string::npos; at = sql.find(from, at + to.size())) {
+      sql.replace(at, from.size(), to);
+    }
+  };
+  const std::string trigger = "CREATE TRIGGER ";
+  if (sql.rfind(trigger, 0) == 0) {
+    // CREATE TRIGGER name AFTER DELETE ON table FOR EACH ROW BEGIN\n...END
+    const size_t name_end = sql.find(' ', trigger.size());
+    const std::string name = sql.substr(trigger.size(), name_end - trigger.size());
+    const size_t on = sql.find(" ON ");
+    const std::string table = sql.substr(on + 4, sql.find(' ', on + 4) - on - 4);
+    const size_t body = sql.find("BEGIN\n") + 6;
+    const std::string statements = sql.substr(body, sql.rfind("END") - body);
+    return "CREATE OR REPLACE FUNCTION " + name +
+           "() RETURNS trigger LANGUAGE plpgsql AS $body$ BEGIN\n" + statements +
+           "\tRETURN OLD;\nEND $body$;\n" + "CREATE TRIGGER " + name + " AFTER DELETE ON " + table +
+           " FOR EACH ROW EXECUTE FUNCTION " + name + "()";
+  }
+  if (sql.rfind("DROP TRIGGER IF EXISTS ", 0) == 0) {
+    const bool on_trial = sql.find("deleted_trial") != std::string::npos;
+    return sql + (on_trial ? " ON trials" : " ON studies");
+  }
+  replace_all("INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT",
+              "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY");
+  replace_all(" INTEGER", " BIGINT");
+  replace_all(" REAL", " DOUBLE PRECISION");
+  replace_all(") WITHOUT ROWID", ")");
+  return sql;
+}
+
 Result<int> StoredGdsweepVersion(Database& db) {
   auto v = SingleText(db, "SELECT schema_version FROM gdsweep_version_info");
   if (!v) return v.error();
@@ -81,13 +124,13 @@ Status CheckOptunaVersion(Database& db) {
   if (!revision) return revision.error();
   if (*revision && !kCompatibleRevisions.count(**revision)) {
     if (kOlderRevisions.count(**revision)) {
-      return Error::Conflict(db.options().path +
-                             ": the database was written by an older Optuna (alembic revision " +
-                             **revision + "); upgrade it first with `optuna storage upgrade " +
-                             "--storage sqlite:///" + db.options().path + "`");
+      return Error::Conflict(
+          db.name() + ": the database was written by an older Optuna (alembic revision " +
+          **revision + "); upgrade it first with `optuna storage upgrade " + "--storage " +
+          (db.dialect() == sql::Dialect::kSqlite ? "sqlite:///" : "") + db.name() + "`");
     }
     return Error::Conflict(
-        db.options().path + ": unknown alembic revision '" + **revision +
+        db.name() + ": unknown alembic revision '" + **revision +
         "' (this gdsweep reads and writes Optuna's v3.0.0.d and v3.2.0.a); a newer Optuna may "
         "have changed its tables, so gdsweep leaves the file untouched: use a gdsweep that "
         "knows that revision, or another database (--db)");
@@ -95,15 +138,15 @@ Status CheckOptunaVersion(Database& db) {
   auto version = SingleText(db, "SELECT schema_version FROM version_info");
   if (!version) return version.error();
   if (*version && **version != std::to_string(kOptunaSchemaVersion)) {
-    return Error::Conflict(db.options().path + ": the database has Optuna schema version " +
-                           **version + ", expected " + std::to_string(kOptunaSchemaVersion) +
+    return Error::Conflict(db.name() + ": the database has Optuna schema version " + **version +
+                           ", expected " + std::to_string(kOptunaSchemaVersion) +
                            " (upgrade it with `optuna storage upgrade`)");
   }
   return {};
 }
 
 std::string NewerGdsweepMessage(Database& db, int stored) {
-  return db.options().path + ": the database was written by a newer gdsweep (schema version " +
+  return db.name() + ": the database was written by a newer gdsweep (schema version " +
          std::to_string(stored) + ", this gdsweep knows up to " +
          std::to_string(CurrentGdsweepSchemaVersion()) + "); use a newer gdsweep";
 }
@@ -134,7 +177,7 @@ Status CreateOptunaTables(Database& db) {
   if (!tx) return tx.error();
   auto existing = ExistingObjects(db);
   if (!existing) return existing.error();
-  for (const auto& object : OptunaSchema()) {
+  for (const auto& object : OptunaSchema(db.dialect())) {
     if (existing->count(object.name)) continue;
     if (auto s = db.Exec(object.sql); !s) return s;
   }
@@ -161,7 +204,7 @@ Result<bool> IsCurrent(Database& db) {
   if (!tx) return tx.error();
   auto existing = ExistingObjects(db);
   if (!existing) return existing.error();
-  for (const auto& object : OptunaSchema()) {
+  for (const auto& object : OptunaSchema(db.dialect())) {
     if (!existing->count(object.name)) return false;
   }
   if (!existing->count("gdsweep_version_info")) return false;
@@ -179,13 +222,20 @@ Result<bool> IsCurrent(Database& db) {
 }
 
 Status Migrate(Database& db) {
-  if (auto s =
-          db.Exec("CREATE TABLE IF NOT EXISTS gdsweep_version_info (\n"
-                  "\tversion_info_id INTEGER NOT NULL PRIMARY KEY CHECK (version_info_id = 1),\n"
-                  "\tschema_version INTEGER NOT NULL\n"
-                  ")");
-      !s) {
-    return s;
+  {
+    // Under the write lock: PostgreSQL's IF NOT EXISTS is not safe against a
+    // concurrent CREATE.
+    auto tx = Transaction::Begin(db, Transaction::Kind::kWrite);
+    if (!tx) return tx.error();
+    if (auto s =
+            db.Exec("CREATE TABLE IF NOT EXISTS gdsweep_version_info (\n"
+                    "\tversion_info_id INTEGER NOT NULL PRIMARY KEY CHECK (version_info_id = 1),\n"
+                    "\tschema_version INTEGER NOT NULL\n"
+                    ")");
+        !s) {
+      return s;
+    }
+    if (auto s = tx->Commit(); !s) return s;
   }
   for (const auto& m : GdsweepMigrations()) {
     auto tx = Transaction::Begin(db, Transaction::Kind::kWrite);
@@ -197,7 +247,8 @@ Status Migrate(Database& db) {
     }
     if (*stored >= m.version) continue;
     for (const auto& sql : m.statements) {
-      if (auto s = db.Exec(sql); !s) return s.error().Wrap("gdsweep migration " + m.description);
+      const std::string text = db.dialect() == sql::Dialect::kPostgres ? ForPostgres(sql) : sql;
+      if (auto s = db.Exec(text); !s) return s.error().Wrap("gdsweep migration " + m.description);
     }
     auto set = db.Prepare(
         "INSERT INTO gdsweep_version_info (version_info_id, schema_version) VALUES (1, ?1) "
@@ -217,7 +268,8 @@ Status Migrate(Database& db) {
 
 }  // namespace
 
-const std::vector<SchemaObject>& OptunaSchema() {
+const std::vector<SchemaObject>& OptunaSchema(sql::Dialect dialect) {
+  if (dialect == sql::Dialect::kPostgres) return OptunaPostgresSchema();
   static const std::vector<SchemaObject> kSchema = {
       {"studies",
        "CREATE TABLE studies (\n"
@@ -343,6 +395,84 @@ const std::vector<SchemaObject>& OptunaSchema() {
        "\tversion_num VARCHAR(32) NOT NULL, \n"
        "\tCONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n"
        ")"},
+  };
+  return kSchema;
+}
+
+const std::vector<SchemaObject>& OptunaPostgresSchema() {
+  // As SQLAlchemy 1.4 emits Optuna 3.1's models for PostgreSQL (schema_test
+  // compares the result with a database Optuna creates): enum types, SERIAL
+  // keys, constraints under PostgreSQL's default names.
+  static const std::vector<SchemaObject> kSchema = {
+      {"studydirection", "CREATE TYPE studydirection AS ENUM ('NOT_SET', 'MINIMIZE', 'MAXIMIZE')"},
+      {"trialstate",
+       "CREATE TYPE trialstate AS ENUM ('RUNNING', 'COMPLETE', 'PRUNED', 'FAIL', 'WAITING')"},
+      {"trialvaluetype", "CREATE TYPE trialvaluetype AS ENUM ('FINITE', 'INF_POS', 'INF_NEG')"},
+      {"trialintermediatevaluetype",
+       "CREATE TYPE trialintermediatevaluetype AS ENUM ('FINITE', 'INF_POS', 'INF_NEG', 'NAN')"},
+      {"studies",
+       "CREATE TABLE studies (study_id SERIAL NOT NULL, study_name VARCHAR(512) NOT NULL, "
+       "PRIMARY KEY (study_id))"},
+      {"ix_studies_study_name",
+       "CREATE UNIQUE INDEX ix_studies_study_name ON studies (study_name)"},
+      {"version_info",
+       "CREATE TABLE version_info (version_info_id INTEGER NOT NULL, schema_version INTEGER, "
+       "library_version VARCHAR(256), PRIMARY KEY (version_info_id), "
+       "CHECK (version_info_id=1))"},
+      {"study_directions",
+       "CREATE TABLE study_directions (study_direction_id SERIAL NOT NULL, "
+       "direction studydirection NOT NULL, study_id INTEGER NOT NULL, objective INTEGER NOT NULL, "
+       "PRIMARY KEY (study_direction_id), FOREIGN KEY(study_id) REFERENCES studies (study_id), "
+       "UNIQUE (study_id, objective))"},
+      {"study_user_attributes",
+       "CREATE TABLE study_user_attributes (study_user_attribute_id SERIAL NOT NULL, "
+       "study_id INTEGER, key VARCHAR(512), value_json TEXT, "
+       "PRIMARY KEY (study_user_attribute_id), UNIQUE (study_id, key), "
+       "FOREIGN KEY(study_id) REFERENCES studies (study_id))"},
+      {"study_system_attributes",
+       "CREATE TABLE study_system_attributes (study_system_attribute_id SERIAL NOT NULL, "
+       "study_id INTEGER, key VARCHAR(512), value_json TEXT, "
+       "PRIMARY KEY (study_system_attribute_id), UNIQUE (study_id, key), "
+       "FOREIGN KEY(study_id) REFERENCES studies (study_id))"},
+      {"trials",
+       "CREATE TABLE trials (trial_id SERIAL NOT NULL, number INTEGER, study_id INTEGER, "
+       "state trialstate NOT NULL, datetime_start TIMESTAMP WITHOUT TIME ZONE, "
+       "datetime_complete TIMESTAMP WITHOUT TIME ZONE, PRIMARY KEY (trial_id), "
+       "FOREIGN KEY(study_id) REFERENCES studies (study_id))"},
+      {"trial_user_attributes",
+       "CREATE TABLE trial_user_attributes (trial_user_attribute_id SERIAL NOT NULL, "
+       "trial_id INTEGER, key VARCHAR(512), value_json TEXT, "
+       "PRIMARY KEY (trial_user_attribute_id), UNIQUE (trial_id, key), "
+       "FOREIGN KEY(trial_id) REFERENCES trials (trial_id))"},
+      {"trial_system_attributes",
+       "CREATE TABLE trial_system_attributes (trial_system_attribute_id SERIAL NOT NULL, "
+       "trial_id INTEGER, key VARCHAR(512), value_json TEXT, "
+       "PRIMARY KEY (trial_system_attribute_id), UNIQUE (trial_id, key), "
+       "FOREIGN KEY(trial_id) REFERENCES trials (trial_id))"},
+      {"trial_params",
+       "CREATE TABLE trial_params (param_id SERIAL NOT NULL, trial_id INTEGER, "
+       "param_name VARCHAR(512), param_value FLOAT, distribution_json TEXT, "
+       "PRIMARY KEY (param_id), UNIQUE (trial_id, param_name), "
+       "FOREIGN KEY(trial_id) REFERENCES trials (trial_id))"},
+      {"trial_values",
+       "CREATE TABLE trial_values (trial_value_id SERIAL NOT NULL, trial_id INTEGER NOT NULL, "
+       "objective INTEGER NOT NULL, value FLOAT, value_type trialvaluetype NOT NULL, "
+       "PRIMARY KEY (trial_value_id), UNIQUE (trial_id, objective), "
+       "FOREIGN KEY(trial_id) REFERENCES trials (trial_id))"},
+      {"trial_intermediate_values",
+       "CREATE TABLE trial_intermediate_values (trial_intermediate_value_id SERIAL NOT NULL, "
+       "trial_id INTEGER NOT NULL, step INTEGER NOT NULL, intermediate_value FLOAT, "
+       "intermediate_value_type trialintermediatevaluetype NOT NULL, "
+       "PRIMARY KEY (trial_intermediate_value_id), UNIQUE (trial_id, step), "
+       "FOREIGN KEY(trial_id) REFERENCES trials (trial_id))"},
+      {"trial_heartbeats",
+       "CREATE TABLE trial_heartbeats (trial_heartbeat_id SERIAL NOT NULL, "
+       "trial_id INTEGER NOT NULL, heartbeat TIMESTAMP WITHOUT TIME ZONE NOT NULL, "
+       "PRIMARY KEY (trial_heartbeat_id), UNIQUE (trial_id), "
+       "FOREIGN KEY(trial_id) REFERENCES trials (trial_id))"},
+      {"alembic_version",
+       "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
+       "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"},
   };
   return kSchema;
 }
@@ -573,7 +703,9 @@ int CurrentGdsweepSchemaVersion() { return GdsweepMigrations().back().version; }
 
 Status EnsureSchema(Database& db) {
   if (auto s = CheckBeforeWriting(db); !s) return s;
-  if (auto s = db.Exec("PRAGMA journal_mode = WAL"); !s) return s;
+  if (db.dialect() == sql::Dialect::kSqlite) {
+    if (auto s = db.Exec("PRAGMA journal_mode = WAL"); !s) return s;
+  }
   if (auto current = IsCurrent(db); !current) {
     return current.error();
   } else if (*current) {
@@ -591,8 +723,8 @@ Status CheckSchemaReadOnly(Database& db) {
   for (const char* table : {"studies", "study_directions", "trials", "trial_params", "trial_values",
                             "trial_intermediate_values"}) {
     if (!existing->count(table)) {
-      return Error::NotFound(db.options().path + " is not an Optuna or gdsweep database (no " +
-                             table + " table)");
+      return Error::NotFound(db.name() + " is not an Optuna or gdsweep database (no " + table +
+                             " table)");
     }
   }
   if (existing->count("alembic_version") && existing->count("version_info")) {
@@ -601,7 +733,9 @@ Status CheckSchemaReadOnly(Database& db) {
   if (!existing->count("gdsweep_version_info")) {
     if (auto s = tx->Commit(); !s) return s;
     for (const char* sql : kTempStandIns) {
-      if (auto s = db.Exec(sql); !s) return s;
+      if (auto s = db.Exec(db.dialect() == sql::Dialect::kPostgres ? ForPostgres(sql) : sql); !s) {
+        return s;
+      }
     }
     return {};
   }

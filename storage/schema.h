@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "storage/sqlite_db.h"
+#include "storage/sql_db.h"
 #include "sweeper/model/result.h"
 
 namespace gdsweep::storage {
@@ -34,7 +34,9 @@ struct SchemaObject {
   std::string name;
   std::string sql;
 };
-const std::vector<SchemaObject>& OptunaSchema();
+const std::vector<SchemaObject>& OptunaSchema(sql::Dialect dialect = sql::Dialect::kSqlite);
+// The same on PostgreSQL, enum types included (OptunaSchema(kPostgres)).
+const std::vector<SchemaObject>& OptunaPostgresSchema();
 
 // A gdsweep table holding rows of a study (a study_id column) and/or of a
 // trial (a trial_id column; trial_id 0 is no trial): rows that must go with
@@ -65,11 +67,11 @@ int CurrentGdsweepSchemaVersion();
 // version_info and alembic_version if they are empty, and runs the gdsweep
 // migrations the file has not seen. kConflict for a file of an older Optuna
 // (pre-3.0 schema) or of a newer gdsweep.
-Status EnsureSchema(sqlite::Database& db);
+Status EnsureSchema(sql::Database& db);
 
 // Read-only connections: checks the file is an Optuna database this gdsweep
 // can read. When gdsweep's tables are missing (Optuna made the file), empty
 // TEMP tables stand in for them, so the same queries work.
-Status CheckSchemaReadOnly(sqlite::Database& db);
+Status CheckSchemaReadOnly(sql::Database& db);
 
 }  // namespace gdsweep::storage

@@ -316,7 +316,7 @@ TEST_CASE("a busy database is waited for, up to the busy timeout") {
   o.path = path;
   auto holder = sqlite::Database::Open(o);
   REQUIRE(holder.ok());
-  auto tx = sqlite::Transaction::Begin(**holder, sqlite::Transaction::Kind::kWrite);
+  auto tx = sql::Transaction::Begin(**holder, sql::Transaction::Kind::kWrite);
   REQUIRE(tx.ok());
 
   SqliteOptions impatient = testing::FastOptions(path);

@@ -13,16 +13,59 @@
 namespace gdsweep::sqlite {
 
 // A prepared statement, either owned by the cache (reused) or by one Query.
-struct StatementSlot {
-  sqlite3_stmt* stmt = nullptr;
-  bool cached = false;
-  bool in_use = false;
+class Statement final : public sql::Cursor {
+ public:
+  Statement(Database& db, sqlite3_stmt* stmt, bool cached)
+      : db_(&db), stmt_(stmt), cached_(cached) {}
+  ~Statement() override { sqlite3_finalize(stmt_); }
+
+  void Bind(int index, int64_t value) override { Check(sqlite3_bind_int64(stmt_, index, value)); }
+  void Bind(int index, double value) override { Check(sqlite3_bind_double(stmt_, index, value)); }
+  void Bind(int index, const std::string& value) override {
+    Check(sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
+                            SQLITE_TRANSIENT));
+  }
+  void BindNull(int index) override { Check(sqlite3_bind_null(stmt_, index)); }
+  Result<bool> Step() override;
+  int ColumnCount() const override { return sqlite3_column_count(stmt_); }
+  bool IsNull(int col) const override { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  int64_t Int(int col) const override { return sqlite3_column_int64(stmt_, col); }
+  double Double(int col) const override { return sqlite3_column_double(stmt_, col); }
+  std::string Text(int col) const override {
+    const unsigned char* p = sqlite3_column_text(stmt_, col);
+    if (!p) return {};
+    return std::string(reinterpret_cast<const char*>(p),
+                       static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
+  }
+  void Release() override {
+    if (!cached_) {
+      delete this;
+      return;
+    }
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    in_use_ = false;
+    bind_error_ = 0;
+    stepped_ = false;
+  }
+
+  bool in_use_ = true;
+
+ private:
+  void Check(int rc) {
+    if (rc != SQLITE_OK && !bind_error_) bind_error_ = rc;
+  }
+  Database* db_;
+  sqlite3_stmt* stmt_;
+  bool cached_;
+  int bind_error_ = 0;
+  bool stepped_ = false;
 };
 
 struct Database::Impl {
   sqlite3* db = nullptr;
   bool remove_wal_on_close = false;  // read-only, and the file had no -wal when opened
-  std::unordered_map<std::string, std::unique_ptr<StatementSlot>> cache;
+  std::unordered_map<std::string, std::unique_ptr<Statement>> cache;
   std::minstd_rand jitter{std::random_device{}()};
 };
 
@@ -105,7 +148,7 @@ void RemoveLeftoverWal(const std::string& path) {
 }  // namespace
 
 Database::~Database() {
-  for (auto& [sql, slot] : impl_->cache) sqlite3_finalize(slot->stmt);
+  impl_->cache.clear();
   if (impl_->db) sqlite3_close_v2(impl_->db);
   if (impl_->db && impl_->remove_wal_on_close) RemoveLeftoverWal(options_.path);
 }
@@ -180,11 +223,11 @@ Status Database::Exec(const std::string& sql) {
   return StatementError(rc, sql);
 }
 
-Result<Query> Database::Prepare(const std::string& sql) {
+Result<sql::Query> Database::Prepare(const std::string& sql) {
   auto& slot = impl_->cache[sql];
-  if (slot && !slot->in_use) {
-    slot->in_use = true;
-    return Query(*this, slot.get());
+  if (slot && !slot->in_use_) {
+    slot->in_use_ = true;
+    return sql::Query(slot.get());
   }
   sqlite3_stmt* stmt = nullptr;
   int rc = RetryBusy(options_.busy_timeout_ms, impl_->jitter, [&] {
@@ -196,11 +239,11 @@ Result<Query> Database::Prepare(const std::string& sql) {
     return StatementError(rc, sql);
   }
   if (!slot) {
-    slot = std::make_unique<StatementSlot>(StatementSlot{stmt, true, true});
-    return Query(*this, slot.get());
+    slot = std::make_unique<Statement>(*this, stmt, true);
+    return sql::Query(slot.get());
   }
   // The cached statement is busy (a nested use of the same SQL): a private one.
-  return Query(*this, new StatementSlot{stmt, false, true});
+  return sql::Query(new Statement(*this, stmt, false));
 }
 
 Status Database::Sync() {
@@ -218,135 +261,50 @@ Status Database::Sync() {
   return {};
 }
 
-int64_t Database::LastInsertRowId() const { return sqlite3_last_insert_rowid(impl_->db); }
 int64_t Database::Changes() const { return sqlite3_changes64(impl_->db); }
 
-// ---- Query ----
+// ---- Statement ----
 
-Query::Query(Query&& other) noexcept
-    : db_(other.db_),
-      slot_(std::exchange(other.slot_, nullptr)),
-      bind_error_(other.bind_error_),
-      stepped_(other.stepped_) {}
-
-Query::~Query() {
-  if (!slot_) return;
-  if (slot_->cached) {
-    sqlite3_reset(slot_->stmt);
-    sqlite3_clear_bindings(slot_->stmt);
-    slot_->in_use = false;
-  } else {
-    sqlite3_finalize(slot_->stmt);
-    delete slot_;
-  }
-}
-
-Query& Query::Bind(int index, int64_t value) {
-  int rc = sqlite3_bind_int64(slot_->stmt, index, value);
-  if (rc != SQLITE_OK && !bind_error_) bind_error_ = rc;
-  return *this;
-}
-
-Query& Query::Bind(int index, double value) {
-  int rc = sqlite3_bind_double(slot_->stmt, index, value);
-  if (rc != SQLITE_OK && !bind_error_) bind_error_ = rc;
-  return *this;
-}
-
-Query& Query::Bind(int index, const std::string& value) {
-  int rc = sqlite3_bind_text(slot_->stmt, index, value.data(), static_cast<int>(value.size()),
-                             SQLITE_TRANSIENT);
-  if (rc != SQLITE_OK && !bind_error_) bind_error_ = rc;
-  return *this;
-}
-
-Query& Query::BindNull(int index) {
-  int rc = sqlite3_bind_null(slot_->stmt, index);
-  if (rc != SQLITE_OK && !bind_error_) bind_error_ = rc;
-  return *this;
-}
-
-Result<bool> Query::Step() {
-  const char* sql = sqlite3_sql(slot_->stmt);
+Result<bool> Statement::Step() {
+  const char* sql = sqlite3_sql(stmt_);
   if (bind_error_) return db_->StatementError(bind_error_, sql);
   int rc;
   if (!stepped_) {
     // Nothing has been read yet, so a busy first step can simply be retried.
     rc = RetryBusy(db_->options_.busy_timeout_ms, db_->impl_->jitter, [&] {
-      int r = sqlite3_step(slot_->stmt);
-      if (IsBusy(r)) sqlite3_reset(slot_->stmt);
+      int r = sqlite3_step(stmt_);
+      if (IsBusy(r)) sqlite3_reset(stmt_);
       return r;
     });
     stepped_ = true;
   } else {
-    rc = sqlite3_step(slot_->stmt);
+    rc = sqlite3_step(stmt_);
   }
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
   return db_->StatementError(rc, sql);
 }
 
-Status Query::Run() {
-  while (true) {
-    auto row = Step();
-    if (!row) return row.error();
-    if (!*row) return {};
-  }
-}
-
-int Query::ColumnCount() const { return sqlite3_column_count(slot_->stmt); }
-bool Query::IsNull(int col) const { return sqlite3_column_type(slot_->stmt, col) == SQLITE_NULL; }
-int64_t Query::Int(int col) const { return sqlite3_column_int64(slot_->stmt, col); }
-double Query::Double(int col) const { return sqlite3_column_double(slot_->stmt, col); }
-
-std::string Query::Text(int col) const {
-  const unsigned char* p = sqlite3_column_text(slot_->stmt, col);
-  if (!p) return {};
-  return std::string(reinterpret_cast<const char*>(p),
-                     static_cast<size_t>(sqlite3_column_bytes(slot_->stmt, col)));
-}
-
-std::optional<int64_t> Query::OptInt(int col) const {
-  if (IsNull(col)) return std::nullopt;
-  return Int(col);
-}
-
-std::optional<double> Query::OptDouble(int col) const {
-  if (IsNull(col)) return std::nullopt;
-  return Double(col);
-}
-
-std::optional<std::string> Query::OptText(int col) const {
-  if (IsNull(col)) return std::nullopt;
-  return Text(col);
-}
-
-// ---- Transaction ----
+// ---- Transactions ----
 
 // BEGIN and COMMIT run as cached prepared statements: parsing them on every
 // transaction showed as a few percent of a sweep's CPU.
-Result<Transaction> Transaction::Begin(Database& db, Kind kind) {
-  auto q = db.Prepare(kind == Kind::kWrite ? "BEGIN IMMEDIATE" : "BEGIN");
+Status Database::BeginTransaction(sql::TransactionKind kind) {
+  auto q = Prepare(kind == sql::TransactionKind::kWrite ? "BEGIN IMMEDIATE" : "BEGIN");
   if (!q) return q.error();
-  if (auto s = q->Run(); !s) return s.error();
-  return Transaction(db);
+  return q->Run();
 }
 
-Transaction::Transaction(Transaction&& other) noexcept
-    : db_(other.db_), open_(std::exchange(other.open_, false)) {}
-
-Transaction::~Transaction() {
-  if (open_) sqlite3_exec(db_->impl_->db, "ROLLBACK", nullptr, nullptr, nullptr);
+void Database::RollbackTransaction() {
+  sqlite3_exec(impl_->db, "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
-Status Transaction::Commit() {
-  // A busy COMMIT leaves the transaction open, so retrying it (Query::Step
+Status Database::CommitTransaction() {
+  // A busy COMMIT leaves the transaction open, so retrying it (Statement::Step
   // does, until the busy timeout) is safe.
-  auto q = db_->Prepare("COMMIT");
+  auto q = Prepare("COMMIT");
   if (!q) return q.error();
-  auto s = q->Run();
-  if (s) open_ = false;
-  return s;
+  return q->Run();
 }
 
 }  // namespace gdsweep::sqlite

@@ -1,4 +1,4 @@
-// sqlite::Database as a user meets it: errors that name the file and never
+// sql::Database as a user meets it: errors that name the file and never
 // show SQL, and read-only connections that leave no -wal/-shm files behind.
 #include "storage/sqlite_db.h"
 
@@ -16,7 +16,7 @@ using testing::TempDir;
 
 bool Exists(const std::string& path) { return std::filesystem::exists(path); }
 
-std::unique_ptr<sqlite::Database> Open(const std::string& path, bool read_only) {
+std::unique_ptr<sql::Database> Open(const std::string& path, bool read_only) {
   sqlite::DatabaseOptions o;
   o.path = path;
   o.read_only = read_only;
@@ -36,7 +36,7 @@ std::string MakeWalDatabase(const TempDir& dir) {
   return path;
 }
 
-int64_t CountRows(sqlite::Database& db) {
+int64_t CountRows(sql::Database& db) {
   auto q = db.Prepare("SELECT count(*) FROM t");
   REQUIRE(q.ok());
   auto row = q->Step();
@@ -134,13 +134,13 @@ TEST_CASE("ForEachRow visits every row in order; an error from the visitor stops
   auto q = db->Prepare("SELECT x FROM t ORDER BY x");
   REQUIRE(q.ok());
   std::vector<int64_t> seen;
-  REQUIRE(q->ForEachRow([&](const sqlite::Query& row) { seen.push_back(row.Int(0)); }));
+  REQUIRE(q->ForEachRow([&](const sql::Query& row) { seen.push_back(row.Int(0)); }));
   CHECK(seen == std::vector<int64_t>{1, 2, 3});
 
   auto again = db->Prepare("SELECT x FROM t ORDER BY x");
   REQUIRE(again.ok());
   seen.clear();
-  Status stopped = again->ForEachRow([&](const sqlite::Query& row) -> Status {
+  Status stopped = again->ForEachRow([&](const sql::Query& row) -> Status {
     seen.push_back(row.Int(0));
     if (row.Int(0) == 2) return Error::Io("bad row 2");
     return {};

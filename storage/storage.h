@@ -1,9 +1,8 @@
 // The Storage seam: every study, trial and worker a sweep knows, kept in one
-// SQLite file laid out as Optuna's RDB schema (version 12) plus gdsweep's own
-// tables. Each method is one transaction: it happens entirely or not at all,
-// and a finished trial (COMPLETE, PRUNED, FAIL) is never changed again.
-// Several processes may use one database at once. An object is used by one
-// thread at a time.
+// SQLite file or PostgreSQL database laid out as Optuna's RDB schema (version 12) plus gdsweep's
+// own tables. Each method is one transaction: it happens entirely or not at all, and a finished
+// trial (COMPLETE, PRUNED, FAIL) is never changed again. Several processes may use one database at
+// once. An object is used by one thread at a time.
 #pragma once
 
 #include <cstdint>
@@ -457,5 +456,31 @@ struct SqliteOptions {
 
 // Opens (creating and upgrading as needed) the SQLite storage.
 Result<std::unique_ptr<Storage>> OpenSqliteStorage(const SqliteOptions& options);
+
+struct PostgresOptions {
+  // postgresql://user[:password]@host[:port]/dbname[?sslmode=...], as Optuna
+  // takes it (postgresql+psycopg2:// too). A password not in the URL comes
+  // from PGPASSWORD or ~/.pgpass. Never logged: messages show RedactDatabaseUrl.
+  std::string url;
+  // How long a transaction keeps reconnecting to a server that went away
+  // (a restart) before it fails.
+  int reconnect_timeout_ms = 60000;
+  bool read_only = false;  // for readers: never creates or upgrades
+};
+
+// Opens (creating Optuna's and gdsweep's tables as needed) the storage in a
+// PostgreSQL database, which must exist. Error::Remote when the server
+// refuses the login or cannot be reached, Error::Invalid for a bad URL.
+Result<std::unique_ptr<Storage>> OpenPostgresStorage(const PostgresOptions& options);
+
+// postgresql://, postgres:// or postgresql+psycopg2://.
+bool IsPostgresUrl(const std::string& url);
+// The URL with its password replaced by "***".
+std::string RedactDatabaseUrl(const std::string& url);
+
+// Opens a SQLite file (a path) or a PostgreSQL database (a URL, IsPostgresUrl).
+// synchronous_full applies to SQLite (PostgreSQL commits durably).
+Result<std::unique_ptr<Storage>> OpenStorage(const std::string& path_or_url, bool read_only = false,
+                                             bool synchronous_full = true);
 
 }  // namespace gdsweep

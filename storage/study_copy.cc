@@ -8,12 +8,15 @@
 namespace gdsweep::storage {
 namespace {
 
-using sqlite::Database;
+using sql::Database;
 
 Result<std::vector<DumpedAttr>> ReadAttrs(Database& db, const std::string& table,
                                           const std::string& id_column, int64_t id) {
+  // In insertion order: by the table's own id column (study_user_attributes:
+  // study_user_attribute_id).
+  const std::string own_id = table.substr(0, table.size() - 1) + "_id";
   auto q = db.Prepare("SELECT \"key\", value_json FROM " + table + " WHERE " + id_column +
-                      " = ?1 ORDER BY rowid");
+                      " = ?1 ORDER BY " + own_id);
   if (!q) return q.error();
   q->Bind(1, id);
   std::vector<DumpedAttr> out;
@@ -144,16 +147,14 @@ Status ReadStudyRows(Database& db, int64_t study_id, StudyDump& dump) {
 Result<int64_t> InsertTrial(Database& db, int64_t study_id, const DumpedTrial& t) {
   auto q = db.Prepare(
       "INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) "
-      "VALUES (?1, ?2, ?3, ?4, ?5)");
+      "VALUES (?1, ?2, ?3, ?4, ?5) RETURNING trial_id");
   if (!q) return q.error();
   auto when = [](const std::optional<double>& s) {
     return s ? std::optional<std::string>(FormatDatetime(*s)) : std::nullopt;
   };
   q->Bind(1, t.number).Bind(2, study_id).Bind(3, ToString(t.state));
-  if (auto s = q->Bind(4, when(t.datetime_start)).Bind(5, when(t.datetime_complete)).Run(); !s) {
-    return s.error();
-  }
-  return db.LastInsertRowId();
+  return sql::InsertReturningId(
+      q->Bind(4, when(t.datetime_start)).Bind(5, when(t.datetime_complete)));
 }
 
 Status WriteTrialDetails(Database& db, int64_t study_id, int64_t trial_id, const DumpedTrial& t) {
@@ -297,14 +298,15 @@ Result<StudyDump> ReadStudyDump(Database& db, const std::string& name) {
 Result<StudyInfo> WriteStudyDump(Database& db, const StudyDump& dump, const std::string& name) {
   auto taken = StudyIdByName(db, name);
   if (taken) {
-    return Error::Conflict("a study named '" + name + "' exists already in " + db.options().path +
+    return Error::Conflict("a study named '" + name + "' exists already in " + db.name() +
                            "; nothing was copied");
   }
   if (taken.error().kind != Error::Kind::kNotFound) return taken.error();
-  auto q = db.Prepare("INSERT INTO studies (study_name) VALUES (?1)");
+  auto q = db.Prepare("INSERT INTO studies (study_name) VALUES (?1) RETURNING study_id");
   if (!q) return q.error();
-  if (auto s = q->Bind(1, name).Run(); !s) return s.error();
-  const int64_t study_id = db.LastInsertRowId();
+  auto inserted = sql::InsertReturningId(q->Bind(1, name));
+  if (!inserted) return inserted.error();
+  const int64_t study_id = *inserted;
   if (auto s = ForgetLeftovers(db, study_id); !s) return s.error();
   if (auto s = WriteStudyRows(db, study_id, dump); !s) return s.error();
   for (const auto& t : dump.trials) {

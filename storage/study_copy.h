@@ -6,19 +6,19 @@
 
 #include <string>
 
-#include "storage/sqlite_db.h"
+#include "storage/sql_db.h"
 #include "storage/storage.h"
 #include "storage/study_dump.h"
 
 namespace gdsweep::storage {
 
 // kNotFound naming the study when there is none.
-Result<StudyDump> ReadStudyDump(sqlite::Database& db, const std::string& name);
+Result<StudyDump> ReadStudyDump(sql::Database& db, const std::string& name);
 
 // Needs a write transaction. Inserts `dump` as a new study named `name`, with
 // new study and trial ids (numbers, retry chains and runs kept); kConflict when
 // a study has that name.
-Result<StudyInfo> WriteStudyDump(sqlite::Database& db, const StudyDump& dump,
+Result<StudyInfo> WriteStudyDump(sql::Database& db, const StudyDump& dump,
                                  const std::string& name);
 
 }  // namespace gdsweep::storage

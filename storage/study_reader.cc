@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "storage/pg_db.h"
 #include "storage/schema.h"
 #include "storage/sqlite_db.h"
 #include "storage/study_registry.h"
@@ -11,8 +12,8 @@
 namespace gdsweep {
 namespace {
 
-using sqlite::Database;
-using Tx = sqlite::Transaction;
+using sql::Database;
+using Tx = sql::Transaction;
 
 Status ReadRuns(Database& db, StudySnapshot& s) {
   auto q = db.Prepare(
@@ -46,14 +47,25 @@ StudyReader::~StudyReader() = default;
 
 Result<std::unique_ptr<StudyReader>> StudyReader::Open(const std::string& path,
                                                        int busy_timeout_ms) {
-  sqlite::DatabaseOptions options;
-  options.path = path;
-  options.read_only = true;
-  options.busy_timeout_ms = busy_timeout_ms;
-  auto db = Database::Open(options);
-  if (!db) return db.error();
-  if (auto s = storage::CheckSchemaReadOnly(**db); !s) return s.error();
-  return std::unique_ptr<StudyReader>(new StudyReader(std::move(*db)));
+  std::unique_ptr<Database> db;
+  if (pg::IsPostgresUrl(path)) {
+    pg::ConnectionOptions options;
+    options.url = path;
+    options.read_only = true;
+    auto opened = pg::Database::Open(options);
+    if (!opened) return opened.error();
+    db = std::move(*opened);
+  } else {
+    sqlite::DatabaseOptions options;
+    options.path = path;
+    options.read_only = true;
+    options.busy_timeout_ms = busy_timeout_ms;
+    auto opened = sqlite::Database::Open(options);
+    if (!opened) return opened.error();
+    db = std::move(*opened);
+  }
+  if (auto s = storage::CheckSchemaReadOnly(*db); !s) return s.error();
+  return std::unique_ptr<StudyReader>(new StudyReader(std::move(db)));
 }
 
 Result<std::vector<StudySummary>> StudyReader::ListStudies() {

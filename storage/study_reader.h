@@ -12,7 +12,7 @@
 
 #include "storage/storage.h"
 
-namespace gdsweep::sqlite {
+namespace gdsweep::sql {
 class Database;
 }
 
@@ -51,8 +51,8 @@ class StudyReader {
   Status Refresh(const std::string& name, StudySnapshot& snapshot);
 
  private:
-  explicit StudyReader(std::unique_ptr<sqlite::Database> db);
-  std::unique_ptr<sqlite::Database> db_;
+  explicit StudyReader(std::unique_ptr<sql::Database> db);
+  std::unique_ptr<sql::Database> db_;
 };
 
 }  // namespace gdsweep

@@ -11,7 +11,7 @@
 namespace gdsweep::storage {
 namespace {
 
-using sqlite::Database;
+using sql::Database;
 
 // Optuna's study attribute for metric names (Optuna >= 3.2 shows them).
 constexpr const char* kMetricNamesAttr = "study:metric_names";
@@ -109,7 +109,7 @@ Result<std::vector<std::pair<std::string, Distribution>>> TrialDistributions(Dat
   if (!q) return q.error();
   q->Bind(1, study_id);
   std::vector<std::pair<std::string, Distribution>> out;
-  auto read = q->ForEachRow([&](const sqlite::Query& row) -> Status {
+  auto read = q->ForEachRow([&](const sql::Query& row) -> Status {
     auto d = FromOptunaJson(row.Text(1));
     if (!d) return Error::Io("parameter " + row.Text(0) + ": " + d.error().message);
     // Spellings that parse to the same distribution (Optuna 2's names) count once.
@@ -138,10 +138,11 @@ StudyInfo InfoFrom(int64_t id, const StudyRegistration& reg, uint64_t seed, bool
 }
 
 Result<StudyInfo> Create(Database& db, const StudyRegistration& reg) {
-  auto q = db.Prepare("INSERT INTO studies (study_name) VALUES (?1)");
+  auto q = db.Prepare("INSERT INTO studies (study_name) VALUES (?1) RETURNING study_id");
   if (!q) return q.error();
-  if (auto s = q->Bind(1, reg.name).Run(); !s) return s.error();
-  const int64_t id = db.LastInsertRowId();
+  auto inserted = sql::InsertReturningId(q->Bind(1, reg.name));
+  if (!inserted) return inserted.error();
+  const int64_t id = *inserted;
   if (auto s = WriteObjectives(db, id, reg.objectives); !s) return s.error();
   if (auto s = WriteGdsweepRow(db, id, reg, reg.seed, /*replace_leftovers=*/true); !s) {
     return s.error();
@@ -248,7 +249,7 @@ Result<std::vector<Direction>> LoadDirections(Database& db, int64_t study_id) {
   if (!q) return q.error();
   q->Bind(1, study_id);
   std::vector<Direction> out;
-  auto read = q->ForEachRow([&](const sqlite::Query& row) -> Status {
+  auto read = q->ForEachRow([&](const sql::Query& row) -> Status {
     auto d = DirectionFromString(row.Text(0));
     if (!d) {
       return Error::Io("study " + std::to_string(study_id) + " has unknown direction " +
@@ -264,7 +265,7 @@ Result<std::vector<Direction>> LoadDirections(Database& db, int64_t study_id) {
 Result<int64_t> StudyIdByName(Database& db, const std::string& name) {
   auto id = FindStudyId(db, name);
   if (!id) return id.error();
-  if (!*id) return Error::NotFound("no study named '" + name + "' in " + db.options().path);
+  if (!*id) return Error::NotFound("no study named '" + name + "' in " + db.name());
   return **id;
 }
 
@@ -305,8 +306,7 @@ Status RenameStudyRow(Database& db, const std::string& from, const std::string& 
   if (!id) return id.error();
   auto taken = FindStudyId(db, to);
   if (!taken) return taken.error();
-  if (*taken)
-    return Error::Conflict("a study named '" + to + "' exists already in " + db.options().path);
+  if (*taken) return Error::Conflict("a study named '" + to + "' exists already in " + db.name());
   auto q = db.Prepare("UPDATE studies SET study_name = ?2 WHERE study_id = ?1");
   if (!q) return q.error();
   return q->Bind(1, *id).Bind(2, to).Run();
@@ -315,7 +315,7 @@ Status RenameStudyRow(Database& db, const std::string& from, const std::string& 
 Result<StudyInfo> LoadStudyByName(Database& db, const std::string& name) {
   auto id = FindStudyId(db, name);
   if (!id) return id.error();
-  if (!*id) return Error::NotFound("no study named '" + name + "' in " + db.options().path);
+  if (!*id) return Error::NotFound("no study named '" + name + "' in " + db.name());
   return LoadInfo(db, **id, name);
 }
 
@@ -325,7 +325,7 @@ Result<std::vector<StudySummary>> LoadStudySummaries(Database& db) {
     auto q = db.Prepare("SELECT study_id, study_name FROM studies ORDER BY study_id");
     if (!q) return q.error();
     auto read = q->ForEachRow(
-        [&](const sqlite::Query& row) { studies.emplace_back(row.Int(0), row.Text(1)); });
+        [&](const sql::Query& row) { studies.emplace_back(row.Int(0), row.Text(1)); });
     if (!read) return read.error();
   }
   std::vector<StudySummary> out;
@@ -338,7 +338,7 @@ Result<std::vector<StudySummary>> LoadStudySummaries(Database& db) {
         db.Prepare("SELECT state, count(*) FROM trials WHERE study_id = ?1 GROUP BY state");
     if (!counts) return counts.error();
     counts->Bind(1, id);
-    auto counted = counts->ForEachRow([&](const sqlite::Query& row) {
+    auto counted = counts->ForEachRow([&](const sql::Query& row) {
       if (auto st = TrialStateFromString(row.Text(0))) summary.trials_by_state[*st] = row.Int(1);
     });
     if (!counted) return counted.error();
@@ -347,7 +347,7 @@ Result<std::vector<StudySummary>> LoadStudySummaries(Database& db) {
     if (!tags) return tags.error();
     tags->Bind(1, id);
     auto tagged =
-        tags->ForEachRow([&](const sqlite::Query& row) { summary.tags.push_back(row.Text(0)); });
+        tags->ForEachRow([&](const sql::Query& row) { summary.tags.push_back(row.Text(0)); });
     if (!tagged) return tagged.error();
     out.push_back(std::move(summary));
   }
@@ -365,7 +365,7 @@ Status AddTrialParams(Database& db, int64_t study_id, SearchSpace& params) {
         "GROUP BY p.param_name ORDER BY first");
     if (!q) return q.error();
     q->Bind(1, study_id);
-    auto read = q->ForEachRow([&](const sqlite::Query& row) {
+    auto read = q->ForEachRow([&](const sql::Query& row) {
       if (!FindParameter(params, row.Text(0))) latest.emplace_back(row.Text(0), row.Int(2));
     });
     if (!read) return read.error();

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "storage/pg_test_server.h"
 #include "storage/sqlite_db.h"
 #include "storage/storage.h"
 
@@ -44,8 +45,32 @@ inline SqliteOptions FastOptions(const std::string& path) {
   return o;
 }
 
+// Where a contract test keeps its database: a file `name` in `dir`, or, when
+// the suites run against PostgreSQL (TestingPostgres()), the URL of a fresh
+// database on the shared test server.
+inline std::string TestDatabase(const TempDir& dir, const std::string& name = "db.sqlite") {
+  if (!TestingPostgres()) return dir.File(name);
+  PostgresServer* server = PostgresServer::Shared();
+  REQUIRE_MESSAGE(server != nullptr, "the PostgreSQL test server did not start");
+  std::string url = server->CreateDatabase(name);
+  REQUIRE(!url.empty());
+  return url;
+}
+
+// Opens a test database (a file path or a PostgreSQL URL) as the engine does,
+// without waiting for the disk.
+inline Result<std::unique_ptr<Storage>> OpenTestStorage(const std::string& location) {
+  if (IsPostgresUrl(location)) {
+    PostgresOptions o;
+    o.url = location;
+    o.reconnect_timeout_ms = 20000;
+    return OpenPostgresStorage(o);
+  }
+  return OpenSqliteStorage(FastOptions(location));
+}
+
 inline std::unique_ptr<Storage> OpenOrDie(const std::string& path) {
-  auto s = OpenSqliteStorage(FastOptions(path));
+  auto s = OpenTestStorage(path);
   if (!s) {
     std::fprintf(stderr, "open %s: %s\n", path.c_str(), s.error().message.c_str());
     std::abort();
@@ -125,19 +150,30 @@ inline TrialRecord AskOne(Storage& s, const AskRequest& req, TrialHistory& h) {
 }
 
 inline std::vector<std::string> Rows(const std::string& path, const std::string& sql) {
-  sqlite::DatabaseOptions o;
-  o.path = path;
-  o.read_only = true;
-  auto db = sqlite::Database::Open(o);
-  if (!db) return {"open failed: " + db.error().message};
+  std::unique_ptr<sql::Database> holder;
+  if (IsPostgresUrl(path)) {
+    pg::ConnectionOptions o;
+    o.url = path;
+    auto opened = pg::Database::Open(o);
+    if (!opened) return {"open failed: " + opened.error().message};
+    holder = std::move(*opened);
+  } else {
+    sqlite::DatabaseOptions o;
+    o.path = path;
+    o.read_only = true;
+    auto opened = sqlite::Database::Open(o);
+    if (!opened) return {"open failed: " + opened.error().message};
+    holder = std::move(*opened);
+  }
+  auto* db = &holder;
   auto q = (*db)->Prepare(sql);
   if (!q) return {"prepare failed: " + q.error().message};
   std::vector<std::string> out;
-  const int columns = q->ColumnCount();
   while (true) {
     auto row = q->Step();
     if (!row) return {"step failed: " + row.error().message};
     if (!*row) return out;
+    const int columns = q->ColumnCount();
     std::string line;
     for (int c = 0; c < columns; ++c) {
       line += (c ? "|" : "") + (q->IsNull(c) ? std::string("NULL") : q->Text(c));

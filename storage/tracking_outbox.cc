@@ -8,8 +8,8 @@
 namespace gdsweep::storage {
 namespace {
 
-using sqlite::Database;
-using sqlite::Query;
+using sql::Database;
+using sql::Query;
 
 constexpr const char* kSelectTarget =
     "SELECT uri, experiment, artifact_location, tag_key, values_from_tracking, run_key "

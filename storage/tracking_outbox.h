@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "storage/sqlite_db.h"
+#include "storage/sql_db.h"
 #include "storage/storage.h"
 
 namespace gdsweep::storage {
@@ -20,28 +20,28 @@ namespace gdsweep::storage {
 std::string NewRunKey();
 
 // kNotFound for an unknown study.
-Result<TrackingTarget> UpsertTrackingTarget(sqlite::Database& db, int64_t study_id,
+Result<TrackingTarget> UpsertTrackingTarget(sql::Database& db, int64_t study_id,
                                             const std::string& tag, const TrackingTarget& target);
-Result<std::optional<TrackingTarget>> LoadTrackingTarget(sqlite::Database& db, int64_t study_id,
+Result<std::optional<TrackingTarget>> LoadTrackingTarget(sql::Database& db, int64_t study_id,
                                                          const std::string& tag);
-Result<std::vector<std::pair<int64_t, std::string>>> LoadTrackingTargets(sqlite::Database& db);
+Result<std::vector<std::pair<int64_t, std::string>>> LoadTrackingTargets(sql::Database& db);
 
 // Takes the lease of (study, tag) for `owner` until now + lease_s when it is
 // free, expired or the owner's, and returns up to `limit` pending messages
 // with their attempts counted up; empty when another owner holds it.
-Result<std::vector<OutboxMessage>> ClaimPendingMessages(sqlite::Database& db, int64_t study_id,
+Result<std::vector<OutboxMessage>> ClaimPendingMessages(sql::Database& db, int64_t study_id,
                                                         const std::string& tag,
                                                         const std::string& owner, double now,
                                                         double lease_s, int limit);
-Status ApplyOutboxUpdate(sqlite::Database& db, int64_t study_id, const std::string& tag,
+Status ApplyOutboxUpdate(sql::Database& db, int64_t study_id, const std::string& tag,
                          const OutboxUpdate& update);
-Status DropOutboxLease(sqlite::Database& db, int64_t study_id, const std::string& tag,
+Status DropOutboxLease(sql::Database& db, int64_t study_id, const std::string& tag,
                        const std::string& owner);
-Result<OutboxCounts> CountMessages(sqlite::Database& db, int64_t study_id, const std::string& tag);
-Result<int64_t> ReviveDeadMessages(sqlite::Database& db, int64_t study_id, const std::string& tag);
-Result<std::vector<OutboxMessage>> LoadDeadMessages(sqlite::Database& db, int64_t study_id,
+Result<OutboxCounts> CountMessages(sql::Database& db, int64_t study_id, const std::string& tag);
+Result<int64_t> ReviveDeadMessages(sql::Database& db, int64_t study_id, const std::string& tag);
+Result<std::vector<OutboxMessage>> LoadDeadMessages(sql::Database& db, int64_t study_id,
                                                     const std::string& tag);
-Result<std::optional<TrackingRun>> LoadTrackingRun(sqlite::Database& db, int64_t study_id,
+Result<std::optional<TrackingRun>> LoadTrackingRun(sql::Database& db, int64_t study_id,
                                                    const std::string& tag, int64_t trial_id);
 
 }  // namespace gdsweep::storage

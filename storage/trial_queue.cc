@@ -10,7 +10,7 @@
 namespace gdsweep::storage {
 namespace {
 
-using sqlite::Database;
+using sql::Database;
 
 // A trial's point as enqueue_trial(skip_if_exists=True) sees it: its
 // "fixed_params" if it has them, else its params. `foreign`: a key outside
@@ -57,7 +57,7 @@ Result<std::vector<ExistingPoint>> ExistingPoints(Database& db, int64_t study_id
     if (!q) return q.error();
     q->Bind(1, study_id);
     auto read = q->ForEachRow(
-        [&](const sqlite::Query& row) { rows.emplace_back(row.Int(0), row.OptText(1)); });
+        [&](const sql::Query& row) { rows.emplace_back(row.Int(0), row.OptText(1)); });
     if (!read) return read.error();
   }
   std::vector<ExistingPoint> out;
@@ -103,9 +103,15 @@ Result<bool> QueuedFromFileBefore(Database& db, int64_t study_id, const std::str
 Status AddSweepRow(Database& db, int64_t trial_id, int64_t study_id, int64_t number,
                    const std::string& tag, const std::optional<std::string>& queued_point) {
   auto row = db.Prepare(
-      "INSERT OR REPLACE INTO gdsweep_trials (trial_id, study_id, number, tag, attempt, "
+      "INSERT INTO gdsweep_trials (trial_id, study_id, number, tag, attempt, "
       "retry_of, worker_id, failure_reason, log_path, finished_at, runs, queued_point) "
-      "VALUES (?1, ?2, ?3, ?4, 1, NULL, NULL, NULL, NULL, NULL, 0, ?5)");
+      "VALUES (?1, ?2, ?3, ?4, 1, NULL, NULL, NULL, NULL, NULL, 0, ?5) "
+      "ON CONFLICT (trial_id) DO UPDATE SET study_id = excluded.study_id, "
+      "number = excluded.number, tag = excluded.tag, attempt = excluded.attempt, "
+      "retry_of = excluded.retry_of, worker_id = excluded.worker_id, "
+      "failure_reason = excluded.failure_reason, log_path = excluded.log_path, "
+      "finished_at = excluded.finished_at, runs = excluded.runs, "
+      "queued_point = excluded.queued_point");
   if (!row) return row.error();
   row->Bind(1, trial_id).Bind(2, study_id).Bind(3, number).Bind(4, tag).Bind(5, queued_point);
   if (auto s = row->Run(); !s) return s;
@@ -118,10 +124,11 @@ Result<int64_t> InsertWaiting(Database& db, const EnqueueRequest& req, const Sea
   if (!number) return number.error();
   auto insert = db.Prepare(
       "INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) "
-      "VALUES (?1, ?2, 'WAITING', NULL, NULL)");
+      "VALUES (?1, ?2, 'WAITING', NULL, NULL) RETURNING trial_id");
   if (!insert) return insert.error();
-  if (auto s = insert->Bind(1, *number).Bind(2, req.study_id).Run(); !s) return s.error();
-  const int64_t trial_id = db.LastInsertRowId();
+  auto inserted = sql::InsertReturningId(insert->Bind(1, *number).Bind(2, req.study_id));
+  if (!inserted) return inserted.error();
+  const int64_t trial_id = *inserted;
   if (auto s = SetTrialSystemAttr(db, trial_id, "fixed_params", FixedJson(space, params)); !s) {
     return s.error();
   }

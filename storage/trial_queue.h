@@ -12,13 +12,13 @@
 #include <optional>
 #include <string>
 
-#include "storage/sqlite_db.h"
+#include "storage/sql_db.h"
 #include "storage/storage.h"
 
 namespace gdsweep::storage {
 
 // See Storage::Enqueue. `space`: the study's stored search space.
-Result<EnqueueResult> EnqueuePoints(sqlite::Database& db, const EnqueueRequest& req,
+Result<EnqueueResult> EnqueuePoints(sql::Database& db, const EnqueueRequest& req,
                                     const SearchSpace& space);
 
 // The sampler's proposal for trial `number`, for the parameters a queued
@@ -46,6 +46,6 @@ struct ClaimRequest {
 // that does not fit the space fails its trial (FAIL, the reason naming the
 // key) and the next one is claimed. nullopt: none waits, or the sampler has
 // nothing left for a point's missing parameters (the point stays WAITING).
-Result<std::optional<TrialRecord>> ClaimWaitingTrial(sqlite::Database& db, const ClaimRequest& req);
+Result<std::optional<TrialRecord>> ClaimWaitingTrial(sql::Database& db, const ClaimRequest& req);
 
 }  // namespace gdsweep::storage

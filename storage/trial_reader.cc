@@ -7,8 +7,8 @@
 namespace gdsweep::storage {
 namespace {
 
-using sqlite::Database;
-using sqlite::Query;
+using sql::Database;
+using sql::Query;
 
 // Optuna's columns, then gdsweep's (NULL for a trial gdsweep did not make).
 // gdsweep_trials must agree on study and number: a row left behind by a trial
@@ -19,31 +19,38 @@ constexpr const char* kSelectTrials =
     "FROM trials t LEFT JOIN gdsweep_trials g "
     "ON g.trial_id = t.trial_id AND g.study_id = t.study_id AND g.number = t.number ";
 
-// The detail tables, for a JSON list of trial ids.
+// The detail tables, for a JSON list of trial ids bound to ?1 ({ids}: WithIds).
 constexpr const char* kSelectParams =
     "SELECT trial_id, param_name, param_value FROM trial_params "
-    "WHERE trial_id IN (SELECT value FROM json_each(?1))";
+    "WHERE {ids}";
 constexpr const char* kSelectValues =
     "SELECT trial_id, objective, value, value_type FROM trial_values "
-    "WHERE trial_id IN (SELECT value FROM json_each(?1))";
+    "WHERE {ids}";
 constexpr const char* kSelectIntermediate =
     "SELECT trial_id, step, intermediate_value, intermediate_value_type "
-    "FROM trial_intermediate_values WHERE trial_id IN (SELECT value FROM json_each(?1))";
+    "FROM trial_intermediate_values WHERE {ids}";
 // Successive halving's rung values, Optuna's "completed_rung_N" attributes.
 constexpr const char* kSelectRungs =
     "SELECT trial_id, substr(\"key\", 16), value_json FROM trial_system_attributes "
-    "WHERE trial_id IN (SELECT value FROM json_each(?1)) AND \"key\" LIKE 'completed\\_rung\\_%' "
+    "WHERE {ids} AND \"key\" LIKE 'completed\\_rung\\_%' "
     "ESCAPE '\\'";
 // The state samplers keep in the study (TrialRecord::sampler_attrs).
 constexpr const char* kSelectSamplerAttrs =
     "SELECT trial_id, \"key\", value_json FROM trial_system_attributes "
-    "WHERE trial_id IN (SELECT value FROM json_each(?1)) "
+    "WHERE {ids} "
     "AND (\"key\" LIKE 'gdsweep:%' OR \"key\" = 'nsga2:generation')";
 
 // Optuna 3.1's constraint values ("constraints", a JSON list).
 constexpr const char* kSelectConstraints =
     "SELECT trial_id, value_json FROM trial_system_attributes "
-    "WHERE trial_id IN (SELECT value FROM json_each(?1)) AND \"key\" = 'constraints'";
+    "WHERE {ids} AND \"key\" = 'constraints'";
+
+// `sql` with {ids} replaced by the dialect's test of trial_id against ?1.
+std::string WithIds(const Database& db, const char* sql) {
+  std::string s = sql;
+  const size_t at = s.find("{ids}");
+  return s.replace(at, 5, sql::InIdList(db, "trial_id", 1));
+}
 
 std::string IdList(const std::vector<TrialRecord>& trials) {
   std::string s = "[";
@@ -105,7 +112,7 @@ Status FillDetails(Database& db, std::vector<TrialRecord>& trials) {
   };
   const std::string ids = IdList(trials);
 
-  auto params = db.Prepare(kSelectParams);
+  auto params = db.Prepare(WithIds(db, kSelectParams));
   if (!params) return params.error();
   params->Bind(1, ids);
   while (true) {
@@ -115,7 +122,7 @@ Status FillDetails(Database& db, std::vector<TrialRecord>& trials) {
     if (auto* t = trial(params->Int(0))) t->params[params->Text(1)] = params->Double(2);
   }
 
-  auto values = db.Prepare(kSelectValues);
+  auto values = db.Prepare(WithIds(db, kSelectValues));
   if (!values) return values.error();
   values->Bind(1, ids);
   while (true) {
@@ -130,7 +137,7 @@ Status FillDetails(Database& db, std::vector<TrialRecord>& trials) {
     v[objective] = DecodeValue(values->OptDouble(2), values->Text(3)).value_or(std::nan(""));
   }
 
-  auto inter = db.Prepare(kSelectIntermediate);
+  auto inter = db.Prepare(WithIds(db, kSelectIntermediate));
   if (!inter) return inter.error();
   inter->Bind(1, ids);
   while (true) {
@@ -143,7 +150,7 @@ Status FillDetails(Database& db, std::vector<TrialRecord>& trials) {
     }
   }
 
-  auto rungs = db.Prepare(kSelectRungs);
+  auto rungs = db.Prepare(WithIds(db, kSelectRungs));
   if (!rungs) return rungs.error();
   rungs->Bind(1, ids);
   while (true) {
@@ -160,7 +167,7 @@ Status FillDetails(Database& db, std::vector<TrialRecord>& trials) {
     t->completed_rungs[std::stoi(rung)] = *value;
   }
 
-  auto attrs = db.Prepare(kSelectSamplerAttrs);
+  auto attrs = db.Prepare(WithIds(db, kSelectSamplerAttrs));
   if (!attrs) return attrs.error();
   attrs->Bind(1, ids);
   while (true) {
@@ -170,7 +177,7 @@ Status FillDetails(Database& db, std::vector<TrialRecord>& trials) {
     if (auto* t = trial(attrs->Int(0))) t->sampler_attrs[attrs->Text(1)] = attrs->Text(2);
   }
 
-  auto constraints = db.Prepare(kSelectConstraints);
+  auto constraints = db.Prepare(WithIds(db, kSelectConstraints));
   if (!constraints) return constraints.error();
   constraints->Bind(1, ids);
   while (true) {
@@ -211,8 +218,7 @@ Result<std::vector<TrialRecord>> ReadTrialsAfter(Database& db, int64_t study_id,
     if (auto s = CollectRows(*q, out); !s) return s.error();
   }
   if (!also.empty()) {
-    auto q = db.Prepare(std::string(kSelectTrials) +
-                        "WHERE t.trial_id IN (SELECT value FROM json_each(?1))");
+    auto q = db.Prepare(std::string(kSelectTrials) + "WHERE " + sql::InIdList(db, "t.trial_id", 1));
     if (!q) return q.error();
     q->Bind(1, IdList(also));
     if (auto s = CollectRows(*q, out); !s) return s.error();
@@ -229,27 +235,31 @@ Result<std::vector<TrialRecord>> ReadTrialsFiltered(Database& db, int64_t study_
   if (filter.state) state = ToString(*filter.state);
   if (filter.number) {  // one trial, by the (study_id, number) index
     auto q = db.Prepare(std::string(kSelectTrials) +
-                        "WHERE t.study_id = ?1 AND t.number = ?2 AND (?3 IS NULL OR t.state = ?3) "
-                        "AND (?4 IS NULL OR g.tag = ?4) ORDER BY t.trial_id");
+                        "WHERE t.study_id = ?1 AND t.number = ?2 AND (t.state = ?3 OR ?3 IS NULL) "
+                        "AND (g.tag = ?4 OR ?4 IS NULL) ORDER BY t.trial_id");
     if (!q) return q.error();
     q->Bind(1, study_id).Bind(2, *filter.number).Bind(3, state).Bind(4, filter.tag);
     if (auto s = CollectRows(*q, out); !s) return s.error();
   } else if (filter.tag) {
+    // CROSS JOIN: SQLite then reads gdsweep_trials first, by its (study_id,
+    // tag) index, instead of walking every trial of the study in number order
+    // (PostgreSQL plans the join itself and takes no ON after a CROSS JOIN).
+    const std::string join = db.dialect() == sql::Dialect::kPostgres ? " JOIN " : " CROSS JOIN ";
     auto q = db.Prepare(
         "SELECT t.trial_id, t.number, t.state, t.datetime_start, t.datetime_complete, "
         "g.tag, g.attempt, g.retry_of, g.worker_id, g.failure_reason, g.log_path, g.runs "
-        // CROSS JOIN: SQLite then reads gdsweep_trials first, by its (study_id,
-        // tag) index, instead of walking every trial of the study in number order.
-        "FROM gdsweep_trials g CROSS JOIN trials t "
+        "FROM gdsweep_trials g" +
+        join +
+        "trials t "
         "ON t.trial_id = g.trial_id AND t.study_id = g.study_id AND t.number = g.number "
-        "WHERE g.study_id = ?1 AND g.tag = ?2 AND (?3 IS NULL OR t.state = ?3) "
+        "WHERE g.study_id = ?1 AND g.tag = ?2 AND (t.state = ?3 OR ?3 IS NULL) "
         "ORDER BY t.number, t.trial_id");
     if (!q) return q.error();
     q->Bind(1, study_id).Bind(2, *filter.tag).Bind(3, state);
     if (auto s = CollectRows(*q, out); !s) return s.error();
   } else {
     auto q = db.Prepare(std::string(kSelectTrials) +
-                        "WHERE t.study_id = ?1 AND (?2 IS NULL OR t.state = ?2) "
+                        "WHERE t.study_id = ?1 AND (t.state = ?2 OR ?2 IS NULL) "
                         "ORDER BY t.number, t.trial_id");
     if (!q) return q.error();
     q->Bind(1, study_id).Bind(2, state);

@@ -11,7 +11,7 @@
 namespace gdsweep::storage {
 namespace {
 
-using sqlite::Database;
+using sql::Database;
 
 Result<int64_t> CountOf(Database& db, const std::string& sql, int64_t id) {
   auto q = db.Prepare(sql);
@@ -106,10 +106,11 @@ Status QueueRetry(Database& db, int64_t trial_id, const Ending& e) {
   if (!number) return number.error();
   auto insert = db.Prepare(
       "INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) "
-      "VALUES (?1, ?2, 'WAITING', NULL, NULL)");
+      "VALUES (?1, ?2, 'WAITING', NULL, NULL) RETURNING trial_id");
   if (!insert) return insert.error();
-  if (auto s = insert->Bind(1, *number).Bind(2, e.study_id).Run(); !s) return s;
-  const int64_t copy_id = db.LastInsertRowId();
+  auto inserted = sql::InsertReturningId(insert->Bind(1, *number).Bind(2, e.study_id));
+  if (!inserted) return inserted.error();
+  const int64_t copy_id = *inserted;
 
   auto params = db.Prepare(
       "INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) "
@@ -121,9 +122,15 @@ Status QueueRetry(Database& db, int64_t trial_id, const Ending& e) {
   const int64_t root = e.retry_of.value_or(e.number);
   const int attempt = e.attempt + 1;
   auto row = db.Prepare(
-      "INSERT OR REPLACE INTO gdsweep_trials (trial_id, study_id, number, tag, attempt, "
-      "retry_of, worker_id, failure_reason, log_path, finished_at, runs) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, NULL, NULL, NULL, 0)");
+      "INSERT INTO gdsweep_trials (trial_id, study_id, number, tag, attempt, "
+      "retry_of, worker_id, failure_reason, log_path, finished_at, runs, queued_point) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, NULL, NULL, NULL, 0, NULL) "
+      "ON CONFLICT (trial_id) DO UPDATE SET study_id = excluded.study_id, "
+      "number = excluded.number, tag = excluded.tag, attempt = excluded.attempt, "
+      "retry_of = excluded.retry_of, worker_id = excluded.worker_id, "
+      "failure_reason = excluded.failure_reason, log_path = excluded.log_path, "
+      "finished_at = excluded.finished_at, runs = excluded.runs, "
+      "queued_point = excluded.queued_point");
   if (!row) return row.error();
   row->Bind(1, copy_id).Bind(2, e.study_id).Bind(3, *number).Bind(4, e.tag);
   if (auto s = row->Bind(5, attempt).Bind(6, root).Run(); !s) return s;
@@ -172,11 +179,15 @@ Status StartRunRow(Database& db, int64_t trial_id, const std::string& worker_id,
   if (!count) return count.error();
   if (auto s = count->Bind(1, trial_id).Run(); !s) return s;
   auto q = db.Prepare(
-      "INSERT OR REPLACE INTO gdsweep_trial_runs "
-      "(trial_id, run, attempt, worker_id, host, started_at) "
+      "INSERT INTO gdsweep_trial_runs (trial_id, run, attempt, worker_id, host, boot_id, pid, "
+      "pid_start_time, started_at, ended_at, outcome, reason) "
       "SELECT trial_id, runs, attempt, NULLIF(?2, ''), "
-      "(SELECT host FROM gdsweep_workers WHERE worker_id = ?2), ?3 "
-      "FROM gdsweep_trials WHERE trial_id = ?1");
+      "(SELECT host FROM gdsweep_workers WHERE worker_id = ?2), NULL, NULL, NULL, ?3, NULL, "
+      "NULL, NULL FROM gdsweep_trials WHERE trial_id = ?1 "
+      "ON CONFLICT (trial_id, run) DO UPDATE SET attempt = excluded.attempt, "
+      "worker_id = excluded.worker_id, host = excluded.host, boot_id = NULL, pid = NULL, "
+      "pid_start_time = NULL, started_at = excluded.started_at, ended_at = NULL, "
+      "outcome = NULL, reason = NULL");
   if (!q) return q.error();
   return q->Bind(1, trial_id).Bind(2, worker_id).Bind(3, now).Run();
 }
@@ -258,6 +269,13 @@ double NowSeconds() {
 // is how many trials of its study came before it), so the next one is the
 // largest plus one, read from the end of the (study_id, number) index.
 Result<int64_t> NextTrialNumber(Database& db, int64_t study_id) {
+  if (db.dialect() == sql::Dialect::kPostgres) {
+    // Optuna's _create_new_trial numbers a trial under this row lock: taking
+    // it too, gdsweep and Optuna never give two trials one number.
+    auto lock = db.Prepare("SELECT study_id FROM studies WHERE study_id = ?1 FOR UPDATE");
+    if (!lock) return lock.error();
+    if (auto s = lock->Bind(1, study_id).Run(); !s) return s.error();
+  }
   return CountOf(db, "SELECT coalesce(max(number) + 1, 0) FROM trials WHERE study_id = ?1",
                  study_id);
 }
@@ -274,7 +292,7 @@ Result<int64_t> CountFreshTrials(Database& db, int64_t study_id, const std::stri
 Status CountFreshTrial(Database& db, int64_t study_id, const std::string& tag) {
   auto q = db.Prepare(
       "INSERT INTO gdsweep_sweeps (study_id, tag, fresh_trials) VALUES (?1, ?2, 1) "
-      "ON CONFLICT (study_id, tag) DO UPDATE SET fresh_trials = fresh_trials + 1");
+      "ON CONFLICT (study_id, tag) DO UPDATE SET fresh_trials = gdsweep_sweeps.fresh_trials + 1");
   if (!q) return q.error();
   return q->Bind(1, study_id).Bind(2, tag).Run();
 }
@@ -292,13 +310,13 @@ Result<TrialRecord> InsertRunningTrial(Database& db, const NewTrial& trial) {
   const std::string start = FormatDatetime(now);
   auto insert = db.Prepare(
       "INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) "
-      "VALUES (?1, ?2, 'RUNNING', ?3, NULL)");
+      "VALUES (?1, ?2, 'RUNNING', ?3, NULL) RETURNING trial_id");
   if (!insert) return insert.error();
-  if (auto s = insert->Bind(1, trial.number).Bind(2, trial.study_id).Bind(3, start).Run(); !s) {
-    return s.error();
-  }
+  auto inserted =
+      sql::InsertReturningId(insert->Bind(1, trial.number).Bind(2, trial.study_id).Bind(3, start));
+  if (!inserted) return inserted.error();
   TrialRecord t;
-  t.trial_id = db.LastInsertRowId();
+  t.trial_id = *inserted;
   t.number = trial.number;
   t.state = TrialState::kRunning;
   t.datetime_start = ParseDatetime(start);
@@ -319,9 +337,15 @@ Result<TrialRecord> InsertRunningTrial(Database& db, const NewTrial& trial) {
 
   if (trial.log_path_for) t.log_path = trial.log_path_for(t.number);
   auto row = db.Prepare(
-      "INSERT OR REPLACE INTO gdsweep_trials (trial_id, study_id, number, tag, attempt, "
-      "retry_of, worker_id, failure_reason, log_path, finished_at, runs) "
-      "VALUES (?1, ?2, ?3, ?4, 1, NULL, NULLIF(?5, ''), NULL, NULLIF(?6, ''), NULL, 0)");
+      "INSERT INTO gdsweep_trials (trial_id, study_id, number, tag, attempt, "
+      "retry_of, worker_id, failure_reason, log_path, finished_at, runs, queued_point) "
+      "VALUES (?1, ?2, ?3, ?4, 1, NULL, NULLIF(?5, ''), NULL, NULLIF(?6, ''), NULL, 0, NULL) "
+      "ON CONFLICT (trial_id) DO UPDATE SET study_id = excluded.study_id, "
+      "number = excluded.number, tag = excluded.tag, attempt = excluded.attempt, "
+      "retry_of = excluded.retry_of, worker_id = excluded.worker_id, "
+      "failure_reason = excluded.failure_reason, log_path = excluded.log_path, "
+      "finished_at = excluded.finished_at, runs = excluded.runs, "
+      "queued_point = excluded.queued_point");
   if (!row) return row.error();
   row->Bind(1, t.trial_id).Bind(2, trial.study_id).Bind(3, t.number).Bind(4, t.tag);
   if (auto s = row->Bind(5, t.worker_id).Bind(6, t.log_path).Run(); !s) return s.error();

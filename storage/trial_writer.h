@@ -14,7 +14,7 @@
 #include <optional>
 #include <string>
 
-#include "storage/sqlite_db.h"
+#include "storage/sql_db.h"
 #include "storage/storage.h"
 
 namespace gdsweep::storage {
@@ -22,20 +22,20 @@ namespace gdsweep::storage {
 double NowSeconds();
 
 // The value_json of a trial_system_attributes row, if there is one.
-Result<std::optional<std::string>> GetTrialSystemAttr(sqlite::Database& db, int64_t trial_id,
+Result<std::optional<std::string>> GetTrialSystemAttr(sql::Database& db, int64_t trial_id,
                                                       const std::string& key);
 // Sets (or replaces) a trial_system_attributes row.
-Status SetTrialSystemAttr(sqlite::Database& db, int64_t trial_id, const std::string& key,
+Status SetTrialSystemAttr(sql::Database& db, int64_t trial_id, const std::string& key,
                           const std::string& value_json);
 
 // Optuna's number for the next trial of a study: how many it has.
-Result<int64_t> NextTrialNumber(sqlite::Database& db, int64_t study_id);
+Result<int64_t> NextTrialNumber(sql::Database& db, int64_t study_id);
 // Fresh trials of (study, tag): those that are not a retry of another (kept
 // as a count in gdsweep_sweeps).
-Result<int64_t> CountFreshTrials(sqlite::Database& db, int64_t study_id, const std::string& tag);
+Result<int64_t> CountFreshTrials(sql::Database& db, int64_t study_id, const std::string& tag);
 
 // Counts one more fresh trial of (study, tag) in gdsweep_sweeps.
-Status CountFreshTrial(sqlite::Database& db, int64_t study_id, const std::string& tag);
+Status CountFreshTrial(sql::Database& db, int64_t study_id, const std::string& tag);
 
 struct NewTrial {
   int64_t study_id = 0;
@@ -47,27 +47,27 @@ struct NewTrial {
   std::function<std::string(int64_t number)> log_path_for;
 };
 // Inserts a RUNNING trial; returns it.
-Result<TrialRecord> InsertRunningTrial(sqlite::Database& db, const NewTrial& trial);
+Result<TrialRecord> InsertRunningTrial(sql::Database& db, const NewTrial& trial);
 
 // Starts the next run of a trial that has a gdsweep_trials row: counts it in
 // gdsweep_trials.runs and adds its gdsweep_trial_runs row (ClaimWaitingTrial).
-Status StartRun(sqlite::Database& db, int64_t trial_id, const std::string& worker_id, double now);
+Status StartRun(sql::Database& db, int64_t trial_id, const std::string& worker_id, double now);
 
 // kConflict unless the trial is RUNNING; kNotFound if there is none.
 // `times`: step -> when reported, for the outbox (Storage::ReportIntermediate).
-Status WriteIntermediate(sqlite::Database& db, int64_t trial_id,
+Status WriteIntermediate(sql::Database& db, int64_t trial_id,
                          const std::map<int64_t, double>& values,
                          const std::map<int64_t, double>& times = {});
 
 // Ends a RUNNING trial (kConflict otherwise) and queues its retry as asked,
 // or puts it back to WAITING (Requeue::kRerun). Ends its current run.
-Status FinishRunningTrial(sqlite::Database& db, int64_t trial_id, const TrialOutcome& outcome);
+Status FinishRunningTrial(sql::Database& db, int64_t trial_id, const TrialOutcome& outcome);
 
 // Records where a started run runs (gdsweep_trial_runs); a run that ended or
 // is unknown is left alone.
-Status RecordRunProcess(sqlite::Database& db, const RunProcess& process);
+Status RecordRunProcess(sql::Database& db, const RunProcess& process);
 
 // The runs of a trial, in run order.
-Result<std::vector<TrialRun>> ReadTrialRuns(sqlite::Database& db, int64_t trial_id);
+Result<std::vector<TrialRun>> ReadTrialRuns(sql::Database& db, int64_t trial_id);
 
 }  // namespace gdsweep::storage

@@ -56,9 +56,7 @@ Result<std::unique_ptr<TrackingSession>> TrackingSession::Start(Study& study,
 
   DeliveryLoopOptions options;
   options.open_storage = [db_path]() -> Result<std::unique_ptr<Storage>> {
-    SqliteOptions o;
-    o.path = db_path;
-    return OpenSqliteStorage(o);
+    return OpenStorage(db_path);
   };
   options.make_tracker = [t = *target]() {
     // A trial's params wait up to a second for its results, so a quick

@@ -117,6 +117,11 @@ std::string ResolveDbPath(const std::string& flag, const std::string& from_spec)
 }
 
 std::string LogsRootFor(const std::string& db_path) {
+  if (IsPostgresUrl(db_path)) {
+    // A database server: the trial folders stay on this machine, beside where
+    // the sweep was started.
+    return (std::filesystem::current_path() / "gdsweep-logs").string();
+  }
   if (db_path == ":memory:") {
     return (std::filesystem::temp_directory_path() / "gdsweep-logs").string();
   }
@@ -127,11 +132,12 @@ std::string LogsRootFor(const std::string& db_path) {
 }
 
 Error NamingPath(const Error& error, const std::string& path) {
-  return error.message.find(path) == std::string::npos ? error.Wrap(path) : error;
+  const std::string shown = RedactDatabaseUrl(path);  // never a password
+  return error.message.find(shown) == std::string::npos ? error.Wrap(shown) : error;
 }
 
 Status CheckDatabaseExists(const std::string& db_path) {
-  if (std::filesystem::exists(db_path)) return {};
+  if (IsPostgresUrl(db_path) || std::filesystem::exists(db_path)) return {};
   const auto folder = std::filesystem::path(db_path).parent_path();
   if (!folder.empty() && !std::filesystem::exists(folder)) {
     return Error::NotFound("no database at " + db_path + ": folder " + folder.string() +
@@ -142,10 +148,9 @@ Status CheckDatabaseExists(const std::string& db_path) {
 
 Result<std::unique_ptr<Storage>> OpenExisting(const std::string& db_path, bool writable) {
   if (auto s = CheckDatabaseExists(db_path); !s) return s.error();
-  SqliteOptions options;
-  options.path = db_path;
-  options.read_only = !writable;
-  return OpenSqliteStorage(options);
+  auto storage = OpenStorage(db_path, /*read_only=*/!writable);
+  if (!storage) return NamingPath(storage.error(), db_path);
+  return storage;
 }
 
 Result<OpenedStudy> OpenSpecStudy(const StudySpec& spec, const std::string& db_flag,
@@ -153,10 +158,8 @@ Result<OpenedStudy> OpenSpecStudy(const StudySpec& spec, const std::string& db_f
   OpenedStudy opened;
   opened.db_path = ResolveDbPath(db_flag, spec.storage);
   opened.logs_root = LogsRootFor(opened.db_path);
-  SqliteOptions storage_options;
-  storage_options.path = opened.db_path;
-  storage_options.synchronous_full = durability == Durability::kEachCommit;
-  auto storage = OpenSqliteStorage(storage_options);
+  auto storage = OpenStorage(opened.db_path, /*read_only=*/false,
+                             /*synchronous_full=*/durability == Durability::kEachCommit);
   if (!storage) return NamingPath(storage.error(), opened.db_path);
   opened.storage = std::move(*storage);
   StudyOpenOptions open_options;

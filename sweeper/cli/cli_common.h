@@ -53,7 +53,8 @@ int Fail(const Error& error);
 void SetUpLogging(const std::string& level);
 
 // The database path: --db, else the study file's `storage`, else $GDSWEEP_DB,
-// else ./gdsweep.db. An Optuna URL sqlite:///path is accepted too.
+// else ./gdsweep.db. An Optuna URL sqlite:///path is accepted too (the path
+// returned); a postgresql:// URL is returned as it is.
 std::string ResolveDbPath(const std::string& flag, const std::string& from_spec = "");
 
 // Where trial folders go for a database: "runs/gdsweep.db" -> "<cwd>/runs/gdsweep-logs",

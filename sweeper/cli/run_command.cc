@@ -99,7 +99,8 @@ int RunCommand(const Args& args) {
   if (!opened) return Fail(opened.error());
   Study& study = *opened->study;
   spdlog::info("study '{}' tag '{}' in {}{}; trial logs in {}", spec->name, spec->tag,
-               opened->db_path, study.info().created ? " (new)" : " (resumed)", opened->logs_root);
+               RedactDatabaseUrl(opened->db_path), study.info().created ? " (new)" : " (resumed)",
+               opened->logs_root);
 
   const std::string worker_id = ThisWorker(study.info().study_id).worker_id;
   std::unique_ptr<TrackingSession> tracking;

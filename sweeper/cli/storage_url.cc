@@ -9,15 +9,15 @@ namespace gdsweep::cli {
 Result<std::unique_ptr<Storage>> OpenStorageUrl(const std::string& url, OpenMode mode,
                                                 const std::string& flag) {
   const auto scheme = url.find("://");
-  if (scheme != std::string::npos && url.rfind("sqlite:///", 0) != 0) {
-    return Error::Invalid(flag + " " + url + ": only SQLite databases are supported (a file " +
-                          "path or sqlite:///PATH), not " + url.substr(0, scheme));
+  if (scheme != std::string::npos && url.rfind("sqlite:///", 0) != 0 && !IsPostgresUrl(url)) {
+    return Error::Invalid(flag + " " + RedactDatabaseUrl(url) +
+                          ": gdsweep opens a SQLite file (a path or sqlite:///PATH) or a " +
+                          "PostgreSQL database (postgresql://USER@HOST:PORT/DBNAME), not " +
+                          url.substr(0, scheme));
   }
   const std::string path = ResolveDbPath(url);
   if (mode != OpenMode::kCreate) return OpenExisting(path, mode == OpenMode::kWrite);
-  SqliteOptions options;
-  options.path = path;
-  auto storage = OpenSqliteStorage(options);
+  auto storage = OpenStorage(path);
   if (!storage) return NamingPath(storage.error(), path);
   return storage;
 }

@@ -1,7 +1,7 @@
 // The databases a management command (copy, delete, rename, export) opens by
-// URL: a file path or Optuna's sqlite:///PATH today; the one place a command
-// turns a URL into a Storage, so another kind of database (PostgreSQL) is one
-// more branch here. Also the rule for study names given on the command line.
+// URL: a file path, Optuna's sqlite:///PATH or postgresql://... (the database
+// must exist on the server; its tables are created when missing). Also the rule for study names
+// given on the command line.
 #pragma once
 
 #include <memory>
@@ -19,7 +19,8 @@ enum class OpenMode {
 };
 
 // Error::Invalid naming `flag` for a URL of a database kind gdsweep cannot
-// open (postgresql://...), kNotFound for a missing file (kRead, kWrite).
+// open (mysql://...), kNotFound for a missing file (kRead, kWrite),
+// Error::Remote for a PostgreSQL server that refuses or cannot be reached.
 Result<std::unique_ptr<Storage>> OpenStorageUrl(const std::string& url, OpenMode mode,
                                                 const std::string& flag);
 

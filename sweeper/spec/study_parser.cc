@@ -49,10 +49,14 @@ Result<std::string> ReadStorage(const YamlNode& node) {
   auto storage = ReadString(node, "storage");
   if (!storage) return storage.error();
   const std::string kSqlite = "sqlite:///";
-  if (storage->find("://") != std::string::npos &&
+  const bool postgres = storage->rfind("postgresql://", 0) == 0 ||
+                        storage->rfind("postgres://", 0) == 0 ||
+                        storage->rfind("postgresql+psycopg2://", 0) == 0;
+  if (storage->find("://") != std::string::npos && !postgres &&
       (storage->rfind(kSqlite, 0) != 0 || storage->size() == kSqlite.size())) {
-    return ErrorAt(node.location, "storage",
-                   "expected a database file path or sqlite:///PATH, got " + Describe(node));
+    return ErrorAt(
+        node.location, "storage",
+        "expected a database file path, sqlite:///PATH or postgresql://..., got " + Describe(node));
   }
   return storage;
 }

@@ -256,9 +256,9 @@ TEST_CASE("bad values are reported at the value with its key path") {
         "study'");
   CHECK(ErrorOf(std::string(kMinimal) + "tag: " + std::string(64, 't') + "\n") ==
         "study.yaml:7:6: tag: at most 63 characters, got 64");
-  CHECK(ErrorOf(std::string(kMinimal) + "storage: postgresql://db/x\n") ==
-        "study.yaml:7:10: storage: expected a database file path or sqlite:///PATH, got "
-        "'postgresql://db/x'");
+  CHECK(ErrorOf(std::string(kMinimal) + "storage: mysql://db/x\n") ==
+        "study.yaml:7:10: storage: expected a database file path, sqlite:///PATH or "
+        "postgresql://..., got 'mysql://db/x'");
   CHECK(ErrorOf(std::string(kMinimal) + "budget: {parallelism: 0}\n") ==
         "study.yaml:7:23: budget.parallelism: expected a whole number from 1 to 1024, got '0'");
   CHECK(ErrorOf(std::string(kMinimal) + "budget: {timeout: 1h10}\n") ==

@@ -1,9 +1,11 @@
-#include "storage/sqlite_storage.h"
+#include "storage/sql_storage.h"
 
 #include <algorithm>
 
 #include "storage/judged_report.h"
+#include "storage/pg_db.h"
 #include "storage/schema.h"
+#include "storage/sqlite_db.h"
 #include "storage/study_copy.h"
 #include "storage/study_registry.h"
 #include "storage/tracking_outbox.h"
@@ -13,8 +15,8 @@
 
 namespace gdsweep {
 
-using storage::SqliteStorage;
-using Tx = sqlite::Transaction;
+using storage::SqlStorage;
+using Tx = sql::Transaction;
 
 Result<std::unique_ptr<Storage>> OpenSqliteStorage(const SqliteOptions& options) {
   sqlite::DatabaseOptions db_options;
@@ -27,8 +29,39 @@ Result<std::unique_ptr<Storage>> OpenSqliteStorage(const SqliteOptions& options)
   auto schema =
       options.read_only ? storage::CheckSchemaReadOnly(**db) : storage::EnsureSchema(**db);
   if (!schema) return schema.error();
-  return std::unique_ptr<Storage>(new SqliteStorage(std::move(*db)));
+  return std::unique_ptr<Storage>(new SqlStorage(std::move(*db)));
 }
+
+Result<std::unique_ptr<Storage>> OpenPostgresStorage(const PostgresOptions& options) {
+  pg::ConnectionOptions db_options;
+  db_options.url = options.url;
+  db_options.reconnect_timeout_ms = options.reconnect_timeout_ms;
+  db_options.read_only = options.read_only;
+  auto db = pg::Database::Open(db_options);
+  if (!db) return db.error();
+  auto schema =
+      options.read_only ? storage::CheckSchemaReadOnly(**db) : storage::EnsureSchema(**db);
+  if (!schema) return schema.error();
+  return std::unique_ptr<Storage>(new SqlStorage(std::move(*db)));
+}
+
+bool IsPostgresUrl(const std::string& url) { return pg::IsPostgresUrl(url); }
+
+Result<std::unique_ptr<Storage>> OpenStorage(const std::string& path_or_url, bool read_only,
+                                             bool synchronous_full) {
+  if (IsPostgresUrl(path_or_url)) {
+    PostgresOptions options;
+    options.url = path_or_url;
+    options.read_only = read_only;
+    return OpenPostgresStorage(options);
+  }
+  SqliteOptions options;
+  options.path = path_or_url;
+  options.read_only = read_only;
+  options.synchronous_full = synchronous_full;
+  return OpenSqliteStorage(options);
+}
+std::string RedactDatabaseUrl(const std::string& url) { return pg::RedactUrl(url); }
 
 namespace storage {
 
@@ -36,7 +69,7 @@ namespace {
 
 // Runs `body` in one transaction of `kind`, committing when it succeeded.
 template <typename F>
-auto InTransaction(sqlite::Database& db, Tx::Kind kind, F&& body) -> decltype(body()) {
+auto InTransaction(sql::Database& db, Tx::Kind kind, F&& body) -> decltype(body()) {
   auto tx = Tx::Begin(db, kind);
   if (!tx) return tx.error();
   auto result = body();
@@ -47,12 +80,12 @@ auto InTransaction(sqlite::Database& db, Tx::Kind kind, F&& body) -> decltype(bo
 
 }  // namespace
 
-Status SqliteStorage::CheckWritable() const {
+Status SqlStorage::CheckWritable() const {
   if (db_->read_only()) return Error::Internal("the database was opened read-only");
   return {};
 }
 
-Result<const SearchSpace*> SqliteStorage::SpaceOf(int64_t study_id) {
+Result<const SearchSpace*> SqlStorage::SpaceOf(int64_t study_id) {
   auto updated_at = LoadSpaceUpdatedAt(*db_, study_id);
   if (!updated_at) return updated_at.error();
   auto it = spaces_.find(study_id);
@@ -64,7 +97,7 @@ Result<const SearchSpace*> SqliteStorage::SpaceOf(int64_t study_id) {
   return &it->second.space;
 }
 
-Result<StudyInfo> SqliteStorage::OpenStudy(const StudyRegistration& reg) {
+Result<StudyInfo> SqlStorage::OpenStudy(const StudyRegistration& reg) {
   if (auto s = CheckWritable(); !s) return s.error();
   auto tx = Tx::Begin(*db_, Tx::Kind::kWrite);
   if (!tx) return tx.error();
@@ -74,7 +107,7 @@ Result<StudyInfo> SqliteStorage::OpenStudy(const StudyRegistration& reg) {
   return info;
 }
 
-Result<StudyInfo> SqliteStorage::GetStudy(const std::string& name) {
+Result<StudyInfo> SqlStorage::GetStudy(const std::string& name) {
   auto tx = Tx::Begin(*db_, Tx::Kind::kRead);
   if (!tx) return tx.error();
   auto info = LoadStudyByName(*db_, name);
@@ -83,7 +116,7 @@ Result<StudyInfo> SqliteStorage::GetStudy(const std::string& name) {
   return info;
 }
 
-Result<std::vector<StudySummary>> SqliteStorage::ListStudies() {
+Result<std::vector<StudySummary>> SqlStorage::ListStudies() {
   auto tx = Tx::Begin(*db_, Tx::Kind::kRead);
   if (!tx) return tx.error();
   auto all = LoadStudySummaries(*db_);
@@ -92,8 +125,8 @@ Result<std::vector<StudySummary>> SqliteStorage::ListStudies() {
   return all;
 }
 
-Result<AskResult> SqliteStorage::Ask(const AskRequest& req, TrialHistory& history,
-                                     const SampleFn& sample) {
+Result<AskResult> SqlStorage::Ask(const AskRequest& req, TrialHistory& history,
+                                  const SampleFn& sample) {
   if (auto s = CheckWritable(); !s) return s.error();
   auto tx = Tx::Begin(*db_, Tx::Kind::kWrite);
   if (!tx) return tx.error();
@@ -177,14 +210,14 @@ Result<AskResult> SqliteStorage::Ask(const AskRequest& req, TrialHistory& histor
   return result;
 }
 
-Status SqliteStorage::RefreshHistory(int64_t study_id, TrialHistory& history) {
+Status SqlStorage::RefreshHistory(int64_t study_id, TrialHistory& history) {
   auto tx = Tx::Begin(*db_, Tx::Kind::kRead);
   if (!tx) return tx.error();
   if (auto s = RefreshTrialHistory(*db_, study_id, history); !s) return s;
   return tx->Commit();
 }
 
-Status SqliteStorage::FinishTrial(int64_t trial_id, const TrialOutcome& outcome) {
+Status SqlStorage::FinishTrial(int64_t trial_id, const TrialOutcome& outcome) {
   if (auto s = CheckWritable(); !s) return s;
   auto tx = Tx::Begin(*db_, Tx::Kind::kWrite);
   if (!tx) return tx.error();
@@ -192,8 +225,8 @@ Status SqliteStorage::FinishTrial(int64_t trial_id, const TrialOutcome& outcome)
   return tx->Commit();
 }
 
-Status SqliteStorage::ReportIntermediate(int64_t trial_id, const std::map<int64_t, double>& values,
-                                         const std::map<int64_t, double>& times) {
+Status SqlStorage::ReportIntermediate(int64_t trial_id, const std::map<int64_t, double>& values,
+                                      const std::map<int64_t, double>& times) {
   if (auto s = CheckWritable(); !s) return s;
   auto tx = Tx::Begin(*db_, Tx::Kind::kWrite);
   if (!tx) return tx.error();
@@ -201,15 +234,15 @@ Status SqliteStorage::ReportIntermediate(int64_t trial_id, const std::map<int64_
   return tx->Commit();
 }
 
-Result<ReportResult> SqliteStorage::ReportAndJudge(const ReportRequest& req, TrialHistory& history,
-                                                   const JudgeFn& judge) {
+Result<ReportResult> SqlStorage::ReportAndJudge(const ReportRequest& req, TrialHistory& history,
+                                                const JudgeFn& judge) {
   if (auto s = CheckWritable(); !s) return s.error();
   return InTransaction(*db_, Tx::Kind::kWrite,
                        [&] { return StoreAndJudge(*db_, req, history, judge); });
 }
 
-Result<std::vector<TrialRecord>> SqliteStorage::ListTrials(int64_t study_id,
-                                                           const TrialFilter& filter) {
+Result<std::vector<TrialRecord>> SqlStorage::ListTrials(int64_t study_id,
+                                                        const TrialFilter& filter) {
   auto tx = Tx::Begin(*db_, Tx::Kind::kRead);
   if (!tx) return tx.error();
   auto trials = ReadTrialsFiltered(*db_, study_id, filter);
@@ -218,7 +251,7 @@ Result<std::vector<TrialRecord>> SqliteStorage::ListTrials(int64_t study_id,
   return trials;
 }
 
-Result<SearchSpace> SqliteStorage::ListParams(int64_t study_id) {
+Result<SearchSpace> SqlStorage::ListParams(int64_t study_id) {
   auto tx = Tx::Begin(*db_, Tx::Kind::kRead);
   if (!tx) return tx.error();
   auto stored = LoadStoredSpace(*db_, study_id);
@@ -229,7 +262,7 @@ Result<SearchSpace> SqliteStorage::ListParams(int64_t study_id) {
   return params;
 }
 
-Status SqliteStorage::RegisterWorker(const WorkerInfo& w) {
+Status SqlStorage::RegisterWorker(const WorkerInfo& w) {
   if (auto s = CheckWritable(); !s) return s;
   auto tx = Tx::Begin(*db_, Tx::Kind::kWrite);
   if (!tx) return tx.error();
@@ -245,7 +278,7 @@ Status SqliteStorage::RegisterWorker(const WorkerInfo& w) {
   return tx->Commit();
 }
 
-Status SqliteStorage::Heartbeat(const std::string& worker_id, double now) {
+Status SqlStorage::Heartbeat(const std::string& worker_id, double now) {
   if (auto s = CheckWritable(); !s) return s;
   auto tx = Tx::Begin(*db_, Tx::Kind::kWrite);
   if (!tx) return tx.error();
@@ -260,7 +293,7 @@ Status SqliteStorage::Heartbeat(const std::string& worker_id, double now) {
   return tx->Commit();
 }
 
-Result<std::vector<WorkerInfo>> SqliteStorage::ListWorkers(int64_t study_id) {
+Result<std::vector<WorkerInfo>> SqlStorage::ListWorkers(int64_t study_id) {
   auto tx = Tx::Begin(*db_, Tx::Kind::kRead);
   if (!tx) return tx.error();
   auto q = db_->Prepare(
@@ -278,7 +311,7 @@ Result<std::vector<WorkerInfo>> SqliteStorage::ListWorkers(int64_t study_id) {
   return out;
 }
 
-Status SqliteStorage::RemoveWorker(const std::string& worker_id) {
+Status SqlStorage::RemoveWorker(const std::string& worker_id) {
   if (auto s = CheckWritable(); !s) return s;
   auto tx = Tx::Begin(*db_, Tx::Kind::kWrite);
   if (!tx) return tx.error();
@@ -288,8 +321,8 @@ Status SqliteStorage::RemoveWorker(const std::string& worker_id) {
   return tx->Commit();
 }
 
-Result<std::vector<TrialRecord>> SqliteStorage::RequeueTrialsOfWorker(const std::string& worker_id,
-                                                                      const std::string& reason) {
+Result<std::vector<TrialRecord>> SqlStorage::RequeueTrialsOfWorker(const std::string& worker_id,
+                                                                   const std::string& reason) {
   if (auto s = CheckWritable(); !s) return s.error();
   auto tx = Tx::Begin(*db_, Tx::Kind::kWrite);
   if (!tx) return tx.error();
@@ -332,7 +365,7 @@ Result<std::vector<TrialRecord>> SqliteStorage::RequeueTrialsOfWorker(const std:
   return requeued;
 }
 
-Status SqliteStorage::RecordRunProcesses(const std::vector<RunProcess>& processes) {
+Status SqlStorage::RecordRunProcesses(const std::vector<RunProcess>& processes) {
   if (auto s = CheckWritable(); !s) return s;
   auto tx = Tx::Begin(*db_, Tx::Kind::kWrite);
   if (!tx) return tx.error();
@@ -342,7 +375,7 @@ Status SqliteStorage::RecordRunProcesses(const std::vector<RunProcess>& processe
   return tx->Commit();
 }
 
-Result<std::vector<TrialRun>> SqliteStorage::ListTrialRuns(int64_t trial_id) {
+Result<std::vector<TrialRun>> SqlStorage::ListTrialRuns(int64_t trial_id) {
   auto tx = Tx::Begin(*db_, Tx::Kind::kRead);
   if (!tx) return tx.error();
   auto runs = ReadTrialRuns(*db_, trial_id);
@@ -351,8 +384,8 @@ Result<std::vector<TrialRun>> SqliteStorage::ListTrialRuns(int64_t trial_id) {
   return runs;
 }
 
-Status SqliteStorage::AdoptTrial(int64_t trial_id, const std::string& from_worker,
-                                 const std::string& to_worker) {
+Status SqlStorage::AdoptTrial(int64_t trial_id, const std::string& from_worker,
+                              const std::string& to_worker) {
   if (auto s = CheckWritable(); !s) return s;
   auto tx = Tx::Begin(*db_, Tx::Kind::kWrite);
   if (!tx) return tx.error();
@@ -370,73 +403,72 @@ Status SqliteStorage::AdoptTrial(int64_t trial_id, const std::string& from_worke
 
 // --- Tracking outbox ---
 
-Result<TrackingTarget> SqliteStorage::SetTrackingTarget(int64_t study_id, const std::string& tag,
-                                                        const TrackingTarget& target) {
+Result<TrackingTarget> SqlStorage::SetTrackingTarget(int64_t study_id, const std::string& tag,
+                                                     const TrackingTarget& target) {
   if (auto s = CheckWritable(); !s) return s.error();
   return InTransaction(*db_, Tx::Kind::kWrite,
                        [&] { return UpsertTrackingTarget(*db_, study_id, tag, target); });
 }
 
-Result<std::optional<TrackingTarget>> SqliteStorage::GetTrackingTarget(int64_t study_id,
-                                                                       const std::string& tag) {
+Result<std::optional<TrackingTarget>> SqlStorage::GetTrackingTarget(int64_t study_id,
+                                                                    const std::string& tag) {
   return InTransaction(*db_, Tx::Kind::kRead,
                        [&] { return LoadTrackingTarget(*db_, study_id, tag); });
 }
 
-Result<std::vector<std::pair<int64_t, std::string>>> SqliteStorage::ListTrackingTargets() {
+Result<std::vector<std::pair<int64_t, std::string>>> SqlStorage::ListTrackingTargets() {
   return InTransaction(*db_, Tx::Kind::kRead, [&] { return LoadTrackingTargets(*db_); });
 }
 
-Result<std::vector<OutboxMessage>> SqliteStorage::ClaimOutbox(int64_t study_id,
-                                                              const std::string& tag,
-                                                              const std::string& owner,
-                                                              double lease_s, int limit) {
+Result<std::vector<OutboxMessage>> SqlStorage::ClaimOutbox(int64_t study_id, const std::string& tag,
+                                                           const std::string& owner, double lease_s,
+                                                           int limit) {
   if (auto s = CheckWritable(); !s) return s.error();
   return InTransaction(*db_, Tx::Kind::kWrite, [&] {
     return ClaimPendingMessages(*db_, study_id, tag, owner, NowSeconds(), lease_s, limit);
   });
 }
 
-Status SqliteStorage::SettleOutbox(int64_t study_id, const std::string& tag,
-                                   const OutboxUpdate& update) {
+Status SqlStorage::SettleOutbox(int64_t study_id, const std::string& tag,
+                                const OutboxUpdate& update) {
   if (auto s = CheckWritable(); !s) return s;
   return InTransaction(*db_, Tx::Kind::kWrite,
                        [&] { return ApplyOutboxUpdate(*db_, study_id, tag, update); });
 }
 
-Status SqliteStorage::ReleaseOutboxLease(int64_t study_id, const std::string& tag,
-                                         const std::string& owner) {
+Status SqlStorage::ReleaseOutboxLease(int64_t study_id, const std::string& tag,
+                                      const std::string& owner) {
   if (auto s = CheckWritable(); !s) return s;
   return InTransaction(*db_, Tx::Kind::kWrite,
                        [&] { return DropOutboxLease(*db_, study_id, tag, owner); });
 }
 
-Result<OutboxCounts> SqliteStorage::CountOutbox(int64_t study_id, const std::string& tag) {
+Result<OutboxCounts> SqlStorage::CountOutbox(int64_t study_id, const std::string& tag) {
   return InTransaction(*db_, Tx::Kind::kRead, [&] { return CountMessages(*db_, study_id, tag); });
 }
 
-Result<int64_t> SqliteStorage::ReviveOutbox(int64_t study_id, const std::string& tag) {
+Result<int64_t> SqlStorage::ReviveOutbox(int64_t study_id, const std::string& tag) {
   if (auto s = CheckWritable(); !s) return s.error();
   return InTransaction(*db_, Tx::Kind::kWrite,
                        [&] { return ReviveDeadMessages(*db_, study_id, tag); });
 }
 
-Result<std::vector<OutboxMessage>> SqliteStorage::DeadOutbox(int64_t study_id,
-                                                             const std::string& tag) {
+Result<std::vector<OutboxMessage>> SqlStorage::DeadOutbox(int64_t study_id,
+                                                          const std::string& tag) {
   return InTransaction(*db_, Tx::Kind::kRead,
                        [&] { return LoadDeadMessages(*db_, study_id, tag); });
 }
 
-Result<std::optional<TrackingRun>> SqliteStorage::GetTrackingRun(int64_t study_id,
-                                                                 const std::string& tag,
-                                                                 int64_t trial_id) {
+Result<std::optional<TrackingRun>> SqlStorage::GetTrackingRun(int64_t study_id,
+                                                              const std::string& tag,
+                                                              int64_t trial_id) {
   return InTransaction(*db_, Tx::Kind::kRead,
                        [&] { return LoadTrackingRun(*db_, study_id, tag, trial_id); });
 }
 
 // --- Queue and study management ---
 
-Result<EnqueueResult> SqliteStorage::Enqueue(const EnqueueRequest& req) {
+Result<EnqueueResult> SqlStorage::Enqueue(const EnqueueRequest& req) {
   if (auto s = CheckWritable(); !s) return s.error();
   return InTransaction(*db_, Tx::Kind::kWrite, [&]() -> Result<EnqueueResult> {
     auto space = SpaceOf(req.study_id);
@@ -445,21 +477,21 @@ Result<EnqueueResult> SqliteStorage::Enqueue(const EnqueueRequest& req) {
   });
 }
 
-Status SqliteStorage::DeleteStudy(const std::string& name) {
+Status SqlStorage::DeleteStudy(const std::string& name) {
   if (auto s = CheckWritable(); !s) return s;
   return InTransaction(*db_, Tx::Kind::kWrite, [&] { return DeleteStudyRows(*db_, name); });
 }
 
-Status SqliteStorage::RenameStudy(const std::string& from, const std::string& to) {
+Status SqlStorage::RenameStudy(const std::string& from, const std::string& to) {
   if (auto s = CheckWritable(); !s) return s;
   return InTransaction(*db_, Tx::Kind::kWrite, [&] { return RenameStudyRow(*db_, from, to); });
 }
 
-Result<StudyDump> SqliteStorage::ExportStudy(const std::string& name) {
+Result<StudyDump> SqlStorage::ExportStudy(const std::string& name) {
   return InTransaction(*db_, Tx::Kind::kRead, [&] { return ReadStudyDump(*db_, name); });
 }
 
-Result<StudyInfo> SqliteStorage::ImportStudy(const StudyDump& dump, const std::string& name) {
+Result<StudyInfo> SqlStorage::ImportStudy(const StudyDump& dump, const std::string& name) {
   if (auto s = CheckWritable(); !s) return s.error();
   return InTransaction(*db_, Tx::Kind::kWrite, [&] { return WriteStudyDump(*db_, dump, name); });
 }

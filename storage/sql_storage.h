@@ -1,6 +1,7 @@
-// SqliteStorage: the Storage seam over one SQLite file laid out as Optuna's
-// RDB schema plus gdsweep's tables. Each method runs in one transaction
-// (BEGIN IMMEDIATE when it writes), so several processes can share a file.
+// SqlStorage: the Storage seam over one SQL database (a SQLite file or a
+// PostgreSQL server, through sql::Database) laid out as Optuna's RDB schema
+// plus gdsweep's tables. Each method runs in one transaction (serialized with
+// the other writers when it writes), so several processes share a database.
 // One object per thread; open one per process (never across fork()).
 #pragma once
 
@@ -12,14 +13,14 @@
 #include <utility>
 #include <vector>
 
-#include "storage/sqlite_db.h"
+#include "storage/sql_db.h"
 #include "storage/storage.h"
 
 namespace gdsweep::storage {
 
-class SqliteStorage final : public Storage {
+class SqlStorage final : public Storage {
  public:
-  explicit SqliteStorage(std::unique_ptr<sqlite::Database> db) : db_(std::move(db)) {}
+  explicit SqlStorage(std::unique_ptr<sql::Database> db) : db_(std::move(db)) {}
 
   Result<StudyInfo> OpenStudy(const StudyRegistration& reg) override;
   Result<StudyInfo> GetStudy(const std::string& name) override;
@@ -79,7 +80,7 @@ class SqliteStorage final : public Storage {
     double updated_at = 0;
     SearchSpace space;
   };
-  std::unique_ptr<sqlite::Database> db_;
+  std::unique_ptr<sql::Database> db_;
   std::map<int64_t, CachedSpace> spaces_;
 };
 

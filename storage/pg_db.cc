@@ -1,0 +1,391 @@
+#include "storage/pg_db.h"
+
+#include <libpq-fe.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <random>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace gdsweep::pg {
+
+namespace {
+
+// The key of the advisory lock every write transaction holds ("gdsweep" in
+// ASCII): one writer at a time per database, as with SQLite.
+constexpr int64_t kWriteLockKey = 0x67647377656570;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string FirstLine(const char* message) {
+  std::string s = message ? message : "";
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  const size_t nl = s.find('\n');
+  return nl == std::string::npos ? s : s.substr(0, nl);
+}
+
+std::string Shorten(const std::string& sql) {
+  std::string s;
+  for (char c : sql) {
+    if (c == '\n' || c == '\t') c = ' ';
+    if (c == ' ' && !s.empty() && s.back() == ' ') continue;
+    s += c;
+  }
+  return s.size() > 80 ? s.substr(0, 77) + "..." : s;
+}
+
+// ?N -> $N outside quotes; returns the largest N.
+int TranslatePlaceholders(const std::string& in, std::string& out) {
+  out.clear();
+  int max_param = 0;
+  char quote = 0;
+  for (size_t i = 0; i < in.size(); ++i) {
+    const char c = in[i];
+    if (quote) {
+      if (c == quote) quote = 0;
+      out += c;
+      continue;
+    }
+    if (c == '\'' || c == '"') {
+      quote = c;
+      out += c;
+      continue;
+    }
+    if (c == '?' && i + 1 < in.size() && std::isdigit(static_cast<unsigned char>(in[i + 1]))) {
+      size_t j = i + 1;
+      int n = 0;
+      while (j < in.size() && std::isdigit(static_cast<unsigned char>(in[j]))) {
+        n = n * 10 + (in[j] - '0');
+        ++j;
+      }
+      max_param = std::max(max_param, n);
+      out += '$' + std::to_string(n);
+      i = j - 1;
+      continue;
+    }
+    out += c;
+  }
+  return max_param;
+}
+
+// The connection string libpq takes: the URL with Optuna's driver suffix
+// (postgresql+psycopg2://) removed.
+std::string LibpqUrl(const std::string& url) {
+  const size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return url;
+  return "postgresql" + url.substr(scheme);
+}
+
+// A login the server refused: retrying cannot help.
+bool IsRefusedLogin(const std::string& message) {
+  for (const char* s :
+       {"password authentication failed", "no password supplied", "authentication failed",
+        "does not exist", "no pg_hba.conf entry", "permission denied"}) {
+    if (message.find(s) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+// A statement prepared in the current session under the name "gN", or a
+// one-off copy of a cached one in use (a nested use of the same SQL).
+class Statement final : public sql::Cursor {
+ public:
+  Statement(Database::Impl& db, std::string sql, bool cached) : db_(&db), cached_(cached) {
+    nparams_ = TranslatePlaceholders(sql, pg_sql_);
+    original_ = std::move(sql);
+    params_.resize(static_cast<size_t>(nparams_));
+  }
+  ~Statement() override { Clear(); }
+
+  void Bind(int index, int64_t value) override { Set(index, std::to_string(value)); }
+  void Bind(int index, double value) override {
+    if (std::isnan(value)) return Set(index, "NaN");
+    if (std::isinf(value)) return Set(index, value > 0 ? "Infinity" : "-Infinity");
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.17g", value);
+    Set(index, buf);
+  }
+  void Bind(int index, const std::string& value) override { Set(index, value); }
+  void BindNull(int index) override {
+    if (index >= 1 && index <= nparams_) params_[static_cast<size_t>(index - 1)].reset();
+  }
+  Result<bool> Step() override;
+  int ColumnCount() const override { return result_ ? PQnfields(result_) : 0; }
+  bool IsNull(int col) const override { return !result_ || PQgetisnull(result_, row_, col); }
+  int64_t Int(int col) const override {
+    if (IsNull(col)) return 0;
+    const char* v = PQgetvalue(result_, row_, col);
+    // A boolean expression (x IS NOT NULL) reads as SQLite's 1 or 0.
+    if (v[0] == 't' && v[1] == 0) return 1;
+    if (v[0] == 'f' && v[1] == 0) return 0;
+    return std::strtoll(v, nullptr, 10);
+  }
+  double Double(int col) const override {
+    if (IsNull(col)) return 0;
+    return std::strtod(PQgetvalue(result_, row_, col), nullptr);
+  }
+  std::string Text(int col) const override {
+    if (IsNull(col)) return {};
+    return std::string(PQgetvalue(result_, row_, col),
+                       static_cast<size_t>(PQgetlength(result_, row_, col)));
+  }
+  void Release() override {
+    if (!cached_) {
+      delete this;
+      return;
+    }
+    Clear();
+    for (auto& p : params_) p.reset();
+    in_use_ = false;
+  }
+
+  bool in_use_ = true;
+  std::string prepared_name_;  // empty: not prepared in this session
+  uint64_t prepared_session_ = 0;
+
+ private:
+  void Set(int index, std::string value) {
+    if (index >= 1 && index <= nparams_) params_[static_cast<size_t>(index - 1)] = std::move(value);
+  }
+  void Clear() {
+    if (result_) PQclear(result_);
+    result_ = nullptr;
+    row_ = -1;
+  }
+  Database::Impl* db_;
+  bool cached_;
+  std::string original_, pg_sql_;
+  int nparams_ = 0;
+  std::vector<std::optional<std::string>> params_;
+  PGresult* result_ = nullptr;
+  int row_ = -1;
+};
+
+struct Database::Impl {
+  PGconn* conn = nullptr;
+  std::string name;      // the redacted URL
+  uint64_t session = 1;  // counts connections: prepared names are per session
+  uint64_t next_statement = 1;
+  int64_t changes = 0;
+  std::unordered_map<std::string, std::unique_ptr<Statement>> cache;
+  std::minstd_rand jitter{std::random_device{}()};
+
+  bool Broken() const { return conn == nullptr || PQstatus(conn) != CONNECTION_OK; }
+
+  // An error of `what`, with the server's message; a lost connection says so.
+  Error ErrorOf(const std::string& what, const PGresult* res) const {
+    std::string message = FirstLine(res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
+    if (message.empty()) message = FirstLine(PQerrorMessage(conn));
+    if (Broken()) return Error::Io(name + ": lost the connection to the server: " + message);
+    return Error::Io(name + ": " + what + ": " + message);
+  }
+
+  // Runs `sql` without parameters; kIo on an error.
+  Status Run(const std::string& sql) {
+    PGresult* res = PQexec(conn, sql.c_str());
+    const auto status = PQresultStatus(res);
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+      PQclear(res);
+      return {};
+    }
+    Error e = ErrorOf("statement failed", res);
+    spdlog::debug("PostgreSQL error in: {}", Shorten(sql));
+    PQclear(res);
+    return e;
+  }
+};
+
+Result<bool> Statement::Step() {
+  if (row_ >= 0) {
+    ++row_;
+    return row_ < PQntuples(result_);
+  }
+  PGconn* conn = db_->conn;
+  if (prepared_name_.empty() || prepared_session_ != db_->session) {
+    const std::string name = "g" + std::to_string(db_->next_statement++);
+    PGresult* res = PQprepare(conn, name.c_str(), pg_sql_.c_str(), 0, nullptr);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+      Error e = db_->ErrorOf("preparing a statement", res);
+      spdlog::debug("PostgreSQL error preparing: {}", Shorten(original_));
+      PQclear(res);
+      return e;
+    }
+    PQclear(res);
+    prepared_name_ = name;
+    prepared_session_ = db_->session;
+  }
+  std::vector<const char*> values(params_.size());
+  for (size_t i = 0; i < params_.size(); ++i) {
+    values[i] = params_[i] ? params_[i]->c_str() : nullptr;
+  }
+  result_ =
+      PQexecPrepared(conn, prepared_name_.c_str(), nparams_, values.data(), nullptr, nullptr, 0);
+  const auto status = PQresultStatus(result_);
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+    Error e = db_->ErrorOf("statement failed", result_);
+    spdlog::debug("PostgreSQL error in: {}", Shorten(original_));
+    Clear();
+    return e;
+  }
+  const char* tuples = PQcmdTuples(result_);
+  db_->changes = tuples && *tuples ? std::strtoll(tuples, nullptr, 10) : 0;
+  row_ = 0;
+  return row_ < PQntuples(result_);
+}
+
+// ---- URLs ----
+
+bool IsPostgresUrl(const std::string& url) {
+  for (const char* scheme : {"postgresql://", "postgres://", "postgresql+psycopg2://"}) {
+    if (url.rfind(scheme, 0) == 0) return true;
+  }
+  return false;
+}
+
+std::string RedactUrl(const std::string& url) {
+  std::string out = url;
+  const size_t scheme = out.find("://");
+  if (scheme != std::string::npos) {
+    const size_t start = scheme + 3;
+    const size_t end = out.find_first_of("/?", start);
+    const size_t at = out.rfind('@', end == std::string::npos ? out.size() : end);
+    if (at != std::string::npos && at > start) {
+      const size_t colon = out.find(':', start);
+      if (colon != std::string::npos && colon < at) out.replace(colon + 1, at - colon - 1, "***");
+    }
+  }
+  // A password=... parameter of the query string.
+  for (size_t at = out.find("password="); at != std::string::npos;
+       at = out.find("password=", at + 1)) {
+    if (at > 0 && out[at - 1] != '?' && out[at - 1] != '&') continue;
+    const size_t value = at + 9;
+    const size_t end = out.find('&', value);
+    out.replace(value, (end == std::string::npos ? out.size() : end) - value, "***");
+  }
+  return out;
+}
+
+// ---- Database ----
+
+Database::Database(ConnectionOptions options)
+    : options_(std::move(options)),
+      redacted_(RedactUrl(options_.url)),
+      impl_(std::make_unique<Impl>()) {
+  impl_->name = redacted_;
+}
+
+Database::~Database() {
+  impl_->cache.clear();
+  if (impl_->conn) PQfinish(impl_->conn);
+}
+
+Status Database::Connect() {
+  if (impl_->conn) PQfinish(impl_->conn);
+  const std::string url = LibpqUrl(options_.url);
+  // Keywords before dbname are defaults the URL may override.
+  const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
+  const char* values[] = {"10", "gdsweep", url.c_str(), nullptr};
+  impl_->conn = PQconnectdbParams(keys, values, 1);
+  ++impl_->session;
+  if (PQstatus(impl_->conn) == CONNECTION_OK) {
+    // The server's notices ("relation ... already exists, skipping") go to
+    // the debug log, not to stderr.
+    PQsetNoticeProcessor(
+        impl_->conn,
+        [](void*, const char* message) { spdlog::debug("PostgreSQL: {}", FirstLine(message)); },
+        nullptr);
+    return {};
+  }
+  const std::string message = FirstLine(PQerrorMessage(impl_->conn));
+  if (IsRefusedLogin(message)) {
+    return Error::Remote(redacted_ + ": the server refused the connection: " + message);
+  }
+  return Error::Remote(redacted_ + ": cannot reach the server: " + message);
+}
+
+Result<std::unique_ptr<Database>> Database::Open(const ConnectionOptions& options) {
+  char* parse_error = nullptr;
+  PQconninfoOption* parsed = PQconninfoParse(LibpqUrl(options.url).c_str(), &parse_error);
+  if (!parsed) {
+    std::string message = FirstLine(parse_error);
+    PQfreemem(parse_error);
+    return Error::Invalid(RedactUrl(options.url) + ": not a PostgreSQL URL: " + message);
+  }
+  PQconninfoFree(parsed);
+  std::unique_ptr<Database> db(new Database(options));
+  if (auto s = db->Connect(); !s) return s.error();
+  return db;
+}
+
+Result<sql::Query> Database::Prepare(const std::string& sql) {
+  auto& slot = impl_->cache[sql];
+  if (slot && !slot->in_use_) {
+    slot->in_use_ = true;
+    return sql::Query(slot.get());
+  }
+  if (!slot) {
+    slot = std::make_unique<Statement>(*impl_, sql, true);
+    return sql::Query(slot.get());
+  }
+  return sql::Query(new Statement(*impl_, sql, false));
+}
+
+Status Database::Exec(const std::string& sql) { return impl_->Run(sql); }
+
+int64_t Database::Changes() const { return impl_->changes; }
+
+Status Database::BeginTransaction(sql::TransactionKind kind) {
+  const std::string begin =
+      kind == sql::TransactionKind::kWrite
+          ? "BEGIN; SELECT pg_advisory_xact_lock(" + std::to_string(kWriteLockKey) + ")"
+          : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+  // Nothing has happened yet in this transaction, so a connection the server
+  // dropped (a restart) is re-established and BEGIN tried again, with
+  // backoff, until the reconnect timeout.
+  const int64_t deadline = NowMs() + options_.reconnect_timeout_ms;
+  Error last = Error::Io(redacted_ + ": not connected");
+  for (int round = 0;; ++round) {
+    if (!impl_->Broken()) {
+      auto s = impl_->Run(begin);
+      if (s) return {};
+      last = s.error();
+      if (!impl_->Broken()) {
+        (void)impl_->Run("ROLLBACK");
+        return last;
+      }
+    }
+    if (NowMs() >= deadline) return last;
+    const int base = 50 << std::min(round, 5);  // 50 ms .. 1.6 s
+    std::uniform_int_distribution<int> extra(0, base);
+    std::this_thread::sleep_for(std::chrono::milliseconds(base + extra(impl_->jitter)));
+    spdlog::warn("{}: reconnecting ({})", redacted_, last.message);
+    auto s = Connect();
+    if (!s) {
+      last = s.error();
+      if (IsRefusedLogin(last.message)) return last;
+    }
+  }
+}
+
+Status Database::CommitTransaction() { return impl_->Run("COMMIT"); }
+
+void Database::RollbackTransaction() {
+  if (!impl_->Broken()) (void)impl_->Run("ROLLBACK");
+}
+
+}  // namespace gdsweep::pg

@@ -1,0 +1,70 @@
+// The PostgreSQL implementation of sql::Database (sql_db.h) over libpq: one
+// server connection with its statements prepared once per session, ?N
+// placeholders sent as $N, every value as text. A write transaction holds a
+// transaction-scoped advisory lock, so gdsweep's writers on one database are
+// serialized as SQLite's BEGIN IMMEDIATE serializes them; a lost connection
+// is re-established with backoff when the next transaction begins. The only
+// file that includes libpq-fe.h is pg_db.cc. Used by one thread at a time.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "storage/sql_db.h"
+#include "sweeper/model/result.h"
+
+namespace gdsweep::pg {
+
+struct ConnectionOptions {
+  // postgresql://user[:password]@host[:port]/dbname[?sslmode=...] (also
+  // postgresql+psycopg2://, as Optuna takes it). A password not in the URL
+  // comes from PGPASSWORD or ~/.pgpass (libpq reads them).
+  std::string url;
+  // How long to keep trying to (re)connect to a server that does not answer
+  // before an error; a refused password fails at once.
+  int reconnect_timeout_ms = 60000;
+  bool read_only = false;  // transactions are READ ONLY
+};
+
+// The URL with its password (in the user part or a password= parameter)
+// replaced by "***": what messages and logs show.
+std::string RedactUrl(const std::string& url);
+
+// True for the URLs Open takes: postgresql://, postgres:// and
+// postgresql+psycopg2://.
+bool IsPostgresUrl(const std::string& url);
+
+class Database final : public sql::Database {
+ public:
+  // Connects (with backoff while the server is unreachable, up to
+  // reconnect_timeout_ms). Error::Remote for a refused login or a server that
+  // stayed unreachable, Error::Invalid for a malformed URL; messages name the
+  // redacted URL.
+  static Result<std::unique_ptr<Database>> Open(const ConnectionOptions& options);
+  ~Database() override;
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  Result<sql::Query> Prepare(const std::string& sql) override;
+  Status Exec(const std::string& sql) override;
+  Status Sync() override { return {}; }  // a commit is durable when it returns
+  int64_t Changes() const override;
+  sql::Dialect dialect() const override { return sql::Dialect::kPostgres; }
+  bool read_only() const override { return options_.read_only; }
+  const std::string& name() const override { return redacted_; }
+
+  struct Impl;
+
+ private:
+  explicit Database(ConnectionOptions options);
+  Status Connect();
+  Status BeginTransaction(sql::TransactionKind kind) override;
+  Status CommitTransaction() override;
+  void RollbackTransaction() override;
+
+  ConnectionOptions options_;
+  std::string redacted_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gdsweep::pg
