@@ -14,8 +14,7 @@ namespace gdsweep::storage {
 
 // Sets the "completed_rung_N" attributes of a trial (value_json as Python's
 // json.dumps writes the number).
-Status WriteCompletedRungs(sql::Database& db, int64_t trial_id,
-                           const std::map<int, double>& rungs);
+Status WriteCompletedRungs(sql::Database& db, int64_t trial_id, const std::map<int, double>& rungs);
 
 Result<ReportResult> StoreAndJudge(sql::Database& db, const ReportRequest& req,
                                    TrialHistory& history, const JudgeFn& judge);

@@ -18,7 +18,6 @@ Result<StudyDump> ReadStudyDump(sql::Database& db, const std::string& name);
 // Needs a write transaction. Inserts `dump` as a new study named `name`, with
 // new study and trial ids (numbers, retry chains and runs kept); kConflict when
 // a study has that name.
-Result<StudyInfo> WriteStudyDump(sql::Database& db, const StudyDump& dump,
-                                 const std::string& name);
+Result<StudyInfo> WriteStudyDump(sql::Database& db, const StudyDump& dump, const std::string& name);
 
 }  // namespace gdsweep::storage

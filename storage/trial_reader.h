@@ -18,8 +18,8 @@ namespace gdsweep::storage {
 
 // The trials of a study with trial_id > `after`, plus those whose ids are in
 // `also` (any study), in number order.
-Result<std::vector<TrialRecord>> ReadTrialsAfter(sql::Database& db, int64_t study_id,
-                                                 int64_t after, const std::vector<int64_t>& also);
+Result<std::vector<TrialRecord>> ReadTrialsAfter(sql::Database& db, int64_t study_id, int64_t after,
+                                                 const std::vector<int64_t>& also);
 
 // The trials of a study matching `filter`, in number order: a number filter
 // goes through trials' (study_id, number) index, a tag filter through

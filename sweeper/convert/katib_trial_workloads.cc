@@ -138,10 +138,9 @@ Status TrialReader::ReadKubeflow(const YamlNode& tt, const YamlNode& trial_spec,
   // roles' order with the primary container.
   const YamlEntry* primary = nullptr;
   const YamlNode* labels = FindValue(tt, "primaryPodLabels");
-  const YamlNode* labelled_type =
-      labels && labels->IsMapping()
-          ? FindValue(*labels, "training.kubeflow.org/replica-type")
-          : nullptr;
+  const YamlNode* labelled_type = labels && labels->IsMapping()
+                                      ? FindValue(*labels, "training.kubeflow.org/replica-type")
+                                      : nullptr;
   for (const auto& e : replica_specs->entries) {
     if (labelled_type && Lower(e.key) == Lower(labelled_type->scalar) &&
         FindPrimary(e.value, primary_name)) {
