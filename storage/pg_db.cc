@@ -37,16 +37,6 @@ std::string FirstLine(const char* message) {
   return nl == std::string::npos ? s : s.substr(0, nl);
 }
 
-std::string Shorten(const std::string& sql) {
-  std::string s;
-  for (char c : sql) {
-    if (c == '\n' || c == '\t') c = ' ';
-    if (c == ' ' && !s.empty() && s.back() == ' ') continue;
-    s += c;
-  }
-  return s.size() > 80 ? s.substr(0, 77) + "..." : s;
-}
-
 // ?N -> $N outside quotes; returns the largest N.
 int TranslatePlaceholders(const std::string& in, std::string& out) {
   out.clear();
@@ -204,7 +194,7 @@ struct Database::Impl {
       return {};
     }
     Error e = ErrorOf("statement failed", res);
-    spdlog::debug("PostgreSQL error in: {}", Shorten(sql));
+    spdlog::debug("PostgreSQL error in: {}", sql::ShortenSql(sql));
     PQclear(res);
     return e;
   }
@@ -221,7 +211,7 @@ Result<bool> Statement::Step() {
     PGresult* res = PQprepare(conn, name.c_str(), pg_sql_.c_str(), 0, nullptr);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
       Error e = db_->ErrorOf("preparing a statement", res);
-      spdlog::debug("PostgreSQL error preparing: {}", Shorten(original_));
+      spdlog::debug("PostgreSQL error preparing: {}", sql::ShortenSql(original_));
       PQclear(res);
       return e;
     }
@@ -238,7 +228,7 @@ Result<bool> Statement::Step() {
   const auto status = PQresultStatus(result_);
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
     Error e = db_->ErrorOf("statement failed", result_);
-    spdlog::debug("PostgreSQL error in: {}", Shorten(original_));
+    spdlog::debug("PostgreSQL error in: {}", sql::ShortenSql(original_));
     Clear();
     return e;
   }

@@ -68,4 +68,14 @@ Result<int64_t> InsertReturningId(Query& q) {
   return id;
 }
 
+std::string ShortenSql(const std::string& sql) {
+  std::string s;
+  for (char c : sql) {
+    if (c == '\n' || c == '\t') c = ' ';
+    if (c == ' ' && !s.empty() && s.back() == ' ') continue;
+    s += c;
+  }
+  return s.size() > 80 ? s.substr(0, 77) + "..." : s;
+}
+
 }  // namespace gdsweep::sql

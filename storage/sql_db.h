@@ -164,4 +164,7 @@ std::string InIdList(const Database& db, const std::string& column, int param);
 // Runs an INSERT ... RETURNING <id> and returns the id.
 Result<int64_t> InsertReturningId(Query& q);
 
+// A statement on one line, cut at 80 characters, for debug logs of errors.
+std::string ShortenSql(const std::string& sql);
+
 }  // namespace gdsweep::sql

@@ -98,16 +98,6 @@ int RetryBusy(int timeout_ms, std::minstd_rand& jitter, F&& attempt) {
   }
 }
 
-std::string Shorten(const std::string& sql) {
-  std::string s;
-  for (char c : sql) {
-    if (c == '\n' || c == '\t') c = ' ';
-    if (c == ' ' && !s.empty() && s.back() == ' ') continue;
-    s += c;
-  }
-  return s.size() > 80 ? s.substr(0, 77) + "..." : s;
-}
-
 }  // namespace
 
 // ---- Database ----
@@ -179,7 +169,7 @@ Error Database::ErrorFor(int rc, const std::string& what) const {
 Error Database::StatementError(int rc, const std::string& sql) const {
   Error e = ErrorFor(rc, options_.path);
   // The statement helps a developer, not a user: it goes to the debug log only.
-  spdlog::debug("SQLite error {} in: {}", rc, Shorten(sql));
+  spdlog::debug("SQLite error {} in: {}", rc, sql::ShortenSql(sql));
   return e;
 }
 

@@ -102,19 +102,9 @@ Result<bool> QueuedFromFileBefore(Database& db, int64_t study_id, const std::str
 // The gdsweep_trials row of a trial that joins (study, tag) as a fresh trial.
 Status AddSweepRow(Database& db, int64_t trial_id, int64_t study_id, int64_t number,
                    const std::string& tag, const std::optional<std::string>& queued_point) {
-  auto row = db.Prepare(
-      "INSERT INTO gdsweep_trials (trial_id, study_id, number, tag, attempt, "
-      "retry_of, worker_id, failure_reason, log_path, finished_at, runs, queued_point) "
-      "VALUES (?1, ?2, ?3, ?4, 1, NULL, NULL, NULL, NULL, NULL, 0, ?5) "
-      "ON CONFLICT (trial_id) DO UPDATE SET study_id = excluded.study_id, "
-      "number = excluded.number, tag = excluded.tag, attempt = excluded.attempt, "
-      "retry_of = excluded.retry_of, worker_id = excluded.worker_id, "
-      "failure_reason = excluded.failure_reason, log_path = excluded.log_path, "
-      "finished_at = excluded.finished_at, runs = excluded.runs, "
-      "queued_point = excluded.queued_point");
-  if (!row) return row.error();
-  row->Bind(1, trial_id).Bind(2, study_id).Bind(3, number).Bind(4, tag).Bind(5, queued_point);
-  if (auto s = row->Run(); !s) return s;
+  SweepRow row{.trial_id = trial_id, .study_id = study_id, .number = number, .tag = tag};
+  row.queued_point = queued_point;
+  if (auto s = PutSweepRow(db, row); !s) return s;
   return CountFreshTrial(db, study_id, tag);
 }
 

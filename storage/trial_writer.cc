@@ -121,19 +121,10 @@ Status QueueRetry(Database& db, int64_t trial_id, const Ending& e) {
 
   const int64_t root = e.retry_of.value_or(e.number);
   const int attempt = e.attempt + 1;
-  auto row = db.Prepare(
-      "INSERT INTO gdsweep_trials (trial_id, study_id, number, tag, attempt, "
-      "retry_of, worker_id, failure_reason, log_path, finished_at, runs, queued_point) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, NULL, NULL, NULL, 0, NULL) "
-      "ON CONFLICT (trial_id) DO UPDATE SET study_id = excluded.study_id, "
-      "number = excluded.number, tag = excluded.tag, attempt = excluded.attempt, "
-      "retry_of = excluded.retry_of, worker_id = excluded.worker_id, "
-      "failure_reason = excluded.failure_reason, log_path = excluded.log_path, "
-      "finished_at = excluded.finished_at, runs = excluded.runs, "
-      "queued_point = excluded.queued_point");
-  if (!row) return row.error();
-  row->Bind(1, copy_id).Bind(2, e.study_id).Bind(3, *number).Bind(4, e.tag);
-  if (auto s = row->Bind(5, attempt).Bind(6, root).Run(); !s) return s;
+  SweepRow row{.trial_id = copy_id, .study_id = e.study_id, .number = *number, .tag = e.tag};
+  row.attempt = attempt;
+  row.retry_of = root;
+  if (auto s = PutSweepRow(db, row); !s) return s;
 
   auto history = GetTrialSystemAttr(db, trial_id, "retry_history");
   if (!history) return history.error();
@@ -297,6 +288,23 @@ Status CountFreshTrial(Database& db, int64_t study_id, const std::string& tag) {
   return q->Bind(1, study_id).Bind(2, tag).Run();
 }
 
+Status PutSweepRow(Database& db, const SweepRow& row) {
+  auto q = db.Prepare(
+      "INSERT INTO gdsweep_trials (trial_id, study_id, number, tag, attempt, "
+      "retry_of, worker_id, failure_reason, log_path, finished_at, runs, queued_point) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULLIF(?7, ''), NULL, NULLIF(?8, ''), NULL, 0, ?9) "
+      "ON CONFLICT (trial_id) DO UPDATE SET study_id = excluded.study_id, "
+      "number = excluded.number, tag = excluded.tag, attempt = excluded.attempt, "
+      "retry_of = excluded.retry_of, worker_id = excluded.worker_id, "
+      "failure_reason = excluded.failure_reason, log_path = excluded.log_path, "
+      "finished_at = excluded.finished_at, runs = excluded.runs, "
+      "queued_point = excluded.queued_point");
+  if (!q) return q.error();
+  q->Bind(1, row.trial_id).Bind(2, row.study_id).Bind(3, row.number).Bind(4, row.tag);
+  q->Bind(5, row.attempt).Bind(6, row.retry_of).Bind(7, row.worker_id).Bind(8, row.log_path);
+  return q->Bind(9, row.queued_point).Run();
+}
+
 Result<TrialRecord> InsertRunningTrial(Database& db, const NewTrial& trial) {
   for (const auto& [name, value] : trial.params) {
     const Parameter* p = FindParameter(*trial.space, name);
@@ -336,19 +344,11 @@ Result<TrialRecord> InsertRunningTrial(Database& db, const NewTrial& trial) {
   }
 
   if (trial.log_path_for) t.log_path = trial.log_path_for(t.number);
-  auto row = db.Prepare(
-      "INSERT INTO gdsweep_trials (trial_id, study_id, number, tag, attempt, "
-      "retry_of, worker_id, failure_reason, log_path, finished_at, runs, queued_point) "
-      "VALUES (?1, ?2, ?3, ?4, 1, NULL, NULLIF(?5, ''), NULL, NULLIF(?6, ''), NULL, 0, NULL) "
-      "ON CONFLICT (trial_id) DO UPDATE SET study_id = excluded.study_id, "
-      "number = excluded.number, tag = excluded.tag, attempt = excluded.attempt, "
-      "retry_of = excluded.retry_of, worker_id = excluded.worker_id, "
-      "failure_reason = excluded.failure_reason, log_path = excluded.log_path, "
-      "finished_at = excluded.finished_at, runs = excluded.runs, "
-      "queued_point = excluded.queued_point");
-  if (!row) return row.error();
-  row->Bind(1, t.trial_id).Bind(2, trial.study_id).Bind(3, t.number).Bind(4, t.tag);
-  if (auto s = row->Bind(5, t.worker_id).Bind(6, t.log_path).Run(); !s) return s.error();
+  SweepRow row{
+      .trial_id = t.trial_id, .study_id = trial.study_id, .number = t.number, .tag = t.tag};
+  row.worker_id = t.worker_id;
+  row.log_path = t.log_path;
+  if (auto s = PutSweepRow(db, row); !s) return s.error();
   if (auto s = StartRunRow(db, t.trial_id, t.worker_id, now); !s) return s.error();
   t.runs = 1;
   if (auto s = CountFreshTrial(db, trial.study_id, t.tag); !s) return s.error();

@@ -37,6 +37,23 @@ Result<int64_t> CountFreshTrials(sql::Database& db, int64_t study_id, const std:
 // Counts one more fresh trial of (study, tag) in gdsweep_sweeps.
 Status CountFreshTrial(sql::Database& db, int64_t study_id, const std::string& tag);
 
+// A trial's gdsweep_trials row as it is first written (a new, queued or
+// retried trial); empty strings and unset optionals are stored as NULL.
+struct SweepRow {
+  int64_t trial_id = 0;
+  int64_t study_id = 0;
+  int64_t number = 0;
+  std::string tag;
+  int attempt = 1;
+  std::optional<int64_t> retry_of;
+  std::string worker_id;
+  std::string log_path;
+  std::optional<std::string> queued_point;
+};
+// Writes the row, replacing one of the same trial_id (the upsert both SQLite
+// and PostgreSQL take).
+Status PutSweepRow(sql::Database& db, const SweepRow& row);
+
 struct NewTrial {
   int64_t study_id = 0;
   int64_t number = 0;  // NextTrialNumber(), read in the same transaction

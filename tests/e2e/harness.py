@@ -57,6 +57,19 @@ class SweepTestCase(unittest.TestCase):
         finally:
             con.close()
 
+    def assert_optuna_reads_ours(self, ours, theirs):
+        """`theirs` (Optuna's FrozenTrials) are the COMPLETE trials `ours`
+        (`gdsweep trials --format json`), one for one: number, value, params
+        and intermediate values."""
+        self.assertEqual(len(theirs), len(ours))
+        for o, t in zip(ours, theirs):
+            self.assertEqual(t.number, o["number"])
+            self.assertEqual(t.state.name, "COMPLETE")
+            self.assertEqual(t.value, o["values"]["loss"])
+            self.assertEqual(t.params, o["params"])
+            self.assertEqual(t.intermediate_values,
+                             {int(k): v for k, v in o["intermediate_values"].items()})
+
     def wait_for(self, predicate, timeout=30, what="condition"):
         deadline = time.time() + timeout
         while time.time() < deadline:

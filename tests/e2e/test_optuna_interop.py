@@ -27,13 +27,8 @@ class OptunaInteropTest(SweepTestCase):
         study = optuna.load_study(study_name="shared", storage=f"sqlite:///{self.db}")
         theirs = study.get_trials()
         self.assertEqual(len(theirs), 5)
-        for o, t in zip(ours, theirs):
-            self.assertEqual(t.number, o["number"])
-            self.assertEqual(t.state, optuna.trial.TrialState.COMPLETE)
-            self.assertEqual(t.value, o["values"]["loss"])
-            self.assertEqual(t.params, o["params"])
-            self.assertEqual(t.intermediate_values,
-                             {int(k): v for k, v in o["intermediate_values"].items()})
+        self.assert_optuna_reads_ours(ours, theirs)
+        for t in theirs:
             self.assertEqual(sorted(t.intermediate_values), [1, 2])
         self.assertEqual(theirs[0].distributions["y"], optuna.distributions.IntDistribution(-5, 5))
         self.assertEqual(theirs[0].distributions["opt"],

@@ -68,13 +68,7 @@ class PostgresTest(SweepTestCase):
         loaded = optuna.load_study(study_name="shared", storage=self.optuna_url)
         theirs = loaded.get_trials()
         self.assertEqual(len(theirs), 5)
-        for o, t in zip(ours, theirs):
-            self.assertEqual(t.number, o["number"])
-            self.assertEqual(t.state, optuna.trial.TrialState.COMPLETE)
-            self.assertEqual(t.value, o["values"]["loss"])
-            self.assertEqual(t.params, o["params"])
-            self.assertEqual(t.intermediate_values,
-                             {int(k): v for k, v in o["intermediate_values"].items()})
+        self.assert_optuna_reads_ours(ours, theirs)
         self.assertEqual(loaded.best_value, min(o["values"]["loss"] for o in ours))
 
     def test_gdsweep_continues_a_study_optuna_started(self):
