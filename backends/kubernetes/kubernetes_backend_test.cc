@@ -253,7 +253,9 @@ TEST_CASE("Terminate (a pruned trial) deletes the Job at once, even with on_inte
   auto b = Make(fake, keep);
   TrialLaunch l = Py(22, "import time; print('up', flush=True); time.sleep(60)");
   REQUIRE(b->Start(l).ok());
-  while (fake.AdminGet("processes")["processes"].empty()) std::this_thread::sleep_for(50ms);
+  // Once the backend has the pod's output it knows the pod, so Terminate
+  // deletes that pod with the grace period, not only the Job.
+  REQUIRE(WaitForLine(*b, 22, "up"));
   const auto start = Clock::now();
   b->Terminate(22, 1000ms);
   auto seen = RunAll(*b, 20s);

@@ -56,6 +56,24 @@ inline std::map<int64_t, Seen> RunAll(Backend& backend, std::chrono::seconds lim
   return seen;
 }
 
+// Consumes `backend`'s events until trial `trial_id` prints `line` (or `limit`
+// passes); true when it did. The line comes from the pod's log, so the
+// backend has seen the pod by then.
+inline bool WaitForLine(Backend& backend, int64_t trial_id, const std::string& line,
+                        std::chrono::seconds limit = 30s) {
+  const auto deadline = Clock::now() + limit;
+  while (Clock::now() < deadline) {
+    auto events = backend.Wait(200ms);
+    REQUIRE_MESSAGE(events.ok(), events.error().message);
+    for (const auto& ev : *events) {
+      if (ev.trial_id == trial_id && ev.kind == BackendEvent::Kind::kOutput && ev.line == line) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 inline KubernetesBackendOptions FastOptions() {
   KubernetesBackendOptions o;
   o.client.retry.initial_backoff = 50ms;
