@@ -13,6 +13,10 @@
 #include "sweeper/spec/study_parser.h"
 #include "tracking/captured_logs_test_support.h"
 
+#ifndef GDSWEEP_CHECK_LOGS
+#error "the sweeper tests link spdlog, so its log lines can be checked"
+#endif
+
 namespace gdsweep {
 namespace {
 
@@ -45,19 +49,13 @@ using Types = std::pair<std::string, std::string>;
 TEST_CASE("a new study whose file names no sampler.type gets auto, and logs it") {
   TempDir dir;
   auto storage = testing::OpenOrDie(testing::TestDatabase(dir));
-#ifdef GDSWEEP_CHECK_LOGS
   testing::CapturedLogs logs;
-#endif
   CHECK(OpenWith(*storage, SpecWith("sampler: {seed: 1}\n")) == Types{"auto", "auto"});
-#ifdef GDSWEEP_CHECK_LOGS
   CHECK(logs.Count("info", "study 's': sampler auto, the default") == 1);
-#endif
   // Resumed without a type again: auto, recorded, nothing to say.
   CHECK(OpenWith(*storage, SpecWith("")) == Types{"auto", "auto"});
-#ifdef GDSWEEP_CHECK_LOGS
   CHECK(logs.Count("info", "the default") == 1);
   CHECK(logs.Count("info", "keeps the") == 0);
-#endif
 }
 
 TEST_CASE("a study recorded as tpe stays tpe when its file names no sampler.type") {
@@ -66,18 +64,14 @@ TEST_CASE("a study recorded as tpe stays tpe when its file names no sampler.type
   TempDir dir;
   auto storage = testing::OpenOrDie(testing::TestDatabase(dir));
   CHECK(OpenWith(*storage, SpecWith("sampler: {type: tpe, seed: 1}\n")) == Types{"tpe", "tpe"});
-#ifdef GDSWEEP_CHECK_LOGS
   testing::CapturedLogs logs;
-#endif
   for (int run = 0; run < 2; ++run) {  // every resume: the recorded one, still recorded
     CHECK(OpenWith(*storage, SpecWith("sampler: {seed: 1}\n")) == Types{"tpe", "tpe"});
   }
-#ifdef GDSWEEP_CHECK_LOGS
   CHECK(logs.Count("info",
                    "study 's': keeps the tpe sampler recorded with it (the study file names no "
                    "sampler.type; a new study gets auto") == 2);
   CHECK(logs.Count("warning", "proposed by the") == 0);
-#endif
 }
 
 TEST_CASE("a study resumed with another sampler.type uses it, with a warning naming both") {
@@ -85,15 +79,11 @@ TEST_CASE("a study resumed with another sampler.type uses it, with a warning nam
   auto storage = testing::OpenOrDie(testing::TestDatabase(dir));
   CHECK(OpenWith(*storage, SpecWith("")) == Types{"auto", "auto"});
   {
-#ifdef GDSWEEP_CHECK_LOGS
     testing::CapturedLogs logs;
-#endif
     CHECK(OpenWith(*storage, SpecWith("sampler: {type: tpe}\n")) == Types{"tpe", "tpe"});
-#ifdef GDSWEEP_CHECK_LOGS
     CHECK(logs.Count("warning",
                      "study 's': its trials so far were proposed by the auto sampler; this run "
                      "uses tpe") == 1);
-#endif
   }
   // TPE's options without a type choose tpe too: no switch back to the default.
   CHECK(OpenWith(*storage, SpecWith("sampler: {n_startup_trials: 3}\n")) == Types{"tpe", "tpe"});

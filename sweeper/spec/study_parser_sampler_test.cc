@@ -20,8 +20,8 @@ const std::string kHead =
 }  // namespace
 
 TEST_CASE("a study file without sampler.type gets auto, and says it chose none") {
-  for (const std::string section : {"", "sampler:\n", "sampler: {seed: 3}\n",
-                                    "sampler: {type: ~, seed: 3}\n"}) {
+  for (const std::string section :
+       {"", "sampler:\n", "sampler: {seed: 3}\n", "sampler: {type: ~, seed: 3}\n"}) {
     CAPTURE(section);
     const SamplerSpec s = Parse(kHead + section).sampler;
     CHECK(s.type == "auto");
