@@ -2,8 +2,9 @@
 // sampler expected to do best, and says in the log which and why (once per
 // change). The rules (ChooseSampler) are a pure function of the space, the
 // objectives, the constraints and the history's size, so every worker and a
-// resumed study pick alike. Not the default (yet): docs/benchmarks.md
-// "Samplers". Not thread-safe (the Sampler contract).
+// resumed study pick alike. The default of a new study whose file names no
+// sampler.type (docs/benchmarks.md "Samplers"). Not thread-safe (the Sampler
+// contract).
 #pragma once
 
 #include <cstddef>

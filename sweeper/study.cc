@@ -7,6 +7,7 @@
 
 #include "sweeper/bracket_sampler.h"
 #include "sweeper/spec/spec_json.h"
+#include "sweeper/spec/study_parser_sampler.h"
 #include "sweeper/worker.h"
 
 namespace gdsweep {
@@ -20,8 +21,33 @@ Study::Study(Storage& storage, StudySpec spec, StudyInfo info, std::unique_ptr<S
       pruner_(std::move(pruner)),
       logs_root_(std::move(logs_root)) {}
 
-Result<std::unique_ptr<Study>> Study::Open(Storage& storage, const StudySpec& spec,
+SamplerSpec SamplerForStudy(const SamplerSpec& file, const std::string& stored_spec_json) {
+  if (file.type_given) return file;
+  const std::string recorded = SamplerTypeOf(stored_spec_json);
+  if (recorded.empty() || !FindSamplerType(recorded)) return file;
+  SamplerSpec kept = file;
+  kept.type = recorded;
+  return kept;
+}
+
+Result<std::unique_ptr<Study>> Study::Open(Storage& storage, const StudySpec& file_spec,
                                            const StudyOpenOptions& options) {
+  StudySpec spec = file_spec;
+  if (!spec.sampler.type_given) {
+    auto stored = storage.GetStudy(spec.name);
+    if (!stored && stored.error().kind != Error::Kind::kNotFound) return stored.error();
+    const std::string stored_json = stored ? stored->spec_json : "";
+    spec.sampler = SamplerForStudy(spec.sampler, stored_json);
+    if (spec.sampler.type != file_spec.sampler.type) {
+      spdlog::info(
+          "study '{}': keeps the {} sampler recorded with it (the study file names no "
+          "sampler.type; a new study gets {}; set sampler.type to change it)",
+          spec.name, spec.sampler.type, file_spec.sampler.type);
+    } else if (SamplerTypeOf(stored_json).empty()) {  // new, or only Optuna ran it
+      spdlog::info("study '{}': sampler {}, the default (the study file names no sampler.type)",
+                   spec.name, spec.sampler.type);
+    }
+  }
   StudyRegistration reg;
   reg.name = spec.name;
   reg.objectives = spec.objectives;
@@ -58,10 +84,12 @@ Result<std::unique_ptr<Study>> Study::Open(Storage& storage, const StudySpec& sp
   // drawn when the study was created, so a resume continues the same sequence.
   uint64_t seed = spec.sampler.seed.value_or(info->seed);
   // A different sampler on resume is allowed, as in Optuna (a study does not
-  // own a sampler): the new one reads every trial so far. Said in the log.
+  // own a sampler): the new one reads every trial so far. A warning, naming
+  // both, since the study file chose it (SamplerForStudy keeps the recorded
+  // one otherwise).
   if (const std::string before = SamplerTypeOf(info->previous_spec_json);
       !before.empty() && before != spec.sampler.type) {
-    spdlog::info(
+    spdlog::warn(
         "study '{}': its trials so far were proposed by the {} sampler; this run uses {} (a "
         "sampler may change on resume; it reads every trial of the study)",
         spec.name, before, spec.sampler.type);

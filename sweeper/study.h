@@ -24,9 +24,17 @@ struct StudyOpenOptions {
   std::string logs_root;       // trial folders go under logs_root/<study>/trial-<n>
 };
 
+// The sampler a run of a study file uses on its study, whose stored spec JSON
+// is `stored_spec_json` (empty: a new study, or one only Optuna ran): the
+// file's when it chose one (SamplerSpec::type_given); else the type recorded
+// with the study, so a change of the default never changes the sampler of an
+// existing study (the other fields stay the file's: it gives no options then).
+SamplerSpec SamplerForStudy(const SamplerSpec& file, const std::string& stored_spec_json);
+
 class Study {
  public:
-  // Creates or resumes the study the spec names (the stored seed wins).
+  // Creates or resumes the study the spec names (the stored seed wins), with
+  // the sampler of SamplerForStudy; spec() is the spec as run.
   static Result<std::unique_ptr<Study>> Open(Storage& storage, const StudySpec& spec,
                                              const StudyOpenOptions& options);
 

@@ -13,6 +13,7 @@
 #include "sweeper/cli/options.h"
 #include "sweeper/launch.h"
 #include "sweeper/spec/study_parser.h"
+#include "sweeper/study.h"
 
 namespace gdsweep::cli {
 namespace {
@@ -130,6 +131,8 @@ int RenderCommand(const Args& args) {
   const std::string db = ResolveDbPath(vm["db"].as<std::string>(), spec->storage);
   auto stored = ReadStored(db, spec->name);
   if (!stored) return Fail(stored.error().Wrap(db));
+  // The sampler `run` would use: a stored study keeps its own unless the file names one.
+  spec->sampler = SamplerForStudy(spec->sampler, stored->study ? stored->study->spec_json : "");
   std::vector<std::string> notes;
   auto trials = TrialsToRender(*spec, *stored, numbers, notes);
   if (!trials) return Fail(trials.error());

@@ -46,7 +46,10 @@ constexpr const char* kUsage =
     "`gdsweep convert` does (--command gives the trial's program, --backend where it runs).\n"
     "Running it again resumes it: finished trials are kept,\n"
     "trials of a dead or stopped run run again. Ctrl-C, SIGTERM or SIGHUP stop cleanly (a\n"
-    "second one kills the trials now); the trials stopped run again on the next resume.";
+    "second one kills the trials now); the trials stopped run again on the next resume.\n"
+    "The sampler is sampler.type; without one, a new study gets auto (it logs what it picks\n"
+    "and why) and a resumed study the sampler recorded with it. A resumed study given\n"
+    "another sampler.type than its own uses it, with a warning naming both (as Optuna).";
 
 }  // namespace
 

@@ -85,8 +85,13 @@ struct QmcOptions {
 };
 
 struct SamplerSpec {
-  // "random", "grid", "tpe", "cmaes", "nsga2", "qmc", "gp" or "auto"
+  // "random", "grid", "tpe", "cmaes", "nsga2", "qmc", "gp" or "auto". A study
+  // file's default is the parser's (auto), not this one.
   std::string type = "tpe";
+  // The study file chose `type`: it names sampler.type, or gives TPE's
+  // options without one (tpe, as before auto was the default). When it did
+  // not, a resumed study keeps the sampler recorded with it (Study::Open).
+  bool type_given = false;
   std::optional<uint64_t> seed;  // none: a fresh random seed, stored with the study
   TpeOptions tpe;
   CmaEsOptions cmaes;

@@ -117,6 +117,7 @@ Result<SamplerSpec> ParseSampler(const YamlNode* node, const SearchSpace& space,
                                  const YamlNode& space_node,
                                  const std::vector<Objective>& objectives) {
   SamplerSpec spec;
+  spec.type = kDefaultSamplerType;
   if (!node || node->IsNull()) return spec;
   const std::string path = "sampler";
   if (auto s = ExpectMapping(*node, path); !s) return s.error();
@@ -135,6 +136,12 @@ Result<SamplerSpec> ParseSampler(const YamlNode* node, const SearchSpace& space,
     auto type = ReadEnum(*v, "sampler.type", names);
     if (!type) return type.error();
     spec.type = *type;
+    spec.type_given = true;
+  } else if (std::any_of(node->entries.begin(), node->entries.end(), [](const YamlEntry& e) {
+               return !e.value.IsNull() && Has(FindSamplerType("tpe")->keys, e.key);
+             })) {
+    spec.type = "tpe";  // TPE's options without a type: TPE, as before auto was the default
+    spec.type_given = true;
   }
   if (const YamlNode* v = FindValue(*node, "seed")) {
     auto seed = ReadUint64(*v, "sampler.seed");
@@ -146,13 +153,14 @@ Result<SamplerSpec> ParseSampler(const YamlNode* node, const SearchSpace& space,
     if (e.value.IsNull() || e.key == "type" || e.key == "seed") continue;
     if (!Has(type.keys, e.key)) {
       return ErrorAt(e.key_location, JoinPath(path, e.key),
-                     OwnerOf(e.key)->option_owner + ", but sampler.type is '" + spec.type + "'");
+                     OwnerOf(e.key)->option_owner + ", but sampler.type is '" + spec.type + "'" +
+                         (spec.type_given ? "" : " (the default; set sampler.type)"));
     }
     if (auto s = type.parse(e, space, spec); !s) return s.error();
   }
   const SamplerSection section{*node, type_entry ? type_entry->value.location : node->location,
                                space, space_node, objectives};
-  if (type_entry) {  // the default (tpe) serves every study
+  if (type_entry) {  // the default (auto) and tpe serve every study
     if (auto s = CheckCapabilities(type, section); !s) return s.error();
   }
   if (type.check) {

@@ -36,6 +36,12 @@ struct SamplerType {
   bool multi_objective = true;  // serves several objectives (else refused)
 };
 
+// The sampler of a new study whose file names no sampler.type (nor TPE's
+// options): auto, which the benchmark of docs/benchmarks.md ("Samplers")
+// found never significantly worse than TPE. A resumed study keeps the one
+// recorded with it (Study::Open).
+inline constexpr const char* kDefaultSamplerType = "auto";
+
 // Every type, in the order sampler.type lists them.
 const std::vector<SamplerType>& SamplerTypes();
 // The type named `name`, or nullptr.

@@ -11,7 +11,47 @@ namespace {
 
 using test::ErrorOf;
 
+using test::Parse;
+
+const std::string kHead =
+    "study_name: s\nobjective: {metric: loss, direction: minimize}\ntrial: {command: [run]}\n"
+    "search_space:\n  x: {type: float, low: 0, high: 1}\n";
+
 }  // namespace
+
+TEST_CASE("a study file without sampler.type gets auto, and says it chose none") {
+  for (const std::string section :
+       {"", "sampler:\n", "sampler: {seed: 3}\n", "sampler: {type: ~, seed: 3}\n"}) {
+    CAPTURE(section);
+    const SamplerSpec s = Parse(kHead + section).sampler;
+    CHECK(s.type == "auto");
+    CHECK(s.type == kDefaultSamplerType);
+    CHECK_FALSE(s.type_given);
+  }
+  CHECK(Parse(kHead + "sampler: {seed: 3}\n").sampler.seed == 3u);
+  for (const std::string type : {"auto", "tpe", "random", "gp"}) {
+    const SamplerSpec s = Parse(kHead + "sampler: {type: " + type + "}\n").sampler;
+    CHECK(s.type == type);
+    CHECK(s.type_given);
+  }
+}
+
+TEST_CASE("TPE's options without sampler.type still mean tpe (files written before auto)") {
+  for (const std::string option : {"n_startup_trials: 4", "multivariate: true",
+                                   "gamma: {fraction: 0.2, cap: 10}", "constant_liar: true"}) {
+    CAPTURE(option);
+    const SamplerSpec s = Parse(kHead + "sampler: {seed: 1, " + option + "}\n").sampler;
+    CHECK(s.type == "tpe");
+    CHECK(s.type_given);
+  }
+  CHECK(Parse(kHead + "sampler: {n_startup_trials: 4}\n").sampler.tpe.n_startup_trials == 4);
+  // A null option is no option: the default.
+  CHECK(Parse(kHead + "sampler: {n_startup_trials: ~}\n").sampler.type == "auto");
+  // Another sampler's options without a type are refused, naming the default.
+  CHECK(ErrorOf(kHead + "sampler:\n  population_size: 10\n") ==
+        "s.yaml:7:3: sampler.population_size: an nsga2 option, but sampler.type is 'auto' (the "
+        "default; set sampler.type)");
+}
 
 TEST_CASE("the sampler table: which types serve conditional spaces and several objectives") {
   std::vector<std::string> fixed_space, one_objective, all;

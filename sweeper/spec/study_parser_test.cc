@@ -103,6 +103,7 @@ TEST_CASE("every section of the full example is parsed") {
                                        true, std::monostate{}, std::string("false")});
 
   CHECK(spec.sampler.type == "tpe");
+  CHECK(spec.sampler.type_given);
   CHECK(spec.sampler.seed == UINT64_MAX);
   CHECK(spec.sampler.tpe.n_startup_trials == 5);
   CHECK(spec.sampler.tpe.n_ei_candidates == 48);
@@ -141,7 +142,8 @@ TEST_CASE("a minimal study takes every default") {
   CHECK(spec.storage.empty());
   CHECK(spec.objectives == std::vector<Objective>{{"loss", Direction::kMinimize}});
   CHECK(spec.space == SearchSpace{{"lr", FloatDistribution{0.001, 0.1, false, std::nullopt}}});
-  CHECK(spec.sampler.type == "tpe");
+  CHECK(spec.sampler.type == "auto");
+  CHECK_FALSE(spec.sampler.type_given);
   CHECK_FALSE(spec.sampler.seed.has_value());
   CHECK(spec.sampler.tpe.n_startup_trials == 10);
   CHECK(spec.sampler.tpe.gamma_cap == 25);
@@ -166,7 +168,8 @@ TEST_CASE("an explicit null means the default") {
   CHECK_FALSE(spec.sampler.seed.has_value());
   CHECK(spec.tag == "default");
   CHECK_FALSE(spec.trial.timeout_seconds.has_value());
-  CHECK(spec.sampler.type == "tpe");
+  CHECK(spec.sampler.type == "auto");
+  CHECK_FALSE(spec.sampler.type_given);
   CHECK(spec.budget.parallelism == 1);
 }
 

@@ -79,6 +79,11 @@ class CommandLineTest(SweepTestCase):
             del os.environ["GDSWEEP_DB"]
         self.assertIn("here: $GDSWEEP_DB, /data/sweeps.db", " ".join(proc.stdout.split()))
 
+    def test_run_help_states_the_default_sampler(self):
+        text = " ".join(self.run_gdsweep("run", "--help", check=0).stdout.split())
+        self.assertIn("without one, a new study gets auto (it logs what it picks and why) and a "
+                      "resumed study the sampler recorded with it", text)
+
     # ---- tables and CSV ----
 
     def test_studies_csv_quotes_names_and_the_table_is_aligned(self):

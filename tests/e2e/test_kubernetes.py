@@ -316,6 +316,36 @@ class ExamplesTest(SweepTestCase):
         self.assertFalse(os.path.exists(self.db))
 
 
+class RenderSamplerTest(SweepTestCase):
+    def test_render_samples_ahead_with_the_sampler_recorded_with_the_study(self):
+        # As `run` does: a stored study whose file names no sampler.type
+        # keeps its own (tpe here), not the default for new studies (auto).
+        def study(sampler):
+            return self.write("study.yaml", f"""
+study_name: kube
+objective: {{metric: loss, direction: minimize}}
+search_space:
+  x: {{type: float, low: -5, high: 5}}
+  y: {{type: int, low: -5, high: 5}}
+{sampler}
+trial: {{command: [python3, objective.py, "--x={{x}}", "--y={{y}}"]}}
+backend: kubernetes
+kubernetes: {{image: "python:3.11"}}
+""")
+
+        def rendered(sampler):
+            proc = self.run_gdsweep("render", study(sampler), "--db", self.db, "--trial", "1",
+                                    check=0)
+            self.assertIn("--x=", proc.stdout)
+            return [line for line in proc.stdout.splitlines() if not line.startswith("#")]
+
+        self.run_gdsweep("ask", study("sampler: {type: tpe, seed: 1}"), "--db", self.db,
+                         check=0)
+        tpe = rendered("sampler: {type: tpe, seed: 1}")
+        self.assertEqual(rendered("sampler: {seed: 1}"), tpe)
+        self.assertNotEqual(rendered("sampler: {type: auto, seed: 1}"), tpe)
+
+
 class FaultTest(KubernetesTest):
     fake_flags = ("--fault-rate", "0.1", "--fault-codes",
                   "429,429-apf,500,503,504,reset,reset-after", "--fault-seed", "11")

@@ -36,6 +36,30 @@ class OptunaInteropTest(SweepTestCase):
         self.assertEqual(study.best_value, min(o["values"]["loss"] for o in ours))
         self.assertEqual(study.direction, optuna.study.StudyDirection.MINIMIZE)
 
+    def test_optuna_reads_and_continues_a_study_gdsweep_ran_with_the_default_sampler(self):
+        # No sampler section: auto, here gp (a mostly numeric space): 10
+        # quasi-random trials, then the Gaussian process. Optuna reads them,
+        # adds its own, and gdsweep's gp goes on from all of them.
+        yaml = study_yaml(name="shared", n_trials=12, space=SPACE)
+        untyped = yaml.replace("sampler: {type: random, seed: 1}\n", "")
+        self.assertNotIn("sampler:", untyped)
+        study_file = self.write("auto.yaml", untyped)
+        proc = self.run_gdsweep("run", study_file, "--db", self.db, check=0)
+        self.assertIn("sampler auto: gp from trial 0", proc.stderr)
+        ours = self.trials_json()
+        study = optuna.load_study(study_name="shared", storage=f"sqlite:///{self.db}")
+        self.assert_optuna_reads_ours(ours, study.get_trials())
+        self.assertEqual(study.best_value, min(o["values"]["loss"] for o in ours))
+        study.optimize(lambda t: t.suggest_float("x", -5, 5) ** 2 + t.suggest_int("y", -5, 5)
+                       + len(str(t.suggest_categorical("opt", ["adam", "sgd", True, 3]))),
+                       n_trials=2)
+        self.run_gdsweep("run", study_file, "--db", self.db, "--n-trials", "14", check=0)
+        trials = self.trials_json()
+        self.assertEqual([t["number"] for t in trials], list(range(16)))
+        self.assertEqual([t["state"] for t in trials], ["COMPLETE"] * 16)
+        reloaded = optuna.load_study(study_name="shared", storage=f"sqlite:///{self.db}")
+        self.assertEqual(len(reloaded.get_trials(states=[optuna.trial.TrialState.COMPLETE])), 16)
+
     def test_gdsweep_resumes_a_study_optuna_started(self):
         study = optuna.create_study(study_name="shared", storage=f"sqlite:///{self.db}")
         study.optimize(lambda t: t.suggest_float("x", -5, 5) ** 2 + t.suggest_int("y", -5, 5)

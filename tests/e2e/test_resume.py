@@ -106,14 +106,61 @@ class ResumeTest(SweepTestCase):
         self.run_gdsweep("run", study, "--db", self.db, check=0)
         study = self.write("study.yaml", study_yaml(n_trials=7, sampler="gp"))
         proc = self.run_gdsweep("run", study, "--db", self.db, check=0)
-        self.assertIn("its trials so far were proposed by the tpe sampler; this run uses gp",
-                      proc.stderr)
+        self.assertRegex(proc.stderr, r"warning study 's': its trials so far were proposed by "
+                                      r"the tpe sampler; this run uses gp")
+        self.assertEqual(self.recorded_sampler(), "gp")
         trials = self.trials_json()
         self.assertEqual([t["state"] for t in trials], ["COMPLETE"] * 7)
         # The same sampler again: nothing to say.
         proc = self.run_gdsweep("run", study, "--db", self.db, "--set", "budget.n_trials=8",
                                 check=0)
         self.assertNotIn("proposed by the", proc.stderr)
+
+    def recorded_sampler(self, study="s"):
+        """The sampler type gdsweep recorded with the study (its spec JSON)."""
+        rows = self.query("SELECT g.spec_json FROM gdsweep_studies g JOIN studies s "
+                          "ON s.study_id = g.study_id WHERE s.study_name = ?", study)
+        return json.loads(rows[0][0])["sampler"]["type"]
+
+    def test_a_study_file_without_a_sampler_type_keeps_the_sampler_recorded_with_the_study(self):
+        # auto is the default for new studies; an existing study whose file
+        # names no sampler.type keeps the sampler it was created with (tpe
+        # here, as every study created before auto was the default recorded)
+        # on every resume, and says so; a new study from the same file gets auto.
+        yaml = study_yaml(n_trials=3, sampler="tpe")
+        self.run_gdsweep("run", self.write("study.yaml", yaml), "--db", self.db, check=0)
+        self.assertEqual(self.recorded_sampler(), "tpe")
+        untyped = yaml.replace("sampler: {type: tpe, seed: 1}", "sampler: {seed: 1}")
+        self.assertNotEqual(untyped, yaml)
+        for n_trials in (5, 6):  # twice: the kept sampler stays the recorded one
+            study = self.write("study.yaml", untyped.replace("n_trials: 3",
+                                                             f"n_trials: {n_trials}"))
+            proc = self.run_gdsweep("run", study, "--db", self.db, check=0)
+            self.assertRegex(proc.stderr, r"info study 's': keeps the tpe sampler recorded with "
+                                          r"it \(the study file names no sampler.type; a new "
+                                          r"study gets auto")
+            self.assertNotIn("sampler auto", proc.stderr)
+            self.assertNotIn("proposed by the", proc.stderr)
+            self.assertEqual(self.recorded_sampler(), "tpe")
+        self.assertEqual([t["state"] for t in self.trials_json()], ["COMPLETE"] * 6)
+        # A new study from the same file: auto, which says what it picks and why.
+        fresh = untyped.replace("study_name: s", "study_name: fresh")
+        proc = self.run_gdsweep("run", self.write("new.yaml", fresh), "--db", self.db, check=0)
+        self.assertIn("study 'fresh': sampler auto, the default", proc.stderr)
+        self.assertRegex(proc.stderr, r"sampler auto: gp from trial 0 \(.+\)")
+        self.assertNotIn("keeps the", proc.stderr)
+        self.assertEqual(self.recorded_sampler("fresh"), "auto")
+
+    def test_tpe_options_without_a_sampler_type_still_mean_tpe(self):
+        # Study files written before auto was the default gave TPE's options
+        # without a type: they keep meaning TPE, on a new study too.
+        yaml = study_yaml(n_trials=3).replace("sampler: {type: random, seed: 1}",
+                                              "sampler: {seed: 1, n_startup_trials: 2}")
+        self.assertIn("n_startup_trials: 2", yaml)
+        proc = self.run_gdsweep("run", self.write("study.yaml", yaml), "--db", self.db, check=0)
+        self.assertNotIn("sampler auto", proc.stderr)
+        self.assertEqual(self.recorded_sampler(), "tpe")
+        self.assertEqual([t["state"] for t in self.trials_json()], ["COMPLETE"] * 3)
 
 
 if __name__ == "__main__":
