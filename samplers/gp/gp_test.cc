@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <numbers>
 
 #include "samplers/gp/acquisition.h"
@@ -610,6 +611,24 @@ TEST_CASE("the categorical sweep picks the best choice") {
 
 namespace gdsweep {
 
+// `trials` trials of `sampler`, each COMPLETE with the value `value` gives.
+std::vector<TrialRecord> RunTrials(Sampler& sampler, const SearchSpace& space,
+                                   const std::vector<Objective>& objectives, int64_t trials,
+                                   const std::function<double(const Params&)>& value) {
+  std::vector<TrialRecord> history;
+  for (int64_t k = 0; k < trials; ++k) {
+    auto params = sampler.Sample({space, objectives, history, k});
+    REQUIRE(params.ok());
+    TrialRecord t;
+    t.number = k;
+    t.params = **params;
+    t.state = TrialState::kComplete;
+    t.values = {value(t.params)};
+    history.push_back(t);
+  }
+  return history;
+}
+
 TEST_CASE("gp sampler: converges on a quadratic, maximises, spreads over running trials") {
   const SearchSpace space = {{"x", FloatDistribution{-5, 5, false, std::nullopt}},
                              {"n", IntDistribution{1, 100, true, 1}}};
@@ -618,39 +637,20 @@ TEST_CASE("gp sampler: converges on a quadratic, maximises, spreads over running
   };
   for (Direction dir : {Direction::kMinimize, Direction::kMaximize}) {
     CAPTURE(static_cast<int>(dir));
-    const std::vector<Objective> objectives = {{"loss", dir}};
     auto sampler = MakeGpSampler(GpOptions{}, space, 5);
     REQUIRE(sampler.ok());
-    std::vector<TrialRecord> history;
+    const auto history = RunTrials(**sampler, space, {{"loss", dir}}, 25, [&](const Params& p) {
+      return dir == Direction::kMinimize ? loss(p) : -loss(p);
+    });
     double best = INFINITY;
-    for (int64_t k = 0; k < 25; ++k) {
-      auto params = (*sampler)->Sample({space, objectives, history, k});
-      REQUIRE(params.ok());
-      TrialRecord t;
-      t.number = k;
-      t.params = **params;
-      t.state = TrialState::kComplete;
-      const double l = loss(t.params);
-      t.values = {dir == Direction::kMinimize ? l : -l};
-      best = std::min(best, l);
-      history.push_back(t);
-    }
+    for (const auto& t : history) best = std::min(best, loss(t.params));
     CHECK(best < 0.05);
   }
 
   // Two trials asked while the first is still running get different points.
   const std::vector<Objective> objectives = {{"loss", Direction::kMinimize}};
   auto sampler = MakeGpSampler(GpOptions{}, space, 5);
-  std::vector<TrialRecord> history;
-  for (int64_t k = 0; k < 12; ++k) {
-    auto params = (*sampler)->Sample({space, objectives, history, k});
-    TrialRecord t;
-    t.number = k;
-    t.params = **params;
-    t.state = TrialState::kComplete;
-    t.values = {loss(t.params)};
-    history.push_back(t);
-  }
+  auto history = RunTrials(**sampler, space, objectives, 12, loss);
   auto first = (*sampler)->Sample({space, objectives, history, 12});
   TrialRecord running;
   running.number = 12;
@@ -675,23 +675,13 @@ TEST_CASE("gp sampler: on an additive objective every parameter reaches its bett
     return s;
   };
   const double optimum = -39.16616570377142 * 6;
-  const std::vector<Objective> objectives = {{"f", Direction::kMinimize}};
   GpOptions options;
   options.deterministic_objective = true;
   auto sampler = MakeGpSampler(options, space, 3);
   REQUIRE(sampler.ok());
-  std::vector<TrialRecord> history;
   double best = INFINITY;
-  for (int64_t k = 0; k < 80; ++k) {
-    auto params = (*sampler)->Sample({space, objectives, history, k});
-    REQUIRE(params.ok());
-    TrialRecord t;
-    t.number = k;
-    t.params = **params;
-    t.state = TrialState::kComplete;
-    t.values = {f(t.params)};
+  for (const auto& t : RunTrials(**sampler, space, {{"f", Direction::kMinimize}}, 80, f)) {
     best = std::min(best, t.values[0]);
-    history.push_back(t);
   }
   CAPTURE(best - optimum);
   CHECK(best - optimum < 10);
