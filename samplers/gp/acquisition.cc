@@ -100,6 +100,30 @@ double SweepCategorical(const GpRegressor& gp, double best, const AcquisitionSpa
   return current;
 }
 
+// Each numeric coordinate in turn over `grid` evenly spaced values in [0,1],
+// the others fixed, keeping improvements: on an additive model this is
+// exact coordinate-wise maximisation of the mean, and it crosses from one
+// basin of a coordinate to another, which a local search from x cannot.
+double SweepNumeric(const GpRegressor& gp, double best, const AcquisitionSpace& space, int grid,
+                    std::vector<double>& x, double current) {
+  if (grid < 2) return current;
+  std::vector<double> values(static_cast<size_t>(grid)), mean, var;
+  for (int g = 0; g < grid; ++g)
+    values[static_cast<size_t>(g)] = static_cast<double>(g) / (grid - 1);
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (!IsNumeric(space, i)) continue;
+    gp.PredictLine(x, i, values, mean, var);
+    for (size_t g = 0; g < values.size(); ++g) {
+      const double value = LogEiOf(mean[g], var[g], best);
+      if (value > current) {
+        current = value;
+        x[i] = values[g];
+      }
+    }
+  }
+  return current;
+}
+
 // Points near the given starts (the best trials): each numeric coordinate
 // moved with probability perturb_prob by N(0, perturb_sd^2), clipped to [0,1]
 // (at least one moved), as BoTorch's sample_around_best and TuRBO's subset
@@ -192,6 +216,13 @@ std::vector<double> MaximizeLogEi(const GpRegressor& gp, double best, const Acqu
       best_value = value;
       best_x = x;
     }
+  }
+  for (int round = 0; round < 3 && options.n_coordinate_grid >= 2; ++round) {
+    const double before = best_value;
+    best_value = SweepNumeric(gp, best, space, options.n_coordinate_grid, best_x, best_value);
+    if (!(best_value > before + 1e-9)) break;
+    best_value = LocalNumeric(gp, best, space, best_x, best_value);
+    best_value = SweepCategorical(gp, best, space, best_x, best_value);
   }
   return best_x;
 }

@@ -4,8 +4,10 @@
 // of the given starts (the best trials) and the starts themselves seed local
 // searches, each L-BFGS-B over the numeric
 // coordinates (box [0,1]) alternating with a sweep over every choice of each
-// categorical coordinate, as Optuna 4's optimize_acqf_mixed. Deterministic
-// for a given seed. Pure functions; thread-safe.
+// categorical coordinate, as Optuna 4's optimize_acqf_mixed; the best point
+// found then gets coordinate sweeps (each numeric coordinate over a grid, the
+// others fixed), which move it across the basins that a local search cannot.
+// Deterministic for a given seed. Pure functions; thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +30,9 @@ struct AcquisitionOptions {
   int n_perturbations = 256;
   double perturb_prob = 0.3;
   double perturb_sd = 0.2;
+  // Values of each numeric coordinate the final sweeps try, evenly spaced
+  // over [0,1] (0: no sweeps).
+  int n_coordinate_grid = 33;
   uint64_t seed = 0;  // scrambles the Sobol points
 };
 

@@ -1,6 +1,7 @@
-// Gaussian-process regression for the GP sampler: zero-mean GP with the
-// kernel of gp_kernel.h on points whose numeric coordinates are in [0,1] and
-// whose categorical coordinates hold the choice index; hyperparameters fitted
+// Gaussian-process regression for the GP sampler: zero-mean GP with a
+// kernel of gp_kernel.h (ARD, additive or both) on points whose numeric
+// coordinates are in [0,1] and whose categorical coordinates hold the choice
+// index; hyperparameters fitted
 // by maximising the log marginal likelihood plus the log prior (L-BFGS-B,
 // several starts). The caller standardises the targets. Holds its training
 // data (O(n^2) memory for n points, O(n^3) time per fit step). A fitted
@@ -17,6 +18,7 @@ namespace gdsweep::gp {
 
 struct FitOptions {
   bool deterministic_objective = false;  // fix the noise at kMinNoiseVar
+  KernelKind kernel = KernelKind::kArd;  // which kernel's hyperparameters to fit
   int n_restarts = 2;                    // L-BFGS-B starts besides the default hyperparameters
   uint64_t seed = 0;                     // for the restarts' starting points
   int max_iterations = 30;
@@ -54,9 +56,23 @@ class GpRegressor {
   // Mean and variance of many points at once (no gradients).
   void PredictMany(const std::vector<std::vector<double>>& xs, std::vector<double>& mean,
                    std::vector<double>& var) const;
+  // The same for the points x with coordinate i set to each of values (a
+  // coordinate sweep), at a fraction of the cost.
+  void PredictLine(const std::vector<double>& x, size_t i, const std::vector<double>& values,
+                   std::vector<double>& mean, std::vector<double>& var) const;
 
   // log p(y | x, params) + LogPrior(params): what Fit maximises.
   double LogPosterior(const KernelParams& params) const;
+  // Its gradient over the log-hyperparameters, in the order Fit optimises
+  // them: the ARD term's log(rho_i) and log(scale), the additive term's
+  // log(rho_i) and then log(scale_i), log(noise_var - kMinNoiseVar).
+  std::vector<double> LogPosteriorGradient(const KernelParams& params) const;
+  // log p(y | x, params()) with its constant: the evidence of the fitted
+  // model, for choosing between kernels.
+  double LogMarginalLikelihood() const;
+  // How many hyperparameters the fit chose (lengthscales, scales, noise).
+  int FittedHyperparameters() const;
+  size_t size() const;  // the number of points conditioned on
 
  private:
   struct Impl;

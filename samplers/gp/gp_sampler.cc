@@ -6,6 +6,7 @@
 
 #include "samplers/gp/acquisition.h"
 #include "samplers/gp/gp_regression.h"
+#include "samplers/gp/kernel_selection.h"
 #include "samplers/qmc/qmc_sampler.h"
 #include "samplers/qmc/unit_space.h"
 #include "samplers/seeding.h"
@@ -141,7 +142,7 @@ class GpSampler final : public Sampler {
     std::vector<std::vector<double>> starts;
     for (size_t k = 0; k < std::min<size_t>(order.size(), 3); ++k) starts.push_back(o.x[order[k]]);
 
-    auto model = gp::GpRegressor::Fit(fit_set.x, fit_set.y, categorical, fit);
+    auto model = gp::FitSelectingKernel(fit_set.x, fit_set.y, categorical, fit);
     if (fit_set.y.size() < o.y.size()) {
       model = gp::GpRegressor::WithParams(o.x, o.y, categorical, model.params());
     }

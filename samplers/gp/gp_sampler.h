@@ -2,7 +2,8 @@
 // GPSampler: the first n_startup_trials COMPLETE trials are quasi-random
 // (scrambled Sobol, point = trial number); then a GP (gp_regression.h) is
 // fitted to the COMPLETE trials (parameters scaled to [0,1], log ones in log
-// space; objective standardised), RUNNING and WAITING trials are added at the
+// space; objective standardised) with the ARD or the additive kernel,
+// whichever the data favour (kernel_selection.h), RUNNING and WAITING trials are added at the
 // GP's predicted mean (kriging believer: a point being evaluated loses its
 // expected improvement, so parallel workers spread out), and the point
 // maximising log expected improvement (acquisition.h) is proposed, rounded onto

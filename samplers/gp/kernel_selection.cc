@@ -1,0 +1,43 @@
+#include "samplers/gp/kernel_selection.h"
+
+#include <cmath>
+#include <limits>
+#include <optional>
+
+namespace gdsweep::gp {
+
+double InformationCriterion(const GpRegressor& gp) {
+  return gp.LogMarginalLikelihood() -
+         0.5 * gp.FittedHyperparameters() * std::log(static_cast<double>(gp.size()));
+}
+
+GpRegressor FitSelectingKernel(const std::vector<std::vector<double>>& x,
+                               const std::vector<double>& y, const std::vector<bool>& categorical,
+                               FitOptions options, KernelScores* scores,
+                               const std::vector<KernelKind>& candidates) {
+  constexpr double kNone = -std::numeric_limits<double>::infinity();
+  KernelScores s{kNone, kNone, kNone};
+  std::optional<GpRegressor> best;
+  double best_score = kNone;
+  for (KernelKind kind : candidates) {
+    if (categorical.size() < 2 && kind != KernelKind::kArd) continue;
+    options.kernel = kind;
+    GpRegressor fitted = GpRegressor::Fit(x, y, categorical, options);
+    const double score = InformationCriterion(fitted);
+    (kind == KernelKind::kArd        ? s.ard
+     : kind == KernelKind::kAdditive ? s.additive
+                                     : s.ard_plus_additive) = score;
+    if (!best || score > best_score) {
+      best = std::move(fitted);
+      best_score = score;
+    }
+  }
+  if (scores) *scores = s;
+  if (!best) {  // no candidate, or none that one dimension allows
+    options.kernel = KernelKind::kArd;
+    best = GpRegressor::Fit(x, y, categorical, options);
+  }
+  return std::move(*best);
+}
+
+}  // namespace gdsweep::gp
