@@ -12,7 +12,7 @@
 namespace gdsweep {
 namespace {
 
-constexpr auto kRun = TrialState::kRunning;
+constexpr auto kShRun = TrialState::kRunning;
 
 SuccessiveHalvingOptions Options(std::optional<int64_t> min_resource, int64_t factor) {
   SuccessiveHalvingOptions o;
@@ -25,7 +25,7 @@ SuccessiveHalvingOptions Options(std::optional<int64_t> min_resource, int64_t fa
 
 TEST_CASE("a trial reaching a rung records its value and competes with the rung's values") {
   SuccessiveHalvingPruner sh(Options(1, 2));  // rungs at steps 1, 2, 4, ...
-  std::vector<TrialRecord> h = {Trial(0, TrialState::kPruned, {}), Trial(1, kRun, {{0, 0.5}})};
+  std::vector<TrialRecord> h = {Trial(0, TrialState::kPruned, {}), Trial(1, kShRun, {{0, 0.5}})};
   h[0].completed_rungs = {{0, 0.3}};
   CHECK(Judge(sh, h, 1).completed_rungs.empty());  // step 0: before rung 0
   h[1].intermediate[1] = 0.4;
@@ -39,7 +39,7 @@ TEST_CASE("a trial reaching a rung records its value and competes with the rung'
 
 TEST_CASE("skipped steps complete several rungs at once, each with the latest value") {
   SuccessiveHalvingPruner sh(Options(1, 2));
-  std::vector<TrialRecord> h = {Trial(0, kRun, {{0, 0.5}, {5, 0.2}})};
+  std::vector<TrialRecord> h = {Trial(0, kShRun, {{0, 0.5}, {5, 0.2}})};
   PruneDecision d = Judge(sh, h, 0);
   CHECK_FALSE(d.prune);
   CHECK(d.completed_rungs == std::map<int, double>{{0, 0.2}, {1, 0.2}, {2, 0.2}});  // steps 1 2 4
@@ -49,7 +49,7 @@ TEST_CASE("skipped steps complete several rungs at once, each with the latest va
 
 TEST_CASE("a NaN at a rung prunes without recording it") {
   SuccessiveHalvingPruner sh(Options(1, 2));
-  std::vector<TrialRecord> h = {Trial(0, kRun, {{1, NAN}})};
+  std::vector<TrialRecord> h = {Trial(0, kShRun, {{1, NAN}})};
   PruneDecision d = Judge(sh, h, 0);
   CHECK(d.prune);
   CHECK(d.completed_rungs.empty());
@@ -59,14 +59,15 @@ TEST_CASE("bootstrap_count: Optuna prunes while the rung holds that many values 
   SuccessiveHalvingOptions o = Options(1, 2);
   o.bootstrap_count = 1;
   SuccessiveHalvingPruner sh(o);
-  std::vector<TrialRecord> h = {Trial(0, kRun, {{1, 0.1}}), Trial(1, kRun, {{1, 0.05}})};
+  std::vector<TrialRecord> h = {Trial(0, kShRun, {{1, 0.1}}), Trial(1, kShRun, {{1, 0.05}})};
   CHECK(Judge(sh, h, 0).prune);        // alone at rung 0, however good
   CHECK_FALSE(Judge(sh, h, 1).prune);  // {0.1, 0.05}: the best one goes on
 }
 
 TEST_CASE("auto min_resource waits for a COMPLETE trial, then is fixed") {
   SuccessiveHalvingPruner sh(Options(std::nullopt, 4));
-  std::vector<TrialRecord> h = {Trial(0, kRun, {{0, 0.5}, {300, 0.5}}), Trial(1, kRun, {{1, 1}})};
+  std::vector<TrialRecord> h = {Trial(0, kShRun, {{0, 0.5}, {300, 0.5}}),
+                                Trial(1, kShRun, {{1, 1}})};
   CHECK(Judge(sh, h, 1).completed_rungs.empty());  // nothing COMPLETE: no estimate
   h[0].state = TrialState::kComplete;              // last step 300: min_resource 3
   h[1].intermediate[2] = 1;

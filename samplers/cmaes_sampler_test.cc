@@ -29,8 +29,8 @@ double Sphere(const Params& p) {
 }
 
 // Asks and tells `n` trials one after the other; returns the history.
-std::vector<TrialRecord> Run(Sampler& sampler, const SearchSpace& space, int n,
-                             std::vector<TrialRecord> history = {}) {
+std::vector<TrialRecord> RunCmaes(Sampler& sampler, const SearchSpace& space, int n,
+                                  std::vector<TrialRecord> history = {}) {
   auto f = [](const Params& p) { return std::vector<double>{Sphere(p)}; };
   for (int k = 0; k < n; ++k) testing::AskAndTell(sampler, space, kMinimize, history, f);
   return history;
@@ -44,7 +44,7 @@ double Best(const std::vector<TrialRecord>& h) {
   return best;
 }
 
-int Generation(const TrialRecord& t) {
+int CmaesGeneration(const TrialRecord& t) {
   return std::stoi(t.sampler_attrs.at("gdsweep:cma:generation"));
 }
 
@@ -56,8 +56,8 @@ TEST_CASE("cmaes beats random search on a 4-d sphere in 200 trials, for every se
     CAPTURE(seed);
     auto cma = MakeCmaEsSampler({}, space, seed);
     RandomSampler random(seed);
-    const double cma_best = Best(Run(*cma, space, 200));
-    const double random_best = Best(Run(random, space, 200));
+    const double cma_best = Best(RunCmaes(*cma, space, 200));
+    const double random_best = Best(RunCmaes(random, space, 200));
     CHECK(cma_best < 1e-2);
     CHECK(cma_best < random_best / 100);
   }
@@ -70,7 +70,7 @@ TEST_CASE("generations: told once popsize trials are complete, running ones mean
   auto sampler = MakeCmaEsSampler(options, space, 5);
   // Trial 0 is random (n_startup_trials 1); then three workers: each round
   // asks three trials while none of them is complete, then completes them.
-  std::vector<TrialRecord> h = Run(*sampler, space, 1);
+  std::vector<TrialRecord> h = RunCmaes(*sampler, space, 1);
   CHECK(h[0].sampler_attrs.empty());
   for (int round = 0; round < 6; ++round) {
     const size_t first = h.size();
@@ -85,7 +85,7 @@ TEST_CASE("generations: told once popsize trials are complete, running ones mean
   // 18 CMA trials in rounds of three: generation 0 gets trials 1-6 (its
   // fourth completes in round 2), generation 1 trials 7-9 and 10-12, ...
   std::vector<int> gens;
-  for (size_t i = 1; i < h.size(); ++i) gens.push_back(Generation(h[i]));
+  for (size_t i = 1; i < h.size(); ++i) gens.push_back(CmaesGeneration(h[i]));
   CHECK(gens == std::vector<int>{0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2});
   // The state is stored by the trials proposed after each tell until one of
   // them is complete (a running one's state is not read back): the rounds
@@ -102,8 +102,8 @@ TEST_CASE("regression: a generation whose stored state belongs to a failed trial
   CmaEsOptions options;
   options.popsize = 4;
   auto sampler = MakeCmaEsSampler(options, space, 6);
-  std::vector<TrialRecord> h = Run(*sampler, space, 13);  // generations 0, 1, 2 (trial 9 on)
-  REQUIRE(Generation(h[9]) == 2);
+  std::vector<TrialRecord> h = RunCmaes(*sampler, space, 13);  // generations 0, 1, 2 (trial 9 on)
+  REQUIRE(CmaesGeneration(h[9]) == 2);
   REQUIRE(h[9].sampler_attrs.count("gdsweep:cma:state") == 1);
   // Trial 9 failed (the only one holding generation 2's optimizer), and five
   // more trials of generation 2 completed meanwhile: with 9 gone, trials 10-14
@@ -121,8 +121,8 @@ TEST_CASE("regression: a generation whose stored state belongs to a failed trial
     t.sampler_attrs = {{"gdsweep:cma:run", "0"}, {"gdsweep:cma:generation", "2"}};
     h.push_back(t);
   }
-  auto next = Run(*sampler, space, 1, h);
-  CHECK(Generation(next.back()) == 3);
+  auto next = RunCmaes(*sampler, space, 1, h);
+  CHECK(CmaesGeneration(next.back()) == 3);
 }
 
 TEST_CASE("one numeric parameter, or only categorical ones: random search, as Optuna") {
@@ -130,8 +130,8 @@ TEST_CASE("one numeric parameter, or only categorical ones: random search, as Op
                            {"c", CategoricalDistribution{{Choice{"a"}, Choice{"b"}}}}};
   auto cma = MakeCmaEsSampler({}, one, 7);
   RandomSampler random(7);
-  auto h = Run(*cma, one, 20);
-  auto r = Run(random, one, 20);
+  auto h = RunCmaes(*cma, one, 20);
+  auto r = RunCmaes(random, one, 20);
   for (size_t i = 0; i < h.size(); ++i) {
     CHECK(h[i].params == r[i].params);
     CHECK(h[i].sampler_attrs.empty());
@@ -143,8 +143,8 @@ TEST_CASE("categorical parameters are drawn at random beside the CMA-ES ones") {
   space.push_back({"c", CategoricalDistribution{{Choice{"a"}, Choice{"b"}, Choice{"c"}}}});
   auto cma = MakeCmaEsSampler({}, space, 8);
   RandomSampler random(8);
-  auto h = Run(*cma, space, 40);
-  auto r = Run(random, space, 40);
+  auto h = RunCmaes(*cma, space, 40);
+  auto r = RunCmaes(random, space, 40);
   for (size_t i = 0; i < h.size(); ++i) CHECK(h[i].params.at("c") == r[i].params.at("c"));
   CHECK(h.back().sampler_attrs.count("gdsweep:cma:generation") == 1);
 }
@@ -154,7 +154,7 @@ TEST_CASE("with_margin: integers keep exploring; the raw point is kept for the u
   CmaEsOptions options;
   options.with_margin = true;
   auto cma = MakeCmaEsSampler(options, space, 9);
-  auto h = Run(*cma, space, 300);
+  auto h = RunCmaes(*cma, space, 300);
   std::set<Params> late;
   for (size_t i = 200; i < h.size(); ++i) {
     late.insert(h[i].params);
@@ -169,7 +169,7 @@ TEST_CASE("ipop restarts with a doubled population once CMA-ES converges") {
   CmaEsOptions options;
   options.restart_strategy = "ipop";
   auto cma = MakeCmaEsSampler(options, space, 10);
-  auto h = Run(*cma, space, 1500);
+  auto h = RunCmaes(*cma, space, 1500);
   int max_run = 0;
   for (const auto& t : h) {
     auto it = t.sampler_attrs.find("gdsweep:cma:run");

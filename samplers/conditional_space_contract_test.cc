@@ -12,7 +12,7 @@
 namespace gdsweep {
 namespace {
 
-const std::vector<Objective> kObjectives = {{"loss", Direction::kMinimize}};
+const std::vector<Objective> kConditionalObjectives = {{"loss", Direction::kMinimize}};
 
 // opt: sgd (0), adam (1), rmsprop (2). momentum when opt is sgd or rmsprop;
 // nesterov when opt is sgd; dampening when nesterov is false (nested); beta2
@@ -53,7 +53,7 @@ std::vector<Variant> Variants() {
   return out;
 }
 
-double Loss(const Params& params) {
+double ConditionalLoss(const Params& params) {
   double loss = 0;
   for (const auto& [name, v] : params) loss += std::pow(v - 0.3, 2);
   return loss;
@@ -61,10 +61,10 @@ double Loss(const Params& params) {
 
 // Trials told one after another; some fail, some stay running. Stops early
 // when the sampler has nothing left (a grid).
-std::vector<TrialRecord> RunStudy(Sampler& sampler, const SearchSpace& space, int n) {
+std::vector<TrialRecord> RunConditionalStudy(Sampler& sampler, const SearchSpace& space, int n) {
   std::vector<TrialRecord> history;
   for (int64_t k = 0; k < n; ++k) {
-    auto params = sampler.Sample({space, kObjectives, history, k});
+    auto params = sampler.Sample({space, kConditionalObjectives, history, k});
     REQUIRE_MESSAGE(params.ok(), params.error().message);
     if (!params->has_value()) break;
     TrialRecord t;
@@ -74,13 +74,14 @@ std::vector<TrialRecord> RunStudy(Sampler& sampler, const SearchSpace& space, in
     t.state = k % 7 == 3   ? TrialState::kFail
               : k % 5 == 4 ? TrialState::kRunning
                            : TrialState::kComplete;
-    if (t.state == TrialState::kComplete) t.values = {Loss(t.params)};
+    if (t.state == TrialState::kComplete) t.values = {ConditionalLoss(t.params)};
     history.push_back(std::move(t));
   }
   return history;
 }
 
-std::unique_ptr<Sampler> Make(const SamplerSpec& spec, const SearchSpace& space, uint64_t seed) {
+std::unique_ptr<Sampler> MakeConditional(const SamplerSpec& spec, const SearchSpace& space,
+                                         uint64_t seed) {
   auto sampler = MakeSampler(spec, space, seed);
   REQUIRE_MESSAGE(sampler.ok(), sampler.error().message);
   return std::move(*sampler);
@@ -93,9 +94,9 @@ TEST_CASE("conditional contract: active parameters present and valid, inactive o
   for (const auto& v : Variants()) {
     CAPTURE(v.name);
     for (uint64_t seed : {uint64_t{0}, uint64_t{3}}) {
-      auto sampler = Make(v.spec, space, seed);
+      auto sampler = MakeConditional(v.spec, space, seed);
       std::set<std::string> seen;
-      for (const auto& trial : RunStudy(*sampler, space, 40)) {
+      for (const auto& trial : RunConditionalStudy(*sampler, space, 40)) {
         CAPTURE(trial.number);
         CHECK(HasExactlyActive(space, trial.params));
         for (const auto& [name, value] : trial.params) {
@@ -121,13 +122,13 @@ TEST_CASE("conditional contract: same seed and history, same params, asked in an
   const SearchSpace space = ConditionalSpace();
   for (const auto& v : Variants()) {
     CAPTURE(v.name);
-    auto first = Make(v.spec, space, 42);
-    const auto history = RunStudy(*first, space, 30);
-    auto second = Make(v.spec, space, 42);
+    auto first = MakeConditional(v.spec, space, 42);
+    const auto history = RunConditionalStudy(*first, space, 30);
+    auto second = MakeConditional(v.spec, space, 42);
     for (int64_t k = static_cast<int64_t>(history.size()) - 1; k >= 0; --k) {
       CAPTURE(k);
       std::vector<TrialRecord> before(history.begin(), history.begin() + k);
-      auto params = second->Sample({space, kObjectives, before, k});
+      auto params = second->Sample({space, kConditionalObjectives, before, k});
       REQUIRE(params.ok());
       REQUIRE(params->has_value());
       CHECK(**params == history[static_cast<size_t>(k)].params);
@@ -149,11 +150,11 @@ TEST_CASE("a queued point's given values are kept and the parameters they activa
     CAPTURE(v.name);
     for (int warm : {0, 12}) {
       CAPTURE(warm);
-      auto sampler = Make(v.spec, space, 5);
-      const auto history = RunStudy(*sampler, space, warm);
+      auto sampler = MakeConditional(v.spec, space, 5);
+      const auto history = RunConditionalStudy(*sampler, space, warm);
       for (const Params* given : {&sgd, &adam, &nested}) {
         for (int64_t k = warm; k < warm + 4; ++k) {
-          SampleRequest req{space, kObjectives, history, k};
+          SampleRequest req{space, kConditionalObjectives, history, k};
           req.given = given;
           // tpe and random honour given values themselves; the grid's own
           // points may not hold lr 0.001, so SampleGiven completes them.
@@ -178,10 +179,10 @@ TEST_CASE("grid over a conditional space: each valid combination once, then exha
   SamplerSpec spec;
   spec.type = "grid";
   spec.grid_values = {{"lr", {1e-4, 1e-2}}};
-  auto sampler = Make(spec, space, 9);
+  auto sampler = MakeConditional(spec, space, 9);
   // lr 2 values x (sgd: momentum 4 x nesterov (true | false x dampening 3) = 16;
   // adam: beta2 3; rmsprop: momentum 4) = 2 x 23.
-  const auto history = RunStudy(*sampler, space, 100);
+  const auto history = RunConditionalStudy(*sampler, space, 100);
   CHECK(history.size() == 46);
   std::set<Params> distinct;
   for (const auto& t : history) distinct.insert(t.params);

@@ -8,7 +8,7 @@
 namespace gdsweep {
 namespace {
 
-const std::vector<Objective> kObjectives = {{"loss", Direction::kMinimize}};
+const std::vector<Objective> kGridObjectives = {{"loss", Direction::kMinimize}};
 
 // A shared study history that "workers" ask against, as the engine would:
 // each proposal is appended at once as a RUNNING trial.
@@ -18,7 +18,7 @@ struct History {
 
   std::optional<Params> Ask(Sampler& sampler) {
     auto n = static_cast<int64_t>(trials.size());
-    auto params = sampler.Sample({space, kObjectives, trials, n});
+    auto params = sampler.Sample({space, kGridObjectives, trials, n});
     REQUIRE(params.ok());
     if (*params) Add(**params, TrialState::kRunning);
     return *params;
@@ -57,13 +57,13 @@ std::string MakeError(const SearchSpace& space,
   return grid.error().message;
 }
 
-const SearchSpace kSpace = {
+const SearchSpace kGridSpace = {
     {"depth", IntDistribution{0, 2, false, 1}},
     {"opt", CategoricalDistribution{{Choice{"sgd"}, Choice{"adam"}, Choice{}}}},
     {"drop", FloatDistribution{0.0, 0.5, false, 0.25}},
 };
 
-// Every point of kSpace, in its internal representation.
+// Every point of kGridSpace, in its internal representation.
 std::set<Params> AllPoints() {
   std::set<Params> all;
   for (double depth : {0, 1, 2}) {
@@ -78,9 +78,9 @@ std::set<Params> AllPoints() {
 }  // namespace
 
 TEST_CASE("a full run covers every point exactly once, then nothing") {
-  auto grid = MakeGrid(kSpace);
+  auto grid = MakeGrid(kGridSpace);
   CHECK(grid->size() == 27);
-  History h{kSpace, {}};
+  History h{kGridSpace, {}};
   std::set<Params> seen;
   for (int i = 0; i < 27; ++i) {
     auto p = h.Ask(*grid);
@@ -94,8 +94,8 @@ TEST_CASE("a full run covers every point exactly once, then nothing") {
 
 TEST_CASE("the order is shuffled with the seed") {
   auto order = [](uint64_t seed) {
-    auto grid = MakeGrid(kSpace, seed);
-    History h{kSpace, {}};
+    auto grid = MakeGrid(kGridSpace, seed);
+    History h{kGridSpace, {}};
     return h.AskUntilDone(*grid, 27);
   };
   auto a = order(1);
@@ -120,9 +120,9 @@ TEST_CASE("explicit values replace a parameter's own grid") {
 
 TEST_CASE("two workers interleaving over one history never duplicate a point") {
   // Two processes: two samplers with the study's seed, one shared history.
-  auto a = MakeGrid(kSpace, 7);
-  auto b = MakeGrid(kSpace, 7);
-  History h{kSpace, {}};
+  auto a = MakeGrid(kGridSpace, 7);
+  auto b = MakeGrid(kGridSpace, 7);
+  History h{kGridSpace, {}};
   std::set<Params> seen;
   for (int i = 0; i < 27; ++i) {
     auto p = h.Ask(i % 3 == 0 ? *a : *b);
@@ -138,11 +138,11 @@ TEST_CASE("a point is taken by a trial in any state") {
   for (auto state : {TrialState::kRunning, TrialState::kWaiting, TrialState::kComplete,
                      TrialState::kPruned, TrialState::kFail}) {
     CAPTURE(ToString(state));
-    auto grid = MakeGrid(kSpace);
-    History h{kSpace, {}};
+    auto grid = MakeGrid(kGridSpace);
+    History h{kGridSpace, {}};
     Params first = *h.Ask(*grid);
-    auto fresh = MakeGrid(kSpace);
-    History other{kSpace, {}};
+    auto fresh = MakeGrid(kGridSpace);
+    History other{kGridSpace, {}};
     other.Add(first, state);
     auto next = other.Ask(*fresh);
     REQUIRE(next.has_value());
@@ -161,8 +161,8 @@ TEST_CASE("history values another tool rounded differently still take the point"
 }
 
 TEST_CASE("trials off the grid or missing a parameter take nothing") {
-  auto grid = MakeGrid(kSpace);
-  History h{kSpace, {}};
+  auto grid = MakeGrid(kGridSpace);
+  History h{kGridSpace, {}};
   h.Add({{"depth", 1}, {"opt", 0}, {"drop", 0.1}}, TrialState::kComplete);  // off the step
   h.Add({{"depth", 1}, {"opt", 0}}, TrialState::kComplete);
   h.Add({}, TrialState::kFail);
@@ -184,19 +184,21 @@ TEST_CASE("refusals name the parameter") {
                             {"lr", FloatDistribution{1e-4, 1, true, std::nullopt}}};
   CHECK(MakeError(continuous).find("parameter 'lr': a continuous float has no grid") !=
         std::string::npos);
-  CHECK(MakeError(kSpace, {{"depht", {1}}}).find("'depht': not in the search space") !=
+  CHECK(MakeError(kGridSpace, {{"depht", {1}}}).find("'depht': not in the search space") !=
         std::string::npos);
-  CHECK(MakeError(kSpace, {{"depth", {}}}).find("'depth': no grid values") != std::string::npos);
-  CHECK(MakeError(kSpace, {{"depth", {5}}}).find("'depth': 5 is not a value") != std::string::npos);
-  CHECK(MakeError(kSpace, {{"drop", {0.25, 0.0, 0.25}}}).find("'drop': 0.25 appears twice") !=
+  CHECK(MakeError(kGridSpace, {{"depth", {}}}).find("'depth': no grid values") !=
+        std::string::npos);
+  CHECK(MakeError(kGridSpace, {{"depth", {5}}}).find("'depth': 5 is not a value") !=
+        std::string::npos);
+  CHECK(MakeError(kGridSpace, {{"drop", {0.25, 0.0, 0.25}}}).find("'drop': 0.25 appears twice") !=
         std::string::npos);
 }
 
 TEST_CASE("asking with another space is a bug, reported") {
-  auto grid = MakeGrid(kSpace);
+  auto grid = MakeGrid(kGridSpace);
   SearchSpace other = {{"depth", IntDistribution{0, 2, false, 1}}};
   std::vector<TrialRecord> none;
-  auto params = grid->Sample({other, kObjectives, none, 0});
+  auto params = grid->Sample({other, kGridObjectives, none, 0});
   REQUIRE_FALSE(params.ok());
   CHECK(params.error().kind == Error::Kind::kInternal);
 }

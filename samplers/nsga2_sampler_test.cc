@@ -32,8 +32,8 @@ std::vector<double> Zdt1(const Params& p) {
   return {x0, g * (1 - std::sqrt(x0 / g))};
 }
 
-std::vector<TrialRecord> Run(Sampler& sampler, const SearchSpace& space, int n,
-                             std::vector<TrialRecord> history = {}) {
+std::vector<TrialRecord> RunNsga2(Sampler& sampler, const SearchSpace& space, int n,
+                                  std::vector<TrialRecord> history = {}) {
   for (int k = 0; k < n; ++k) testing::AskAndTell(sampler, space, kTwo, history, Zdt1);
   return history;
 }
@@ -45,7 +45,9 @@ double Hypervolume(const std::vector<TrialRecord>& h) {
   return tpe::Hypervolume(points, 2, ref);
 }
 
-int Generation(const TrialRecord& t) { return std::stoi(t.sampler_attrs.at("nsga2:generation")); }
+int Nsga2Generation(const TrialRecord& t) {
+  return std::stoi(t.sampler_attrs.at("nsga2:generation"));
+}
 
 }  // namespace
 
@@ -55,17 +57,17 @@ TEST_CASE("generations: 0 at random until population_size trials are complete, t
   options.population_size = 4;
   auto sampler = MakeNsga2Sampler(options, space, 1);
   RandomSampler random(1);
-  auto h = Run(*sampler, space, 12);
-  auto r = Run(random, space, 4);
+  auto h = RunNsga2(*sampler, space, 12);
+  auto r = RunNsga2(random, space, 4);
   std::vector<int> gens;
-  for (const auto& t : h) gens.push_back(Generation(t));
+  for (const auto& t : h) gens.push_back(Nsga2Generation(t));
   CHECK(gens == std::vector<int>{0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2});
   for (int k = 0; k < 4; ++k) CHECK(h[k].params == r[k].params);
   // A failed trial does not count: generation 1 waits for a fourth.
   h[5].state = TrialState::kFail;
   h.resize(8);
-  auto next = Run(*sampler, space, 1, h);
-  CHECK(Generation(next.back()) == 1);
+  auto next = RunNsga2(*sampler, space, 1, h);
+  CHECK(Nsga2Generation(next.back()) == 1);
 }
 
 TEST_CASE("NSGA-II's front beats random search's on ZDT1 for every seed tried") {
@@ -79,8 +81,8 @@ TEST_CASE("NSGA-II's front beats random search's on ZDT1 for every seed tried") 
       CAPTURE(seed);
       auto nsga2 = MakeNsga2Sampler(options, space, seed);
       RandomSampler random(seed);
-      const double ours = Hypervolume(Run(*nsga2, space, 400));
-      const double theirs = Hypervolume(Run(random, space, 400));
+      const double ours = Hypervolume(RunNsga2(*nsga2, space, 400));
+      const double theirs = Hypervolume(RunNsga2(random, space, 400));
       CHECK(ours > theirs);
     }
   }
@@ -89,13 +91,13 @@ TEST_CASE("NSGA-II's front beats random search's on ZDT1 for every seed tried") 
 TEST_CASE("a study another sampler began: its trials take no part, NSGA-II starts at 0") {
   const SearchSpace space = Zdt1Space(2);
   RandomSampler random(3);
-  auto h = Run(random, space, 30);  // no nsga2:generation attributes
+  auto h = RunNsga2(random, space, 30);  // no nsga2:generation attributes
   Nsga2Options options;
   options.population_size = 4;
   auto nsga2 = MakeNsga2Sampler(options, space, 3);
-  auto next = Run(*nsga2, space, 5, h);
-  CHECK(Generation(next[30]) == 0);
-  CHECK(Generation(next[34]) == 1);
+  auto next = RunNsga2(*nsga2, space, 5, h);
+  CHECK(Nsga2Generation(next[30]) == 0);
+  CHECK(Nsga2Generation(next[34]) == 1);
 }
 
 TEST_CASE("categorical parameters cross uniformly and stay valid choices") {
@@ -105,7 +107,7 @@ TEST_CASE("categorical parameters cross uniformly and stay valid choices") {
   Nsga2Options options;
   options.population_size = 6;
   auto nsga2 = MakeNsga2Sampler(options, space, 4);
-  for (const auto& t : Run(*nsga2, space, 60)) {
+  for (const auto& t : RunNsga2(*nsga2, space, 60)) {
     for (const auto& p : space) CHECK(Contains(p.distribution, t.params.at(p.name)));
   }
 }
@@ -127,7 +129,7 @@ TEST_CASE("one objective is allowed, as in Optuna: generations rank by value") {
     const double s = testing::AskAndTell(*nsga2, space, one, h, f).values[0];
     (k < 8 ? first_gen : last_gen) = std::min(k < 8 ? first_gen : last_gen, s);
   }
-  CHECK(Generation(h.back()) >= 10);
+  CHECK(Nsga2Generation(h.back()) >= 10);
   CHECK(last_gen < first_gen);
 }
 

@@ -9,7 +9,7 @@ namespace gdsweep {
 namespace {
 
 constexpr int kDraws = 10000;
-const std::vector<Objective> kObjectives = {{"loss", Direction::kMinimize}};
+const std::vector<Objective> kRandomObjectives = {{"loss", Direction::kMinimize}};
 const std::vector<TrialRecord> kNoHistory;
 
 // kDraws values of the one parameter "x", from trials 0 .. kDraws-1.
@@ -18,7 +18,7 @@ std::vector<double> Draws(const Distribution& d, uint64_t seed = 12345) {
   RandomSampler sampler(seed);
   std::vector<double> out;
   for (int64_t n = 0; n < kDraws; ++n) {
-    auto params = sampler.Sample({space, kObjectives, kNoHistory, n});
+    auto params = sampler.Sample({space, kRandomObjectives, kNoHistory, n});
     REQUIRE(params.ok());
     REQUIRE(params->has_value());
     double v = (**params).at("x");
@@ -115,8 +115,9 @@ TEST_CASE("a parameter's values do not move when other parameters change") {
   Distribution layers = IntDistribution{1, 8, false, 1};
   RandomSampler sampler(99);
   for (int64_t n = 0; n < 20; ++n) {
-    auto alone = sampler.Sample({{{"lr", lr}}, kObjectives, kNoHistory, n});
-    auto both = sampler.Sample({{{"layers", layers}, {"lr", lr}}, kObjectives, kNoHistory, n});
+    auto alone = sampler.Sample({{{"lr", lr}}, kRandomObjectives, kNoHistory, n});
+    auto both =
+        sampler.Sample({{{"layers", layers}, {"lr", lr}}, kRandomObjectives, kNoHistory, n});
     REQUIRE(alone.ok());
     REQUIRE(both.ok());
     CHECK((**alone).at("lr") == (**both).at("lr"));
@@ -128,8 +129,8 @@ TEST_CASE("the history is not read: trial n gets the same values either way") {
   std::vector<TrialRecord> history(3);
   history[1].params = {{"x", 0.5}};
   RandomSampler sampler(5);
-  auto without = sampler.Sample({space, kObjectives, kNoHistory, 3});
-  auto with = sampler.Sample({space, kObjectives, history, 3});
+  auto without = sampler.Sample({space, kRandomObjectives, kNoHistory, 3});
+  auto with = sampler.Sample({space, kRandomObjectives, history, 3});
   REQUIRE(without.ok());
   REQUIRE(with.ok());
   CHECK(**without == **with);

@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh -DGDSWEEP_WERROR=ON
-ctest --test-dir build --output-on-failure -j2 --timeout 600
+ctest --test-dir build --output-on-failure -j4 --resource-spec-file "$PWD/tests/ctest-resources.json" \
+  --timeout 600

@@ -18,7 +18,7 @@ using testing::Request;
 using testing::Rows;
 using testing::TempDir;
 
-void Exec(const std::string& path, const std::string& sql) {
+void ExecSql(const std::string& path, const std::string& sql) {
   sqlite::DatabaseOptions o;
   o.path = path;
   auto db = sqlite::Database::Open(o);
@@ -52,8 +52,8 @@ int64_t FillStudy(Storage& s, const std::string& path, const std::string& name) 
   REQUIRE(s.FinishTrial(a.trial_id, done).ok());
   auto b = testing::AskOne(s, Request(study->study_id, "t"), h);
   REQUIRE(s.FinishTrial(b.trial_id, testing::Failed("boom", TrialOutcome::Requeue::kRetry)).ok());
-  Exec(path, "INSERT INTO trial_user_attributes (trial_id, \"key\", value_json) VALUES (" +
-                 std::to_string(a.trial_id) + ", 'note', '\"best so far\"')");
+  ExecSql(path, "INSERT INTO trial_user_attributes (trial_id, \"key\", value_json) VALUES (" +
+                    std::to_string(a.trial_id) + ", 'note', '\"best so far\"')");
   return study->study_id;
 }
 
@@ -89,7 +89,8 @@ TEST_CASE("a delete that fails midway leaves the database as it was") {
   auto s = OpenOrDie(path);
   FillStudy(*s, path, "s");
   // The last statement fails, after the trials' rows were deleted.
-  Exec(path, "CREATE TRIGGER refuse BEFORE DELETE ON studies BEGIN SELECT RAISE(ABORT, 'no'); END");
+  ExecSql(path,
+          "CREATE TRIGGER refuse BEFORE DELETE ON studies BEGIN SELECT RAISE(ABORT, 'no'); END");
   const auto before = Everything(path);
   auto deleted = s->DeleteStudy("s");
   REQUIRE_FALSE(deleted.ok());
@@ -182,9 +183,9 @@ TEST_CASE("a copy onto a taken name, or failing midway, writes nothing") {
   CHECK(taken.error().kind == Error::Kind::kConflict);
   CHECK(Everything(to_path) == before);
   // Fails at the first intermediate value, after the study and its first trial were written.
-  Exec(to_path,
-       "CREATE TRIGGER refuse BEFORE INSERT ON trial_intermediate_values BEGIN "
-       "SELECT RAISE(ABORT, 'disk full'); END");
+  ExecSql(to_path,
+          "CREATE TRIGGER refuse BEFORE INSERT ON trial_intermediate_values BEGIN "
+          "SELECT RAISE(ABORT, 'disk full'); END");
   const auto before_fault = Everything(to_path);
   auto failed = to->ImportStudy(*dump, "other");
   REQUIRE_FALSE(failed.ok());

@@ -21,7 +21,7 @@ StudySpec Spec() {
   return s;
 }
 
-TrialRecord Trial() {
+TrialRecord LaunchTrial() {
   TrialRecord t;
   t.trial_id = 41;
   t.number = 7;
@@ -33,7 +33,7 @@ TrialRecord Trial() {
 }  // namespace
 
 TEST_CASE("a launch expands placeholders into argv entries, one value per entry") {
-  auto launch = RenderLaunch(Spec(), Trial(), "/logs/trial-7");
+  auto launch = RenderLaunch(Spec(), LaunchTrial(), "/logs/trial-7");
   REQUIRE(launch.ok());
   CHECK(launch->argv ==
         std::vector<std::string>{"python3", "train.py", "--lr=0.001", "{literal}", "7"});
@@ -53,25 +53,25 @@ TEST_CASE("hydra style appends name=value for every parameter in space order") {
   StudySpec spec = Spec();
   spec.trial.command = {"python3", "train.py"};
   spec.trial.hydra_overrides = true;
-  auto launch = RenderLaunch(spec, Trial(), "/d");
+  auto launch = RenderLaunch(spec, LaunchTrial(), "/d");
   REQUIRE(launch.ok());
   CHECK(launch->argv ==
         std::vector<std::string>{"python3", "train.py", "train.lr=0.001", "layers=3", "opt=true"});
 }
 
 TEST_CASE("params JSON keeps the values' types") {
-  auto j = nlohmann::json::parse(ParamsJson(Spec().space, Trial().params));
+  auto j = nlohmann::json::parse(ParamsJson(Spec().space, LaunchTrial().params));
   CHECK(j["train.lr"].get<double>() == 0.001);
   CHECK(j["layers"].is_number_integer());
   CHECK(j["layers"].get<int>() == 3);
   CHECK(j["opt"].get<bool>() == true);
-  TrialRecord t = Trial();
+  TrialRecord t = LaunchTrial();
   t.params["opt"] = 2;
   CHECK(nlohmann::json::parse(ParamsJson(Spec().space, t.params))["opt"].is_null());
 }
 
 TEST_CASE("a trial without a value for a parameter is an internal error") {
-  TrialRecord t = Trial();
+  TrialRecord t = LaunchTrial();
   t.params.erase("layers");
   auto launch = RenderLaunch(Spec(), t, "/d");
   REQUIRE_FALSE(launch.ok());
@@ -96,7 +96,7 @@ TEST_CASE("an inactive conditional parameter is absent: argv entries naming it, 
   s.trial.env = {{"MOM", "m={momentum}"}, {"B", "{batch}"}};
   s.trial.hydra_overrides = true;
 
-  TrialRecord t = Trial();  // opt = true (index 1): momentum inactive
+  TrialRecord t = LaunchTrial();  // opt = true (index 1): momentum inactive
   t.params["batch"] = 64;
   auto launch = RenderLaunch(s, t, "/logs/trial-7");
   REQUIRE_MESSAGE(launch.ok(), launch.error().message);

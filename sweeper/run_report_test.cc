@@ -8,7 +8,7 @@
 namespace gdsweep {
 namespace {
 
-TrialRecord Trial(int64_t number, TrialState state, std::string worker, double loss = 0) {
+TrialRecord ReportTrial(int64_t number, TrialState state, std::string worker, double loss = 0) {
   TrialRecord t;
   t.trial_id = number + 1;
   t.number = number;
@@ -28,13 +28,13 @@ struct Fixture {
 TEST_CASE(
     "the closing lines give the study's totals and best from storage, and this worker's share") {
   Fixture f;
-  std::vector<TrialRecord> trials = {Trial(0, TrialState::kComplete, "w-other", 0.5),
-                                     Trial(1, TrialState::kComplete, "w-me", 0.25),
-                                     Trial(2, TrialState::kPruned, "w-other"),
-                                     Trial(3, TrialState::kComplete, "w-me", 0.75),
-                                     Trial(4, TrialState::kComplete, "w-other", 1),
-                                     Trial(5, TrialState::kComplete, "w-me", 2)};
-  trials.push_back(Trial(9, TrialState::kFail, "w-me"));
+  std::vector<TrialRecord> trials = {ReportTrial(0, TrialState::kComplete, "w-other", 0.5),
+                                     ReportTrial(1, TrialState::kComplete, "w-me", 0.25),
+                                     ReportTrial(2, TrialState::kPruned, "w-other"),
+                                     ReportTrial(3, TrialState::kComplete, "w-me", 0.75),
+                                     ReportTrial(4, TrialState::kComplete, "w-other", 1),
+                                     ReportTrial(5, TrialState::kComplete, "w-me", 2)};
+  trials.push_back(ReportTrial(9, TrialState::kFail, "w-me"));
   trials.back().tag = "another-tag";  // not this sweep's
   RunSummary summary;
   auto lines = ClosingLines(f.spec, trials, summary, "w-me", 72);
@@ -48,12 +48,14 @@ TEST_CASE(
 
 TEST_CASE("a study short of its budget says why: FAIL trials, trials left RUNNING by ask") {
   Fixture f;
-  std::vector<TrialRecord> trials = {
-      Trial(0, TrialState::kComplete, "w-me", 0.5), Trial(1, TrialState::kFail, "w-me"),
-      Trial(2, TrialState::kFail, "w-me"),          Trial(3, TrialState::kRunning, ""),
-      Trial(4, TrialState::kComplete, "w-me", 1),   Trial(5, TrialState::kComplete, "w-me", 2)};
-  // Trial 1 was retried (as trial 6, COMPLETE): only trial 2's FAIL used budget.
-  trials.push_back(Trial(6, TrialState::kComplete, "w-me", 3));
+  std::vector<TrialRecord> trials = {ReportTrial(0, TrialState::kComplete, "w-me", 0.5),
+                                     ReportTrial(1, TrialState::kFail, "w-me"),
+                                     ReportTrial(2, TrialState::kFail, "w-me"),
+                                     ReportTrial(3, TrialState::kRunning, ""),
+                                     ReportTrial(4, TrialState::kComplete, "w-me", 1),
+                                     ReportTrial(5, TrialState::kComplete, "w-me", 2)};
+  // ReportTrial 1 was retried (as trial 6, COMPLETE): only trial 2's FAIL used budget.
+  trials.push_back(ReportTrial(6, TrialState::kComplete, "w-me", 3));
   trials.back().retry_of = 1;
   trials.back().attempt = 2;
   RunSummary summary;
@@ -69,10 +71,12 @@ TEST_CASE("a study short of its budget says why: FAIL trials, trials left RUNNIN
 
 TEST_CASE("a worker that stops while others finish the budget says the study goes on") {
   Fixture f;
-  std::vector<TrialRecord> trials = {
-      Trial(0, TrialState::kComplete, "w-me", 0.5), Trial(1, TrialState::kComplete, "w-me", 1),
-      Trial(2, TrialState::kComplete, "w-me", 1),   Trial(3, TrialState::kComplete, "w-me", 1),
-      Trial(4, TrialState::kRunning, "w-other"),    Trial(5, TrialState::kRunning, "w-other")};
+  std::vector<TrialRecord> trials = {ReportTrial(0, TrialState::kComplete, "w-me", 0.5),
+                                     ReportTrial(1, TrialState::kComplete, "w-me", 1),
+                                     ReportTrial(2, TrialState::kComplete, "w-me", 1),
+                                     ReportTrial(3, TrialState::kComplete, "w-me", 1),
+                                     ReportTrial(4, TrialState::kRunning, "w-other"),
+                                     ReportTrial(5, TrialState::kRunning, "w-other")};
   auto lines = ClosingLines(f.spec, trials, RunSummary{}, "w-me", 5);
   REQUIRE(lines.size() == 3);
   CHECK_FALSE(lines[2].warning);
@@ -81,7 +85,7 @@ TEST_CASE("a worker that stops while others finish the budget says the study goe
 
 TEST_CASE("a run stopped by its time limit, the sampler or a signal says so") {
   Fixture f;
-  std::vector<TrialRecord> trials = {Trial(0, TrialState::kComplete, "w-me", 0.5)};
+  std::vector<TrialRecord> trials = {ReportTrial(0, TrialState::kComplete, "w-me", 0.5)};
   RunSummary summary;
   summary.stop = RunSummary::Stop::kTimeLimit;
   CHECK(ClosingLines(f.spec, trials, summary, "w-me", 5)

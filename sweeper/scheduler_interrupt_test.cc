@@ -67,13 +67,13 @@ class ScriptedBackend : public Backend {
   std::vector<TrialLaunch> pending_;
 };
 
-struct Sweep {
+struct InterruptSweep {
   TempDir dir;
   std::unique_ptr<Storage> storage;
   StudySpec spec;
   std::unique_ptr<Study> study;
 
-  Sweep(int n_trials, int parallelism) {
+  InterruptSweep(int n_trials, int parallelism) {
     spec = testing::SmallSweepSpec(dir, n_trials, parallelism);
     storage = testing::OpenOrDie(dir.File("db.sqlite"));
     study = testing::OpenSweepStudy(dir, *storage, spec);
@@ -85,7 +85,7 @@ struct Sweep {
 
 TEST_CASE(
     "a trial the infrastructure interrupted runs again in place, outside budget and retries") {
-  Sweep sweep(4, 2);  // trial.retries unset: 0
+  InterruptSweep sweep(4, 2);  // trial.retries unset: 0
   ScriptedBackend backend;
   backend.interrupt = {1, 2};
   const RunSummary summary = sweep.Run(backend);
@@ -121,7 +121,7 @@ TEST_CASE(
 }
 
 TEST_CASE("a dead worker's trial on this host: its process is ended, then it runs again in place") {
-  Sweep sweep(2, 1);
+  InterruptSweep sweep(2, 1);
   const int64_t study_id = sweep.study->info().study_id;
   // A worker of this host whose process is gone (a child we reaped).
   const pid_t gone = ::fork();

@@ -15,7 +15,7 @@ namespace {
 
 // The error message of a failed result, for test messages.
 template <typename R>
-std::string Why(const R& r) {
+std::string OptionsWhy(const R& r) {
   return r.ok() ? "" : r.error().message;
 }
 
@@ -63,7 +63,7 @@ TEST_CASE("OptionsFromEnvironment reads MLflow's variables") {
   SUBCASE("nothing set: no credentials, verified TLS") {
     ScopedEnv env(kNoMlflowEnv);
     auto o = OptionsFromEnvironment("https://mlflow.example.com:5000/prefix/");
-    REQUIRE_MESSAGE(o.ok(), Why(o));
+    REQUIRE_MESSAGE(o.ok(), OptionsWhy(o));
     CHECK(o->tracking_uri == "https://mlflow.example.com:5000/prefix/");
     CHECK(o->token.empty());
     CHECK(o->username.empty());

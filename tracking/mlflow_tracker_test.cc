@@ -28,7 +28,7 @@ using testing::TrackedStudy;
 using testing::TrackedStudyOptions;
 
 constexpr auto kLongBudget = std::chrono::seconds(60);
-constexpr double kMaxDouble = std::numeric_limits<double>::max();
+constexpr double kTrackerMaxDouble = std::numeric_limits<double>::max();
 
 std::unique_ptr<Tracker> TrackerFor(const FakeMlflow& fake, const TrackingTarget& target,
                                     std::optional<mlflow::ClientOptions> client = std::nullopt) {
@@ -210,11 +210,11 @@ TEST_CASE("a delivery the database never recorded is done again without duplicat
   const auto p0 = Points(after.at("trial-0"), "loss");
   REQUIRE(p0.size() == 4);
   CHECK(p0[0].second == json("NaN"));
-  CHECK(p0[1].second == json(kMaxDouble));
-  CHECK(p0[2].second == json(-kMaxDouble));
+  CHECK(p0[1].second == json(kTrackerMaxDouble));
+  CHECK(p0[2].second == json(-kTrackerMaxDouble));
   CHECK(p0[3] == std::make_pair(int64_t(3), json(0.25)));
   CHECK(Points(after.at("trial-1"), "loss") ==
-        std::vector<std::pair<int64_t, json>>{{0, json(kMaxDouble)}});
+        std::vector<std::pair<int64_t, json>>{{0, json(kTrackerMaxDouble)}});
 
   // ReadValues turns the clamped value back into infinity.
   auto values = second->ReadValues(*s.RunOf(t1.trial_id), {{"loss", Direction::kMinimize}});

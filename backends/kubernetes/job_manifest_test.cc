@@ -15,7 +15,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-TrialLaunch Launch() {
+TrialLaunch ManifestLaunch() {
   TrialLaunch l;
   l.trial_id = 42;
   l.trial_number = 7;
@@ -82,7 +82,7 @@ KubernetesSpec GpuSpec() {
   return s;
 }
 
-Json Render(const KubernetesSpec& spec, const TrialLaunch& launch = Launch(),
+Json Render(const KubernetesSpec& spec, const TrialLaunch& launch = ManifestLaunch(),
             const std::string& ns = "ml") {
   auto text = RenderJobManifest(spec, launch, R"({"train.lr": 0.01})", ns);
   REQUIRE_MESSAGE(text.ok(), text.error().message);
@@ -167,7 +167,7 @@ TEST_CASE("volumes: NFS, PVC, emptyDir, and the parameters file from the annotat
 
 TEST_CASE("labels select a study's and a tag's Jobs; annotations keep the originals") {
   KubernetesSpec spec = GpuSpec();
-  TrialLaunch launch = Launch();
+  TrialLaunch launch = ManifestLaunch();
   launch.study_name = std::string(100, 'S') + ".x";
   launch.tag = "-odd-tag";
   Json job = Render(spec, launch);
@@ -216,14 +216,14 @@ TEST_CASE("Job names: deterministic, DNS-1123, at most 63, distinct per study an
 }
 
 TEST_CASE("'$' in a command is escaped so it reaches the program as written") {
-  TrialLaunch launch = Launch();
+  TrialLaunch launch = ManifestLaunch();
   launch.argv = {"sh", "-c", "echo $(HOME) $$ $X"};
   Json job = Render(GpuSpec(), launch);
   CHECK(Container(job)["command"][2] == "echo $$(HOME) $$$$ $$X");
 }
 
 TEST_CASE("no timeout: no activeDeadlineSeconds; no namespace: none written") {
-  TrialLaunch launch = Launch();
+  TrialLaunch launch = ManifestLaunch();
   launch.timeout_seconds.reset();
   KubernetesSpec spec;
   spec.image = "busybox";
@@ -284,14 +284,14 @@ TEST_CASE("a template without the named container is an error naming the file") 
   spec.job_template_path = "job.yaml";
   spec.job_template_json = kTemplate;
   spec.container = "trainer";
-  auto text = RenderJobManifest(spec, Launch(), "{}", "ml");
+  auto text = RenderJobManifest(spec, ManifestLaunch(), "{}", "ml");
   REQUIRE_FALSE(text.ok());
   CHECK(text.error().message == "job.yaml: no container named 'trainer'");
 }
 
 TEST_CASE("rendering is a pure function: same inputs, same bytes") {
-  CHECK(*RenderJobManifest(GpuSpec(), Launch(), "{}", "ml") ==
-        *RenderJobManifest(GpuSpec(), Launch(), "{}", "ml"));
+  CHECK(*RenderJobManifest(GpuSpec(), ManifestLaunch(), "{}", "ml") ==
+        *RenderJobManifest(GpuSpec(), ManifestLaunch(), "{}", "ml"));
 }
 
 }  // namespace

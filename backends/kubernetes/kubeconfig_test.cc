@@ -14,13 +14,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
+struct KubeconfigDir {
   fs::path path;
-  TempDir() {
+  KubeconfigDir() {
     std::string t = (fs::temp_directory_path() / "gdsweep-kubeconfig-XXXXXX").string();
     path = mkdtemp(t.data());
   }
-  ~TempDir() { fs::remove_all(path); }
+  ~KubeconfigDir() { fs::remove_all(path); }
   std::string Write(const std::string& name, const std::string& text) const {
     fs::create_directories((path / name).parent_path());
     std::ofstream(path / name) << text;
@@ -92,7 +92,7 @@ contexts:
 )";
 
 struct Fixture {
-  TempDir dir;
+  KubeconfigDir dir;
   std::string config;
   Fixture() {
     config = dir.Write("kube/config", kConfig);
@@ -250,7 +250,7 @@ contexts: [{name: home, context: {cluster: k}}]
 }
 
 TEST_CASE("in-cluster: the service account's token file, CA and namespace") {
-  TempDir dir;
+  KubeconfigDir dir;
   dir.Write("sa/token", "pod-token");
   dir.Write("sa/ca.crt", "CA");
   dir.Write("sa/namespace", "ml-jobs\n");

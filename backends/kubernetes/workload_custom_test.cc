@@ -15,7 +15,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-TrialLaunch Launch() {
+TrialLaunch CustomLaunch() {
   TrialLaunch l;
   l.trial_id = 4;
   l.trial_number = 1;
@@ -27,7 +27,7 @@ TrialLaunch Launch() {
   return l;
 }
 
-KubernetesSpec Spec() {
+KubernetesSpec CustomSpec() {
   KubernetesSpec s;
   s.kind = KubernetesSpec::Kind::kCustom;
   s.container = "head";
@@ -58,14 +58,14 @@ KubernetesSpec Spec() {
 }
 
 TEST_CASE("a custom resource: every pod template labelled, the named container runs the trial") {
-  auto kind = MakeWorkloadKind(Spec());
+  auto kind = MakeWorkloadKind(CustomSpec());
   CHECK(kind->Resource().api_path == "/apis/ray.io/v1");
   CHECK(kind->Resource().plural == "rayjobs");
   CHECK(kind->Resource().kind == "RayJob");
-  auto text = kind->Render(Launch(), "{\"lr\":\"$0.1\"}", "ml");
+  auto text = kind->Render(CustomLaunch(), "{\"lr\":\"$0.1\"}", "ml");
   REQUIRE_MESSAGE(text.ok(), text.error().message);
   Json r = Json::parse(*text);
-  const std::string name = kind->Name(Launch());
+  const std::string name = kind->Name(CustomLaunch());
   CHECK(r["metadata"]["name"] == name);
   CHECK(r["metadata"]["namespace"] == "ml");
   CHECK(r["metadata"]["labels"]["team"] == "a");
@@ -84,9 +84,9 @@ TEST_CASE("a custom resource: every pod template labelled, the named container r
   CHECK(worker["metadata"]["labels"]["gdsweep.io/trial"] == "1");
   CHECK_FALSE(worker["spec"]["containers"][0].contains("command"));  // not the trial's
 
-  KubernetesSpec other = Spec();
+  KubernetesSpec other = CustomSpec();
   other.container = "trainer";
-  auto missing = MakeWorkloadKind(other)->Render(Launch(), "{}", "ml");
+  auto missing = MakeWorkloadKind(other)->Render(CustomLaunch(), "{}", "ml");
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.error().message ==
         "kubernetes.custom.manifest (/x/rayjob.yaml): no pod template has a container named "
@@ -94,7 +94,7 @@ TEST_CASE("a custom resource: every pod template labelled, the named container r
 }
 
 TEST_CASE("a custom resource ends as its rules say, and its pods are found by label") {
-  auto kind = MakeWorkloadKind(Spec());
+  auto kind = MakeWorkloadKind(CustomSpec());
   JobInfo job;
   job.status_json = R"({"jobStatus":"RUNNING","message":"tuning"})";
   job.conditions = {{"Complete", "True", "", ""}};  // not the rules: ignored

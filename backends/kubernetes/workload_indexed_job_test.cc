@@ -16,7 +16,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-TrialLaunch Launch() {
+TrialLaunch IndexedLaunch() {
   TrialLaunch l;
   l.trial_id = 42;
   l.trial_number = 7;
@@ -28,7 +28,7 @@ TrialLaunch Launch() {
   return l;
 }
 
-KubernetesSpec Spec(int pods) {
+KubernetesSpec IndexedSpec(int pods) {
   KubernetesSpec s;
   s.kind = KubernetesSpec::Kind::kIndexedJob;
   s.pods = pods;
@@ -37,7 +37,7 @@ KubernetesSpec Spec(int pods) {
   return s;
 }
 
-Json EnvNamed(const Json& container, const std::string& name) {
+Json IndexedEnvNamed(const Json& container, const std::string& name) {
   for (const auto& e : container["env"]) {
     if (e["name"] == name) return e;
   }
@@ -45,12 +45,12 @@ Json EnvNamed(const Json& container, const std::string& name) {
 }
 
 TEST_CASE("an Indexed Job of N pods that fails as soon as one pod fails") {
-  auto kind = MakeWorkloadKind(Spec(4));
+  auto kind = MakeWorkloadKind(IndexedSpec(4));
   REQUIRE(kind->MultiPod());
-  auto text = kind->Render(Launch(), "{}", "ml");
+  auto text = kind->Render(IndexedLaunch(), "{}", "ml");
   REQUIRE(text.ok());
   Json job = Json::parse(*text);
-  const std::string name = kind->Name(Launch());
+  const std::string name = kind->Name(IndexedLaunch());
   CHECK(job["apiVersion"] == "batch/v1");
   CHECK(job["metadata"]["name"] == name);
   CHECK(job["spec"]["completions"] == 4);
@@ -62,8 +62,8 @@ TEST_CASE("an Indexed Job of N pods that fails as soon as one pod fails") {
   CHECK(pod["restartPolicy"] == "Never");
   const Json& c = pod["containers"][0];
   CHECK(c["resources"]["limits"]["nvidia.com/gpu"] == "1");  // per pod
-  CHECK(EnvNamed(c, "GDSWEEP_RENDEZVOUS_HOST")["value"] == name + "-0." + name);
-  CHECK(EnvNamed(c, "GDSWEEP_WORLD_SIZE")["value"] == "4");
+  CHECK(IndexedEnvNamed(c, "GDSWEEP_RENDEZVOUS_HOST")["value"] == name + "-0." + name);
+  CHECK(IndexedEnvNamed(c, "GDSWEEP_WORLD_SIZE")["value"] == "4");
   for (const Json* meta : {&job["metadata"], &job["spec"]["template"]["metadata"]}) {
     CHECK((*meta)["labels"]["gdsweep.io/study"] == "ddp-sweep");
     CHECK((*meta)["labels"]["gdsweep.io/trial"] == "7");
@@ -73,9 +73,9 @@ TEST_CASE("an Indexed Job of N pods that fails as soon as one pod fails") {
 }
 
 TEST_CASE("the headless Service: owned by the Job, selecting its pods, ready or not") {
-  auto kind = MakeWorkloadKind(Spec(2));
-  const std::string job = kind->Name(Launch());
-  auto companions = kind->Companions(Launch(), "ml", "uid-1");
+  auto kind = MakeWorkloadKind(IndexedSpec(2));
+  const std::string job = kind->Name(IndexedLaunch());
+  auto companions = kind->Companions(IndexedLaunch(), "ml", "uid-1");
   REQUIRE(companions.size() == 1);
   CHECK(companions[0].collection_path == "/api/v1/namespaces/ml/services");
   Json svc = Json::parse(companions[0].manifest_json);
@@ -90,14 +90,14 @@ TEST_CASE("the headless Service: owned by the Job, selecting its pods, ready or 
   CHECK(svc["spec"]["publishNotReadyAddresses"] == true);
   CHECK(svc["spec"]["selector"]["batch.kubernetes.io/job-name"] == job);
   // Rendered for review: no owner yet.
-  Json review = Json::parse(kind->Companions(Launch(), "ml", "")[0].manifest_json);
+  Json review = Json::parse(kind->Companions(IndexedLaunch(), "ml", "")[0].manifest_json);
   CHECK_FALSE(review["metadata"].contains("ownerReferences"));
 }
 
 TEST_CASE("names: deterministic per launch, with room for the pods' hostnames") {
-  TrialLaunch l = Launch();
+  TrialLaunch l = IndexedLaunch();
   l.study_name = std::string(80, 'a');
-  auto kind = MakeWorkloadKind(Spec(100));
+  auto kind = MakeWorkloadKind(IndexedSpec(100));
   const std::string name = kind->Name(l);
   CHECK(name == kind->Name(l));
   CHECK(name.size() <= 63 - 3);  // "-99" still makes a DNS-1123 label
@@ -117,13 +117,13 @@ TEST_CASE("names: deterministic per launch, with room for the pods' hostnames") 
 TEST_CASE("a pod's replica is its completion index; metrics from index 0 unless told") {
   PodInfo pod;
   pod.meta.labels[kCompletionIndexKey] = "3";
-  auto kind = MakeWorkloadKind(Spec(4));
+  auto kind = MakeWorkloadKind(IndexedSpec(4));
   CHECK(kind->ReplicaOf(pod) == "3");
   PodInfo old;  // before the label (Kubernetes < 1.28): the annotation
   old.meta.annotations[kCompletionIndexKey] = "1";
   CHECK(kind->ReplicaOf(old) == "1");
   CHECK(kind->MetricsReplica() == "0");
-  KubernetesSpec s = Spec(4);
+  KubernetesSpec s = IndexedSpec(4);
   s.metrics_from = "2";
   CHECK(MakeWorkloadKind(s)->MetricsReplica() == "2");
 }

@@ -14,7 +14,7 @@ namespace {
 using Json = nlohmann::json;
 
 // A study name long enough that the JobSet's name must be cut.
-TrialLaunch Launch() {
+TrialLaunch JobSetLaunch() {
   return TrialLaunch{.trial_id = 9,
                      .trial_number = 2,
                      .run = 1,
@@ -24,7 +24,7 @@ TrialLaunch Launch() {
                      .timeout_seconds = 600};
 }
 
-KubernetesSpec Spec() {
+KubernetesSpec JobSetSpec() {
   KubernetesSpec s;
   s.kind = KubernetesSpec::Kind::kJobSet;
   s.replicated_jobs = {{"leader", 1, 1}, {"workers", 12, 16}};
@@ -33,13 +33,13 @@ KubernetesSpec Spec() {
 }
 
 TEST_CASE("a JobSet: each replicated Job runs the trial's pod template as an Indexed Job") {
-  auto kind = MakeWorkloadKind(Spec());
+  auto kind = MakeWorkloadKind(JobSetSpec());
   CHECK(kind->Resource().api_path == "/apis/jobset.x-k8s.io/v1alpha2");
   CHECK(kind->Resource().plural == "jobsets");
-  auto text = kind->Render(Launch(), "{\"lr\":0.1}", "ml");
+  auto text = kind->Render(JobSetLaunch(), "{\"lr\":0.1}", "ml");
   REQUIRE(text.ok());
   Json js = Json::parse(*text);
-  const std::string name = kind->Name(Launch());
+  const std::string name = kind->Name(JobSetLaunch());
   CHECK(js["kind"] == "JobSet");
   CHECK(js["metadata"]["name"] == name);
   CHECK(js["metadata"]["labels"]["gdsweep.io/trial"] == "2");
@@ -70,7 +70,7 @@ TEST_CASE("a JobSet: each replicated Job runs the trial's pod template as an Ind
 }
 
 TEST_CASE("a JobSet's pods: the replica each plays, and the metrics pod") {
-  KubernetesSpec spec = Spec();
+  KubernetesSpec spec = JobSetSpec();
   auto kind = MakeWorkloadKind(spec);
   PodInfo pod;
   pod.meta.labels = {{"jobset.sigs.k8s.io/jobset-name", "js"},

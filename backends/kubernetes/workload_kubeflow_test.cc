@@ -15,7 +15,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-TrialLaunch Launch() {
+TrialLaunch KubeflowLaunch() {
   TrialLaunch l;
   l.trial_id = 9;
   l.trial_number = 2;
@@ -27,7 +27,7 @@ TrialLaunch Launch() {
   return l;
 }
 
-KubernetesSpec Spec(KubernetesSpec::Kind kind, std::map<std::string, int> replicas) {
+KubernetesSpec KubeflowSpec(KubernetesSpec::Kind kind, std::map<std::string, int> replicas) {
   KubernetesSpec s;
   s.kind = kind;
   s.replicas = std::move(replicas);
@@ -37,15 +37,16 @@ KubernetesSpec Spec(KubernetesSpec::Kind kind, std::map<std::string, int> replic
 }
 
 TEST_CASE("a TFJob: each replica type runs the trial's pod template") {
-  auto kind = MakeWorkloadKind(Spec(KubernetesSpec::Kind::kTfJob, {{"worker", 4}, {"ps", 2}}));
+  auto kind =
+      MakeWorkloadKind(KubeflowSpec(KubernetesSpec::Kind::kTfJob, {{"worker", 4}, {"ps", 2}}));
   CHECK(kind->Resource().api_path == "/apis/kubeflow.org/v1");
   CHECK(kind->Resource().plural == "tfjobs");
-  auto text = kind->Render(Launch(), "{}", "ml");
+  auto text = kind->Render(KubeflowLaunch(), "{}", "ml");
   REQUIRE(text.ok());
   Json tf = Json::parse(*text);
   CHECK(tf["apiVersion"] == "kubeflow.org/v1");
   CHECK(tf["kind"] == "TFJob");
-  CHECK(tf["metadata"]["name"] == kind->Name(Launch()));
+  CHECK(tf["metadata"]["name"] == kind->Name(KubeflowLaunch()));
   CHECK(tf["metadata"]["namespace"] == "ml");
   CHECK(tf["metadata"]["labels"]["gdsweep.io/study"] == "mnist");
   CHECK(tf["spec"]["runPolicy"]["cleanPodPolicy"] == "None");  // logs stay readable
@@ -65,14 +66,14 @@ TEST_CASE("a TFJob: each replica type runs the trial's pod template") {
     CHECK(c["resources"]["limits"]["nvidia.com/gpu"] == "1");
   }
   CHECK(kind->MetricsReplica() == "worker-0");
-  CHECK(MakeWorkloadKind(Spec(KubernetesSpec::Kind::kTfJob, {{"chief", 1}, {"worker", 2}}))
+  CHECK(MakeWorkloadKind(KubeflowSpec(KubernetesSpec::Kind::kTfJob, {{"chief", 1}, {"worker", 2}}))
             ->MetricsReplica() == "chief-0");
 }
 
 TEST_CASE("a PyTorchJob: master and workers, metrics from master-0") {
-  auto kind =
-      MakeWorkloadKind(Spec(KubernetesSpec::Kind::kPyTorchJob, {{"master", 1}, {"worker", 3}}));
-  Json pt = Json::parse(*kind->Render(Launch(), "{}", "ml"));
+  auto kind = MakeWorkloadKind(
+      KubeflowSpec(KubernetesSpec::Kind::kPyTorchJob, {{"master", 1}, {"worker", 3}}));
+  Json pt = Json::parse(*kind->Render(KubeflowLaunch(), "{}", "ml"));
   CHECK(pt["kind"] == "PyTorchJob");
   CHECK(pt["spec"]["pytorchReplicaSpecs"]["Master"]["replicas"] == 1);
   CHECK(pt["spec"]["pytorchReplicaSpecs"]["Worker"]["replicas"] == 3);
@@ -84,14 +85,15 @@ TEST_CASE("a PyTorchJob: master and workers, metrics from master-0") {
   pod.meta.labels = {{"training.kubeflow.org/replica-type", "worker"},
                      {"training.kubeflow.org/replica-index", "2"}};
   CHECK(kind->ReplicaOf(pod) == "worker-2");
-  KubernetesSpec s = Spec(KubernetesSpec::Kind::kPyTorchJob, {{"master", 1}, {"worker", 3}});
+  KubernetesSpec s =
+      KubeflowSpec(KubernetesSpec::Kind::kPyTorchJob, {{"master", 1}, {"worker", 3}});
   s.metrics_from = "worker-1";
   CHECK(MakeWorkloadKind(s)->MetricsReplica() == "worker-1");
 }
 
 TEST_CASE("names leave room for the operator's pod names and start with a letter") {
-  auto kind = MakeWorkloadKind(Spec(KubernetesSpec::Kind::kTfJob, {{"worker", 1}}));
-  TrialLaunch l = Launch();
+  auto kind = MakeWorkloadKind(KubeflowSpec(KubernetesSpec::Kind::kTfJob, {{"worker", 1}}));
+  TrialLaunch l = KubeflowLaunch();
   l.study_name = std::string(70, 'x');
   CHECK(kind->Name(l).size() + std::string("-evaluator-99999").size() <= 63);
   l.study_name = "2024 sweep";

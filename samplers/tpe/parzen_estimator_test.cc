@@ -10,7 +10,7 @@
 namespace gdsweep::tpe {
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kParzenInf = std::numeric_limits<double>::infinity();
 
 // One estimator over `dists`, observations given as parameter values (rows),
 // all of weight 1 unless `weights` says otherwise.
@@ -79,7 +79,7 @@ TEST_CASE("univariate density matches SciPy's truncnorm mixture and integrates t
   CHECK(f.LogPdf({0.4}) == doctest::Approx(0.10997809833915069).epsilon(1e-12));
   CHECK(f.LogPdf({0.95}) == doctest::Approx(-0.34862154862934064).epsilon(1e-12));
   CHECK(f.LogPdf({0.0}) == doctest::Approx(-0.2285190381216305).epsilon(1e-12));
-  CHECK(f.LogPdf({1.5}) == -kInf);
+  CHECK(f.LogPdf({1.5}) == -kParzenInf);
 
   // Many kernels, uneven weights, log scale: integrate in model space.
   std::vector<std::vector<double>> rows;

@@ -9,7 +9,7 @@
 namespace gdsweep::tpe {
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kSplitInf = std::numeric_limits<double>::infinity();
 
 std::vector<size_t> Below(const std::vector<uint8_t>& flags) {
   std::vector<size_t> out;
@@ -44,13 +44,13 @@ TEST_CASE("gamma and default weights are Optuna's") {
 
 TEST_CASE("single objective: complete by value, then pruned by depth then value") {
   const std::vector<RankKey> keys = {
-      {-kInf, 3.0},  // 0 complete
-      {-5, -100.0},  // 1 pruned at step 5: after every complete trial
-      {-kInf, 1.0},  // 2 complete, best
-      {-9, 50.0},    // 3 pruned deeper than 1: before it despite its value
-      {1, 0.0},      // 4 pruned without reports: last
-      {-kInf, 3.0},  // 5 ties 0: the earlier wins
-      {-kInf, NAN},  // 6 NaN counts as +inf
+      {-kSplitInf, 3.0},  // 0 complete
+      {-5, -100.0},       // 1 pruned at step 5: after every complete trial
+      {-kSplitInf, 1.0},  // 2 complete, best
+      {-9, 50.0},         // 3 pruned deeper than 1: before it despite its value
+      {1, 0.0},           // 4 pruned without reports: last
+      {-kSplitInf, 3.0},  // 5 ties 0: the earlier wins
+      {-kSplitInf, NAN},  // 6 NaN counts as +inf
   };
   std::vector<uint8_t> flags;
   SplitSingleObjective(keys, 2, &flags);
@@ -70,7 +70,8 @@ TEST_CASE("single objective: complete by value, then pruned by depth then value"
 TEST_CASE("a complete trial's NaN ranks after +inf, as NumPy sorts in Optuna 3.1's split") {
   // np.argsort of [(-inf, nan), (-inf, inf), (-inf, 1.0)] (a structured array,
   // kind="stable") gives [2, 1, 0]: NaN is not a tie of +inf.
-  const std::vector<RankKey> keys = {{-kInf, NAN}, {-kInf, kInf}, {-kInf, 1.0}, {-kInf, NAN}};
+  const std::vector<RankKey> keys = {
+      {-kSplitInf, NAN}, {-kSplitInf, kSplitInf}, {-kSplitInf, 1.0}, {-kSplitInf, NAN}};
   std::vector<uint8_t> flags;
   SplitSingleObjective(keys, 2, &flags);
   CHECK(Below(flags) == std::vector<size_t>{1, 2});

@@ -9,7 +9,7 @@
 namespace gdsweep::tpe {
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kTruncInf = std::numeric_limits<double>::infinity();
 
 // |got - want| <= rel * |want| + abs_tol.
 bool Close(double got, double want, double rel, double abs_tol = 0) {
@@ -40,8 +40,8 @@ TEST_CASE("LogNdtr matches SciPy from the far lower tail to the far upper tail")
     CAPTURE(c.x);
     CHECK(Close(LogNdtr(c.x), c.want, 1e-13));
   }
-  CHECK(LogNdtr(-kInf) == -kInf);
-  CHECK(LogNdtr(kInf) == 0);
+  CHECK(LogNdtr(-kTruncInf) == -kTruncInf);
+  CHECK(LogNdtr(kTruncInf) == 0);
   CHECK(Close(std::exp(LogNdtr(1.3)), Ndtr(1.3), 1e-15));
 }
 
@@ -58,8 +58,8 @@ TEST_CASE("NdtriExp inverts log Phi, also where Phi underflows") {
     CAPTURE(c.log_p);
     CHECK(Close(NdtriExp(c.log_p), c.want, 1e-13, 1e-15));
   }
-  CHECK(NdtriExp(0) == kInf);
-  CHECK(NdtriExp(-kInf) == -kInf);
+  CHECK(NdtriExp(0) == kTruncInf);
+  CHECK(NdtriExp(-kTruncInf) == -kTruncInf);
   CHECK(std::isnan(NdtriExp(0.5)));
   // Round trips far beyond SciPy's table, and densely where TPE lives.
   for (double x : {-1e6, -3e3, -41.0, -7.5, 0.25, 4.0, 8.0}) {
@@ -85,26 +85,26 @@ TEST_CASE("Ndtri matches SciPy") {
     // Near p = 1 the answer is only as exact as 1 - p is.
     CHECK(Close(Ndtri(c.p), c.want, c.p > 0.99 ? 1e-10 : 1e-13, 1e-15));
   }
-  CHECK(Ndtri(0) == -kInf);
-  CHECK(Ndtri(1) == kInf);
+  CHECK(Ndtri(0) == -kTruncInf);
+  CHECK(Ndtri(1) == kTruncInf);
 }
 
 TEST_CASE("LogGaussMass in both tails, across 0, and to infinity") {
   const struct {
     double a, b, want;
   } kCases[] = {
-      {-1.0, 1.0, -0.38171514630212616},   {-50.0, -49.0, -1205.3111748916656},
-      {49.0, 50.0, -1205.3111748916656},   {-0.001, 0.001, -7.133546798293504},
-      {3.0, 3.5, -6.796868006683433},      {-40.0, 40.0, -0.0},
-      {-0.5, 30.0, -0.3689464152886564},   {10.0, kInf, -53.23128515051248},
-      {-kInf, -30.0, -454.32124395634327},
+      {-1.0, 1.0, -0.38171514630212616},        {-50.0, -49.0, -1205.3111748916656},
+      {49.0, 50.0, -1205.3111748916656},        {-0.001, 0.001, -7.133546798293504},
+      {3.0, 3.5, -6.796868006683433},           {-40.0, 40.0, -0.0},
+      {-0.5, 30.0, -0.3689464152886564},        {10.0, kTruncInf, -53.23128515051248},
+      {-kTruncInf, -30.0, -454.32124395634327},
   };
   for (const auto& c : kCases) {
     CAPTURE(c.a);
     CAPTURE(c.b);
     CHECK(Close(LogGaussMass(c.a, c.b), c.want, 1e-12, 1e-300));
   }
-  CHECK(LogGaussMass(0.7, 0.7) == -kInf);
+  CHECK(LogGaussMass(0.7, 0.7) == -kTruncInf);
 }
 
 TEST_CASE("LogCellMass matches 50-digit values on cells of every width and place") {
@@ -174,9 +174,9 @@ TEST_CASE("TruncNormPpf matches scipy.stats.truncnorm.ppf and stays inside [a, b
   const struct {
     double u, a, b, want;
   } kCases[] = {
-      {0.3, -1.0, 2.0, -0.24240381788922707}, {0.9, -50.0, -45.0, -45.00234012949466},
-      {0.1, 45.0, 50.0, 45.00234012949466},   {0.5, -0.1, 0.1, 2.782916424671767e-16},
-      {0.99, 0.0, kInf, 2.5758293035489004},  {1e-06, -3.0, 3.0, -2.999775045615971},
+      {0.3, -1.0, 2.0, -0.24240381788922707},     {0.9, -50.0, -45.0, -45.00234012949466},
+      {0.1, 45.0, 50.0, 45.00234012949466},       {0.5, -0.1, 0.1, 2.782916424671767e-16},
+      {0.99, 0.0, kTruncInf, 2.5758293035489004}, {1e-06, -3.0, 3.0, -2.999775045615971},
       {0.7, 2.0, 2.5, 2.284475333613311},
   };
   for (const auto& c : kCases) {
@@ -197,7 +197,7 @@ TEST_CASE("TruncNormLogPdf matches SciPy and integrates to 1") {
   CHECK(Close(TruncNormLogPdf(0.3, 0, 1, 0.2, 0.05), 0.07682541209269678, 1e-12));
   CHECK(Close(TruncNormLogPdf(0.0, 0, 1, 0.9, 0.01), -4046.3137683472164, 1e-12));
   CHECK(Close(TruncNormLogPdf(2.0, -5, 5, 0.0, 3.0), -2.139310840377959, 1e-12));
-  CHECK(TruncNormLogPdf(1.5, 0, 1, 0.5, 0.1) == -kInf);
+  CHECK(TruncNormLogPdf(1.5, 0, 1, 0.5, 0.1) == -kTruncInf);
   // Midpoint rule over [low, high] with 20000 cells.
   const double low = -1, high = 0.5, loc = 0.4, scale = 0.3;
   const int n = 20000;

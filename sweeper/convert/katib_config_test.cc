@@ -88,7 +88,7 @@ TEST_CASE("Katib PyTorchJob: kind pytorchjob with its replicas; local runs one p
   CHECK(HasNote(local.notes, "spec.trialTemplate.trialSpec.kind", "one local process"));
 }
 
-Result<LoadedStudy> FromText(const std::string& spec_text) {
+Result<LoadedStudy> FromKatib(const std::string& spec_text) {
   auto root =
       ReadYaml("apiVersion: kubeflow.org/v1beta1\nkind: Experiment\nmetadata: {name: e}\nspec:\n" +
                    spec_text,
@@ -119,7 +119,7 @@ const std::string kJob =
     "                      {name: S, valueFrom: {secretKeyRef: {name: s, key: k}}}]\n";
 
 TEST_CASE("Katib discrete and categorical lists, env of a Job, medianstop, multivariate-tpe") {
-  auto s = FromText(
+  auto s = FromKatib(
       "  objective: {type: maximize, objectiveMetricName: acc}\n"
       "  algorithm: {algorithmName: multivariate-tpe, algorithmSettings: "
       "[{name: n_startup_trials, value: '5'}]}\n"
@@ -153,11 +153,11 @@ TEST_CASE("Katib cmaes, sobol and bayesianoptimization become cmaes, qmc and gp,
       "    - {name: lr, parameterType: double, feasibleSpace: {min: '0.1', max: '1'}}\n"
       "    - {name: n, parameterType: int, feasibleSpace: {min: '1', max: '9'}}\n";
   const std::string objective = "  objective: {type: minimize, objectiveMetricName: loss}\n";
-  auto cmaes = FromText(objective +
-                        "  algorithm: {algorithmName: cmaes, algorithmSettings: [{name: "
-                        "random_state, value: '4'}, {name: sigma, value: '0.2'}, {name: "
-                        "restart_strategy, value: ipop}]}\n" +
-                        space + kJob);
+  auto cmaes = FromKatib(objective +
+                         "  algorithm: {algorithmName: cmaes, algorithmSettings: [{name: "
+                         "random_state, value: '4'}, {name: sigma, value: '0.2'}, {name: "
+                         "restart_strategy, value: ipop}]}\n" +
+                         space + kJob);
   REQUIRE_MESSAGE(cmaes, (cmaes ? "" : cmaes.error().message));
   CHECK(cmaes->spec.sampler.type == "cmaes");
   CHECK(cmaes->spec.sampler.seed == uint64_t{4});
@@ -166,23 +166,23 @@ TEST_CASE("Katib cmaes, sobol and bayesianoptimization become cmaes, qmc and gp,
   CHECK(HasNote(cmaes->notes, "spec.algorithm.algorithmSettings[1]", "sigma0",
                 ConvertNote::Level::kInfo));
 
-  auto sobol = FromText(objective + "  algorithm: {algorithmName: sobol}\n" + space + kJob);
+  auto sobol = FromKatib(objective + "  algorithm: {algorithmName: sobol}\n" + space + kJob);
   REQUIRE_MESSAGE(sobol, (sobol ? "" : sobol.error().message));
   CHECK(sobol->spec.sampler.type == "qmc");
   CHECK(sobol->spec.sampler.qmc.qmc_type == "sobol");
   for (const auto& n : sobol->notes) CHECK(n.key != "spec.algorithm.algorithmName");
 
-  auto gp = FromText(objective +
-                     "  algorithm: {algorithmName: bayesianoptimization, algorithmSettings: "
-                     "[{name: n_initial_points, value: '7'}, {name: acq_func, value: EI}]}\n" +
-                     space + kJob);
+  auto gp = FromKatib(objective +
+                      "  algorithm: {algorithmName: bayesianoptimization, algorithmSettings: "
+                      "[{name: n_initial_points, value: '7'}, {name: acq_func, value: EI}]}\n" +
+                      space + kJob);
   REQUIRE_MESSAGE(gp, (gp ? "" : gp.error().message));
   CHECK(gp->spec.sampler.type == "gp");
   CHECK(gp->spec.sampler.gp.n_startup_trials == 7);
   CHECK(HasNote(gp->notes, "spec.algorithm.algorithmSettings[1]", "'acq_func' not carried over"));
 
   // gp needs a numeric parameter: over categorical ones only, TPE with a warning.
-  auto categorical = FromText(
+  auto categorical = FromKatib(
       objective + "  algorithm: {algorithmName: bayesianoptimization}\n" +
       "  parameters: [{name: lr, parameterType: categorical, feasibleSpace: {list: [a, b]}}]\n" +
       kJob);
@@ -198,21 +198,21 @@ TEST_CASE("Katib errors: an unknown trial parameter, a bad bound, an unknown alg
   std::string bad_ref = kJob;
   const std::string rate = "trialParameters.rate}'";
   bad_ref.replace(bad_ref.find(rate), rate.size(), "trialParameters.rat}'");
-  auto ref = FromText(head +
-                      "  parameters: [{name: lr, parameterType: double, feasibleSpace: {min: "
-                      "'0.1', max: '1'}}]\n" +
-                      bad_ref);
+  auto ref = FromKatib(head +
+                       "  parameters: [{name: lr, parameterType: double, feasibleSpace: {min: "
+                       "'0.1', max: '1'}}]\n" +
+                       bad_ref);
   REQUIRE_FALSE(ref);
   CHECK(ref.error().message.find("'rat' is not in spec.trialTemplate.trialParameters; did you "
                                  "mean 'rate'?") != std::string::npos);
-  auto bound = FromText(head +
-                        "  parameters: [{name: lr, parameterType: double, feasibleSpace: {min: "
-                        "'abc', max: '1'}}]\n" +
-                        kJob);
+  auto bound = FromKatib(head +
+                         "  parameters: [{name: lr, parameterType: double, feasibleSpace: {min: "
+                         "'abc', max: '1'}}]\n" +
+                         kJob);
   REQUIRE_FALSE(bound);
   CHECK(bound.error().message.find(
             "k.yaml:7:71: spec.parameters[0].feasibleSpace.min: expected a number") == 0);
-  auto algo = FromText(
+  auto algo = FromKatib(
       "  objective: {type: minimize, objectiveMetricName: loss}\n"
       "  algorithm: {algorithmName: enas}\n"
       "  parameters: [{name: lr, parameterType: double, feasibleSpace: {min: '0.1', max: "
@@ -223,46 +223,46 @@ TEST_CASE("Katib errors: an unknown trial parameter, a bad bound, an unknown alg
         std::string::npos);
 }
 
-const std::string kHead =
+const std::string kKatibHead =
     "  objective: {type: maximize, objectiveMetricName: accuracy}\n"
     "  algorithm: {algorithmName: random}\n"
     "  parameters: [{name: lr, parameterType: double, feasibleSpace: {min: '0.01', max: "
     "'0.05'}}]\n";
 
 TEST_CASE("Katib TFJob: PS and Worker replicas, metrics from the labelled replica") {
-  auto s = FromText(kHead +
-                    "  trialTemplate:\n"
-                    "    primaryContainerName: tensorflow\n"
-                    "    primaryPodLabels: {training.kubeflow.org/replica-type: worker,\n"
-                    "                       training.kubeflow.org/replica-index: '1'}\n"
-                    "    retain: true\n"
-                    "    trialParameters: [{name: rate, reference: lr}]\n"
-                    "    trialSpec:\n"
-                    "      apiVersion: kubeflow.org/v1\n"
-                    "      kind: TFJob\n"
-                    "      spec:\n"
-                    "        runPolicy: {backoffLimit: 2, cleanPodPolicy: Running}\n"
-                    "        tfReplicaSpecs:\n"
-                    "          PS:\n"
-                    "            replicas: 1\n"
-                    "            restartPolicy: Never\n"
-                    "            template:\n"
-                    "              spec:\n"
-                    "                containers:\n"
-                    "                  - name: tensorflow\n"
-                    "                    image: tf\n"
-                    "                    command: [python, ps.py]\n"
-                    "          Worker:\n"
-                    "            replicas: 2\n"
-                    "            template:\n"
-                    "              metadata: {labels: {team: a}}\n"
-                    "              spec:\n"
-                    "                nodeSelector: {gpu: 'yes'}\n"
-                    "                containers:\n"
-                    "                  - name: tensorflow\n"
-                    "                    image: tf\n"
-                    "                    command: [python, t.py, '--lr=${trialParameters.rate}']\n"
-                    "                    resources: {limits: {nvidia.com/gpu: 1}}\n");
+  auto s = FromKatib(kKatibHead +
+                     "  trialTemplate:\n"
+                     "    primaryContainerName: tensorflow\n"
+                     "    primaryPodLabels: {training.kubeflow.org/replica-type: worker,\n"
+                     "                       training.kubeflow.org/replica-index: '1'}\n"
+                     "    retain: true\n"
+                     "    trialParameters: [{name: rate, reference: lr}]\n"
+                     "    trialSpec:\n"
+                     "      apiVersion: kubeflow.org/v1\n"
+                     "      kind: TFJob\n"
+                     "      spec:\n"
+                     "        runPolicy: {backoffLimit: 2, cleanPodPolicy: Running}\n"
+                     "        tfReplicaSpecs:\n"
+                     "          PS:\n"
+                     "            replicas: 1\n"
+                     "            restartPolicy: Never\n"
+                     "            template:\n"
+                     "              spec:\n"
+                     "                containers:\n"
+                     "                  - name: tensorflow\n"
+                     "                    image: tf\n"
+                     "                    command: [python, ps.py]\n"
+                     "          Worker:\n"
+                     "            replicas: 2\n"
+                     "            template:\n"
+                     "              metadata: {labels: {team: a}}\n"
+                     "              spec:\n"
+                     "                nodeSelector: {gpu: 'yes'}\n"
+                     "                containers:\n"
+                     "                  - name: tensorflow\n"
+                     "                    image: tf\n"
+                     "                    command: [python, t.py, '--lr=${trialParameters.rate}']\n"
+                     "                    resources: {limits: {nvidia.com/gpu: 1}}\n");
   REQUIRE_MESSAGE(s, (s ? "" : s.error().message));
   REQUIRE(s->spec.kubernetes);
   const KubernetesSpec& k = *s->spec.kubernetes;
@@ -295,7 +295,7 @@ TEST_CASE("Katib TFJob errors: an unknown replica type, a metrics replica it doe
       "        tfReplicaSpecs:\n"
       "          Worker: {template: {spec: {containers: [{name: tensorflow, image: tf, "
       "command: [t]}]}}}\n";
-  auto chief = FromText(kHead + tmpl);
+  auto chief = FromKatib(kKatibHead + tmpl);
   REQUIRE_FALSE(chief);
   INFO(chief.error().message);
   CHECK(chief.error().message.find("k.yaml:9:60: kubernetes.metrics_from: expected a replica of "
@@ -305,7 +305,7 @@ TEST_CASE("Katib TFJob errors: an unknown replica type, a metrics replica it doe
                                    "Experiment)") != std::string::npos);
   std::string typo = tmpl;
   typo.replace(typo.find("          Worker:"), 17, "          Workers:");
-  auto unknown = FromText(kHead + typo);
+  auto unknown = FromKatib(kKatibHead + typo);
   REQUIRE_FALSE(unknown);
   CHECK(unknown.error().message.find(
             "spec.trialTemplate.trialSpec.spec.tfReplicaSpecs.Workers: not a replica type of a "
@@ -338,7 +338,7 @@ const std::string kJobSet =
     "'${trialParameters.rate}'}]\n";
 
 TEST_CASE("Katib JobSet: kind custom, the trialSpec its manifest, Katib's conditions its rules") {
-  auto s = FromText(kHead + kJobSet);
+  auto s = FromKatib(kKatibHead + kJobSet);
   REQUIRE_MESSAGE(s, (s ? "" : s.error().message));
   REQUIRE(s->spec.kubernetes);
   const KubernetesSpec& k = *s->spec.kubernetes;
@@ -368,7 +368,7 @@ TEST_CASE(
   std::string other = kJobSet;
   other.replace(other.find("replicas: 2"), 11,
                 "replicas: 2\n            name2: '${trialParameters.rate}'");
-  auto left = FromText(kHead + other);
+  auto left = FromKatib(kKatibHead + other);
   REQUIRE_FALSE(left);
   CHECK(left.error().message.find("spec.trialTemplate.trialSpec.spec.replicatedJobs[0].name2: "
                                   "'${trialParameters.rate}': gdsweep renders a trial's "
@@ -376,14 +376,14 @@ TEST_CASE(
                                   "only") != std::string::npos);
   std::string gjson = kJobSet;
   gjson.replace(gjson.find("status.[@this]"), 14, "status.[@that]");
-  auto unread = FromText(kHead + gjson);
+  auto unread = FromKatib(kKatibHead + gjson);
   REQUIRE_FALSE(unread);
   CHECK(unread.error().message.find("k.yaml:11:23: spec.trialTemplate.failureCondition: "
                                     "'status.[@that]") == 0);
   std::string none = kJobSet;
   none.erase(none.find("    successCondition"),
              none.find("    primaryPodLabels") - none.find("    successCondition"));
-  auto missing = FromText(kHead + none);
+  auto missing = FromKatib(kKatibHead + none);
   REQUIRE_FALSE(missing);
   CHECK(missing.error().message.find("spec.trialTemplate.successCondition: missing: a trialSpec "
                                      "of kind JobSet needs successCondition and "

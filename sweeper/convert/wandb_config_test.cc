@@ -65,7 +65,7 @@ TEST_CASE("W&B nested parameters become dotted names, with a warning") {
   CHECK(s.spec.trial.command.back() == "--optimizer.nadam.beta={optimizer.nadam.beta}");
 }
 
-Result<LoadedStudy> FromText(const std::string& text) {
+Result<LoadedStudy> FromWandb(const std::string& text) {
   auto root = ReadYaml(text, "w.yaml");
   REQUIRE(root);
   auto c = ConvertWandbConfig(*root, "w.yaml", {});
@@ -75,20 +75,20 @@ Result<LoadedStudy> FromText(const std::string& text) {
   return LoadedStudy{*spec, c->format, c->notes};
 }
 
-const std::string kHead = "program: t.py\nmethod: random\nmetric: {name: loss}\n";
+const std::string kWandbHead = "program: t.py\nmethod: random\nmetric: {name: loss}\n";
 
 TEST_CASE("W&B distributions: int/float by the bounds, log_uniform's exponents, quantised") {
-  auto s = FromText(kHead +
-                    "parameters:\n"
-                    "  a: {min: 1, max: 8}\n"
-                    "  b: {min: 0, max: 1.0}\n"
-                    "  c: {distribution: log_uniform_values, min: 1e-5, max: 0.1}\n"
-                    "  d: {distribution: log_uniform, min: -2, max: 0}\n"
-                    "  e: {distribution: q_uniform, min: 0, max: 1, q: 0.25}\n"
-                    "  f: {distribution: q_uniform, min: 1, max: 20, q: 4}\n"
-                    "  g: {distribution: inv_log_uniform_values, min: 0.01, max: 1}\n"
-                    "  h: {distribution: normal, mu: 1, sigma: 2}\n"
-                    "  i: {values: [a, b], probabilities: [0.9, 0.1]}\n");
+  auto s = FromWandb(kWandbHead +
+                     "parameters:\n"
+                     "  a: {min: 1, max: 8}\n"
+                     "  b: {min: 0, max: 1.0}\n"
+                     "  c: {distribution: log_uniform_values, min: 1e-5, max: 0.1}\n"
+                     "  d: {distribution: log_uniform, min: -2, max: 0}\n"
+                     "  e: {distribution: q_uniform, min: 0, max: 1, q: 0.25}\n"
+                     "  f: {distribution: q_uniform, min: 1, max: 20, q: 4}\n"
+                     "  g: {distribution: inv_log_uniform_values, min: 0.01, max: 1}\n"
+                     "  h: {distribution: normal, mu: 1, sigma: 2}\n"
+                     "  i: {values: [a, b], probabilities: [0.9, 0.1]}\n");
   REQUIRE_MESSAGE(s, (s ? "" : s.error().message));
   const StudySpec& spec = s->spec;
   CHECK(Dist(spec, "a") == Distribution{IntDistribution{1, 8}});
@@ -107,43 +107,43 @@ TEST_CASE("W&B distributions: int/float by the bounds, log_uniform's exponents, 
 }
 
 TEST_CASE("W&B command macros: args forms, args_json_file, unknown macros and errors") {
-  auto s = FromText(kHead +
-                    "parameters: {x: {values: [1, 2]}}\n"
-                    "command:\n  - ${env}\n  - ${interpreter}\n  - ${program}\n"
-                    "  - --cfg=${args_json_file}\n  - ${args_no_hyphens}\n  - '{literal}'\n");
+  auto s = FromWandb(kWandbHead +
+                     "parameters: {x: {values: [1, 2]}}\n"
+                     "command:\n  - ${env}\n  - ${interpreter}\n  - ${program}\n"
+                     "  - --cfg=${args_json_file}\n  - ${args_no_hyphens}\n  - '{literal}'\n");
   REQUIRE_MESSAGE(s, (s ? "" : s.error().message));
   CHECK(s->spec.trial.command == std::vector<std::string>{"python3", "t.py",
                                                           "--cfg={trial.dir}/params.json", "x={x}",
                                                           "{{literal}}"});
-  auto json = FromText(kHead + "parameters: {x: {values: [1]}}\ncommand: ['${args_json}']\n");
+  auto json = FromWandb(kWandbHead + "parameters: {x: {values: [1]}}\ncommand: ['${args_json}']\n");
   REQUIRE_FALSE(json);
   CHECK(json.error().message.find("w.yaml:5:11: command[0]: ${args_json}") == 0);
   auto envvar =
-      FromText(kHead + "parameters: {x: {values: [1]}}\ncommand: [t, '--k=${envvar:KEY}']\n");
+      FromWandb(kWandbHead + "parameters: {x: {values: [1]}}\ncommand: [t, '--k=${envvar:KEY}']\n");
   REQUIRE_FALSE(envvar);
   CHECK(envvar.error().message.find("command[1]: ${envvar:KEY} has no equivalent") !=
         std::string::npos);
 }
 
 TEST_CASE("W&B errors name the key: a misspelt metric key, bad bounds, an unknown method") {
-  auto typo = FromText(
+  auto typo = FromWandb(
       "program: t.py\nmethod: grid\nmetric: {name: loss, gaol: minimize}\n"
       "parameters: {x: {values: [1]}}\n");
   REQUIRE_FALSE(typo);
   CHECK(typo.error().message.find("w.yaml:3:22: metric.gaol") == 0);
   CHECK(typo.error().message.find("did you mean 'goal'") != std::string::npos);
-  auto bounds = FromText(kHead + "parameters: {x: {min: 5.0, max: 1.0}}\n");
+  auto bounds = FromWandb(kWandbHead + "parameters: {x: {min: 5.0, max: 1.0}}\n");
   REQUIRE_FALSE(bounds);
   CHECK(bounds.error().message.find("w.yaml:4:23: search_space.x.low: low (5.0) must be less") ==
         0);
   CHECK(bounds.error().message.find("(parameters.x.min in this W&B sweep config)") !=
         std::string::npos);
-  auto method = FromText(
+  auto method = FromWandb(
       "program: t.py\nmethod: custom\nmetric: {name: loss}\n"
       "parameters: {x: {values: [1]}}\n");
   REQUIRE_FALSE(method);
   CHECK(method.error().message.find("w.yaml:2:9: method") == 0);
-  auto grid = FromText(
+  auto grid = FromWandb(
       "program: t.py\nmethod: grid\nmetric: {name: loss}\n"
       "parameters: {x: {min: 0.0, max: 1.0}}\n");
   REQUIRE_FALSE(grid);
@@ -151,12 +151,12 @@ TEST_CASE("W&B errors name the key: a misspelt metric key, bad bounds, an unknow
 }
 
 TEST_CASE("W&B numbers follow YAML 1.2: an unquoted 1e-5 is a number, a quoted one is not") {
-  auto s = FromText(kHead +
-                    "parameters: {lr: {distribution: log_uniform_values, min: 1e-5, "
-                    "max: 1e-1}}\n");
+  auto s = FromWandb(kWandbHead +
+                     "parameters: {lr: {distribution: log_uniform_values, min: 1e-5, "
+                     "max: 1e-1}}\n");
   REQUIRE(s);
   CHECK(Dist(s->spec, "lr") == Distribution{FloatDistribution{1e-5, 1e-1, true}});
-  auto quoted = FromText(kHead + "parameters: {lr: {min: '1e-5', max: 0.1}}\n");
+  auto quoted = FromWandb(kWandbHead + "parameters: {lr: {min: '1e-5', max: 0.1}}\n");
   REQUIRE_FALSE(quoted);
   CHECK(quoted.error().message.find("parameters.lr.min: expected a number") != std::string::npos);
 }

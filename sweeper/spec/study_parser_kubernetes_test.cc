@@ -17,7 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kStudy = R"(study_name: s
+constexpr const char* kKubeStudy = R"(study_name: s
 objective: {metric: loss, direction: minimize}
 search_space:
   lr: {type: float, low: 0.001, high: 0.1}
@@ -72,24 +72,24 @@ constexpr const char* kSection = R"(kubernetes:
   api_patience: 30m
 )";
 
-StudySpec Parse(const std::string& text) {
+StudySpec ParseKube(const std::string& text) {
   auto r = ParseStudyText(text, "study.yaml");
   if (!r.ok()) FAIL(r.error().message);
   return std::move(r).value();
 }
 
-std::string ErrorOf(const std::string& text, const std::vector<SetOverride>& sets = {}) {
+std::string KubeErrorOf(const std::string& text, const std::vector<SetOverride>& sets = {}) {
   auto r = ParseStudyText(text, "study.yaml", sets);
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().kind == Error::Kind::kInvalidInput);
   return r.error().message;
 }
 
-// kStudy with `section` as its kubernetes section.
-std::string With(const std::string& section) { return std::string(kStudy) + section; }
+// kKubeStudy with `section` as its kubernetes section.
+std::string WithKube(const std::string& section) { return std::string(kKubeStudy) + section; }
 
 TEST_CASE("every key of the section") {
-  StudySpec spec = Parse(With(kSection));
+  StudySpec spec = ParseKube(WithKube(kSection));
   CHECK(spec.backend == "kubernetes");
   REQUIRE(spec.kubernetes);
   const KubernetesSpec& k = *spec.kubernetes;
@@ -149,7 +149,7 @@ TEST_CASE("every key of the section") {
 }
 
 TEST_CASE("defaults: a section with only an image") {
-  StudySpec spec = Parse(With("kubernetes: {image: busybox}\n"));
+  StudySpec spec = ParseKube(WithKube("kubernetes: {image: busybox}\n"));
   const KubernetesSpec& k = *spec.kubernetes;
   CHECK(k.namespace_.empty());
   CHECK(k.delete_finished);
@@ -158,135 +158,142 @@ TEST_CASE("defaults: a section with only an image") {
   CHECK(k.api_patience_seconds >= 600);  // as long as a control-plane upgrade
   CHECK_FALSE(k.backoff_limit);
   CHECK_FALSE(k.ttl_seconds_after_finished);
-  CHECK(Parse(With("kubernetes: {image: b, ttl_after_finished: 0}\n"))
+  CHECK(ParseKube(WithKube("kubernetes: {image: b, ttl_after_finished: 0}\n"))
             .kubernetes->ttl_seconds_after_finished == 0);
 }
 
 TEST_CASE("--set reaches the section (e.g. a context for this run)") {
-  auto r = ParseStudyText(With("kubernetes: {image: busybox}\n"), "study.yaml",
+  auto r = ParseStudyText(WithKube("kubernetes: {image: busybox}\n"), "study.yaml",
                           {"kubernetes.context=staging", "kubernetes.on_interrupt=keep"});
   REQUIRE(r.ok());
   CHECK(r->kubernetes->context == "staging");
   CHECK_FALSE(r->kubernetes->delete_on_interrupt);
-  CHECK(ErrorOf(With("kubernetes: {image: busybox}\n"), {"kubernetes.namespace=ML"}) ==
+  CHECK(KubeErrorOf(WithKube("kubernetes: {image: busybox}\n"), {"kubernetes.namespace=ML"}) ==
         "--set kubernetes.namespace=ML: kubernetes.namespace: expected a DNS-1123 label "
         "(lower-case letters, digits and '-', starting and ending with a letter or digit, at "
         "most 63 characters), got 'ML'");
 }
 
 TEST_CASE("names follow Kubernetes' rules, reported where they are written") {
-  CHECK(ErrorOf(With("kubernetes: {image: b, namespace: ML_team}\n")) ==
+  CHECK(KubeErrorOf(WithKube("kubernetes: {image: b, namespace: ML_team}\n")) ==
         "study.yaml:9:35: kubernetes.namespace: expected a DNS-1123 label (lower-case letters, "
         "digits and '-', starting and ending with a letter or digit, at most 63 characters), "
         "got 'ML_team'");
-  CHECK(ErrorOf(With("kubernetes: {image: b, labels: {team: -x}}\n")) ==
+  CHECK(KubeErrorOf(WithKube("kubernetes: {image: b, labels: {team: -x}}\n")) ==
         "study.yaml:9:39: kubernetes.labels.team: expected a label value (at most 63 letters, "
         "digits, '-', '_' or '.', starting and ending with a letter or digit), got '-x'");
-  CHECK(ErrorOf(With("kubernetes: {image: b, labels: {gdsweep.io/study: x}}\n")) ==
+  CHECK(KubeErrorOf(WithKube("kubernetes: {image: b, labels: {gdsweep.io/study: x}}\n")) ==
         "study.yaml:9:33: kubernetes.labels.gdsweep.io/study: the gdsweep.io/ prefix is reserved "
         "for gdsweep's own");
-  CHECK(ErrorOf(With("kubernetes: {image: b, annotations: {\"a b\": x}}\n"))
+  CHECK(KubeErrorOf(WithKube("kubernetes: {image: b, annotations: {\"a b\": x}}\n"))
             .find("kubernetes.annotations.a b: expected a label key") != std::string::npos);
-  CHECK(ErrorOf(With("kubernetes: {image: b, image_pull_secrets: [Reg_Cred]}\n")) ==
+  CHECK(KubeErrorOf(WithKube("kubernetes: {image: b, image_pull_secrets: [Reg_Cred]}\n")) ==
         "study.yaml:9:45: kubernetes.image_pull_secrets[0]: expected a DNS-1123 name (lower-case "
         "letters, digits, '-' and '.', at most 253 characters), got 'Reg_Cred'");
   CHECK(
-      ErrorOf(With("kubernetes:\n  image: b\n  volumes: [{name: Data, pvc: c, mount_path: /d}]\n"))
+      KubeErrorOf(
+          WithKube("kubernetes:\n  image: b\n  volumes: [{name: Data, pvc: c, mount_path: /d}]\n"))
           .rfind("study.yaml:11:20: kubernetes.volumes[0].name: expected a DNS-1123 label", 0) ==
       0);
 }
 
 TEST_CASE("resources are quantities") {
-  CHECK(ErrorOf(With("kubernetes: {image: b, resources: {limits: {memory: 16GB}}}\n")) ==
+  CHECK(KubeErrorOf(WithKube("kubernetes: {image: b, resources: {limits: {memory: 16GB}}}\n")) ==
         "study.yaml:9:53: kubernetes.resources.limits.memory: expected a quantity such as 2, 500m, "
         "16Gi or 1e3, got '16GB'");
-  CHECK(ErrorOf(With("kubernetes: {image: b, resources: {limit: {cpu: 1}}}\n")) ==
+  CHECK(KubeErrorOf(WithKube("kubernetes: {image: b, resources: {limit: {cpu: 1}}}\n")) ==
         "study.yaml:9:36: kubernetes.resources.limit: unknown key; did you mean 'limits'?");
 }
 
 TEST_CASE("env, env_from, volumes and tolerations say what is wrong") {
-  CHECK(ErrorOf(With("kubernetes:\n  image: b\n  env: {TOKEN: {secret: t}}\n")) ==
+  CHECK(KubeErrorOf(WithKube("kubernetes:\n  image: b\n  env: {TOKEN: {secret: t}}\n")) ==
         "study.yaml:11:16: kubernetes.env.TOKEN: missing required key 'key'");
   CHECK(
-      ErrorOf(With("kubernetes:\n  image: b\n  env: {TOKEN: {secret: t, config_map: c, key: k}}\n"))
+      KubeErrorOf(
+          WithKube("kubernetes:\n  image: b\n  env: {TOKEN: {secret: t, config_map: c, key: k}}\n"))
           .find("give one of 'secret: NAME', 'config_map: NAME'") != std::string::npos);
-  CHECK(ErrorOf(With("kubernetes:\n  image: b\n  env: {GDSWEEP_X: 1}\n")) ==
+  CHECK(KubeErrorOf(WithKube("kubernetes:\n  image: b\n  env: {GDSWEEP_X: 1}\n")) ==
         "study.yaml:11:9: kubernetes.env.GDSWEEP_X: the GDSWEEP_ prefix is reserved for the "
         "variables gdsweep sets");
-  CHECK(ErrorOf(With("kubernetes:\n  image: b\n  env_from: [{secret: a, config_map: b}]\n")) ==
+  CHECK(KubeErrorOf(
+            WithKube("kubernetes:\n  image: b\n  env_from: [{secret: a, config_map: b}]\n")) ==
         "study.yaml:11:14: kubernetes.env_from[0]: give one of 'secret: NAME' or 'config_map: "
         "NAME'");
-  CHECK(ErrorOf(With("kubernetes:\n  image: b\n  volumes: [{name: d, mount_path: /d}]\n")) ==
-        "study.yaml:11:13: kubernetes.volumes[0]: missing the volume's source: one of pvc, nfs, "
-        "empty_dir, secret, config_map, host_path");
-  CHECK(ErrorOf(With("kubernetes:\n  image: b\n  volumes: [{name: d, pvc: a, nfs: {server: s, "
+  CHECK(
+      KubeErrorOf(WithKube("kubernetes:\n  image: b\n  volumes: [{name: d, mount_path: /d}]\n")) ==
+      "study.yaml:11:13: kubernetes.volumes[0]: missing the volume's source: one of pvc, nfs, "
+      "empty_dir, secret, config_map, host_path");
+  CHECK(KubeErrorOf(
+            WithKube("kubernetes:\n  image: b\n  volumes: [{name: d, pvc: a, nfs: {server: s, "
                      "path: /p}, mount_path: /d}]\n")) ==
         "study.yaml:11:31: kubernetes.volumes[0].nfs: a volume has one source; 'pvc' is given "
         "already");
-  CHECK(ErrorOf(With("kubernetes:\n  image: b\n  volumes: [{name: d, nfs: {server: s}, "
-                     "mount_path: /d}]\n")) ==
+  CHECK(KubeErrorOf(WithKube("kubernetes:\n  image: b\n  volumes: [{name: d, nfs: {server: s}, "
+                             "mount_path: /d}]\n")) ==
         "study.yaml:11:28: kubernetes.volumes[0].nfs: missing required key 'path'");
-  CHECK(ErrorOf(
-            With("kubernetes:\n  image: b\n  volumes: [{name: d, pvc: a, mount_path: data}]\n")) ==
+  CHECK(KubeErrorOf(WithKube(
+            "kubernetes:\n  image: b\n  volumes: [{name: d, pvc: a, mount_path: data}]\n")) ==
         "study.yaml:11:43: kubernetes.volumes[0].mount_path: expected an absolute path in the "
         "container, got 'data'");
-  CHECK(
-      ErrorOf(With("kubernetes:\n  image: b\n  volumes:\n    - {name: d, pvc: a, mount_path: /d}\n"
-                   "    - {name: d, pvc: b, mount_path: /e}\n")) ==
-      "study.yaml:13:7: kubernetes.volumes[1]: volume name 'd' appears twice");
-  CHECK(ErrorOf(With("kubernetes:\n  image: b\n  tolerations: [{key: k, operator: Exist}]\n")) ==
+  CHECK(KubeErrorOf(WithKube(
+            "kubernetes:\n  image: b\n  volumes:\n    - {name: d, pvc: a, mount_path: /d}\n"
+            "    - {name: d, pvc: b, mount_path: /e}\n")) ==
+        "study.yaml:13:7: kubernetes.volumes[1]: volume name 'd' appears twice");
+  CHECK(KubeErrorOf(
+            WithKube("kubernetes:\n  image: b\n  tolerations: [{key: k, operator: Exist}]\n")) ==
         "study.yaml:11:36: kubernetes.tolerations[0].operator: expected one of Equal, Exists, got "
         "'Exist'; did you mean 'Exists'?");
-  CHECK(ErrorOf(With("kubernetes:\n  image: b\n  tolerations: [{key: k, operator: Exists, value: "
+  CHECK(KubeErrorOf(
+            WithKube("kubernetes:\n  image: b\n  tolerations: [{key: k, operator: Exists, value: "
                      "v}]\n")) ==
         "study.yaml:11:51: kubernetes.tolerations[0].value: operator Exists takes no value");
-  CHECK(ErrorOf(With("kubernetes:\n  image: b\n  affinity: {nodeAfinity: {}}\n")) ==
+  CHECK(KubeErrorOf(WithKube("kubernetes:\n  image: b\n  affinity: {nodeAfinity: {}}\n")) ==
         "study.yaml:11:14: kubernetes.affinity.nodeAfinity: unknown key; did you mean "
         "'nodeAffinity'?");
 }
 
 TEST_CASE("keys, values and the image: did-you-mean and required") {
-  CHECK(ErrorOf(With("kubernetes: {image: b, namespce: ml}\n")) ==
+  CHECK(KubeErrorOf(WithKube("kubernetes: {image: b, namespce: ml}\n")) ==
         "study.yaml:9:24: kubernetes.namespce: unknown key; did you mean 'namespace'?");
   CHECK(
-      ErrorOf(With("kubernetes: {namespace: ml}\n")) ==
+      KubeErrorOf(WithKube("kubernetes: {namespace: ml}\n")) ==
       "study.yaml:9:13: kubernetes: missing required key 'image' (or give a 'job_template' file)");
-  CHECK(ErrorOf(With("kubernetes: {image: b, on_finish: remove}\n")) ==
+  CHECK(KubeErrorOf(WithKube("kubernetes: {image: b, on_finish: remove}\n")) ==
         "study.yaml:9:35: kubernetes.on_finish: expected one of delete, keep, got 'remove'");
-  CHECK(ErrorOf(With("kubernetes: {image: b, image_pull_policy: always}\n")) ==
+  CHECK(KubeErrorOf(WithKube("kubernetes: {image: b, image_pull_policy: always}\n")) ==
         "study.yaml:9:43: kubernetes.image_pull_policy: expected one of Always, IfNotPresent, "
         "Never, got 'always'; did you mean 'Always'?");
 }
 
 TEST_CASE("what backend: kubernetes asks of the rest of the study") {
-  CHECK(ErrorOf(kStudy) ==
+  CHECK(KubeErrorOf(kKubeStudy) ==
         "study.yaml:8:10: backend: 'kubernetes' needs a kubernetes section with at least "
         "kubernetes.image (or kubernetes.job_template)");
   const std::string k = "kubernetes: {image: b}\n";
-  std::string text = std::string(kStudy) + k;
-  CHECK(ErrorOf(text.replace(text.find("  timeout: 10m"), 14, "  result: file")) ==
+  std::string text = std::string(kKubeStudy) + k;
+  CHECK(KubeErrorOf(text.replace(text.find("  timeout: 10m"), 14, "  result: file")) ==
         "study.yaml:7:11: trial.result: with backend: kubernetes a trial reports its metrics on "
         "stdout (result: file would write a file gdsweep cannot read from the pod)");
-  text = std::string(kStudy) + k;
-  CHECK(ErrorOf(text.replace(text.find("  timeout: 10m"), 14, "  working_dir: work")) ==
+  text = std::string(kKubeStudy) + k;
+  CHECK(KubeErrorOf(text.replace(text.find("  timeout: 10m"), 14, "  working_dir: work")) ==
         "study.yaml:7:16: trial.working_dir: is a folder on this machine; for the folder in the "
         "container use kubernetes.working_dir");
-  text = std::string(kStudy) + k;
-  CHECK(ErrorOf(text.replace(text.find("\"{lr}\""), 6, "\"{trial.dir}/x\"")) ==
+  text = std::string(kKubeStudy) + k;
+  CHECK(KubeErrorOf(text.replace(text.find("\"{lr}\""), 6, "\"{trial.dir}/x\"")) ==
         "study.yaml:6:32: trial.command[2]: {trial.dir} is a folder on the machine running "
         "gdsweep, which a Kubernetes pod cannot see; parameters are in $GDSWEEP_PARAMS_FILE");
-  text = std::string(kStudy) + "  env: {MODE: a}\n";
+  text = std::string(kKubeStudy) + "  env: {MODE: a}\n";
   const std::string moved = "backend: kubernetes\n  env: {MODE: a}\n";
   text.replace(text.find(moved), moved.size(), "  env: {MODE: a}\nbackend: kubernetes\n");
-  CHECK(ErrorOf(text + "kubernetes:\n  image: b\n  env: {MODE: {config_map: c, key: k}}\n") ==
+  CHECK(KubeErrorOf(text + "kubernetes:\n  image: b\n  env: {MODE: {config_map: c, key: k}}\n") ==
         "study.yaml:12:9: kubernetes.env.MODE: is set in trial.env too; set it in one place");
   // A local study may keep a kubernetes section (switch with --set backend=kubernetes).
-  std::string local = std::string(kStudy) + k;
+  std::string local = std::string(kKubeStudy) + k;
   local.replace(local.find("backend: kubernetes"), 19, "backend: local");
-  CHECK(Parse(local).kubernetes->image == "b");
+  CHECK(ParseKube(local).kubernetes->image == "b");
   // ... or only a part of one, such as a context set for every run.
   local.replace(local.find("kubernetes: {image: b}"), 22, "kubernetes: {context: x}");
-  CHECK(Parse(local).kubernetes->context == "x");
+  CHECK(ParseKube(local).kubernetes->context == "x");
 }
 
 struct TempDir {
@@ -323,8 +330,8 @@ spec:
 TEST_CASE("a Job template file, relative to the study file") {
   TempDir dir;
   dir.Write("job.yaml", kTemplate);
-  const std::string study =
-      dir.Write("study.yaml", With("kubernetes: {job_template: job.yaml, container: trainer}\n"));
+  const std::string study = dir.Write(
+      "study.yaml", WithKube("kubernetes: {job_template: job.yaml, container: trainer}\n"));
   auto spec = ParseStudyFile(study);
   REQUIRE_MESSAGE(spec.ok(), spec.error().message);
   const KubernetesSpec& k = *spec->kubernetes;
@@ -336,7 +343,8 @@ TEST_CASE("a Job template file, relative to the study file") {
   CHECK(j["spec"]["template"]["spec"]["containers"][1]["env"][0]["value"] ==
         "8");  // quoted: string
 
-  const std::string first = dir.Write("s2.yaml", With("kubernetes: {job_template: job.yaml}\n"));
+  const std::string first =
+      dir.Write("s2.yaml", WithKube("kubernetes: {job_template: job.yaml}\n"));
   CHECK(ParseStudyFile(first)->kubernetes->container == "sidecar");
 }
 
@@ -344,7 +352,7 @@ TEST_CASE("Job template errors name the template file, or the key beside it") {
   TempDir dir;
   dir.Write("job.yaml", kTemplate);
   auto error_of = [&](const std::string& section) {
-    auto r = ParseStudyFile(dir.Write("study.yaml", With(section)));
+    auto r = ParseStudyFile(dir.Write("study.yaml", WithKube(section)));
     REQUIRE_FALSE(r.ok());
     return r.error().message;
   };
@@ -377,88 +385,93 @@ TEST_CASE("Job template errors name the template file, or the key beside it") {
 
 TEST_CASE("kind: indexed_job with pods and metrics_from") {
   StudySpec spec =
-      Parse(With("kubernetes: {image: b, kind: indexed_job, pods: 4, metrics_from: 2}\n"));
+      ParseKube(WithKube("kubernetes: {image: b, kind: indexed_job, pods: 4, metrics_from: 2}\n"));
   REQUIRE(spec.kubernetes);
   CHECK(spec.kubernetes->kind == KubernetesSpec::Kind::kIndexedJob);
   CHECK(spec.kubernetes->pods == 4);
   CHECK(spec.kubernetes->metrics_from == "2");
-  StudySpec plain = Parse(With("kubernetes: {image: b}\n"));
+  StudySpec plain = ParseKube(WithKube("kubernetes: {image: b}\n"));
   CHECK(plain.kubernetes->kind == KubernetesSpec::Kind::kJob);
   CHECK(plain.kubernetes->pods == 1);
   CHECK(plain.kubernetes->metrics_from.empty());
 }
 
 TEST_CASE("kind, pods and metrics_from are checked where they are written") {
-  CHECK(ErrorOf(With("kubernetes: {image: b, kind: indexed-job, pods: 2}\n")) ==
+  CHECK(KubeErrorOf(WithKube("kubernetes: {image: b, kind: indexed-job, pods: 2}\n")) ==
         "study.yaml:9:30: kubernetes.kind: expected one of job, indexed_job, tfjob, pytorchjob, "
         "jobset, custom, got 'indexed-job'; did you mean 'indexed_job'?");
-  CHECK(ErrorOf(With("kubernetes: {image: b, kind: indexed_job}\n")) ==
+  CHECK(KubeErrorOf(WithKube("kubernetes: {image: b, kind: indexed_job}\n")) ==
         "study.yaml:9:30: kubernetes.kind: indexed_job needs kubernetes.pods: how many pods run "
         "each trial");
-  CHECK(ErrorOf(With("kubernetes: {image: b, pods: 2}\n")) ==
+  CHECK(KubeErrorOf(WithKube("kubernetes: {image: b, pods: 2}\n")) ==
         "study.yaml:9:24: kubernetes.pods: is for kind: indexed_job (tfjob and pytorchjob take "
         "replicas, jobset replicated_jobs)");
-  CHECK(ErrorOf(With("kubernetes: {image: b, kind: indexed_job, pods: 0}\n")) ==
+  CHECK(KubeErrorOf(WithKube("kubernetes: {image: b, kind: indexed_job, pods: 0}\n")) ==
         "study.yaml:9:49: kubernetes.pods: expected a whole number from 1 to 10000, got '0'");
-  CHECK(ErrorOf(With("kubernetes: {image: b, kind: indexed_job, pods: 2, metrics_from: 2}\n")) ==
+  CHECK(KubeErrorOf(
+            WithKube("kubernetes: {image: b, kind: indexed_job, pods: 2, metrics_from: 2}\n")) ==
         "study.yaml:9:66: kubernetes.metrics_from: expected a pod index from 0 to 1, got '2'");
-  CHECK(ErrorOf(With("kubernetes: {image: b, metrics_from: 0}\n")) ==
+  CHECK(KubeErrorOf(WithKube("kubernetes: {image: b, metrics_from: 0}\n")) ==
         "study.yaml:9:24: kubernetes.metrics_from: is for multi-pod kinds (this trial is one pod, "
         "whose log is read)");
 }
 
 TEST_CASE("kind: tfjob and pytorchjob take replicas per type and a replica for the metrics") {
-  StudySpec tf =
-      Parse(With("kubernetes: {image: b, kind: tfjob, replicas: {worker: 4, ps: 2}, metrics_from: "
-                 "worker-3}\n"));
+  StudySpec tf = ParseKube(
+      WithKube("kubernetes: {image: b, kind: tfjob, replicas: {worker: 4, ps: 2}, metrics_from: "
+               "worker-3}\n"));
   CHECK(tf.kubernetes->kind == KubernetesSpec::Kind::kTfJob);
   CHECK(tf.kubernetes->replicas == std::map<std::string, int>{{"ps", 2}, {"worker", 4}});
   CHECK(tf.kubernetes->metrics_from == "worker-3");
-  StudySpec pt =
-      Parse(With("kubernetes: {image: b, kind: pytorchjob, replicas: {master: 1, worker: 3}}\n"));
+  StudySpec pt = ParseKube(
+      WithKube("kubernetes: {image: b, kind: pytorchjob, replicas: {master: 1, worker: 3}}\n"));
   CHECK(pt.kubernetes->kind == KubernetesSpec::Kind::kPyTorchJob);
   CHECK(pt.kubernetes->metrics_from.empty());  // the kind's own: master-0
-  CHECK(ErrorOf(With("kubernetes: {image: b, kind: pytorchjob}\n")) ==
+  CHECK(KubeErrorOf(WithKube("kubernetes: {image: b, kind: pytorchjob}\n")) ==
         "study.yaml:9:30: kubernetes.kind: needs kubernetes.replicas, e.g. {master: 1, worker: 3}");
-  CHECK(ErrorOf(With("kubernetes: {image: b, kind: pytorchjob, replicas: {ps: 1}}\n")) ==
+  CHECK(KubeErrorOf(WithKube("kubernetes: {image: b, kind: pytorchjob, replicas: {ps: 1}}\n")) ==
         "study.yaml:9:53: kubernetes.replicas.ps: not a replica type of this kind (master, "
         "worker)");
-  CHECK(ErrorOf(With("kubernetes: {image: b, kind: tfjob, replicas: {chief: 2}}\n")) ==
+  CHECK(KubeErrorOf(WithKube("kubernetes: {image: b, kind: tfjob, replicas: {chief: 2}}\n")) ==
         "study.yaml:9:55: kubernetes.replicas.chief: expected 1 (there is one chief), got '2'");
-  CHECK(ErrorOf(With("kubernetes: {image: b, kind: tfjob, replicas: {worker: 2}, metrics_from: "
+  CHECK(KubeErrorOf(
+            WithKube("kubernetes: {image: b, kind: tfjob, replicas: {worker: 2}, metrics_from: "
                      "worker-2}\n")) ==
         "study.yaml:9:74: kubernetes.metrics_from: expected a replica of this trial as "
         "<type>-<index> (such as worker-0), got 'worker-2'");
-  CHECK(ErrorOf(With("kubernetes: {image: b, replicas: {worker: 2}}\n")) ==
+  CHECK(KubeErrorOf(WithKube("kubernetes: {image: b, replicas: {worker: 2}}\n")) ==
         "study.yaml:9:24: kubernetes.replicas: is for kind: tfjob or pytorchjob");
 }
 
 TEST_CASE("kind: jobset takes replicated jobs in order and a pod for the metrics") {
-  StudySpec js = Parse(
-      With("kubernetes:\n  image: b\n  kind: jobset\n  replicated_jobs:\n    - {name: leader}\n"
-           "    - {name: workers, replicas: 2, pods: 4}\n  metrics_from: workers-1-3\n"));
+  StudySpec js = ParseKube(
+      WithKube("kubernetes:\n  image: b\n  kind: jobset\n  replicated_jobs:\n    - {name: leader}\n"
+               "    - {name: workers, replicas: 2, pods: 4}\n  metrics_from: workers-1-3\n"));
   CHECK(js.kubernetes->kind == KubernetesSpec::Kind::kJobSet);
   CHECK(js.kubernetes->replicated_jobs ==
         std::vector<KubernetesReplicatedJob>{{"leader", 1, 1}, {"workers", 2, 4}});
   CHECK(js.kubernetes->metrics_from == "workers-1-3");
-  CHECK(ErrorOf(With("kubernetes: {image: b, kind: jobset}\n")) ==
+  CHECK(KubeErrorOf(WithKube("kubernetes: {image: b, kind: jobset}\n")) ==
         "study.yaml:9:30: kubernetes.kind: jobset needs kubernetes.replicated_jobs, e.g. [{name: "
         "workers, replicas: 2, pods: 4}]");
-  CHECK(ErrorOf(With("kubernetes: {image: b, kind: jobset, replicated_jobs: [{name: w, pods: 0}]}"
+  CHECK(KubeErrorOf(
+            WithKube("kubernetes: {image: b, kind: jobset, replicated_jobs: [{name: w, pods: 0}]}"
                      "\n")) ==
         "study.yaml:9:72: kubernetes.replicated_jobs[0].pods: expected a "
         "whole number from 1 to 10000, got '0'");
-  CHECK(ErrorOf(With("kubernetes: {image: b, kind: jobset, replicated_jobs: [{name: w}, {name: "
-                     "w}]}\n")) ==
-        "study.yaml:9:74: kubernetes.replicated_jobs[1].name: 'w' is used twice");
-  CHECK(ErrorOf(With("kubernetes: {image: b, kind: jobset, replicated_jobs: [{name: W}]}\n"))
-            .find("kubernetes.replicated_jobs[0].name: expected a DNS-1123 label") !=
-        std::string::npos);
-  CHECK(ErrorOf(With("kubernetes: {image: b, kind: jobset, replicated_jobs: [{name: w, pods: 2}], "
+  CHECK(KubeErrorOf(WithKube(
+            "kubernetes: {image: b, kind: jobset, replicated_jobs: [{name: w}, {name: "
+            "w}]}\n")) == "study.yaml:9:74: kubernetes.replicated_jobs[1].name: 'w' is used twice");
+  CHECK(
+      KubeErrorOf(WithKube("kubernetes: {image: b, kind: jobset, replicated_jobs: [{name: W}]}\n"))
+          .find("kubernetes.replicated_jobs[0].name: expected a DNS-1123 label") !=
+      std::string::npos);
+  CHECK(KubeErrorOf(
+            WithKube("kubernetes: {image: b, kind: jobset, replicated_jobs: [{name: w, pods: 2}], "
                      "metrics_from: w-0-2}\n")) ==
         "study.yaml:9:91: kubernetes.metrics_from: expected a pod of this trial as <replicated "
         "job>-<job index>-<pod index> (such as w-0-0), got 'w-0-2'");
-  CHECK(ErrorOf(With("kubernetes: {image: b, replicated_jobs: [{name: w}]}\n")) ==
+  CHECK(KubeErrorOf(WithKube("kubernetes: {image: b, replicated_jobs: [{name: w}]}\n")) ==
         "study.yaml:9:24: kubernetes.replicated_jobs: is for kind: jobset");
 }
 
@@ -467,12 +480,12 @@ TEST_CASE("kind: custom reads its manifest, its end rules and its metrics pod") 
   dir.Write("rayjob.yaml",
             "apiVersion: ray.io/v1\nkind: RayJob\nspec:\n  rayClusterSpec:\n    headGroupSpec:\n"
             "      template:\n        spec:\n          containers: [{name: head, image: r}]\n");
-  const std::string study =
-      dir.Write("study.yaml",
-                With("kubernetes:\n  kind: custom\n  container: head\n  custom:\n    manifest: "
-                     "rayjob.yaml\n    success: {field: status.jobStatus, values: [SUCCEEDED]}\n"
-                     "    failure: {field: status.jobStatus, values: [FAILED, STOPPED]}\n"
-                     "    metrics_pod: {labels: {ray.io/node-type: head}}\n"));
+  const std::string study = dir.Write(
+      "study.yaml",
+      WithKube("kubernetes:\n  kind: custom\n  container: head\n  custom:\n    manifest: "
+               "rayjob.yaml\n    success: {field: status.jobStatus, values: [SUCCEEDED]}\n"
+               "    failure: {field: status.jobStatus, values: [FAILED, STOPPED]}\n"
+               "    metrics_pod: {labels: {ray.io/node-type: head}}\n"));
   auto spec = ParseStudyFile(study);
   REQUIRE_MESSAGE(spec.ok(), spec.error().message);
   const KubernetesCustomResource& c = spec->kubernetes->custom;
@@ -487,8 +500,8 @@ TEST_CASE("kind: custom reads its manifest, its end rules and its metrics pod") 
   CHECK(nlohmann::json::parse(c.manifest_json)["kind"] == "RayJob");
 
   auto error_of = [&](const std::string& custom, const std::string& extra = "") {
-    auto r = ParseStudyFile(dir.Write(
-        "s.yaml", With("kubernetes:\n  kind: custom\n" + extra + "  custom: " + custom + "\n")));
+    auto r = ParseStudyFile(dir.Write("s.yaml", WithKube("kubernetes:\n  kind: custom\n" + extra +
+                                                         "  custom: " + custom + "\n")));
     REQUIRE_FALSE(r.ok());
     return r.error().message;
   };
@@ -513,7 +526,7 @@ TEST_CASE("kind: custom reads its manifest, its end rules and its metrics pod") 
         (dir.path / "pod.yaml").string() +
             ":1:13: apiVersion: expected GROUP/VERSION of a custom resource, such as ray.io/v1, "
             "got 'v1'");
-  CHECK(ErrorOf(With("kubernetes: {image: b, kind: custom}\n")) ==
+  CHECK(KubeErrorOf(WithKube("kubernetes: {image: b, kind: custom}\n")) ==
         "study.yaml:9:30: kubernetes.kind: custom needs kubernetes.custom: {manifest: FILE, "
         "success: ..., failure: ...}");
 }
@@ -522,10 +535,10 @@ TEST_CASE("kind: custom takes its manifest written in the study file too") {
   TempDir dir;
   const std::string study = dir.Write(
       "study.yaml",
-      With("kubernetes:\n  kind: custom\n  container: head\n  custom:\n    manifest:\n"
-           "      apiVersion: ray.io/v1\n      kind: RayJob\n      spec:\n        template:\n"
-           "          spec: {containers: [{name: head, image: r}]}\n"
-           "    success: {condition: Complete}\n    failure: {condition: Failed}\n"));
+      WithKube("kubernetes:\n  kind: custom\n  container: head\n  custom:\n    manifest:\n"
+               "      apiVersion: ray.io/v1\n      kind: RayJob\n      spec:\n        template:\n"
+               "          spec: {containers: [{name: head, image: r}]}\n"
+               "    success: {condition: Complete}\n    failure: {condition: Failed}\n"));
   auto spec = ParseStudyFile(study);
   REQUIRE_MESSAGE(spec.ok(), spec.error().message);
   const KubernetesCustomResource& c = spec->kubernetes->custom;
@@ -534,8 +547,8 @@ TEST_CASE("kind: custom takes its manifest written in the study file too") {
   CHECK(nlohmann::json::parse(
             c.manifest_json)["spec"]["template"]["spec"]["containers"][0]["name"] == "head");
   auto bad = ParseStudyFile(dir.Write(
-      "s.yaml", With("kubernetes:\n  kind: custom\n  custom:\n    manifest:\n      kind: X\n"
-                     "    success: {condition: C}\n    failure: {condition: F}\n")));
+      "s.yaml", WithKube("kubernetes:\n  kind: custom\n  custom:\n    manifest:\n      kind: X\n"
+                         "    success: {condition: C}\n    failure: {condition: F}\n")));
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.error().message.find("missing required key 'apiVersion'") != std::string::npos);
 }

@@ -13,7 +13,7 @@
 namespace gdsweep {
 namespace {
 
-constexpr const char* kStudy = R"(study_name: digits
+constexpr const char* kPrunerStudy = R"(study_name: digits
 objective: {metric: accuracy, direction: maximize}
 search_space:
   lr: {type: float, low: 0.001, high: 0.1}
@@ -21,16 +21,16 @@ trial:
   command: [python3, train.py, "{lr}"]
 )";
 
-// kStudy with `section` after it; the section starts at line 7.
-std::string With(const std::string& section) { return std::string(kStudy) + section; }
+// kPrunerStudy with `section` after it; the section starts at line 7.
+std::string WithPruner(const std::string& section) { return std::string(kPrunerStudy) + section; }
 
-PrunerSpec Parse(const std::string& section, const std::vector<SetOverride>& sets = {}) {
-  auto r = ParseStudyText(With(section), "study.yaml", sets);
+PrunerSpec ParsePruner(const std::string& section, const std::vector<SetOverride>& sets = {}) {
+  auto r = ParseStudyText(WithPruner(section), "study.yaml", sets);
   if (!r.ok()) FAIL(r.error().message);
   return std::move(r).value().pruner;
 }
 
-std::string ErrorOf(const std::string& text) {
+std::string PrunerErrorOf(const std::string& text) {
   auto r = ParseStudyText(text, "study.yaml");
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().kind == Error::Kind::kInvalidInput);
@@ -40,24 +40,24 @@ std::string ErrorOf(const std::string& text) {
 }  // namespace
 
 TEST_CASE("pruner is a top-level key; a misspelling gets a did-you-mean") {
-  CHECK(ErrorOf(With("pruners: {type: median}\n")) ==
+  CHECK(PrunerErrorOf(WithPruner("pruners: {type: median}\n")) ==
         "study.yaml:7:1: pruners: unknown key; did you mean 'pruner'?");
 }
 
 TEST_CASE("no section, null or type none: trials are never pruned") {
-  CHECK(Parse("").type == PrunerType::kNone);
-  CHECK(Parse("pruner: null\n").type == PrunerType::kNone);
-  CHECK(Parse("pruner: {type: none}\n").type == PrunerType::kNone);
+  CHECK(ParsePruner("").type == PrunerType::kNone);
+  CHECK(ParsePruner("pruner: null\n").type == PrunerType::kNone);
+  CHECK(ParsePruner("pruner: {type: none}\n").type == PrunerType::kNone);
 }
 
 TEST_CASE("median and percentile: Optuna's defaults, and every setting") {
-  PrunerSpec median = Parse("pruner: {type: median}\n");
+  PrunerSpec median = ParsePruner("pruner: {type: median}\n");
   CHECK(median.type == PrunerType::kMedian);
   CHECK(median.percentile.n_startup_trials == 5);
   CHECK(median.percentile.n_warmup_steps == 0);
   CHECK(median.percentile.interval_steps == 1);
   CHECK(median.percentile.n_min_trials == 1);
-  PrunerSpec p = Parse(R"(pruner:
+  PrunerSpec p = ParsePruner(R"(pruner:
   type: percentile
   percentile: 25.5
   n_startup_trials: 0
@@ -74,28 +74,28 @@ TEST_CASE("median and percentile: Optuna's defaults, and every setting") {
 }
 
 TEST_CASE("successive halving and Hyperband: 'auto' resources and defaults") {
-  PrunerSpec sh = Parse("pruner: {type: successive_halving}\n");
+  PrunerSpec sh = ParsePruner("pruner: {type: successive_halving}\n");
   CHECK_FALSE(sh.successive_halving.min_resource.has_value());
   CHECK(sh.successive_halving.reduction_factor == 4);
   CHECK(sh.successive_halving.min_early_stopping_rate == 0);
-  sh = Parse(
+  sh = ParsePruner(
       "pruner: {type: successive_halving, min_resource: 3, reduction_factor: 2,"
       " min_early_stopping_rate: 1, bootstrap_count: 4}\n");
   CHECK(sh.successive_halving.min_resource == 3);
   CHECK(sh.successive_halving.bootstrap_count == 4);
-  PrunerSpec hb = Parse("pruner: {type: hyperband, max_resource: auto}\n");
+  PrunerSpec hb = ParsePruner("pruner: {type: hyperband, max_resource: auto}\n");
   CHECK(hb.hyperband.min_resource == 1);
   CHECK_FALSE(hb.hyperband.max_resource.has_value());
   CHECK(hb.hyperband.reduction_factor == 3);
-  hb = Parse("pruner: {type: hyperband, min_resource: 2, max_resource: 100}\n");
+  hb = ParsePruner("pruner: {type: hyperband, min_resource: 2, max_resource: 100}\n");
   CHECK(hb.hyperband.max_resource == 100);
 }
 
 TEST_CASE("threshold and patient, wrapping another pruner") {
-  PrunerSpec t = Parse("pruner: {type: threshold, upper: 1.5, n_warmup_steps: 2}\n");
+  PrunerSpec t = ParsePruner("pruner: {type: threshold, upper: 1.5, n_warmup_steps: 2}\n");
   CHECK_FALSE(t.threshold.lower.has_value());
   CHECK(t.threshold.upper == 1.5);
-  PrunerSpec p = Parse(R"(pruner:
+  PrunerSpec p = ParsePruner(R"(pruner:
   type: patient
   patience: 3
   min_delta: 0.01
@@ -109,60 +109,62 @@ TEST_CASE("threshold and patient, wrapping another pruner") {
 }
 
 TEST_CASE("--set reaches the section") {
-  CHECK(Parse("pruner: {type: median}\n", {"pruner.n_warmup_steps=7"}).percentile.n_warmup_steps ==
-        7);
+  CHECK(ParsePruner("pruner: {type: median}\n", {"pruner.n_warmup_steps=7"})
+            .percentile.n_warmup_steps == 7);
 }
 
 TEST_CASE("settings out of range point at their value") {
-  CHECK(ErrorOf(With("pruner: {type: percentile, percentile: 120}\n")) ==
+  CHECK(PrunerErrorOf(WithPruner("pruner: {type: percentile, percentile: 120}\n")) ==
         "study.yaml:7:40: pruner.percentile: must be from 0 to 100 inclusive, got 120");
-  CHECK(ErrorOf(With("pruner:\n  type: median\n  interval_steps: 0\n")) ==
+  CHECK(PrunerErrorOf(WithPruner("pruner:\n  type: median\n  interval_steps: 0\n")) ==
         "study.yaml:9:19: pruner.interval_steps: must be at least 1, got 0");
-  CHECK(ErrorOf(With("pruner: {type: hyperband, reduction_factor: 1}\n")) ==
+  CHECK(PrunerErrorOf(WithPruner("pruner: {type: hyperband, reduction_factor: 1}\n")) ==
         "study.yaml:7:45: pruner.reduction_factor: must be at least 2, got 1");
-  CHECK(ErrorOf(With("pruner: {type: hyperband, min_resource: 10, max_resource: 5}\n"))
+  CHECK(PrunerErrorOf(WithPruner("pruner: {type: hyperband, min_resource: 10, max_resource: 5}\n"))
             .starts_with("study.yaml:7:59: pruner.max_resource: must be at least min_resource"));
-  CHECK(ErrorOf(With("pruner: {type: successive_halving, bootstrap_count: 2}\n")) ==
+  CHECK(PrunerErrorOf(WithPruner("pruner: {type: successive_halving, bootstrap_count: 2}\n")) ==
         "study.yaml:7:53: pruner.bootstrap_count: a bootstrap_count above 0 needs an explicit "
         "min_resource, not 'auto' (as in Optuna)");
-  CHECK(ErrorOf(With("pruner: {type: threshold, lower: 2, upper: 1}\n")) ==
+  CHECK(PrunerErrorOf(WithPruner("pruner: {type: threshold, lower: 2, upper: 1}\n")) ==
         "study.yaml:7:34: pruner.lower: must not be above upper (1), got 2");
-  CHECK(ErrorOf(With("pruner: {type: threshold}\n")) ==
+  CHECK(PrunerErrorOf(WithPruner("pruner: {type: threshold}\n")) ==
         "study.yaml:7:9: pruner: a threshold pruner needs 'lower', 'upper' or both");
-  CHECK(ErrorOf(With("pruner: {type: patient, patience: -1}\n")) ==
+  CHECK(PrunerErrorOf(WithPruner("pruner: {type: patient, patience: -1}\n")) ==
         "study.yaml:7:35: pruner.patience: must be at least 0, got -1");
 }
 
 TEST_CASE("wrong types, unknown types and keys, with a did-you-mean") {
-  CHECK(ErrorOf(With("pruner: {type: hyperband, max_resource: lots}\n")) ==
+  CHECK(PrunerErrorOf(WithPruner("pruner: {type: hyperband, max_resource: lots}\n")) ==
         "study.yaml:7:41: pruner.max_resource: expected a whole number or 'auto', got 'lots'");
-  CHECK(ErrorOf(With("pruner: {type: median, n_warmup_steps: 1.5}\n")) ==
+  CHECK(PrunerErrorOf(WithPruner("pruner: {type: median, n_warmup_steps: 1.5}\n")) ==
         "study.yaml:7:40: pruner.n_warmup_steps: expected a whole number, got '1.5'");
-  CHECK(ErrorOf(With("pruner: {type: hyperbnd}\n")).starts_with("study.yaml:7:16: pruner.type:"));
-  CHECK(ErrorOf(With("pruner: {type: hyperbnd}\n")).find("hyperband") != std::string::npos);
-  CHECK(ErrorOf(With("pruner: {type: median, n_startup_trial: 1}\n"))
+  CHECK(PrunerErrorOf(WithPruner("pruner: {type: hyperbnd}\n"))
+            .starts_with("study.yaml:7:16: pruner.type:"));
+  CHECK(PrunerErrorOf(WithPruner("pruner: {type: hyperbnd}\n")).find("hyperband") !=
+        std::string::npos);
+  CHECK(PrunerErrorOf(WithPruner("pruner: {type: median, n_startup_trial: 1}\n"))
             .starts_with("study.yaml:7:24: pruner.n_startup_trial: unknown key"));
-  CHECK(ErrorOf(With("pruner: {type: median, min_resource: 1}\n")) ==
+  CHECK(PrunerErrorOf(WithPruner("pruner: {type: median, min_resource: 1}\n")) ==
         "study.yaml:7:24: pruner.min_resource: a setting of other pruner types, not of 'median' "
         "(it takes n_startup_trials, n_warmup_steps, interval_steps, n_min_trials)");
-  CHECK(ErrorOf(With("pruner: {n_warmup_steps: 1}\n")) ==
+  CHECK(PrunerErrorOf(WithPruner("pruner: {n_warmup_steps: 1}\n")) ==
         "study.yaml:7:9: pruner: missing required key 'type'");
-  CHECK(ErrorOf(With("pruner: {type: percentile}\n")) ==
+  CHECK(PrunerErrorOf(WithPruner("pruner: {type: percentile}\n")) ==
         "study.yaml:7:9: pruner: missing required key 'percentile'");
-  CHECK(
-      ErrorOf(With("pruner: median\n")).starts_with("study.yaml:7:9: pruner: expected a mapping"));
+  CHECK(PrunerErrorOf(WithPruner("pruner: median\n"))
+            .starts_with("study.yaml:7:9: pruner: expected a mapping"));
 }
 
 TEST_CASE("patient cannot wrap patient; the wrapped pruner's errors say where") {
   CHECK(
-      ErrorOf(With(R"(pruner:
+      PrunerErrorOf(WithPruner(R"(pruner:
   type: patient
   patience: 2
   wrapped_pruner: {type: patient, patience: 1}
 )"))
           .starts_with("study.yaml:10:26: pruner.wrapped_pruner.type: a patient pruner cannot wrap "
                        "another patient pruner"));
-  CHECK(ErrorOf(With(R"(pruner:
+  CHECK(PrunerErrorOf(WithPruner(R"(pruner:
   type: patient
   patience: 2
   wrapped_pruner: {type: median, n_min_trials: 0}
@@ -179,7 +181,7 @@ search_space:
 trial:
   command: [python3, train.py, "{lr}"]
 )";
-  const std::string e = ErrorOf(two + "pruner: {type: median}\n");
+  const std::string e = PrunerErrorOf(two + "pruner: {type: median}\n");
   CHECK(
       e.starts_with("study.yaml:9:16: pruner.type: pruning needs a single objective, and this "
                     "study has 2"));

@@ -11,7 +11,7 @@ using test::Parse;
 
 // A study whose search space is `space` (indented entries) and whose sampler
 // section is `sampler` (may be empty). The first parameter is on line 5.
-std::string Study(const std::string& space, const std::string& sampler = "") {
+std::string SpaceStudy(const std::string& space, const std::string& sampler = "") {
   return "study_name: s\n"
          "objective: {metric: loss, direction: minimize}\n"
          "trial: {command: [run]}\n"
@@ -22,12 +22,12 @@ std::string Study(const std::string& space, const std::string& sampler = "") {
 }  // namespace
 
 TEST_CASE("each distribution type with its options") {
-  StudySpec spec =
-      Parse(Study("  a: {type: float, low: -1, high: 1}\n"
-                  "  b: {type: float, low: 0.5, high: 2.0, step: 0.5, log: false}\n"
-                  "  c: {type: int, low: -4, high: 8, step: 4}\n"
-                  "  d: {type: int, low: 1, high: 1024, log: true}\n"
-                  "  e: {type: categorical, choices: [\"1\", 2, 1.0, ~, False, 'true', x]}\n"));
+  StudySpec spec = Parse(
+      SpaceStudy("  a: {type: float, low: -1, high: 1}\n"
+                 "  b: {type: float, low: 0.5, high: 2.0, step: 0.5, log: false}\n"
+                 "  c: {type: int, low: -4, high: 8, step: 4}\n"
+                 "  d: {type: int, low: 1, high: 1024, log: true}\n"
+                 "  e: {type: categorical, choices: [\"1\", 2, 1.0, ~, False, 'true', x]}\n"));
   REQUIRE(spec.space.size() == 5);
   CHECK(spec.space[0].distribution == Distribution{FloatDistribution{-1, 1, false, std::nullopt}});
   CHECK(spec.space[1].distribution == Distribution{FloatDistribution{0.5, 2.0, false, 0.5}});
@@ -45,57 +45,59 @@ TEST_CASE("each distribution type with its options") {
 }
 
 TEST_CASE("distribution rules are reported at the offending field") {
-  CHECK(ErrorOf(Study("  lr: {type: float, low: 0.1, high: 0.01}\n")) ==
+  CHECK(ErrorOf(SpaceStudy("  lr: {type: float, low: 0.1, high: 0.01}\n")) ==
         "s.yaml:5:26: search_space.lr.low: low (0.1) must be less than high (0.01)");
-  CHECK(ErrorOf(Study("  lr: {type: float, low: 0, high: 1, log: true}\n")) ==
+  CHECK(ErrorOf(SpaceStudy("  lr: {type: float, low: 0, high: 1, log: true}\n")) ==
         "s.yaml:5:43: search_space.lr.log: log scale needs low > 0");
-  CHECK(ErrorOf(Study("  x: {type: float, low: 0, high: 1, step: 0.3}\n")) ==
+  CHECK(ErrorOf(SpaceStudy("  x: {type: float, low: 0, high: 1, step: 0.3}\n")) ==
         "s.yaml:5:43: search_space.x.step: high - low must be a multiple of step (0.3)");
-  CHECK(ErrorOf(Study("  n: {type: int, low: 1, high: 8, step: 2, log: true}\n")) ==
+  CHECK(ErrorOf(SpaceStudy("  n: {type: int, low: 1, high: 8, step: 2, log: true}\n")) ==
         "s.yaml:5:41: search_space.n.step: step cannot be combined with log");
-  CHECK(ErrorOf(Study("  n: {type: int, low: 1, high: 8.5}\n")) ==
+  CHECK(ErrorOf(SpaceStudy("  n: {type: int, low: 1, high: 8.5}\n")) ==
         "s.yaml:5:32: search_space.n.high: expected a whole number, got '8.5'");
-  CHECK(ErrorOf(Study("  o: {type: categorical, choices: [a, b, a]}\n")) ==
+  CHECK(ErrorOf(SpaceStudy("  o: {type: categorical, choices: [a, b, a]}\n")) ==
         "s.yaml:5:42: search_space.o.choices[2]: choice 'a' appears twice (first as "
         "search_space.o.choices[0] at s.yaml:5:36)");
-  CHECK(ErrorOf(Study("  o: {type: categorical, choices: []}\n")) ==
+  CHECK(ErrorOf(SpaceStudy("  o: {type: categorical, choices: []}\n")) ==
         "s.yaml:5:35: search_space.o.choices: choices must not be empty");
-  CHECK(ErrorOf(Study("  o: {type: categorical, choices: [[a]]}\n")) ==
+  CHECK(ErrorOf(SpaceStudy("  o: {type: categorical, choices: [[a]]}\n")) ==
         "s.yaml:5:36: search_space.o.choices[0]: expected null, a boolean, a number or a string, "
         "got a list");
-  CHECK(ErrorOf(Study("  o: {type: flaot, low: 0, high: 1}\n")) ==
+  CHECK(ErrorOf(SpaceStudy("  o: {type: flaot, low: 0, high: 1}\n")) ==
         "s.yaml:5:13: search_space.o.type: expected one of float, int, categorical, fixed, got "
         "'flaot'; "
         "did you mean 'float'?");
-  CHECK(ErrorOf(Study("  o: {type: int, low: 0, high: 1, choices: [1]}\n")) ==
+  CHECK(ErrorOf(SpaceStudy("  o: {type: int, low: 0, high: 1, choices: [1]}\n")) ==
         "s.yaml:5:35: search_space.o.choices: unknown key; expected one of: type, low, high, "
         "step, log, when");
   // A scalar is a fixed parameter (study_parser_conditions_test.cc); a list is neither.
-  CHECK(ErrorOf(Study("  o: [3]\n")) ==
+  CHECK(ErrorOf(SpaceStudy("  o: [3]\n")) ==
         "s.yaml:5:6: search_space.o: expected a mapping such as {type: float, low: 0, high: 1}, "
         "or a fixed value, got a list");
-  CHECK(ErrorOf(Study("  {}\n")) == "s.yaml:5:3: search_space: expected at least one parameter");
+  CHECK(ErrorOf(SpaceStudy("  {}\n")) ==
+        "s.yaml:5:3: search_space: expected at least one parameter");
 }
 
 TEST_CASE("parameter names: letters, digits, _ . -, and no built-in placeholder names") {
-  CHECK(Parse(Study("  model.encoder-depth_2: {type: int, low: 1, high: 3}\n")).space[0].name ==
-        "model.encoder-depth_2");
-  CHECK(ErrorOf(Study("  2lr: {type: int, low: 1, high: 3}\n")) ==
+  CHECK(
+      Parse(SpaceStudy("  model.encoder-depth_2: {type: int, low: 1, high: 3}\n")).space[0].name ==
+      "model.encoder-depth_2");
+  CHECK(ErrorOf(SpaceStudy("  2lr: {type: int, low: 1, high: 3}\n")) ==
         "s.yaml:5:3: search_space.2lr: a parameter name must start with a letter or '_' and "
         "hold only letters, digits, '_', '.' and '-'");
-  CHECK(ErrorOf(Study("  trial.number: {type: int, low: 1, high: 3}\n")) ==
+  CHECK(ErrorOf(SpaceStudy("  trial.number: {type: int, low: 1, high: 3}\n")) ==
         "s.yaml:5:3: search_space.trial.number: 'trial.number' is the name of a built-in "
         "placeholder; choose another");
 }
 
 TEST_CASE("grid values are stored in the internal representation") {
   StudySpec spec =
-      Parse(Study("  lr: {type: float, low: 0.001, high: 0.1, log: true}\n"
-                  "  n: {type: int, low: 1, high: 9, step: 2}\n"
-                  "  opt: {type: categorical, choices: [sgd, adam, 1, true]}\n",
-                  "sampler:\n"
-                  "  type: grid\n"
-                  "  values: {lr: [0.001, 0.01], opt: [adam, true, 1]}\n"));
+      Parse(SpaceStudy("  lr: {type: float, low: 0.001, high: 0.1, log: true}\n"
+                       "  n: {type: int, low: 1, high: 9, step: 2}\n"
+                       "  opt: {type: categorical, choices: [sgd, adam, 1, true]}\n",
+                       "sampler:\n"
+                       "  type: grid\n"
+                       "  values: {lr: [0.001, 0.01], opt: [adam, true, 1]}\n"));
   CHECK(spec.sampler.type == "grid");
   CHECK(spec.sampler.grid_values.size() == 2);
   CHECK(spec.sampler.grid_values.at("lr") == std::vector<double>{0.001, 0.01});
@@ -108,11 +110,11 @@ TEST_CASE("a grid must enumerate every parameter with values it can take") {
       "  lr: {type: float, low: 0.001, high: 0.1}\n"
       "  n: {type: int, low: 1, high: 9, step: 2}\n"
       "  opt: {type: categorical, choices: [sgd, adam]}\n";
-  CHECK(ErrorOf(Study(space, "sampler: {type: grid}\n")) ==
+  CHECK(ErrorOf(SpaceStudy(space, "sampler: {type: grid}\n")) ==
         "s.yaml:5:3: search_space.lr: the grid sampler cannot enumerate a continuous float: give "
         "it a step, or list its values under sampler.values");
   auto with_values = [&](const std::string& values) {
-    return ErrorOf(Study(space, "sampler:\n  type: grid\n  values: " + values + "\n"));
+    return ErrorOf(SpaceStudy(space, "sampler:\n  type: grid\n  values: " + values + "\n"));
   };
   CHECK(with_values("{lr: [0.01, 0.5]}") ==
         "s.yaml:10:23: sampler.values.lr[1]: 0.5 is outside [0.001, 0.1]");
@@ -129,34 +131,34 @@ TEST_CASE("a grid must enumerate every parameter with values it can take") {
   CHECK(with_values("{lr: []}") == "s.yaml:10:16: sampler.values.lr: expected at least one value");
   CHECK(with_values("{lr: 0.01}") ==
         "s.yaml:10:16: sampler.values.lr: expected a list, got '0.01'");
-  CHECK(ErrorOf(Study(space, "sampler: {type: random, values: {lr: [0.01]}}\n")) ==
+  CHECK(ErrorOf(SpaceStudy(space, "sampler: {type: random, values: {lr: [0.01]}}\n")) ==
         "s.yaml:8:25: sampler.values: explicit grid values, but sampler.type is 'random'");
 }
 
 TEST_CASE("sampler options: seed, TPE options only for TPE, Optuna's rules") {
   const std::string space = "  x: {type: int, low: 0, high: 3}\n";
-  StudySpec random = Parse(Study(space, "sampler: {type: random, seed: 0}\n"));
+  StudySpec random = Parse(SpaceStudy(space, "sampler: {type: random, seed: 0}\n"));
   CHECK(random.sampler.type == "random");
   CHECK(random.sampler.seed == 0u);
-  CHECK(ErrorOf(Study(space, "sampler: {type: random, n_startup_trials: 3}\n")) ==
+  CHECK(ErrorOf(SpaceStudy(space, "sampler: {type: random, n_startup_trials: 3}\n")) ==
         "s.yaml:6:25: sampler.n_startup_trials: a TPE option, but sampler.type is 'random'");
-  CHECK(ErrorOf(Study(space, "sampler: {group: true}\n")) ==
+  CHECK(ErrorOf(SpaceStudy(space, "sampler: {group: true}\n")) ==
         "s.yaml:6:18: sampler.group: group needs multivariate: true");
-  CHECK(ErrorOf(Study(space, "sampler: {seed: -1}\n")) ==
+  CHECK(ErrorOf(SpaceStudy(space, "sampler: {seed: -1}\n")) ==
         "s.yaml:6:17: sampler.seed: expected a non-negative whole number, got '-1'");
-  CHECK(ErrorOf(Study(space, "sampler: {seed: 18446744073709551616}\n")) ==
+  CHECK(ErrorOf(SpaceStudy(space, "sampler: {seed: 18446744073709551616}\n")) ==
         "s.yaml:6:17: sampler.seed: '18446744073709551616' does not fit in 64 bits");
-  CHECK(ErrorOf(Study(space, "sampler: {n_ei_candidates: 0}\n")) ==
+  CHECK(ErrorOf(SpaceStudy(space, "sampler: {n_ei_candidates: 0}\n")) ==
         "s.yaml:6:28: sampler.n_ei_candidates: expected a positive whole number, got '0'");
-  CHECK(ErrorOf(Study(space, "sampler: {prior_weight: 0}\n")) ==
+  CHECK(ErrorOf(SpaceStudy(space, "sampler: {prior_weight: 0}\n")) ==
         "s.yaml:6:25: sampler.prior_weight: expected a positive number, got '0'");
-  CHECK(ErrorOf(Study(space, "sampler: {gamma: {fraction: 1.5}}\n")) ==
+  CHECK(ErrorOf(SpaceStudy(space, "sampler: {gamma: {fraction: 1.5}}\n")) ==
         "s.yaml:6:29: sampler.gamma.fraction: expected a number in (0, 1], got '1.5'");
-  CHECK(ErrorOf(Study(space, "sampler: {gamma: {cap: 0}}\n")) ==
+  CHECK(ErrorOf(SpaceStudy(space, "sampler: {gamma: {cap: 0}}\n")) ==
         "s.yaml:6:24: sampler.gamma.cap: expected a positive whole number, got '0'");
-  CHECK(ErrorOf(Study(space, "sampler: {gamma: {fractoin: 0.2}}\n")) ==
+  CHECK(ErrorOf(SpaceStudy(space, "sampler: {gamma: {fractoin: 0.2}}\n")) ==
         "s.yaml:6:19: sampler.gamma.fractoin: unknown key; did you mean 'fraction'?");
-  CHECK(ErrorOf(Study(space, "sampler: {type: randm}\n")) ==
+  CHECK(ErrorOf(SpaceStudy(space, "sampler: {type: randm}\n")) ==
         "s.yaml:6:17: sampler.type: expected one of tpe, random, grid, cmaes, nsga2, qmc, gp, "
         "auto, got 'randm'; did you "
         "mean 'random'?");
@@ -164,7 +166,7 @@ TEST_CASE("sampler options: seed, TPE options only for TPE, Optuna's rules") {
 
 TEST_CASE("choices the trial would receive as the same text are refused, naming both") {
   auto choices = [](const std::string& list) {
-    return ErrorOf(Study("  c: {type: categorical, choices: " + list + "}\n"));
+    return ErrorOf(SpaceStudy("  c: {type: categorical, choices: " + list + "}\n"));
   };
   CHECK(choices("[null, \"null\"]") ==
         "s.yaml:5:42: search_space.c.choices[1]: the string \"null\" and null "
@@ -179,15 +181,15 @@ TEST_CASE("choices the trial would receive as the same text are refused, naming 
   CHECK(choices("[~, a, ~]").find("choice 'null' appears twice") != std::string::npos);
   CHECK(choices("[0.0, -0.0]").find("appears twice") != std::string::npos);
   // They reach the trial as "1", "1.0", "01" and "true1": all different.
-  CHECK(Parse(Study("  c: {type: categorical, choices: [1, 1.0, '01', true1]}\n")).space.size() ==
-        1);
+  CHECK(Parse(SpaceStudy("  c: {type: categorical, choices: [1, 1.0, '01', true1]}\n"))
+            .space.size() == 1);
 }
 
 TEST_CASE("a categorical's grid values find their choice by type and text") {
   const std::string space = "  c: {type: categorical, choices: [a, 1, 2.5, null]}\n";
-  auto spec = Parse(Study(space, "sampler: {type: grid, values: {c: [null, 2.5, 1]}}\n"));
+  auto spec = Parse(SpaceStudy(space, "sampler: {type: grid, values: {c: [null, 2.5, 1]}}\n"));
   CHECK(spec.sampler.grid_values.at("c") == std::vector<double>{3, 2, 1});
-  CHECK(ErrorOf(Study(space, "sampler: {type: grid, values: {c: ['1']}}\n")) ==
+  CHECK(ErrorOf(SpaceStudy(space, "sampler: {type: grid, values: {c: ['1']}}\n")) ==
         "s.yaml:6:36: sampler.values.c[0]: the string \"1\" is not one of the choices of 'c' "
         "(a, 1, 2.5, null)");
 }

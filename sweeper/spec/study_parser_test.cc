@@ -62,14 +62,14 @@ trial:
   command: [python3, train.py, "{lr}"]
 )";
 
-std::string ErrorOf(const std::string& text, const std::vector<SetOverride>& sets = {}) {
+std::string TextErrorOf(const std::string& text, const std::vector<SetOverride>& sets = {}) {
   auto r = ParseStudyText(text, "study.yaml", sets);
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().kind == Error::Kind::kInvalidInput);
   return r.error().message;
 }
 
-StudySpec Parse(const std::string& text, const std::vector<SetOverride>& sets = {}) {
+StudySpec ParseText(const std::string& text, const std::vector<SetOverride>& sets = {}) {
   auto r = ParseStudyText(text, "study.yaml", sets);
   if (!r.ok()) FAIL(r.error().message);
   return std::move(r).value();
@@ -84,7 +84,7 @@ std::string Replace(std::string text, const std::string& from, const std::string
 }
 
 TEST_CASE("every section of the full example is parsed") {
-  StudySpec spec = Parse(kFull);
+  StudySpec spec = ParseText(kFull);
   CHECK(spec.source_path == "study.yaml");
   CHECK(spec.name == "quickstart");
   CHECK(spec.tag == "v1");
@@ -136,7 +136,7 @@ TEST_CASE("every section of the full example is parsed") {
 }
 
 TEST_CASE("a minimal study takes every default") {
-  StudySpec spec = Parse(kMinimal);
+  StudySpec spec = ParseText(kMinimal);
   CHECK(spec.name == "s");
   CHECK(spec.tag == "default");
   CHECK(spec.storage.empty());
@@ -161,8 +161,8 @@ TEST_CASE("a minimal study takes every default") {
 
 TEST_CASE("an explicit null means the default") {
   StudySpec spec =
-      Parse(Replace(kMinimal, "high: 0.1}", "high: 0.1, step: null, log: ~}") +
-            "  timeout: null\ntag: ~\nsampler: {type: ~, seed: null, values: ~}\nbudget:\n");
+      ParseText(Replace(kMinimal, "high: 0.1}", "high: 0.1, step: null, log: ~}") +
+                "  timeout: null\ntag: ~\nsampler: {type: ~, seed: null, values: ~}\nbudget:\n");
   CHECK(spec.space[0].distribution ==
         Distribution{FloatDistribution{0.001, 0.1, false, std::nullopt}});
   CHECK_FALSE(spec.sampler.seed.has_value());
@@ -176,55 +176,56 @@ TEST_CASE("an explicit null means the default") {
 TEST_CASE("Hydra's optuna sweeper form of objectives: direction with metric or metrics") {
   const std::string base =
       Replace(kMinimal, "objective: {metric: loss, direction: minimize}\n", "");
-  StudySpec single = Parse(base + "direction: maximize\nmetric: accuracy\n");
+  StudySpec single = ParseText(base + "direction: maximize\nmetric: accuracy\n");
   CHECK(single.objectives == std::vector<Objective>{{"accuracy", Direction::kMaximize}});
-  StudySpec multi = Parse(base + "direction: [minimize, maximize]\nmetrics: [loss, acc]\n");
+  StudySpec multi = ParseText(base + "direction: [minimize, maximize]\nmetrics: [loss, acc]\n");
   CHECK(multi.objectives ==
         std::vector<Objective>{{"loss", Direction::kMinimize}, {"acc", Direction::kMaximize}});
 
-  CHECK(ErrorOf(base + "direction: minimize\n") ==
+  CHECK(TextErrorOf(base + "direction: minimize\n") ==
         "study.yaml:6:1: direction: name the metric to optimise with 'metric: NAME' (or "
         "'metrics: [A, B]' for several directions)");
-  CHECK(ErrorOf(base + "direction: [minimize, maximize]\nmetric: loss\n") ==
+  CHECK(TextErrorOf(base + "direction: [minimize, maximize]\nmetric: loss\n") ==
         "study.yaml:7:9: metric: 1 metric name(s) for 2 direction(s)");
-  CHECK(ErrorOf(base + "direction: [minimize, maximise]\nmetrics: [a, b]\n") ==
+  CHECK(TextErrorOf(base + "direction: [minimize, maximise]\nmetrics: [a, b]\n") ==
         "study.yaml:6:23: direction[1]: expected one of minimize, maximize, got 'maximise'; did "
         "you mean 'maximize'?");
-  CHECK(ErrorOf(base + "metric: loss\n") == "study.yaml:6:1: metric: needs 'direction' beside it");
-  CHECK(ErrorOf(std::string(kMinimal) + "direction: minimize\n") ==
+  CHECK(TextErrorOf(base + "metric: loss\n") ==
+        "study.yaml:6:1: metric: needs 'direction' beside it");
+  CHECK(TextErrorOf(std::string(kMinimal) + "direction: minimize\n") ==
         "study.yaml:7:1: direction: give the objectives once: 'objective' already does");
 }
 
 TEST_CASE("objective errors: missing, incomplete, duplicate, badly named") {
   const std::string base =
       Replace(kMinimal, "objective: {metric: loss, direction: minimize}\n", "");
-  CHECK(ErrorOf(base) ==
+  CHECK(TextErrorOf(base) ==
         "study.yaml:1:1: missing required key 'objective' (or 'objectives' for several)");
-  CHECK(ErrorOf(base + "objectives:\n  - {metric: loss, direction: minimize}\n  - {metric: "
-                       "loss, direction: maximize}\n") ==
+  CHECK(TextErrorOf(base + "objectives:\n  - {metric: loss, direction: minimize}\n  - {metric: "
+                           "loss, direction: maximize}\n") ==
         "study.yaml:8:14: objectives[1].metric: metric 'loss' appears twice (first at "
         "study.yaml:7:14)");
-  CHECK(ErrorOf(base + "objectives:\n  - {metric: acc}\n") ==
+  CHECK(TextErrorOf(base + "objectives:\n  - {metric: acc}\n") ==
         "study.yaml:7:5: objectives[0]: missing required key 'direction'");
-  CHECK(ErrorOf(base + "objectives: []\n") ==
+  CHECK(TextErrorOf(base + "objectives: []\n") ==
         "study.yaml:6:13: objectives: expected at least one objective");
-  CHECK(ErrorOf(base + "objective: {metric: 1loss, direction: minimize}\n") ==
+  CHECK(TextErrorOf(base + "objective: {metric: 1loss, direction: minimize}\n") ==
         "study.yaml:6:21: objective.metric: a metric name must start with a letter or '_' and "
         "hold only letters, digits, '_', '.', '/' and '-', got '1loss'");
 }
 
 TEST_CASE("unknown keys at every level suggest the closest known key") {
-  CHECK(ErrorOf(std::string(kMinimal) + "budget:\n  n_trials: 3\n  paralelism: 4\n") ==
+  CHECK(TextErrorOf(std::string(kMinimal) + "budget:\n  n_trials: 3\n  paralelism: 4\n") ==
         "study.yaml:9:3: budget.paralelism: unknown key; did you mean 'parallelism'?");
-  CHECK(ErrorOf(Replace(kMinimal, "study_name:", "study_nam:")) ==
+  CHECK(TextErrorOf(Replace(kMinimal, "study_name:", "study_nam:")) ==
         "study.yaml:1:1: study_nam: unknown key; did you mean 'study_name'?");
-  CHECK(ErrorOf(Replace(kMinimal, "high: 0.1", "hihg: 0.1")) ==
+  CHECK(TextErrorOf(Replace(kMinimal, "high: 0.1", "hihg: 0.1")) ==
         "study.yaml:4:33: search_space.lr.hihg: unknown key; did you mean 'high'?");
-  CHECK(ErrorOf(Replace(kMinimal, "  command:", "  comand:")) ==
+  CHECK(TextErrorOf(Replace(kMinimal, "  command:", "  comand:")) ==
         "study.yaml:6:3: trial.comand: unknown key; did you mean 'command'?");
-  CHECK(ErrorOf(std::string(kMinimal) + "sampler: {seeed: 3}\n") ==
+  CHECK(TextErrorOf(std::string(kMinimal) + "sampler: {seeed: 3}\n") ==
         "study.yaml:7:11: sampler.seeed: unknown key; did you mean 'seed'?");
-  CHECK(ErrorOf(std::string(kMinimal) + "mlflow: {}\n") ==
+  CHECK(TextErrorOf(std::string(kMinimal) + "mlflow: {}\n") ==
         "study.yaml:7:1: mlflow: unknown key; expected one of: study_name, tag, storage, "
         "objective, objectives, direction, metric, metrics, search_space, sampler, pruner, "
         "budget, "
@@ -232,46 +233,46 @@ TEST_CASE("unknown keys at every level suggest the closest known key") {
 }
 
 TEST_CASE("missing required keys name the mapping that lacks them") {
-  CHECK(ErrorOf(Replace(kMinimal, "study_name: s\n", "")) ==
+  CHECK(TextErrorOf(Replace(kMinimal, "study_name: s\n", "")) ==
         "study.yaml:1:1: missing required key 'study_name'");
-  CHECK(ErrorOf(Replace(kMinimal, "type: float, ", "")) ==
+  CHECK(TextErrorOf(Replace(kMinimal, "type: float, ", "")) ==
         "study.yaml:4:7: search_space.lr: missing required key 'type'");
-  CHECK(ErrorOf(Replace(kMinimal, ", high: 0.1", "")) ==
+  CHECK(TextErrorOf(Replace(kMinimal, ", high: 0.1", "")) ==
         "study.yaml:4:7: search_space.lr: missing required key 'high'");
-  CHECK(
-      ErrorOf(Replace(kMinimal, "  command: [python3, train.py, \"{lr}\"]\n", "  retries: 1\n")) ==
-      "study.yaml:6:3: trial: missing required key 'command'");
-  CHECK(ErrorOf(Replace(kMinimal, "search_space:\n  lr: {type: float, low: 0.001, high: 0.1}\n",
-                        "")) == "study.yaml:1:1: missing required key 'search_space'");
-  CHECK(ErrorOf("") ==
+  CHECK(TextErrorOf(
+            Replace(kMinimal, "  command: [python3, train.py, \"{lr}\"]\n", "  retries: 1\n")) ==
+        "study.yaml:6:3: trial: missing required key 'command'");
+  CHECK(TextErrorOf(Replace(kMinimal, "search_space:\n  lr: {type: float, low: 0.001, high: 0.1}\n",
+                            "")) == "study.yaml:1:1: missing required key 'search_space'");
+  CHECK(TextErrorOf("") ==
         "study.yaml:1:1: the study file is empty; it needs at least study_name, objective, "
         "search_space and trial");
-  CHECK(ErrorOf("- a\n") ==
+  CHECK(TextErrorOf("- a\n") ==
         "study.yaml:1:1: a study file is a mapping of keys (study_name, objective, "
         "search_space, trial, ...), got a list");
 }
 
 TEST_CASE("bad values are reported at the value with its key path") {
-  CHECK(ErrorOf(Replace(kMinimal, "low: 0.001", "low: abc")) ==
+  CHECK(TextErrorOf(Replace(kMinimal, "low: 0.001", "low: abc")) ==
         "study.yaml:4:26: search_space.lr.low: expected a number, got 'abc'");
-  CHECK(ErrorOf(Replace(kMinimal, "study_name: s", "study_name: my study")) ==
+  CHECK(TextErrorOf(Replace(kMinimal, "study_name: s", "study_name: my study")) ==
         "study.yaml:1:13: study_name: expected letters, digits, '.', '_' and '-' only, got 'my "
         "study'");
-  CHECK(ErrorOf(std::string(kMinimal) + "tag: " + std::string(64, 't') + "\n") ==
+  CHECK(TextErrorOf(std::string(kMinimal) + "tag: " + std::string(64, 't') + "\n") ==
         "study.yaml:7:6: tag: at most 63 characters, got 64");
-  CHECK(ErrorOf(std::string(kMinimal) + "storage: mysql://db/x\n") ==
+  CHECK(TextErrorOf(std::string(kMinimal) + "storage: mysql://db/x\n") ==
         "study.yaml:7:10: storage: expected a database file path, sqlite:///PATH or "
         "postgresql://..., got 'mysql://db/x'");
-  CHECK(ErrorOf(std::string(kMinimal) + "budget: {parallelism: 0}\n") ==
+  CHECK(TextErrorOf(std::string(kMinimal) + "budget: {parallelism: 0}\n") ==
         "study.yaml:7:23: budget.parallelism: expected a whole number from 1 to 1024, got '0'");
-  CHECK(ErrorOf(std::string(kMinimal) + "budget: {timeout: 1h10}\n") ==
+  CHECK(TextErrorOf(std::string(kMinimal) + "budget: {timeout: 1h10}\n") ==
         "study.yaml:7:19: budget.timeout: expected a duration such as 90, 90s, 10m, 2h or 1h30m, "
         "got '1h10'");
-  CHECK(ErrorOf(std::string(kMinimal) + "  retries: -1\n") ==
+  CHECK(TextErrorOf(std::string(kMinimal) + "  retries: -1\n") ==
         "study.yaml:7:12: trial.retries: expected a non-negative whole number, got '-1'");
-  CHECK(ErrorOf(std::string(kMinimal) + "  result: json\n") ==
+  CHECK(TextErrorOf(std::string(kMinimal) + "  result: json\n") ==
         "study.yaml:7:11: trial.result: expected one of stdout, file, got 'json'");
-  CHECK(ErrorOf(std::string(kMinimal) + "backend: kubernetes\n") ==
+  CHECK(TextErrorOf(std::string(kMinimal) + "backend: kubernetes\n") ==
         "study.yaml:7:10: backend: 'kubernetes' needs a kubernetes section with at least "
         "kubernetes.image (or kubernetes.job_template)");
 }
@@ -279,58 +280,58 @@ TEST_CASE("bad values are reported at the value with its key path") {
 TEST_CASE("the command is a list of strings, never a shell line") {
   const std::string no_command =
       Replace(kMinimal, "  command: [python3, train.py, \"{lr}\"]\n", "");
-  CHECK(ErrorOf(no_command + "  command: python3 train.py --lr {lr}\n") ==
+  CHECK(TextErrorOf(no_command + "  command: python3 train.py --lr {lr}\n") ==
         "study.yaml:6:12: trial.command: expected a list of strings: the command runs without a "
         "shell, so write each argument separately, e.g. [python3, train.py, --lr, \"{lr}\"]");
-  CHECK(ErrorOf(no_command + "  command: []\n") ==
+  CHECK(TextErrorOf(no_command + "  command: []\n") ==
         "study.yaml:6:12: trial.command: the command must not be empty");
-  CHECK(ErrorOf(no_command + "  command: [\"\", x]\n") ==
+  CHECK(TextErrorOf(no_command + "  command: [\"\", x]\n") ==
         "study.yaml:6:13: trial.command[0]: the program name must not be empty");
-  CHECK(ErrorOf(no_command + "  command: [python3, ~]\n") ==
+  CHECK(TextErrorOf(no_command + "  command: [python3, ~]\n") ==
         "study.yaml:6:22: trial.command[1]: expected a string, got null");
-  CHECK(ErrorOf(no_command + "  command: [python3, train.py, {x}]\n") ==
+  CHECK(TextErrorOf(no_command + "  command: [python3, train.py, {x}]\n") ==
         "study.yaml:6:32: trial.command[2]: expected a string, got a mapping; write the "
         "placeholder in quotes: \"{x}\"");
-  CHECK(ErrorOf(no_command + "  command: [python3, train.py, {a: b}]\n") ==
+  CHECK(TextErrorOf(no_command + "  command: [python3, train.py, {a: b}]\n") ==
         "study.yaml:6:32: trial.command[2]: expected a string, got a mapping");
-  CHECK(Parse(no_command + "  command: [python3, 3, true]\n").trial.command ==
+  CHECK(ParseText(no_command + "  command: [python3, 3, true]\n").trial.command ==
         std::vector<std::string>{"python3", "3", "true"});
 }
 
 TEST_CASE("placeholders must name a parameter or a built-in, at their exact column") {
-  CHECK(ErrorOf(Replace(kMinimal, "\"{lr}\"", "\"--lr={lrr}\"")) ==
+  CHECK(TextErrorOf(Replace(kMinimal, "\"{lr}\"", "\"--lr={lrr}\"")) ==
         "study.yaml:6:38: trial.command[2]: unknown placeholder '{lrr}'; did you mean 'lr'?");
-  CHECK(ErrorOf(Replace(kMinimal, "\"{lr}\"", "\"{trial.numbr}\"")) ==
+  CHECK(TextErrorOf(Replace(kMinimal, "\"{lr}\"", "\"{trial.numbr}\"")) ==
         "study.yaml:6:33: trial.command[2]: unknown placeholder '{trial.numbr}'; did you mean "
         "'trial.number'?");
-  CHECK(ErrorOf(Replace(kMinimal, "\"{lr}\"", "\"{zzzzzz}\"")) ==
+  CHECK(TextErrorOf(Replace(kMinimal, "\"{lr}\"", "\"{zzzzzz}\"")) ==
         "study.yaml:6:33: trial.command[2]: unknown placeholder '{zzzzzz}'; a placeholder is a "
         "parameter name or one of trial.number, trial.id, trial.attempt, trial.dir, study.name, "
         "tag ('{{' and '}}' are literal braces)");
-  CHECK(ErrorOf(Replace(kMinimal, "\"{lr}\"", "\"--cfg={\\\"a\\\": 1}\"")) ==
+  CHECK(TextErrorOf(Replace(kMinimal, "\"{lr}\"", "\"--cfg={\\\"a\\\": 1}\"")) ==
         "study.yaml:6:32: trial.command[2]: unknown placeholder '{\"a\": 1}'; a placeholder is a "
         "parameter name or one of trial.number, trial.id, trial.attempt, trial.dir, study.name, "
         "tag ('{{' and '}}' are literal braces)");
-  CHECK(ErrorOf(Replace(kMinimal, "\"{lr}\"", "\"x}\"")) ==
+  CHECK(TextErrorOf(Replace(kMinimal, "\"{lr}\"", "\"x}\"")) ==
         "study.yaml:6:34: trial.command[2]: unmatched '}' (write '{{' and '}}' for literal "
         "braces)");
-  CHECK(ErrorOf(std::string(kMinimal) + "  env: {RUN: 'r-{trial.nmber}'}\n") ==
+  CHECK(TextErrorOf(std::string(kMinimal) + "  env: {RUN: 'r-{trial.nmber}'}\n") ==
         "study.yaml:7:17: trial.env.RUN: unknown placeholder '{trial.nmber}'; did you mean "
         "'trial.number'?");
   StudySpec ok =
-      Parse(std::string(kMinimal) +
-            "  env: {A: '{{literal}}', B: '{trial.id}/{trial.attempt}/{trial.dir}/{tag}'}\n");
+      ParseText(std::string(kMinimal) +
+                "  env: {A: '{{literal}}', B: '{trial.id}/{trial.attempt}/{trial.dir}/{tag}'}\n");
   CHECK(ok.trial.env.at("A") == "{{literal}}");  // kept as written; expanded per trial
 }
 
 TEST_CASE("environment names are POSIX names outside the GDSWEEP_ prefix") {
-  CHECK(ErrorOf(std::string(kMinimal) + "  env: {1X: a}\n") ==
+  CHECK(TextErrorOf(std::string(kMinimal) + "  env: {1X: a}\n") ==
         "study.yaml:7:9: trial.env.1X: not a valid environment variable name (letters, digits "
         "and '_', not starting with a digit)");
-  CHECK(ErrorOf(std::string(kMinimal) + "  env: {GDSWEEP_DB: a}\n") ==
+  CHECK(TextErrorOf(std::string(kMinimal) + "  env: {GDSWEEP_DB: a}\n") ==
         "study.yaml:7:9: trial.env.GDSWEEP_DB: the GDSWEEP_ prefix is reserved for the "
         "variables gdsweep sets");
-  CHECK(ErrorOf(std::string(kMinimal) + "  working_dir: runs/{trial.number}\n") ==
+  CHECK(TextErrorOf(std::string(kMinimal) + "  working_dir: runs/{trial.number}\n") ==
         "study.yaml:7:16: trial.working_dir: placeholders are not expanded in the working "
         "directory");
 }

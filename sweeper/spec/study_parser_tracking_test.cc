@@ -15,7 +15,7 @@
 namespace gdsweep {
 namespace {
 
-constexpr const char* kStudy = R"(study_name: digits
+constexpr const char* kTrackingStudy = R"(study_name: digits
 objective: {metric: loss, direction: minimize}
 search_space:
   lr: {type: float, low: 0.001, high: 0.1}
@@ -52,16 +52,18 @@ class ScopedEnv {
 
 constexpr const char* kUriVariable = "MLFLOW_TRACKING_URI";
 
-// kStudy with `section` after it; the section starts at line 7.
-std::string With(const std::string& section) { return std::string(kStudy) + section; }
+// kTrackingStudy with `section` after it; the section starts at line 7.
+std::string WithTracking(const std::string& section) {
+  return std::string(kTrackingStudy) + section;
+}
 
-StudySpec Parse(const std::string& text, const std::vector<SetOverride>& sets = {}) {
+StudySpec ParseTracking(const std::string& text, const std::vector<SetOverride>& sets = {}) {
   auto r = ParseStudyText(text, "study.yaml", sets);
   if (!r.ok()) FAIL(r.error().message);
   return std::move(r).value();
 }
 
-std::string ErrorOf(const std::string& text, const std::vector<SetOverride>& sets = {}) {
+std::string TrackingErrorOf(const std::string& text, const std::vector<SetOverride>& sets = {}) {
   auto r = ParseStudyText(text, "study.yaml", sets);
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().kind == Error::Kind::kInvalidInput);
@@ -70,14 +72,14 @@ std::string ErrorOf(const std::string& text, const std::vector<SetOverride>& set
 
 // The spec of `tracking: {uri: URI}`.
 TrackingSpec WithUri(const std::string& uri) {
-  return *Parse(With("tracking: {uri: \"" + uri + "\"}\n")).tracking;
+  return *ParseTracking(WithTracking("tracking: {uri: \"" + uri + "\"}\n")).tracking;
 }
 
 }  // namespace
 
 TEST_CASE("every key of the section") {
   ScopedEnv env(kUriVariable, "http://from-env:5000");
-  StudySpec spec = Parse(With(R"(tracking:
+  StudySpec spec = ParseTracking(WithTracking(R"(tracking:
   uri: http://mlflow.example:5000/
   experiment: digits-svc
   artifact_location: s3://bucket/x
@@ -103,40 +105,41 @@ TEST_CASE("defaults: the study name, gdsweep.tag, the trial's output") {
   CHECK(t.objective_source == ObjectiveSource::kOutput);
   CHECK(t == TrackingSpec{"https://mlflow.example", "digits", "", "gdsweep.tag",
                           ObjectiveSource::kOutput});
-  CHECK(Parse(With("tracking: {uri: http://h, objective_source: output}\n"))
+  CHECK(ParseTracking(WithTracking("tracking: {uri: http://h, objective_source: output}\n"))
             .tracking->objective_source == ObjectiveSource::kOutput);
 }
 
 TEST_CASE("no section, or a null one, sends nothing") {
   ScopedEnv env(kUriVariable, "http://from-env:5000");
-  CHECK_FALSE(Parse(kStudy).tracking);
-  CHECK_FALSE(Parse(With("tracking:\n")).tracking);
-  CHECK_FALSE(Parse(With("tracking: {}\n"), {"tracking=null"}).tracking);
+  CHECK_FALSE(ParseTracking(kTrackingStudy).tracking);
+  CHECK_FALSE(ParseTracking(WithTracking("tracking:\n")).tracking);
+  CHECK_FALSE(ParseTracking(WithTracking("tracking: {}\n"), {"tracking=null"}).tracking);
 }
 
 TEST_CASE("the URI defaults to MLFLOW_TRACKING_URI, read when the file is parsed") {
   SUBCASE("set: tracking: {} is a complete section") {
     ScopedEnv env(kUriVariable, "https://mlflow.example/prefix/");
-    StudySpec spec = Parse(With("tracking: {}\n"));
+    StudySpec spec = ParseTracking(WithTracking("tracking: {}\n"));
     REQUIRE(spec.tracking);
     CHECK(spec.tracking->uri == "https://mlflow.example/prefix");
     CHECK(spec.tracking->experiment == "digits");
-    CHECK(Parse(With("tracking: {uri: null}\n")).tracking->uri == "https://mlflow.example/prefix");
+    CHECK(ParseTracking(WithTracking("tracking: {uri: null}\n")).tracking->uri ==
+          "https://mlflow.example/prefix");
   }
   SUBCASE("unset or empty: an error at the tracking key") {
     const std::string expected =
         "study.yaml:7:1: tracking: no tracking server: set tracking.uri or MLFLOW_TRACKING_URI";
     {
       ScopedEnv env(kUriVariable, nullptr);
-      CHECK(ErrorOf(With("tracking: {}\n")) == expected);
-      CHECK(ErrorOf(With("tracking:\n  experiment: x\n")) == expected);
+      CHECK(TrackingErrorOf(WithTracking("tracking: {}\n")) == expected);
+      CHECK(TrackingErrorOf(WithTracking("tracking:\n  experiment: x\n")) == expected);
     }
     ScopedEnv env(kUriVariable, "");
-    CHECK(ErrorOf(With("tracking: {}\n")) == expected);
+    CHECK(TrackingErrorOf(WithTracking("tracking: {}\n")) == expected);
   }
   SUBCASE("a bad value is reported as the variable's") {
     ScopedEnv env(kUriVariable, "file:///tmp/mlruns");
-    CHECK(ErrorOf(With("tracking: {}\n")) ==
+    CHECK(TrackingErrorOf(WithTracking("tracking: {}\n")) ==
           "study.yaml:7:1: tracking: $MLFLOW_TRACKING_URI (used as tracking.uri is not set): "
           "gdsweep talks to an MLflow tracking server over its REST API, so the URI must be "
           "http:// or https:// with a host, got 'file:///tmp/mlruns'; to use that store, serve "
@@ -144,7 +147,7 @@ TEST_CASE("the URI defaults to MLFLOW_TRACKING_URI, read when the file is parsed
   }
   SUBCASE("credentials in the variable are refused and not repeated") {
     ScopedEnv env(kUriVariable, "https://me:hunter2@mlflow.example");
-    const std::string e = ErrorOf(With("tracking: {}\n"));
+    const std::string e = TrackingErrorOf(WithTracking("tracking: {}\n"));
     CHECK(e.rfind("study.yaml:7:1: tracking: $MLFLOW_TRACKING_URI", 0) == 0);
     CHECK(e.find("credentials do not belong in the URI") != std::string::npos);
     CHECK(e.find("hunter2") == std::string::npos);
@@ -167,44 +170,44 @@ TEST_CASE("the URI is an http(s) URL with a host") {
       "server's address";
   const std::string databricks_hint =
       "; for Databricks, give the workspace's https:// URL and MLFLOW_TRACKING_TOKEN";
-  CHECK(ErrorOf(With("tracking: {uri: file:///tmp/mlruns}\n")) ==
+  CHECK(TrackingErrorOf(WithTracking("tracking: {uri: file:///tmp/mlruns}\n")) ==
         "study.yaml:7:17: " + refused + "'file:///tmp/mlruns'" + store_hint);
-  CHECK(ErrorOf(With("tracking:\n  uri: databricks\n")) ==
+  CHECK(TrackingErrorOf(WithTracking("tracking:\n  uri: databricks\n")) ==
         "study.yaml:8:8: " + refused + "'databricks'" + databricks_hint);
-  CHECK(ErrorOf(With("tracking:\n  uri: databricks://profile\n")) ==
+  CHECK(TrackingErrorOf(WithTracking("tracking:\n  uri: databricks://profile\n")) ==
         "study.yaml:8:8: " + refused + "'databricks://profile'" + databricks_hint);
-  CHECK(ErrorOf(With("tracking:\n  uri: sqlite:///mlflow.db\n")) ==
+  CHECK(TrackingErrorOf(WithTracking("tracking:\n  uri: sqlite:///mlflow.db\n")) ==
         "study.yaml:8:8: " + refused + "'sqlite:///mlflow.db'" + store_hint);
-  CHECK(ErrorOf(With("tracking:\n  uri: postgresql+psycopg2://db/mlflow\n")) ==
+  CHECK(TrackingErrorOf(WithTracking("tracking:\n  uri: postgresql+psycopg2://db/mlflow\n")) ==
         "study.yaml:8:8: " + refused + "'postgresql+psycopg2://db/mlflow'" + store_hint);
-  CHECK(ErrorOf(With("tracking:\n  uri: ./mlruns\n")) ==
+  CHECK(TrackingErrorOf(WithTracking("tracking:\n  uri: ./mlruns\n")) ==
         "study.yaml:8:8: " + refused + "'./mlruns'" + store_hint);
-  CHECK(ErrorOf(With("tracking:\n  uri: localhost:5000\n")) ==
+  CHECK(TrackingErrorOf(WithTracking("tracking:\n  uri: localhost:5000\n")) ==
         "study.yaml:8:8: " + refused + "'localhost:5000'; did you mean 'http://localhost:5000'?");
-  CHECK(ErrorOf(With("tracking:\n  uri: http:/mlflow\n")) ==
+  CHECK(TrackingErrorOf(WithTracking("tracking:\n  uri: http:/mlflow\n")) ==
         "study.yaml:8:8: " + refused + "'http:/mlflow'");
-  CHECK(ErrorOf(With("tracking:\n  uri: \"\"\n")) ==
+  CHECK(TrackingErrorOf(WithTracking("tracking:\n  uri: \"\"\n")) ==
         "study.yaml:8:8: tracking.uri: must not be empty (leave it out to use "
         "$MLFLOW_TRACKING_URI)");
-  CHECK(ErrorOf(With("tracking:\n  uri: [http://h]\n")) ==
+  CHECK(TrackingErrorOf(WithTracking("tracking:\n  uri: [http://h]\n")) ==
         "study.yaml:8:8: tracking.uri: expected a string, got a list");
 
-  CHECK(ErrorOf(With("tracking:\n  uri: http:///x\n")) ==
+  CHECK(TrackingErrorOf(WithTracking("tracking:\n  uri: http:///x\n")) ==
         "study.yaml:8:8: tracking.uri: the URL has no host, got 'http:///x'");
-  CHECK(ErrorOf(With("tracking:\n  uri: http://:5000\n")) ==
+  CHECK(TrackingErrorOf(WithTracking("tracking:\n  uri: http://:5000\n")) ==
         "study.yaml:8:8: tracking.uri: the URL has no host, got 'http://:5000'");
-  CHECK(ErrorOf(With("tracking:\n  uri: http://h:99999\n")) ==
+  CHECK(TrackingErrorOf(WithTracking("tracking:\n  uri: http://h:99999\n")) ==
         "study.yaml:8:8: tracking.uri: expected a port from 1 to 65535 after ':', got "
         "'http://h:99999'");
-  CHECK(ErrorOf(With("tracking:\n  uri: http://h:x\n")) ==
+  CHECK(TrackingErrorOf(WithTracking("tracking:\n  uri: http://h:x\n")) ==
         "study.yaml:8:8: tracking.uri: expected a port from 1 to 65535 after ':', got "
         "'http://h:x'");
-  CHECK(ErrorOf(With("tracking:\n  uri: \"http://h st/\"\n")) ==
+  CHECK(TrackingErrorOf(WithTracking("tracking:\n  uri: \"http://h st/\"\n")) ==
         "study.yaml:8:8: tracking.uri: must not contain spaces or control characters, got "
         "'http://h st/'");
-  CHECK(ErrorOf(With("tracking:\n  uri: http://[::1\n")) ==
+  CHECK(TrackingErrorOf(WithTracking("tracking:\n  uri: http://[::1\n")) ==
         "study.yaml:8:8: tracking.uri: an IPv6 address needs its closing ']', got 'http://[::1'");
-  CHECK(ErrorOf(With("tracking:\n  uri: http://h/?token=abc\n")) ==
+  CHECK(TrackingErrorOf(WithTracking("tracking:\n  uri: http://h/?token=abc\n")) ==
         "study.yaml:8:8: tracking.uri: expected the server's base URL, without a query ('?') or "
         "fragment ('#'): gdsweep appends /api/2.0/mlflow/... to it");
 }
@@ -215,20 +218,23 @@ TEST_CASE("credentials in the URI are refused without being repeated") {
       "credentials do not belong in the URI, which is stored with the study and passed to every "
       "trial; set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or "
       "MLFLOW_TRACKING_TOKEN, instead";
-  CHECK(ErrorOf(With("tracking:\n  uri: https://me:hunter2@mlflow.example:5000\n")) ==
-        "study.yaml:8:8: tracking.uri: " + advice);
-  CHECK(ErrorOf(With("tracking:\n  uri: https://me@mlflow.example\n")) ==
+  CHECK(
+      TrackingErrorOf(WithTracking("tracking:\n  uri: https://me:hunter2@mlflow.example:5000\n")) ==
+      "study.yaml:8:8: tracking.uri: " + advice);
+  CHECK(TrackingErrorOf(WithTracking("tracking:\n  uri: https://me@mlflow.example\n")) ==
         "study.yaml:8:8: tracking.uri: " + advice);
   // A password holding '@' is masked whole.
-  CHECK(ErrorOf(With("tracking: {}\n"), {"tracking.uri=https://me:p@ss@mlflow.example"}) ==
+  CHECK(TrackingErrorOf(WithTracking("tracking: {}\n"),
+                        {"tracking.uri=https://me:p@ss@mlflow.example"}) ==
         "--set tracking.uri=https://***@mlflow.example: tracking.uri: " + advice);
   // Other schemes are named without their user info.
-  const std::string e = ErrorOf(With("tracking:\n  uri: postgresql://me:hunter2@db/mlflow\n"));
+  const std::string e =
+      TrackingErrorOf(WithTracking("tracking:\n  uri: postgresql://me:hunter2@db/mlflow\n"));
   CHECK(e.find("got 'postgresql://***@db/mlflow'") != std::string::npos);
   CHECK(e.find("hunter2") == std::string::npos);
   // Nor does a later error at a node that an override with credentials created.
   const std::string later =
-      ErrorOf(kStudy, {"tracking.artifact_location=sftp://me:hunter2@host/x"});
+      TrackingErrorOf(kTrackingStudy, {"tracking.artifact_location=sftp://me:hunter2@host/x"});
   CHECK(later ==
         "--set tracking.artifact_location=sftp://***@host/x: tracking: no tracking server: set "
         "tracking.uri or MLFLOW_TRACKING_URI");
@@ -236,37 +242,40 @@ TEST_CASE("credentials in the URI are refused without being repeated") {
 
 TEST_CASE("the experiment: not empty, at most 500 characters") {
   ScopedEnv env(kUriVariable, "http://h");
-  CHECK(Parse(With("tracking: {experiment: " + std::string(500, 'e') + "}\n"))
+  CHECK(ParseTracking(WithTracking("tracking: {experiment: " + std::string(500, 'e') + "}\n"))
             .tracking->experiment.size() == 500);
-  CHECK(
-      Parse(With("tracking: {experiment: /Users/me@example.com/sweeps}\n")).tracking->experiment ==
-      "/Users/me@example.com/sweeps");
-  CHECK(Parse(With("tracking: {experiment: 2024}\n")).tracking->experiment == "2024");
-  CHECK(ErrorOf(With("tracking: {experiment: " + std::string(501, 'e') + "}\n")) ==
+  CHECK(ParseTracking(WithTracking("tracking: {experiment: /Users/me@example.com/sweeps}\n"))
+            .tracking->experiment == "/Users/me@example.com/sweeps");
+  CHECK(ParseTracking(WithTracking("tracking: {experiment: 2024}\n")).tracking->experiment ==
+        "2024");
+  CHECK(TrackingErrorOf(WithTracking("tracking: {experiment: " + std::string(501, 'e') + "}\n")) ==
         "study.yaml:7:24: tracking.experiment: MLflow allows at most 500 characters, got 501");
-  CHECK(ErrorOf(With("tracking:\n  experiment: ''\n")) ==
+  CHECK(TrackingErrorOf(WithTracking("tracking:\n  experiment: ''\n")) ==
         "study.yaml:8:15: tracking.experiment: must not be empty (leave it out to use the study "
         "name)");
-  CHECK(ErrorOf(With("tracking:\n  experiment: {name: x}\n")) ==
+  CHECK(TrackingErrorOf(WithTracking("tracking:\n  experiment: {name: x}\n")) ==
         "study.yaml:8:15: tracking.experiment: expected a string, got a mapping");
 }
 
 TEST_CASE("the experiment defaults to the study name after --set") {
   ScopedEnv env(kUriVariable, "http://h");
-  CHECK(Parse(With("tracking: {}\n"), {"study_name=other"}).tracking->experiment == "other");
+  CHECK(ParseTracking(WithTracking("tracking: {}\n"), {"study_name=other"}).tracking->experiment ==
+        "other");
 }
 
 TEST_CASE("artifact_location: any store, but not empty and without a password") {
   ScopedEnv env(kUriVariable, "http://h");
   for (const char* location :
        {"s3://bucket/x", "gs://b/p", "mlflow-artifacts:/x", "/shared/artifacts", "sftp://me@h/x"}) {
-    CHECK(Parse(With("tracking: {artifact_location: \"" + std::string(location) + "\"}\n"))
+    CHECK(ParseTracking(
+              WithTracking("tracking: {artifact_location: \"" + std::string(location) + "\"}\n"))
               .tracking->artifact_location == location);
   }
-  CHECK(ErrorOf(With("tracking:\n  artifact_location: ''\n")) ==
+  CHECK(TrackingErrorOf(WithTracking("tracking:\n  artifact_location: ''\n")) ==
         "study.yaml:8:22: tracking.artifact_location: must not be empty (leave it out for the "
         "server's default)");
-  const std::string e = ErrorOf(With("tracking:\n  artifact_location: sftp://me:hunter2@h/x\n"));
+  const std::string e =
+      TrackingErrorOf(WithTracking("tracking:\n  artifact_location: sftp://me:hunter2@h/x\n"));
   CHECK(e.rfind("study.yaml:8:22: tracking.artifact_location: a password does not belong here",
                 0) == 0);
   CHECK(e.find("hunter2") == std::string::npos);
@@ -275,7 +284,7 @@ TEST_CASE("artifact_location: any store, but not empty and without a password") 
 TEST_CASE("tag_key: a valid MLflow tag key") {
   ScopedEnv env(kUriVariable, "http://h");
   auto key = [](const std::string& k) {
-    return Parse(With("tracking: {tag_key: \"" + k + "\"}\n")).tracking->tag_key;
+    return ParseTracking(WithTracking("tracking: {tag_key: \"" + k + "\"}\n")).tracking->tag_key;
   };
   for (const std::string& k :
        std::vector<std::string>{"hptuning_tag", "gdsweep.tag", "team/sweep", "a b:c-d.e",
@@ -283,7 +292,7 @@ TEST_CASE("tag_key: a valid MLflow tag key") {
     CHECK(key(k) == k);
   }
   auto error = [](const std::string& k) {
-    return ErrorOf(With("tracking:\n  tag_key: \"" + k + "\"\n"));
+    return TrackingErrorOf(WithTracking("tracking:\n  tag_key: \"" + k + "\"\n"));
   };
   const std::string at = "study.yaml:8:12: tracking.tag_key: ";
   CHECK(error("") == at + "must not be empty");
@@ -304,27 +313,27 @@ TEST_CASE("tag_key: a valid MLflow tag key") {
 
 TEST_CASE("objective_source: output or tracking; tracking wins over trial.result") {
   ScopedEnv env(kUriVariable, "http://h");
-  CHECK(ErrorOf(With("tracking:\n  objective_source: trakcing\n")) ==
+  CHECK(TrackingErrorOf(WithTracking("tracking:\n  objective_source: trakcing\n")) ==
         "study.yaml:8:21: tracking.objective_source: expected one of output, tracking, got "
         "'trakcing'; did you mean 'tracking'?");
-  StudySpec spec =
-      Parse(std::string(kStudy) + "  result: file\n" + "tracking: {objective_source: tracking}\n");
+  StudySpec spec = ParseTracking(std::string(kTrackingStudy) + "  result: file\n" +
+                                 "tracking: {objective_source: tracking}\n");
   CHECK(spec.trial.result_source == ResultSource::kFile);
   CHECK(spec.tracking->objective_source == ObjectiveSource::kTracking);
 }
 
 TEST_CASE("unknown keys and a section that is not a mapping") {
   ScopedEnv env(kUriVariable, "http://h");
-  CHECK(ErrorOf(With("tracking:\n  url: http://h\n")) ==
+  CHECK(TrackingErrorOf(WithTracking("tracking:\n  url: http://h\n")) ==
         "study.yaml:8:3: tracking.url: unknown key; did you mean 'uri'?");
-  CHECK(ErrorOf(With("tracking:\n  tagkey: t\n")) ==
+  CHECK(TrackingErrorOf(WithTracking("tracking:\n  tagkey: t\n")) ==
         "study.yaml:8:3: tracking.tagkey: unknown key; did you mean 'tag_key'?");
-  CHECK(ErrorOf(With("tracking:\n  run_name: x\n")) ==
+  CHECK(TrackingErrorOf(WithTracking("tracking:\n  run_name: x\n")) ==
         "study.yaml:8:3: tracking.run_name: unknown key; expected one of: uri, experiment, "
         "artifact_location, tag_key, objective_source");
-  CHECK(ErrorOf(With("tracking: http://h\n")) ==
+  CHECK(TrackingErrorOf(WithTracking("tracking: http://h\n")) ==
         "study.yaml:7:11: tracking: expected a mapping, got 'http://h'");
-  CHECK(ErrorOf(With("trackng: {}\n")) ==
+  CHECK(TrackingErrorOf(WithTracking("trackng: {}\n")) ==
         "study.yaml:7:1: trackng: unknown key; did you mean 'tracking'?");
 }
 
@@ -337,8 +346,8 @@ search_space:
 trial:
   command: [python3, train.py]
 )";
-  CHECK(Parse(text).objectives[0].metric == "val//loss");  // fine without tracking
-  CHECK(ErrorOf(text + "tracking: {}\n") ==
+  CHECK(ParseTracking(text).objectives[0].metric == "val//loss");  // fine without tracking
+  CHECK(TrackingErrorOf(text + "tracking: {}\n") ==
         "study.yaml:7:1: tracking: the objective metric 'val//loss' cannot be logged to MLflow: "
         "MLflow treats keys as file paths, so a key must not start with '/' or '..', end with "
         "'/', or have an empty, '.' or '..' part between slashes, got 'val//loss'");
@@ -346,17 +355,19 @@ trial:
 
 TEST_CASE("--set reaches every key, and its errors name the override") {
   ScopedEnv env(kUriVariable, nullptr);
-  StudySpec spec = Parse(With("tracking: {uri: http://file-uri:5000}\n"),
-                         {"tracking.uri=https://other.example:8443",
-                          "tracking.tag_key=hptuning_tag", "tracking.objective_source=tracking"});
+  StudySpec spec =
+      ParseTracking(WithTracking("tracking: {uri: http://file-uri:5000}\n"),
+                    {"tracking.uri=https://other.example:8443", "tracking.tag_key=hptuning_tag",
+                     "tracking.objective_source=tracking"});
   CHECK(spec.tracking->uri == "https://other.example:8443");
   CHECK(spec.tracking->tag_key == "hptuning_tag");
   CHECK(spec.tracking->objective_source == ObjectiveSource::kTracking);
   // --set creates the section.
-  CHECK(Parse(kStudy, {"tracking.uri=http://h:5000"}).tracking->uri == "http://h:5000");
-  CHECK(ErrorOf(kStudy, {"tracking.uri=file:/tmp/x"})
+  CHECK(ParseTracking(kTrackingStudy, {"tracking.uri=http://h:5000"}).tracking->uri ==
+        "http://h:5000");
+  CHECK(TrackingErrorOf(kTrackingStudy, {"tracking.uri=file:/tmp/x"})
             .rfind("--set tracking.uri=file:/tmp/x: tracking.uri: gdsweep talks to", 0) == 0);
-  CHECK(ErrorOf(kStudy, {"tracking.uri=http://h", "tracking.tag_key=mlflow.x"}) ==
+  CHECK(TrackingErrorOf(kTrackingStudy, {"tracking.uri=http://h", "tracking.tag_key=mlflow.x"}) ==
         "--set tracking.tag_key=mlflow.x: tracking.tag_key: the mlflow. prefix is reserved for "
         "MLflow's own tags");
 }
