@@ -7,9 +7,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 #include "sweeper/model/result.h"
 
@@ -130,6 +132,12 @@ class Database {
   // What names the database in messages: a file path, or a URL without its
   // password.
   virtual const std::string& name() const = 0;
+  // After a failed statement or COMMIT: true when the transaction was lost
+  // before it committed in a way that running it again from the start can
+  // cure (PostgreSQL: the connection to the server dropped, or the server
+  // aborted it for a serialization failure or deadlock), so nothing of it is
+  // stored. Reset by the next BeginTransaction. SQLite: never.
+  virtual bool TransactionLost() const { return false; }
 
  protected:
   friend class Transaction;
@@ -155,6 +163,37 @@ class Transaction {
   Database* db_;
   bool open_ = true;
 };
+
+// Runs body() in one transaction of `kind` and commits when it succeeded.
+// An attempt the database lost before it committed (TransactionLost) stored
+// nothing: on_retry() (when given) undoes what the attempt changed in memory
+// and the whole body runs again in a new transaction, up to
+// kMaxTransactionAttempts times (the database bounds how long it waits for a
+// server that went away). So a method whose transaction a server restart cuts
+// in the middle is applied exactly once.
+inline constexpr int kMaxTransactionAttempts = 10;
+Status RunTransaction(Database& db, TransactionKind kind, const std::function<Status()>& body,
+                      const std::function<void()>& on_retry = nullptr);
+
+// RunTransaction for a body that returns a Result<T> or a Status: the
+// result of the attempt that committed.
+template <typename F>
+auto InTransaction(Database& db, TransactionKind kind, F&& body,
+                   const std::function<void()>& on_retry = nullptr) -> decltype(body()) {
+  using R = decltype(body());
+  std::optional<R> out;
+  Status s = RunTransaction(
+      db, kind,
+      [&]() -> Status {
+        out.reset();
+        out.emplace(body());
+        if (!*out) return out->error();
+        return {};
+      },
+      on_retry);
+  if (!s) return s.error();
+  return std::move(*out);
+}
 
 // The SQL that is true when integer column `column` is one of the ids in
 // ?`param`, bound as a JSON list ("[1,2,3]"): json_each on SQLite, a jsonb
