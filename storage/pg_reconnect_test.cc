@@ -53,6 +53,16 @@ struct Tracked {
                 "SELECT t.number, t.state, g.tag, g.runs FROM trials t "
                 "JOIN gdsweep_trials g USING (trial_id) ORDER BY t.number");
   }
+  // An Ask of tag "x" whose COMMIT suffers `fault`; `calls` counts its
+  // sampler's calls (one per attempt that got that far).
+  Result<AskResult> AskWith(pg::CommitFault fault, int& calls) {
+    pg::InjectCommitFaultForTesting(fault);
+    SampleFn counting = [&calls](const TrialHistory& history, int64_t number) {
+      ++calls;
+      return FixedSample()(history, number);
+    };
+    return s->Ask(Request(study_id, "x"), h, counting);
+  }
   std::string url;
   std::unique_ptr<Storage> s;
   int64_t study_id = 0;
@@ -123,13 +133,8 @@ TEST_CASE("a server restart in the middle of a write: the write lands once on th
 TEST_CASE("a lost answer to COMMIT of a write that committed is not applied again") {
   REQUIRE_POSTGRES(server);
   Tracked db(*server, "lost_answer");
-  pg::InjectCommitFaultForTesting(pg::CommitFault::kDropCommitAnswer);
   int calls = 0;
-  SampleFn counting = [&](const TrialHistory& h, int64_t number) {
-    ++calls;
-    return FixedSample()(h, number);
-  };
-  auto r = db.s->Ask(Request(db.study_id, "x"), db.h, counting);
+  auto r = db.AskWith(pg::CommitFault::kDropCommitAnswer, calls);
   REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
   CHECK(calls == 1);
   CHECK(r->trial.number == 0);
@@ -149,13 +154,8 @@ TEST_CASE("a lost answer to COMMIT of a write that committed is not applied agai
 TEST_CASE("a write whose connection is lost before COMMIT is sent is run again, once") {
   REQUIRE_POSTGRES(server);
   Tracked db(*server, "lost_commit");
-  pg::InjectCommitFaultForTesting(pg::CommitFault::kDropBeforeCommit);
   int calls = 0;
-  SampleFn counting = [&](const TrialHistory& h, int64_t number) {
-    ++calls;
-    return FixedSample()(h, number);
-  };
-  auto r = db.s->Ask(Request(db.study_id, "x"), db.h, counting);
+  auto r = db.AskWith(pg::CommitFault::kDropBeforeCommit, calls);
   REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
   CHECK(calls == 2);
   CHECK(r->trial.number == 0);

@@ -154,22 +154,26 @@ class PostgresTest(SweepTestCase):
         optuna_script = self.write("optuna_worker.py", f"""
             import time, optuna
             optuna.logging.set_verbosity(optuna.logging.WARNING)
-            storage = optuna.storages.RDBStorage("{self.optuna_url}",
-                                                 engine_kwargs={{"pool_pre_ping": True}})
-            def retry(f):
-                while True:
+            def retry(f, done_if=None):
+                for _ in range(60):
                     try:
                         return f()
                     except Exception as e:  # the server restarts: try again
+                        if done_if and done_if in str(e):
+                            return None
                         print("retry:", type(e).__name__, flush=True)
                         time.sleep(0.5)
-            s = retry(lambda: optuna.load_study(study_name="shared", storage=storage))
+                raise RuntimeError("the server stayed away for 30 s")
+            s = retry(lambda: optuna.load_study(
+                study_name="shared", storage=optuna.storages.RDBStorage(
+                    "{self.optuna_url}", engine_kwargs={{"pool_pre_ping": True}})))
             for _ in range(10):
                 t = retry(s.ask)
                 x = retry(lambda: t.suggest_float("x", -5, 5))
                 y = retry(lambda: t.suggest_int("y", -5, 5))
                 time.sleep(0.2)
-                retry(lambda: s.tell(t, (x - 1) ** 2 + (y + 2) ** 2, skip_if_finished=True))
+                retry(lambda: s.tell(t, (x - 1) ** 2 + (y + 2) ** 2, skip_if_finished=True),
+                      done_if="already finished")
             print("optuna done")
             """)
         opt = subprocess.Popen([PYTHON, optuna_script], cwd=self.dir, stdout=subprocess.PIPE,
