@@ -22,8 +22,11 @@ namespace gdsweep::pg {
 namespace {
 
 // The key of the advisory lock every write transaction holds ("gdsweep" in
-// ASCII): one writer at a time per database, as with SQLite.
+// ASCII): exclusively for kWrite (one at a time per database, as with
+// SQLite), shared for kStudyWrite.
 constexpr int64_t kWriteLockKey = 0x67647377656570;
+// The first key of the per-study locks ("gdsw"; the second is the study id).
+constexpr int32_t kStudyLockKey = 0x67647377;
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -223,8 +226,8 @@ struct Database::Impl {
     const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
     const bool retryable = RetryableState(state);
     // A server that is shutting down ends the session: start a new one.
-    if (state && (std::string(state).rfind("08", 0) == 0 ||
-                  std::string(state).rfind("57P", 0) == 0)) {
+    if (state &&
+        (std::string(state).rfind("08", 0) == 0 || std::string(state).rfind("57P", 0) == 0)) {
       Drop();
     }
     if (Broken()) {
@@ -264,7 +267,7 @@ struct Database::Impl {
 
   // COMMIT, with the fault a test injected (write transactions only).
   Status Commit() {
-    const CommitFault fault = kind == sql::TransactionKind::kWrite
+    const CommitFault fault = kind != sql::TransactionKind::kRead
                                   ? g_commit_fault.exchange(CommitFault::kNone)
                                   : CommitFault::kNone;
     if (fault == CommitFault::kDropBeforeCommit) {
@@ -448,10 +451,13 @@ Status Database::Reconnect(int round, Error& last) {
 }
 
 Status Database::BeginTransaction(sql::TransactionKind kind) {
-  const std::string begin = kind == sql::TransactionKind::kWrite
-                                ? "BEGIN; SELECT pg_advisory_xact_lock(" +
-                                      std::to_string(kWriteLockKey) + "); SELECT txid_current()"
-                                : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+  std::string begin = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+  if (kind != sql::TransactionKind::kRead) {
+    const char* lock = kind == sql::TransactionKind::kWrite ? "pg_advisory_xact_lock"
+                                                            : "pg_advisory_xact_lock_shared";
+    begin = "BEGIN; SELECT " + std::string(lock) + "(" + std::to_string(kWriteLockKey) +
+            "); SELECT txid_current()";
+  }
   impl_->lost = false;
   impl_->in_transaction = false;
   // Nothing has happened yet in this transaction, so a connection the server
@@ -482,6 +488,13 @@ Status Database::BeginTransaction(sql::TransactionKind kind) {
   }
 }
 
+Status Database::LockStudy(int64_t study_id) {
+  if (!impl_->in_transaction || impl_->kind != sql::TransactionKind::kStudyWrite) return {};
+  auto q = Prepare("SELECT pg_advisory_xact_lock(" + std::to_string(kStudyLockKey) + ", ?1::int4)");
+  if (!q) return q.error();
+  return q->Bind(1, study_id).Run();
+}
+
 Status Database::CommitTransaction() {
   auto s = impl_->Commit();
   impl_->in_transaction = false;
@@ -504,9 +517,10 @@ Status Database::ResolveLostCommit(const Error& lost) {
   impl_->lost = false;
   const std::string xid = impl_->xid;
   if (xid.empty()) return lost;
-  spdlog::warn("{}: the connection was lost while committing ({}); asking the server whether "
-               "transaction {} committed",
-               redacted_, lost.message, xid);
+  spdlog::warn(
+      "{}: the connection was lost while committing ({}); asking the server whether "
+      "transaction {} committed",
+      redacted_, lost.message, xid);
   Error last = lost;
   for (int round = 0;; ++round) {
     if (!impl_->Broken()) {
@@ -523,8 +537,8 @@ Status Database::ResolveLostCommit(const Error& lost) {
       }
       if (status && status->empty()) {  // NULL: too old for the server to know
         impl_->lost = false;
-        return Error::Io(lost.message + "; the server no longer knows whether transaction " +
-                         xid + " committed, so it is not run again");
+        return Error::Io(lost.message + "; the server no longer knows whether transaction " + xid +
+                         " committed, so it is not run again");
       }
       if (!status) {
         last = status.error();

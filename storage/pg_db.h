@@ -1,8 +1,9 @@
 // The PostgreSQL implementation of sql::Database (sql_db.h) over libpq: one
 // server connection with its statements prepared once per session, ?N
-// placeholders sent as $N, every value as text. A write transaction holds a
-// transaction-scoped advisory lock, so gdsweep's writers on one database are
-// serialized as SQLite's BEGIN IMMEDIATE serializes them. A lost connection
+// placeholders sent as $N, every value as text. A kWrite transaction holds a
+// transaction-scoped advisory lock of the database, so it is serialized with
+// every other writer as SQLite's BEGIN IMMEDIATE serializes them; a
+// kStudyWrite holds it shared, plus one lock per study. A lost connection
 // is re-established with backoff; a transaction it cut off reports
 // TransactionLost (after asking the server, when the answer to COMMIT was
 // lost, whether it committed). The only file that includes libpq-fe.h is
@@ -67,6 +68,7 @@ class Database final : public sql::Database {
   bool read_only() const override { return options_.read_only; }
   const std::string& name() const override { return redacted_; }
   bool TransactionLost() const override;
+  Status LockStudy(int64_t study_id) override;
 
   struct Impl;
 

@@ -95,8 +95,7 @@ TEST_CASE("an Ask whose connection is killed between its statements lands exactl
   CHECK(db.Trials() == std::vector<std::string>{"0|COMPLETE|x|1", "1|RUNNING|x|1"});
   CHECK(db.Outbox() ==
         std::vector<std::string>{"run_started|0", "run_finished|0", "run_started|1"});
-  CHECK(Rows(db.url, "SELECT fresh_trials FROM gdsweep_sweeps") ==
-        std::vector<std::string>{"2"});
+  CHECK(Rows(db.url, "SELECT fresh_trials FROM gdsweep_sweeps") == std::vector<std::string>{"2"});
   // The history the retry read holds each trial once, as stored.
   REQUIRE(db.h.trials.size() == 2);
   CHECK(db.h.trials[0].state == TrialState::kComplete);

@@ -64,9 +64,9 @@ Status RunTransaction(Database& db, TransactionKind kind, const std::function<St
     }();
     if (outcome || !db.TransactionLost()) return outcome;
     if (attempt >= kMaxTransactionAttempts) {
-      return Error::Remote("gave up after " + std::to_string(attempt) +
-                           " attempts of one transaction, each cut off; the last: " +
-                           outcome.error().message);
+      return Error::Remote(
+          "gave up after " + std::to_string(attempt) +
+          " attempts of one transaction, each cut off; the last: " + outcome.error().message);
     }
     spdlog::warn("a transaction was cut off before it committed ({}); running it again",
                  outcome.error().message);

@@ -107,10 +107,17 @@ class Query {
 
 enum class TransactionKind {
   kRead,  // a consistent snapshot
-  // Serialized with every other kWrite transaction on the database (SQLite:
+  // Serialized with every other write transaction on the database (SQLite:
   // BEGIN IMMEDIATE; PostgreSQL: a transaction-scoped advisory lock), so a
-  // read-then-write never works on a stale read.
+  // read-then-write never works on a stale read. Schema changes, creating,
+  // deleting, renaming and importing studies.
   kWrite,
+  // Writes the rows of one study: the body calls LockStudy(study_id) before
+  // it reads what it decides on, and is then serialized with the writers of
+  // that study and with every kWrite, not with the writers of other studies
+  // (PostgreSQL: a shared advisory lock of the database plus one per study;
+  // SQLite: BEGIN IMMEDIATE, as kWrite).
+  kStudyWrite,
 };
 
 class Database {
@@ -138,6 +145,9 @@ class Database {
   // aborted it for a serialization failure or deadlock), so nothing of it is
   // stored. Reset by the next BeginTransaction. SQLite: never.
   virtual bool TransactionLost() const { return false; }
+  // In a kStudyWrite transaction: waits for the other writers of the study
+  // and holds it until the transaction ends. SQLite: nothing to do.
+  virtual Status LockStudy(int64_t /*study_id*/) { return {}; }
 
  protected:
   friend class Transaction;

@@ -70,7 +70,58 @@ namespace {
 
 using sql::InTransaction;
 constexpr Tx::Kind kRead = Tx::Kind::kRead;
-constexpr Tx::Kind kWrite = Tx::Kind::kWrite;
+constexpr Tx::Kind kWrite = Tx::Kind::kWrite;  // the whole database (studies made, removed)
+
+// Locks `study_ids` (sorted, so two writers never wait on each other) for
+// the rest of a kStudyWrite transaction.
+Status LockStudies(sql::Database& db, std::vector<int64_t> study_ids) {
+  std::sort(study_ids.begin(), study_ids.end());
+  study_ids.erase(std::unique(study_ids.begin(), study_ids.end()), study_ids.end());
+  for (int64_t id : study_ids) {
+    if (auto s = db.LockStudy(id); !s) return s;
+  }
+  return {};
+}
+
+// The studies `sql` (?1 bound to `key`) names, locked; none on SQLite, whose
+// every write transaction holds the whole file.
+template <typename K>
+Status LockStudiesOf(sql::Database& db, const std::string& sql, const K& key) {
+  if (db.dialect() == sql::Dialect::kSqlite) return {};
+  auto q = db.Prepare(sql);
+  if (!q) return q.error();
+  q->Bind(1, key);
+  std::vector<int64_t> ids;
+  if (auto s = q->ForEachRow([&](sql::Query& r) { ids.push_back(r.Int(0)); }); !s) return s;
+  return LockStudies(db, std::move(ids));
+}
+
+// Runs body() in a kStudyWrite transaction once `lock()` has locked the
+// studies it writes: writers of other studies do not wait for it.
+template <typename L, typename F>
+auto InStudyTransaction(sql::Database& db, L&& lock, F&& body,
+                        const std::function<void()>& on_retry = nullptr) -> decltype(body()) {
+  return InTransaction(
+      db, Tx::Kind::kStudyWrite,
+      [&]() -> decltype(body()) {
+        if (auto s = lock(); !s) return s.error();
+        return body();
+      },
+      on_retry);
+}
+
+auto StudyLock(sql::Database& db, int64_t study_id) {
+  return [&db, study_id] { return db.LockStudy(study_id); };
+}
+
+auto TrialStudyLock(sql::Database& db, int64_t trial_id) {
+  return [&db, trial_id] {
+    return LockStudiesOf(db, "SELECT study_id FROM trials WHERE trial_id = ?1", trial_id);
+  };
+}
+
+// No study: the rows written are the caller's own (its worker row, its runs).
+Status NoStudy() { return {}; }
 
 // What an attempt that was cut off read into a history may include its own
 // writes, which were not committed: the retry reads the history afresh.
@@ -189,9 +240,9 @@ Result<AskResult> SqlStorage::Ask(const AskRequest& req, TrialHistory& history,
                                   const SampleFn& sample) {
   if (auto s = CheckWritable(); !s) return s.error();
   bool claimed = false;
-  auto result =
-      InTransaction(*db_, kWrite, [&] { return AskOnce(req, history, sample, claimed); },
-                    ForgetHistory(history, req.refresh_history));
+  auto result = InStudyTransaction(
+      *db_, StudyLock(*db_, req.study_id), [&] { return AskOnce(req, history, sample, claimed); },
+      ForgetHistory(history, req.refresh_history));
   if (!result || result->kind != AskResult::Kind::kTrial) return result;
   if (claimed) {
     for (auto& t : history.trials) {
@@ -214,21 +265,22 @@ Status SqlStorage::RefreshHistory(int64_t study_id, TrialHistory& history) {
 
 Status SqlStorage::FinishTrial(int64_t trial_id, const TrialOutcome& outcome) {
   if (auto s = CheckWritable(); !s) return s;
-  return InTransaction(*db_, kWrite, [&] { return FinishRunningTrial(*db_, trial_id, outcome); });
+  return InStudyTransaction(*db_, TrialStudyLock(*db_, trial_id),
+                            [&] { return FinishRunningTrial(*db_, trial_id, outcome); });
 }
 
 Status SqlStorage::ReportIntermediate(int64_t trial_id, const std::map<int64_t, double>& values,
                                       const std::map<int64_t, double>& times) {
   if (auto s = CheckWritable(); !s) return s;
-  return InTransaction(*db_, kWrite,
-                       [&] { return WriteIntermediate(*db_, trial_id, values, times); });
+  return InStudyTransaction(*db_, TrialStudyLock(*db_, trial_id),
+                            [&] { return WriteIntermediate(*db_, trial_id, values, times); });
 }
 
 Result<ReportResult> SqlStorage::ReportAndJudge(const ReportRequest& req, TrialHistory& history,
                                                 const JudgeFn& judge) {
   if (auto s = CheckWritable(); !s) return s.error();
-  return InTransaction(
-      *db_, kWrite, [&] { return StoreAndJudge(*db_, req, history, judge); },
+  return InStudyTransaction(
+      *db_, StudyLock(*db_, req.study_id), [&] { return StoreAndJudge(*db_, req, history, judge); },
       ForgetHistory(history, req.refresh_history));
 }
 
@@ -249,7 +301,7 @@ Result<SearchSpace> SqlStorage::ListParams(int64_t study_id) {
 
 Status SqlStorage::RegisterWorker(const WorkerInfo& w) {
   if (auto s = CheckWritable(); !s) return s;
-  return InTransaction(*db_, kWrite, [&]() -> Status {
+  return InStudyTransaction(*db_, StudyLock(*db_, w.study_id), [&]() -> Status {
     auto q = db_->Prepare(
         "INSERT INTO gdsweep_workers (worker_id, study_id, host, pid, started_at, heartbeat_at) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (worker_id) DO UPDATE SET "
@@ -264,7 +316,7 @@ Status SqlStorage::RegisterWorker(const WorkerInfo& w) {
 
 Status SqlStorage::Heartbeat(const std::string& worker_id, double now) {
   if (auto s = CheckWritable(); !s) return s;
-  return InTransaction(*db_, kWrite, [&]() -> Status {
+  return InStudyTransaction(*db_, NoStudy, [&]() -> Status {
     auto q = db_->Prepare("UPDATE gdsweep_workers SET heartbeat_at = ?2 WHERE worker_id = ?1");
     if (!q) return q.error();
     if (auto s = q->Bind(1, worker_id).Bind(2, now).Run(); !s) return s;
@@ -295,7 +347,7 @@ Result<std::vector<WorkerInfo>> SqlStorage::ListWorkers(int64_t study_id) {
 
 Status SqlStorage::RemoveWorker(const std::string& worker_id) {
   if (auto s = CheckWritable(); !s) return s;
-  return InTransaction(*db_, kWrite, [&]() -> Status {
+  return InStudyTransaction(*db_, NoStudy, [&]() -> Status {
     auto q = db_->Prepare("DELETE FROM gdsweep_workers WHERE worker_id = ?1");
     if (!q) return q.error();
     return q->Bind(1, worker_id).Run();
@@ -305,7 +357,13 @@ Status SqlStorage::RemoveWorker(const std::string& worker_id) {
 Result<std::vector<TrialRecord>> SqlStorage::RequeueTrialsOfWorker(const std::string& worker_id,
                                                                    const std::string& reason) {
   if (auto s = CheckWritable(); !s) return s.error();
-  return InTransaction(*db_, kWrite, [&]() -> Result<std::vector<TrialRecord>> {
+  auto studies = [&] {
+    return LockStudiesOf(*db_,
+                         "SELECT study_id FROM gdsweep_workers WHERE worker_id = ?1 UNION "
+                         "SELECT study_id FROM gdsweep_trials WHERE worker_id = ?1",
+                         worker_id);
+  };
+  return InStudyTransaction(*db_, studies, [&]() -> Result<std::vector<TrialRecord>> {
     std::vector<int64_t> running;
     {
       auto q = db_->Prepare(
@@ -343,7 +401,8 @@ Result<std::vector<TrialRecord>> SqlStorage::RequeueTrialsOfWorker(const std::st
 
 Status SqlStorage::RecordRunProcesses(const std::vector<RunProcess>& processes) {
   if (auto s = CheckWritable(); !s) return s;
-  return InTransaction(*db_, kWrite, [&]() -> Status {
+  // Each update names its run and checks it has not ended: no study lock.
+  return InStudyTransaction(*db_, NoStudy, [&]() -> Status {
     for (const auto& p : processes) {
       if (auto s = RecordRunProcess(*db_, p); !s) return s;
     }
@@ -358,7 +417,7 @@ Result<std::vector<TrialRun>> SqlStorage::ListTrialRuns(int64_t trial_id) {
 Status SqlStorage::AdoptTrial(int64_t trial_id, const std::string& from_worker,
                               const std::string& to_worker) {
   if (auto s = CheckWritable(); !s) return s;
-  return InTransaction(*db_, kWrite, [&]() -> Status {
+  return InStudyTransaction(*db_, TrialStudyLock(*db_, trial_id), [&]() -> Status {
     auto q = db_->Prepare(
         "UPDATE gdsweep_trials SET worker_id = ?3 WHERE trial_id = ?1 AND worker_id = ?2 AND "
         "EXISTS (SELECT 1 FROM trials t WHERE t.trial_id = ?1 AND t.state = 'RUNNING')");
@@ -377,8 +436,8 @@ Status SqlStorage::AdoptTrial(int64_t trial_id, const std::string& from_worker,
 Result<TrackingTarget> SqlStorage::SetTrackingTarget(int64_t study_id, const std::string& tag,
                                                      const TrackingTarget& target) {
   if (auto s = CheckWritable(); !s) return s.error();
-  return InTransaction(*db_, kWrite,
-                       [&] { return UpsertTrackingTarget(*db_, study_id, tag, target); });
+  return InStudyTransaction(*db_, StudyLock(*db_, study_id),
+                            [&] { return UpsertTrackingTarget(*db_, study_id, tag, target); });
 }
 
 Result<std::optional<TrackingTarget>> SqlStorage::GetTrackingTarget(int64_t study_id,
@@ -394,7 +453,7 @@ Result<std::vector<OutboxMessage>> SqlStorage::ClaimOutbox(int64_t study_id, con
                                                            const std::string& owner, double lease_s,
                                                            int limit) {
   if (auto s = CheckWritable(); !s) return s.error();
-  return InTransaction(*db_, kWrite, [&] {
+  return InStudyTransaction(*db_, StudyLock(*db_, study_id), [&] {
     return ClaimPendingMessages(*db_, study_id, tag, owner, NowSeconds(), lease_s, limit);
   });
 }
@@ -402,14 +461,15 @@ Result<std::vector<OutboxMessage>> SqlStorage::ClaimOutbox(int64_t study_id, con
 Status SqlStorage::SettleOutbox(int64_t study_id, const std::string& tag,
                                 const OutboxUpdate& update) {
   if (auto s = CheckWritable(); !s) return s;
-  return InTransaction(*db_, kWrite,
-                       [&] { return ApplyOutboxUpdate(*db_, study_id, tag, update); });
+  return InStudyTransaction(*db_, StudyLock(*db_, study_id),
+                            [&] { return ApplyOutboxUpdate(*db_, study_id, tag, update); });
 }
 
 Status SqlStorage::ReleaseOutboxLease(int64_t study_id, const std::string& tag,
                                       const std::string& owner) {
   if (auto s = CheckWritable(); !s) return s;
-  return InTransaction(*db_, kWrite, [&] { return DropOutboxLease(*db_, study_id, tag, owner); });
+  return InStudyTransaction(*db_, StudyLock(*db_, study_id),
+                            [&] { return DropOutboxLease(*db_, study_id, tag, owner); });
 }
 
 Result<OutboxCounts> SqlStorage::CountOutbox(int64_t study_id, const std::string& tag) {
@@ -418,7 +478,8 @@ Result<OutboxCounts> SqlStorage::CountOutbox(int64_t study_id, const std::string
 
 Result<int64_t> SqlStorage::ReviveOutbox(int64_t study_id, const std::string& tag) {
   if (auto s = CheckWritable(); !s) return s.error();
-  return InTransaction(*db_, kWrite, [&] { return ReviveDeadMessages(*db_, study_id, tag); });
+  return InStudyTransaction(*db_, StudyLock(*db_, study_id),
+                            [&] { return ReviveDeadMessages(*db_, study_id, tag); });
 }
 
 Result<std::vector<OutboxMessage>> SqlStorage::DeadOutbox(int64_t study_id,
@@ -429,15 +490,14 @@ Result<std::vector<OutboxMessage>> SqlStorage::DeadOutbox(int64_t study_id,
 Result<std::optional<TrackingRun>> SqlStorage::GetTrackingRun(int64_t study_id,
                                                               const std::string& tag,
                                                               int64_t trial_id) {
-  return InTransaction(*db_, kRead,
-                       [&] { return LoadTrackingRun(*db_, study_id, tag, trial_id); });
+  return InTransaction(*db_, kRead, [&] { return LoadTrackingRun(*db_, study_id, tag, trial_id); });
 }
 
 // --- Queue and study management ---
 
 Result<EnqueueResult> SqlStorage::Enqueue(const EnqueueRequest& req) {
   if (auto s = CheckWritable(); !s) return s.error();
-  return InTransaction(*db_, kWrite, [&]() -> Result<EnqueueResult> {
+  return InStudyTransaction(*db_, StudyLock(*db_, req.study_id), [&]() -> Result<EnqueueResult> {
     auto space = SpaceOf(req.study_id);
     if (!space) return space.error();
     return EnqueuePoints(*db_, req, **space);

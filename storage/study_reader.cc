@@ -69,7 +69,8 @@ Result<std::unique_ptr<StudyReader>> StudyReader::Open(const std::string& path,
 }
 
 Result<std::vector<StudySummary>> StudyReader::ListStudies() {
-  return sql::InTransaction(*db_, Tx::Kind::kRead, [&] { return storage::LoadStudySummaries(*db_); });
+  return sql::InTransaction(*db_, Tx::Kind::kRead,
+                            [&] { return storage::LoadStudySummaries(*db_); });
 }
 
 Status StudyReader::Refresh(const std::string& name, StudySnapshot& snapshot) {
@@ -88,8 +89,7 @@ Status StudyReader::Refresh(const std::string& name, StudySnapshot& snapshot) {
         if (auto s = storage::AddTrialParams(*db_, snapshot.info.study_id, snapshot.params); !s) {
           return s;
         }
-        if (auto s =
-                storage::RefreshTrialHistory(*db_, snapshot.info.study_id, snapshot.history);
+        if (auto s = storage::RefreshTrialHistory(*db_, snapshot.info.study_id, snapshot.history);
             !s) {
           return s;
         }

@@ -128,10 +128,10 @@ struct SyncCounter {
 };
 
 // The cases about SQLite's own syncs say so, and pass, on PostgreSQL's run.
-#define SQLITE_ONLY()                                                     \
-  if (testing::TestingPostgres()) {                                       \
+#define SQLITE_ONLY()                                                      \
+  if (testing::TestingPostgres()) {                                        \
     MESSAGE("SQLite only: PostgreSQL commits durably, Sync() is a no-op"); \
-    return;                                                               \
+    return;                                                                \
   }
 
 TEST_CASE("with synchronous_full off, commits reach the disk at Sync(), all at once") {
