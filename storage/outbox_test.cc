@@ -36,7 +36,7 @@ TrackingTarget Target(const std::string& uri = "http://mlflow:5000") {
 // A storage with study "s" (SmallStudy) and a target for tag "t".
 struct Tracked {
   TempDir dir;
-  std::string path = dir.File("db.sqlite");
+  std::string path = testing::TestDatabase(dir);
   std::unique_ptr<Storage> s = OpenOrDie(path);
   int64_t study_id = 0;
   TrialHistory h;
@@ -78,7 +78,7 @@ double TimeField(const OutboxMessage& m, const char* key) {
 
 TEST_CASE("without a tracking target nothing is written to the outbox") {
   TempDir dir;
-  auto path = dir.File("db.sqlite");
+  auto path = testing::TestDatabase(dir);
   auto s = OpenOrDie(path);
   auto study = s->OpenStudy(SmallStudy());
   REQUIRE(study.ok());

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <cmath>
@@ -21,8 +22,11 @@ namespace gdsweep::pg {
 namespace {
 
 // The key of the advisory lock every write transaction holds ("gdsweep" in
-// ASCII): one writer at a time per database, as with SQLite.
+// ASCII): exclusively for kWrite (one at a time per database, as with
+// SQLite), shared for kStudyWrite.
 constexpr int64_t kWriteLockKey = 0x67647377656570;
+// The first key of the per-study locks ("gdsw"; the second is the study id).
+constexpr int32_t kStudyLockKey = 0x67647377;
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -166,6 +170,22 @@ class Statement final : public sql::Cursor {
   int row_ = -1;
 };
 
+namespace {
+
+// The SQLSTATEs after which the same transaction, run again from the start,
+// can succeed: the connection failed (class 08), the server is shutting
+// down or restarting (57P01-57P03), a serialization failure or deadlock.
+bool RetryableState(const char* sqlstate) {
+  if (sqlstate == nullptr) return false;
+  const std::string s = sqlstate;
+  return s.rfind("08", 0) == 0 || s == "57P01" || s == "57P02" || s == "57P03" || s == "40001" ||
+         s == "40P01";
+}
+
+std::atomic<CommitFault> g_commit_fault{CommitFault::kNone};
+
+}  // namespace
+
 struct Database::Impl {
   PGconn* conn = nullptr;
   std::string name;      // the redacted URL
@@ -174,29 +194,92 @@ struct Database::Impl {
   int64_t changes = 0;
   std::unordered_map<std::string, std::unique_ptr<Statement>> cache;
   std::minstd_rand jitter{std::random_device{}()};
+  // The current transaction: open, its kind and (kWrite) its txid.
+  bool in_transaction = false;
+  sql::TransactionKind kind = sql::TransactionKind::kRead;
+  std::string xid;
+  // The current transaction was lost before it committed (TransactionLost).
+  bool lost = false;
+  // When the connection was first found lost (steady ms), 0 while none is:
+  // cleared by a commit, so the wait for a server is bounded per outage.
+  int64_t outage_since = 0;
 
   bool Broken() const { return conn == nullptr || PQstatus(conn) != CONNECTION_OK; }
 
-  // An error of `what`, with the server's message; a lost connection says so.
-  Error ErrorOf(const std::string& what, const PGresult* res) const {
-    std::string message = FirstLine(res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
-    if (message.empty()) message = FirstLine(PQerrorMessage(conn));
-    if (Broken()) return Error::Io(name + ": lost the connection to the server: " + message);
+  void Drop() {
+    if (conn) PQfinish(conn);
+    conn = nullptr;
+  }
+
+  int64_t OutageDeadline(int timeout_ms) {
+    if (outage_since == 0) outage_since = NowMs();
+    return outage_since + timeout_ms;
+  }
+
+  // An error of `what`, with the server's message; a lost connection says so
+  // and marks the transaction lost, as does a failure a retry can cure.
+  Error ErrorOf(const std::string& what, const PGresult* res) {
+    std::string message =
+        FirstLine(res ? PQresultErrorMessage(res) : (conn ? PQerrorMessage(conn) : ""));
+    if (message.empty() && conn) message = FirstLine(PQerrorMessage(conn));
+    if (message.empty()) message = "the connection is closed";
+    const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+    const bool retryable = RetryableState(state);
+    // A server that is shutting down ends the session: start a new one.
+    if (state &&
+        (std::string(state).rfind("08", 0) == 0 || std::string(state).rfind("57P", 0) == 0)) {
+      Drop();
+    }
+    if (Broken()) {
+      lost = true;
+      if (outage_since == 0) outage_since = NowMs();
+      return Error::Io(name + ": lost the connection to the server: " + message);
+    }
+    if (retryable) lost = true;
     return Error::Io(name + ": " + what + ": " + message);
   }
 
-  // Runs `sql` without parameters; kIo on an error.
-  Status Run(const std::string& sql) {
+  // Runs `sql` (one or more statements) without parameters; the first column
+  // of the last statement's first row ("" for none or NULL); kIo on an error.
+  Result<std::string> Value(const std::string& sql) {
+    if (Broken()) return ErrorOf("not connected", nullptr);
     PGresult* res = PQexec(conn, sql.c_str());
     const auto status = PQresultStatus(res);
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+      std::string value;
+      if (PQntuples(res) > 0 && PQnfields(res) > 0 && !PQgetisnull(res, 0, 0)) {
+        value = PQgetvalue(res, 0, 0);
+      }
       PQclear(res);
-      return {};
+      return value;
     }
     Error e = ErrorOf("statement failed", res);
     spdlog::debug("PostgreSQL error in: {}", sql::ShortenSql(sql));
     PQclear(res);
     return e;
+  }
+
+  Status Run(const std::string& sql) {
+    auto v = Value(sql);
+    if (!v) return v.error();
+    return {};
+  }
+
+  // COMMIT, with the fault a test injected (write transactions only).
+  Status Commit() {
+    const CommitFault fault = kind != sql::TransactionKind::kRead
+                                  ? g_commit_fault.exchange(CommitFault::kNone)
+                                  : CommitFault::kNone;
+    if (fault == CommitFault::kDropBeforeCommit) {
+      Drop();
+      return ErrorOf("COMMIT", nullptr);
+    }
+    auto s = Run("COMMIT");
+    if (s && fault == CommitFault::kDropCommitAnswer) {
+      Drop();
+      return ErrorOf("COMMIT", nullptr);
+    }
+    return s;
   }
 };
 
@@ -205,6 +288,7 @@ Result<bool> Statement::Step() {
     ++row_;
     return row_ < PQntuples(result_);
   }
+  if (db_->Broken()) return db_->ErrorOf("not connected", nullptr);
   PGconn* conn = db_->conn;
   if (prepared_name_.empty() || prepared_session_ != db_->session) {
     const std::string name = "g" + std::to_string(db_->next_statement++);
@@ -339,43 +423,147 @@ Status Database::Exec(const std::string& sql) { return impl_->Run(sql); }
 
 int64_t Database::Changes() const { return impl_->changes; }
 
+void InjectCommitFaultForTesting(CommitFault fault) { g_commit_fault = fault; }
+
+bool Database::TransactionLost() const { return impl_->lost; }
+
+Status Database::Reconnect(int round, Error& last) {
+  const int64_t deadline = impl_->OutageDeadline(options_.reconnect_timeout_ms);
+  const int64_t now = NowMs();
+  if (now >= deadline) {
+    const int64_t waited_s = (now - impl_->outage_since) / 1000;
+    impl_->outage_since = 0;  // the next method waits afresh
+    return Error::Remote(redacted_ + ": the server could not be reached for " +
+                         std::to_string(waited_s) + " s; gave up: " + last.message);
+  }
+  const int base = 50 << std::min(round, 5);  // 50 ms .. 1.6 s
+  std::uniform_int_distribution<int> extra(0, base);
+  const int64_t wait = std::min<int64_t>(base + extra(impl_->jitter), deadline - now);
+  std::this_thread::sleep_for(std::chrono::milliseconds(wait));
+  if (!impl_->Broken()) return {};  // only waiting (a commit still in progress)
+  spdlog::warn("{}: reconnecting ({})", redacted_, last.message);
+  auto s = Connect();
+  if (!s) {
+    last = s.error();
+    if (IsRefusedLogin(last.message)) return last;
+  }
+  return {};
+}
+
 Status Database::BeginTransaction(sql::TransactionKind kind) {
-  const std::string begin =
-      kind == sql::TransactionKind::kWrite
-          ? "BEGIN; SELECT pg_advisory_xact_lock(" + std::to_string(kWriteLockKey) + ")"
-          : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+  std::string begin = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+  if (kind != sql::TransactionKind::kRead) {
+    const char* lock = kind == sql::TransactionKind::kWrite ? "pg_advisory_xact_lock"
+                                                            : "pg_advisory_xact_lock_shared";
+    begin = "BEGIN; SELECT " + std::string(lock) + "(" + std::to_string(kWriteLockKey) +
+            "); SELECT txid_current()";
+  }
+  impl_->lost = false;
+  impl_->in_transaction = false;
   // Nothing has happened yet in this transaction, so a connection the server
   // dropped (a restart) is re-established and BEGIN tried again, with
-  // backoff, until the reconnect timeout.
-  const int64_t deadline = NowMs() + options_.reconnect_timeout_ms;
+  // backoff, until the outage has lasted reconnect_timeout_ms.
   Error last = Error::Io(redacted_ + ": not connected");
   for (int round = 0;; ++round) {
     if (!impl_->Broken()) {
-      auto s = impl_->Run(begin);
-      if (s) return {};
-      last = s.error();
+      auto xid = impl_->Value(begin);
+      if (xid) {
+        impl_->in_transaction = true;
+        impl_->kind = kind;
+        impl_->xid = *xid;
+        impl_->lost = false;
+        return {};
+      }
+      last = xid.error();
       if (!impl_->Broken()) {
         (void)impl_->Run("ROLLBACK");
+        impl_->lost = false;
         return last;
       }
     }
-    if (NowMs() >= deadline) return last;
-    const int base = 50 << std::min(round, 5);  // 50 ms .. 1.6 s
-    std::uniform_int_distribution<int> extra(0, base);
-    std::this_thread::sleep_for(std::chrono::milliseconds(base + extra(impl_->jitter)));
-    spdlog::warn("{}: reconnecting ({})", redacted_, last.message);
-    auto s = Connect();
-    if (!s) {
-      last = s.error();
-      if (IsRefusedLogin(last.message)) return last;
+    if (auto s = Reconnect(round, last); !s) {
+      impl_->lost = false;
+      return s;
     }
   }
 }
 
-Status Database::CommitTransaction() { return impl_->Run("COMMIT"); }
+Status Database::LockStudy(int64_t study_id) {
+  if (!impl_->in_transaction || impl_->kind != sql::TransactionKind::kStudyWrite) return {};
+  auto q = Prepare("SELECT pg_advisory_xact_lock(" + std::to_string(kStudyLockKey) + ", ?1::int4)");
+  if (!q) return q.error();
+  return q->Bind(1, study_id).Run();
+}
+
+Status Database::CommitTransaction() {
+  auto s = impl_->Commit();
+  impl_->in_transaction = false;
+  if (s) {
+    impl_->outage_since = 0;
+    return {};
+  }
+  // The server answered: COMMIT failed and rolled back (lost says whether a
+  // retry can cure it).
+  if (!impl_->Broken()) return s;
+  // A snapshot read has nothing to commit: what it read stands.
+  if (impl_->kind == sql::TransactionKind::kRead) {
+    impl_->lost = false;
+    return {};
+  }
+  return ResolveLostCommit(s.error());
+}
+
+Status Database::ResolveLostCommit(const Error& lost) {
+  impl_->lost = false;
+  const std::string xid = impl_->xid;
+  if (xid.empty()) return lost;
+  spdlog::warn(
+      "{}: the connection was lost while committing ({}); asking the server whether "
+      "transaction {} committed",
+      redacted_, lost.message, xid);
+  Error last = lost;
+  for (int round = 0;; ++round) {
+    if (!impl_->Broken()) {
+      auto status = impl_->Value("SELECT txid_status(" + xid + ")");
+      if (status && *status == "committed") {
+        spdlog::info("{}: transaction {} did commit", redacted_, xid);
+        impl_->outage_since = 0;
+        impl_->lost = false;
+        return {};
+      }
+      if (status && *status == "aborted") {
+        impl_->lost = true;
+        return Error::Io(lost.message + " (the transaction did not commit)");
+      }
+      if (status && status->empty()) {  // NULL: too old for the server to know
+        impl_->lost = false;
+        return Error::Io(lost.message + "; the server no longer knows whether transaction " + xid +
+                         " committed, so it is not run again");
+      }
+      if (!status) {
+        last = status.error();
+        if (!impl_->Broken()) {
+          impl_->lost = false;
+          return Error::Io(lost.message + "; cannot ask whether it committed: " + last.message);
+        }
+      }
+      // "in progress": the old session is still ending it; ask again.
+    }
+    if (auto s = Reconnect(round, last); !s) {
+      impl_->lost = false;
+      return Error::Remote(s.error().message +
+                           " (the answer to COMMIT was lost: whether the last change was stored "
+                           "is unknown)");
+    }
+  }
+}
 
 void Database::RollbackTransaction() {
-  if (!impl_->Broken()) (void)impl_->Run("ROLLBACK");
+  // What the attempt's own failure said stands, whatever the ROLLBACK meets.
+  const bool lost = impl_->lost;
+  if (impl_->in_transaction && !impl_->Broken()) (void)impl_->Run("ROLLBACK");
+  impl_->in_transaction = false;
+  impl_->lost = lost;
 }
 
 }  // namespace gdsweep::pg

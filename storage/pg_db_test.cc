@@ -2,7 +2,11 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
+#include <future>
+#include <thread>
 
 #include "storage/schema.h"
 #include "storage/test_support.h"
@@ -200,6 +204,64 @@ TEST_CASE("a transaction after a server restart reconnects; a study's data survi
   REQUIRE_MESSAGE(trials.ok(), (trials.ok() ? "" : trials.error().message));
   REQUIRE(trials->size() == 2);
   CHECK((*trials)[0].state == TrialState::kComplete);
+}
+
+// Runs an Ask on study `study_id` of a storage of its own in another thread,
+// whose sampler (inside the Ask's write transaction) holds it open until
+// `release` is set (or 10 s passed).
+struct HeldAsk {
+  HeldAsk(const std::string& url, int64_t study_id) {
+    done = std::async(std::launch::async, [this, url, study_id] {
+      auto s = testing::OpenOrDie(url);
+      TrialHistory h;
+      SampleFn holding = [this](const TrialHistory& history, int64_t number) {
+        inside = true;
+        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (!release && std::chrono::steady_clock::now() < until) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        released_in_time = release.load();
+        return testing::FixedSample()(history, number);
+      };
+      auto r = s->Ask(testing::Request(study_id, "x"), h, holding);
+      return r.ok() && r->kind == AskResult::Kind::kTrial ? r->trial.number : int64_t{-1};
+    });
+    while (!inside && done.wait_for(std::chrono::milliseconds(5)) == std::future_status::timeout) {
+    }
+  }
+  std::atomic<bool> inside{false}, release{false}, released_in_time{false};
+  std::future<int64_t> done;
+};
+
+TEST_CASE("writers of two studies do not wait for each other; writers of one study do") {
+  REQUIRE_POSTGRES(server);
+  const std::string url = server->CreateDatabase("two_studies");
+  auto s = testing::OpenOrDie(url);
+  auto a = s->OpenStudy(testing::SmallStudy("a"));
+  auto b = s->OpenStudy(testing::SmallStudy("b"));
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+
+  HeldAsk held(url, a->study_id);  // study a's write transaction stays open
+  REQUIRE(held.inside);
+  // Study b: asked, told and enqueued to while a's Ask holds its transaction.
+  TrialHistory h;
+  auto other = testing::AskOne(*s, testing::Request(b->study_id, "x"), h);
+  REQUIRE(s->FinishTrial(other.trial_id, testing::Complete(0.5)).ok());
+  CHECK(held.done.wait_for(std::chrono::seconds(0)) == std::future_status::timeout);
+
+  // Study a: a second writer waits for the first.
+  auto second = std::async(std::launch::async, [&] {
+    auto s2 = testing::OpenOrDie(url);
+    TrialHistory h2;
+    auto r = s2->Ask(testing::Request(a->study_id, "x"), h2, testing::FixedSample());
+    return r.ok() && r->kind == AskResult::Kind::kTrial ? r->trial.number : int64_t{-1};
+  });
+  CHECK(second.wait_for(std::chrono::milliseconds(500)) == std::future_status::timeout);
+  held.release = true;
+  CHECK(held.done.get() == 0);
+  CHECK(held.released_in_time);  // b's writes did not wait for a's 10 s
+  CHECK(second.get() == 1);
 }
 
 }  // namespace

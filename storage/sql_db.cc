@@ -1,5 +1,7 @@
 #include "storage/sql_db.h"
 
+#include <spdlog/spdlog.h>
+
 #include <utility>
 
 namespace gdsweep::sql {
@@ -49,6 +51,27 @@ Status Transaction::Commit() {
   auto s = db_->CommitTransaction();
   if (s) open_ = false;
   return s;
+}
+
+Status RunTransaction(Database& db, TransactionKind kind, const std::function<Status()>& body,
+                      const std::function<void()>& on_retry) {
+  for (int attempt = 1;; ++attempt) {
+    Status outcome = [&]() -> Status {
+      auto tx = Transaction::Begin(db, kind);
+      if (!tx) return tx.error();
+      if (auto s = body(); !s) return s;
+      return tx->Commit();
+    }();
+    if (outcome || !db.TransactionLost()) return outcome;
+    if (attempt >= kMaxTransactionAttempts) {
+      return Error::Remote(
+          "gave up after " + std::to_string(attempt) +
+          " attempts of one transaction, each cut off; the last: " + outcome.error().message);
+    }
+    spdlog::warn("a transaction was cut off before it committed ({}); running it again",
+                 outcome.error().message);
+    if (on_retry) on_retry();
+  }
 }
 
 std::string InIdList(const Database& db, const std::string& column, int param) {

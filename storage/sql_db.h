@@ -7,9 +7,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 #include "sweeper/model/result.h"
 
@@ -105,10 +107,17 @@ class Query {
 
 enum class TransactionKind {
   kRead,  // a consistent snapshot
-  // Serialized with every other kWrite transaction on the database (SQLite:
+  // Serialized with every other write transaction on the database (SQLite:
   // BEGIN IMMEDIATE; PostgreSQL: a transaction-scoped advisory lock), so a
-  // read-then-write never works on a stale read.
+  // read-then-write never works on a stale read. Schema changes, creating,
+  // deleting, renaming and importing studies.
   kWrite,
+  // Writes the rows of one study: the body calls LockStudy(study_id) before
+  // it reads what it decides on, and is then serialized with the writers of
+  // that study and with every kWrite, not with the writers of other studies
+  // (PostgreSQL: a shared advisory lock of the database plus one per study;
+  // SQLite: BEGIN IMMEDIATE, as kWrite).
+  kStudyWrite,
 };
 
 class Database {
@@ -130,6 +139,15 @@ class Database {
   // What names the database in messages: a file path, or a URL without its
   // password.
   virtual const std::string& name() const = 0;
+  // After a failed statement or COMMIT: true when the transaction was lost
+  // before it committed in a way that running it again from the start can
+  // cure (PostgreSQL: the connection to the server dropped, or the server
+  // aborted it for a serialization failure or deadlock), so nothing of it is
+  // stored. Reset by the next BeginTransaction. SQLite: never.
+  virtual bool TransactionLost() const { return false; }
+  // In a kStudyWrite transaction: waits for the other writers of the study
+  // and holds it until the transaction ends. SQLite: nothing to do.
+  virtual Status LockStudy(int64_t /*study_id*/) { return {}; }
 
  protected:
   friend class Transaction;
@@ -155,6 +173,37 @@ class Transaction {
   Database* db_;
   bool open_ = true;
 };
+
+// Runs body() in one transaction of `kind` and commits when it succeeded.
+// An attempt the database lost before it committed (TransactionLost) stored
+// nothing: on_retry() (when given) undoes what the attempt changed in memory
+// and the whole body runs again in a new transaction, up to
+// kMaxTransactionAttempts times (the database bounds how long it waits for a
+// server that went away). So a method whose transaction a server restart cuts
+// in the middle is applied exactly once.
+inline constexpr int kMaxTransactionAttempts = 10;
+Status RunTransaction(Database& db, TransactionKind kind, const std::function<Status()>& body,
+                      const std::function<void()>& on_retry = nullptr);
+
+// RunTransaction for a body that returns a Result<T> or a Status: the
+// result of the attempt that committed.
+template <typename F>
+auto InTransaction(Database& db, TransactionKind kind, F&& body,
+                   const std::function<void()>& on_retry = nullptr) -> decltype(body()) {
+  using R = decltype(body());
+  std::optional<R> out;
+  Status s = RunTransaction(
+      db, kind,
+      [&]() -> Status {
+        out.reset();
+        out.emplace(body());
+        if (!*out) return out->error();
+        return {};
+      },
+      on_retry);
+  if (!s) return s.error();
+  return std::move(*out);
+}
 
 // The SQL that is true when integer column `column` is one of the ids in
 // ?`param`, bound as a JSON list ("[1,2,3]"): json_each on SQLite, a jsonb

@@ -1,8 +1,10 @@
 // SqlStorage: the Storage seam over one SQL database (a SQLite file or a
 // PostgreSQL server, through sql::Database) laid out as Optuna's RDB schema
 // plus gdsweep's tables. Each method runs in one transaction (serialized with
-// the other writers when it writes), so several processes share a database.
-// One object per thread; open one per process (never across fork()).
+// the other writers when it writes), so several processes share a database;
+// a transaction a lost connection cut off is run again whole
+// (sql::InTransaction). One object per thread; open one per process (never
+// across fork()).
 #pragma once
 
 #include <cstdint>
@@ -75,6 +77,9 @@ class SqlStorage final : public Storage {
   // The study's stored search space, re-read only when its row changed.
   Result<const SearchSpace*> SpaceOf(int64_t study_id);
   Status CheckWritable() const;
+  // One attempt of Ask's transaction, without the commit.
+  Result<AskResult> AskOnce(const AskRequest& req, TrialHistory& history, const SampleFn& sample,
+                            bool& claimed);
 
   struct CachedSpace {
     double updated_at = 0;

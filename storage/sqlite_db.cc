@@ -280,7 +280,7 @@ Result<bool> Statement::Step() {
 // BEGIN and COMMIT run as cached prepared statements: parsing them on every
 // transaction showed as a few percent of a sweep's CPU.
 Status Database::BeginTransaction(sql::TransactionKind kind) {
-  auto q = Prepare(kind == sql::TransactionKind::kWrite ? "BEGIN IMMEDIATE" : "BEGIN");
+  auto q = Prepare(kind == sql::TransactionKind::kRead ? "BEGIN" : "BEGIN IMMEDIATE");
   if (!q) return q.error();
   return q->Run();
 }

@@ -50,7 +50,8 @@ class Database final : public sql::Database {
  private:
   friend class Statement;
   explicit Database(DatabaseOptions options);
-  // kWrite: BEGIN IMMEDIATE (takes the write lock at once); kRead: BEGIN.
+  // kWrite, kStudyWrite: BEGIN IMMEDIATE (takes the write lock at once);
+  // kRead: BEGIN.
   Status BeginTransaction(sql::TransactionKind kind) override;
   Status CommitTransaction() override;
   void RollbackTransaction() override;

@@ -69,35 +69,39 @@ Result<std::unique_ptr<StudyReader>> StudyReader::Open(const std::string& path,
 }
 
 Result<std::vector<StudySummary>> StudyReader::ListStudies() {
-  auto tx = Tx::Begin(*db_, Tx::Kind::kRead);
-  if (!tx) return tx.error();
-  auto out = storage::LoadStudySummaries(*db_);
-  if (!out) return out.error();
-  if (auto s = tx->Commit(); !s) return s.error();
-  return out;
+  return sql::InTransaction(*db_, Tx::Kind::kRead,
+                            [&] { return storage::LoadStudySummaries(*db_); });
 }
 
 Status StudyReader::Refresh(const std::string& name, StudySnapshot& snapshot) {
-  auto tx = Tx::Begin(*db_, Tx::Kind::kRead);
-  if (!tx) return tx.error();
-  auto info = storage::LoadStudyByName(*db_, name);
-  if (!info) return info.error();
-  if (snapshot.info.study_id != info->study_id || snapshot.info.name != name) {
-    snapshot = StudySnapshot{};
-  }
-  snapshot.info = std::move(*info);
-  snapshot.params = snapshot.info.space;
-  if (auto s = storage::AddTrialParams(*db_, snapshot.info.study_id, snapshot.params); !s) return s;
-  if (auto s = storage::RefreshTrialHistory(*db_, snapshot.info.study_id, snapshot.history); !s) {
-    return s;
-  }
-  if (auto s = ReadRuns(*db_, snapshot); !s) return s;
-  std::set<std::string> tags;
-  for (const auto& t : snapshot.history.trials) {
-    if (!t.tag.empty()) tags.insert(t.tag);
-  }
-  snapshot.tags.assign(tags.begin(), tags.end());
-  return tx->Commit();
+  // A read cut off by a lost connection is read again from the start.
+  auto forget = [&snapshot] { snapshot = StudySnapshot{}; };
+  return sql::InTransaction(
+      *db_, Tx::Kind::kRead,
+      [&]() -> Status {
+        auto info = storage::LoadStudyByName(*db_, name);
+        if (!info) return info.error();
+        if (snapshot.info.study_id != info->study_id || snapshot.info.name != name) {
+          snapshot = StudySnapshot{};
+        }
+        snapshot.info = std::move(*info);
+        snapshot.params = snapshot.info.space;
+        if (auto s = storage::AddTrialParams(*db_, snapshot.info.study_id, snapshot.params); !s) {
+          return s;
+        }
+        if (auto s = storage::RefreshTrialHistory(*db_, snapshot.info.study_id, snapshot.history);
+            !s) {
+          return s;
+        }
+        if (auto s = ReadRuns(*db_, snapshot); !s) return s;
+        std::set<std::string> tags;
+        for (const auto& t : snapshot.history.trials) {
+          if (!t.tag.empty()) tags.insert(t.tag);
+        }
+        snapshot.tags.assign(tags.begin(), tags.end());
+        return {};
+      },
+      forget);
 }
 
 }  // namespace gdsweep

@@ -149,22 +149,31 @@ inline TrialRecord AskOne(Storage& s, const AskRequest& req, TrialHistory& h) {
   return r->trial;
 }
 
-inline std::vector<std::string> Rows(const std::string& path, const std::string& sql) {
-  std::unique_ptr<sql::Database> holder;
+// A raw connection to a test database (a file path or a PostgreSQL URL), for
+// SQL the Storage seam does not offer; nullptr, with the error, on failure.
+inline std::unique_ptr<sql::Database> OpenRawDatabase(const std::string& path, bool read_only,
+                                                      std::string* error = nullptr) {
   if (IsPostgresUrl(path)) {
     pg::ConnectionOptions o;
     o.url = path;
     auto opened = pg::Database::Open(o);
-    if (!opened) return {"open failed: " + opened.error().message};
-    holder = std::move(*opened);
-  } else {
-    sqlite::DatabaseOptions o;
-    o.path = path;
-    o.read_only = true;
-    auto opened = sqlite::Database::Open(o);
-    if (!opened) return {"open failed: " + opened.error().message};
-    holder = std::move(*opened);
+    if (opened) return std::move(*opened);
+    if (error) *error = opened.error().message;
+    return nullptr;
   }
+  sqlite::DatabaseOptions o;
+  o.path = path;
+  o.read_only = read_only;
+  auto opened = sqlite::Database::Open(o);
+  if (opened) return std::move(*opened);
+  if (error) *error = opened.error().message;
+  return nullptr;
+}
+
+inline std::vector<std::string> Rows(const std::string& path, const std::string& sql) {
+  std::string error;
+  std::unique_ptr<sql::Database> holder = OpenRawDatabase(path, /*read_only=*/true, &error);
+  if (!holder) return {"open failed: " + error};
   auto* db = &holder;
   auto q = (*db)->Prepare(sql);
   if (!q) return {"prepare failed: " + q.error().message};

@@ -175,7 +175,9 @@ Status ApplyOutboxUpdate(Database& db, int64_t study_id, const std::string& tag,
   }
   for (const auto& f : update.failed) {
     auto q = db.Prepare(
-        "UPDATE gdsweep_tracking_outbox SET last_error = ?4, dead = max(dead, ?5) "
+        // dead stays set once set (CASE: SQLite's max() is GREATEST on PostgreSQL).
+        "UPDATE gdsweep_tracking_outbox SET last_error = ?4, "
+        "dead = CASE WHEN ?5 <> 0 THEN 1 ELSE dead END "
         "WHERE id = ?1 AND study_id = ?2 AND tag = ?3");
     if (!q) return q.error();
     q->Bind(1, f.id).Bind(2, study_id).Bind(3, tag);

@@ -49,7 +49,7 @@ SampleFn Nothing() {
 // A fresh database at `path` with testing::SmallStudy() (or `reg`) open.
 struct QueueTest {
   explicit QueueTest(const StudyRegistration& reg = testing::SmallStudy())
-      : path(dir.File("q.db")), s(OpenOrDie(path)) {
+      : path(testing::TestDatabase(dir, "q")), s(OpenOrDie(path)) {
     auto study = s->OpenStudy(reg);
     REQUIRE(study.ok());
     study_id = study->study_id;
@@ -153,17 +153,15 @@ TEST_CASE_FIXTURE(QueueTest,
 // Inserts what optuna's enqueue_trial writes, with no gdsweep row.
 void EnqueueAsOptuna(const std::string& path, int64_t study_id, int64_t number,
                      const std::string& fixed) {
-  sqlite::DatabaseOptions o;
-  o.path = path;
-  auto db = sqlite::Database::Open(o);
-  REQUIRE(db.ok());
-  REQUIRE((*db)
-              ->Exec("INSERT INTO trials (number, study_id, state) VALUES (" +
-                     std::to_string(number) + ", " + std::to_string(study_id) +
-                     ", 'WAITING'); INSERT INTO trial_system_attributes (trial_id, \"key\", "
-                     "value_json) VALUES (last_insert_rowid(), 'fixed_params', '" +
-                     fixed + "')")
-              .ok());
+  std::string error;
+  auto db = testing::OpenRawDatabase(path, /*read_only=*/false, &error);
+  REQUIRE_MESSAGE(db != nullptr, error);
+  auto s = db->Exec("INSERT INTO trials (number, study_id, state) VALUES (" +
+                    std::to_string(number) + ", " + std::to_string(study_id) +
+                    ", 'WAITING'); INSERT INTO trial_system_attributes (trial_id, \"key\", "
+                    "value_json) VALUES ((SELECT max(trial_id) FROM trials), 'fixed_params', '" +
+                    fixed + "')");
+  REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message));
 }
 
 TEST_CASE_FIXTURE(
@@ -240,7 +238,7 @@ TEST_CASE(
 
 TEST_CASE("each queued point is claimed by exactly one of several processes") {
   TempDir dir;
-  const auto path = dir.File("race.db");
+  const auto path = testing::TestDatabase(dir, "race");
   constexpr int kPoints = 40, kProcesses = 4;
   {
     auto s = OpenOrDie(path);
@@ -311,7 +309,7 @@ TEST_CASE("Optuna runs the points gdsweep queued, and gdsweep those Optuna queue
     return;
   }
   TempDir dir;
-  const auto path = dir.File("interop.db");
+  const auto path = testing::TestDatabase(dir, "interop");
   int64_t study_id = 0;
   {
     auto s = OpenOrDie(path);

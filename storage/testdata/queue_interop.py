@@ -1,5 +1,6 @@
 """Debian's Optuna on the trial queue of a study gdsweep made (the space of
-test_support.h's SmallStudy: lr, layers, opt). Usage:
+test_support.h's SmallStudy: lr, layers, opt); DB is a SQLite file or a
+postgresql:// URL. Usage:
   queue_interop.py enqueue DB STUDY JSON   study.enqueue_trial(JSON)
   queue_interop.py optimize DB STUDY N     study.optimize for N trials; prints
                                            [{"number", "params"}] of each run"""
@@ -13,7 +14,12 @@ optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 def main():
     mode, db, name = sys.argv[1], sys.argv[2], sys.argv[3]
-    study = optuna.load_study(study_name=name, storage=f"sqlite:///{db}")
+    # A PostgreSQL URL as Optuna takes it, else a SQLite file.
+    if db.startswith("postgresql://"):
+        storage = "postgresql+psycopg2://" + db[len("postgresql://"):]
+    else:
+        storage = f"sqlite:///{db}"
+    study = optuna.load_study(study_name=name, storage=storage)
     if mode == "enqueue":
         study.enqueue_trial(json.loads(sys.argv[4]))
         return
