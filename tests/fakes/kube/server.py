@@ -461,9 +461,15 @@ class FakeApiServer:
                 seconds = float(args.get("seconds", 0))
                 if seconds < 0:
                     raise ValueError("seconds must be >= 0")
+                if after_post:
+                    # Armed before the answer: the client's next POST may reach another
+                    # handler thread as soon as it reads this reply.
+                    self.schedule_outage(seconds, True)
                 h.send_json(200, {"seconds": seconds, "afterNextPost": after_post})
                 h.wfile.flush()
-                return self.schedule_outage(seconds, after_post)
+                if not after_post:
+                    self.schedule_outage(seconds, False)  # after the answer: the server goes down
+                return None
             if path == "/fake-admin/state" and method == "GET":
                 return h.send_json(200, {"resourceVersion": str(self.store.rv), "pid": os.getpid(),
                                          "oldestResourceVersion": str(self.store.floor), "port": self.port})
