@@ -56,22 +56,33 @@ inline std::map<int64_t, Seen> RunAll(Backend& backend, std::chrono::seconds lim
   return seen;
 }
 
-// Consumes `backend`'s events until trial `trial_id` prints `line` (or `limit`
-// passes); true when it did. The line comes from the pod's log, so the
-// backend has seen the pod by then.
-inline bool WaitForLine(Backend& backend, int64_t trial_id, const std::string& line,
-                        std::chrono::seconds limit = 30s) {
+// Consumes `backend`'s events until `stop` holds for one of trial `trial_id`'s
+// events (or `limit` passes) and returns that event; the others are dropped.
+template <typename Stop>
+std::optional<BackendEvent> WaitForEvent(Backend& backend, int64_t trial_id, Stop stop,
+                                         std::chrono::seconds limit) {
   const auto deadline = Clock::now() + limit;
   while (Clock::now() < deadline) {
     auto events = backend.Wait(200ms);
     REQUIRE_MESSAGE(events.ok(), events.error().message);
     for (const auto& ev : *events) {
-      if (ev.trial_id == trial_id && ev.kind == BackendEvent::Kind::kOutput && ev.line == line) {
-        return true;
-      }
+      if (ev.trial_id == trial_id && stop(ev)) return ev;
     }
   }
-  return false;
+  return std::nullopt;
+}
+
+// Waits until trial `trial_id` prints `line`; true when it did. The line comes
+// from the pod's log, so the backend has seen the pod by then.
+inline bool WaitForLine(Backend& backend, int64_t trial_id, const std::string& line,
+                        std::chrono::seconds limit = 30s) {
+  return WaitForEvent(
+             backend, trial_id,
+             [&](const BackendEvent& ev) {
+               return ev.kind == BackendEvent::Kind::kOutput && ev.line == line;
+             },
+             limit)
+      .has_value();
 }
 
 inline KubernetesBackendOptions FastOptions() {

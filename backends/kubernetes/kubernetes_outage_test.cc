@@ -15,16 +15,15 @@ using namespace testing;
 // Waits for `id`'s exit, handing it out but not releasing it.
 BackendEvent ExitOf(Backend& b, int64_t id, std::vector<std::string>* lines = nullptr,
                     std::chrono::seconds limit = 60s) {
-  const auto deadline = Clock::now() + limit;
-  while (Clock::now() < deadline) {
-    auto events = b.Wait(200ms);
-    REQUIRE_MESSAGE(events.ok(), events.error().message);
-    for (const auto& ev : *events) {
-      if (ev.trial_id != id) continue;
-      if (ev.kind == BackendEvent::Kind::kExited) return ev;
-      if (lines) lines->push_back(ev.line);
-    }
-  }
+  auto exit = WaitForEvent(
+      b, id,
+      [&](const BackendEvent& ev) {
+        if (ev.kind == BackendEvent::Kind::kExited) return true;
+        if (lines) lines->push_back(ev.line);
+        return false;
+      },
+      limit);
+  if (exit) return *exit;
   FAIL("trial " << id << " did not end in time");
   return {};
 }
