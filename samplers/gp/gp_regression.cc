@@ -3,6 +3,7 @@
 #include <LBFGSB.h>
 
 #include <Eigen/Dense>
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -239,6 +240,34 @@ KernelParams FromTheta(const VectorXd& theta, KernelKind kind, int dims, bool fi
   return p;
 }
 
+// theta of params (the inverse of FromTheta), or nullopt when params are of
+// another kernel or size; clamped into the fit's bounds.
+std::optional<VectorXd> ToTheta(const KernelParams& p, KernelKind kind, int dims, bool fit_noise) {
+  const auto d = static_cast<size_t>(dims);
+  if (p.kind != kind) return std::nullopt;
+  if (HasArdTerm(kind) && p.inverse_squared_lengthscales.size() != d) return std::nullopt;
+  if (HasAdditiveTerm(kind) &&
+      (p.component_inverse_squared_lengthscales.size() != d || p.component_scales.size() != d)) {
+    return std::nullopt;
+  }
+  VectorXd theta(ThetaSize(kind, dims, fit_noise));
+  Eigen::Index next = 0;
+  auto put = [&](double value, double low, double high) {
+    theta(next++) = std::clamp(std::log(std::max(value, 1e-300)), low, high);
+  };
+  if (HasArdTerm(kind)) {
+    for (double rho : p.inverse_squared_lengthscales) put(rho, kLogRhoLow, kLogRhoHigh);
+    put(p.scale, kLogScaleLow, kLogScaleHigh);
+  }
+  if (HasAdditiveTerm(kind)) {
+    for (double rho : p.component_inverse_squared_lengthscales) put(rho, kLogRhoLow, kLogRhoHigh);
+    for (double s : p.component_scales) put(s, kLogScaleLow, kLogScaleHigh);
+  }
+  if (fit_noise) put(p.noise_var - kMinNoiseVar, kLogNoiseLow, kLogNoiseHigh);
+  if (!theta.allFinite()) return std::nullopt;
+  return theta;
+}
+
 // Bounds and a starting point of theta: the lengthscales from their
 // prior's mode (restart > 0: moved by up to 3 either way at random), the
 // scales adding up to 1 (the standardised targets' variance), the noise 1e-2
@@ -317,8 +346,10 @@ GpRegressor::~GpRegressor() = default;
 
 const KernelParams& GpRegressor::params() const { return impl_->params; }
 
-GpRegressor GpRegressor::WithParams(std::vector<std::vector<double>> x, std::vector<double> y,
-                                    std::vector<bool> categorical, KernelParams params) {
+std::unique_ptr<GpRegressor::Impl> GpRegressor::Unconditioned(std::vector<std::vector<double>> x,
+                                                              std::vector<double> y,
+                                                              std::vector<bool> categorical,
+                                                              KernelParams params) {
   auto impl = std::make_unique<Impl>();
   const int d = static_cast<int>(categorical.size());
   impl->x.resize(static_cast<Eigen::Index>(x.size()), d);
@@ -329,6 +360,12 @@ GpRegressor GpRegressor::WithParams(std::vector<std::vector<double>> x, std::vec
   impl->y = Eigen::Map<const VectorXd>(y.data(), static_cast<Eigen::Index>(y.size()));
   impl->categorical = std::move(categorical);
   impl->params = std::move(params);
+  return impl;
+}
+
+GpRegressor GpRegressor::WithParams(std::vector<std::vector<double>> x, std::vector<double> y,
+                                    std::vector<bool> categorical, KernelParams params) {
+  auto impl = Unconditioned(std::move(x), std::move(y), std::move(categorical), std::move(params));
   impl->Condition();
   return GpRegressor(std::move(impl));
 }
@@ -340,8 +377,11 @@ GpRegressor GpRegressor::Fit(std::vector<std::vector<double>> x, std::vector<dou
   const bool fit_noise = !options.deterministic_objective;
   Rng rng = MakeRng(options.seed, 0, StreamId("gp-fit"));
   ThetaBox box = StartingBox(kind, d, fit_noise, 0, rng);
-  GpRegressor gp = WithParams(std::move(x), std::move(y), std::move(categorical),
-                              FromTheta(box.start, kind, d, fit_noise));
+  if (options.warm_start) {
+    if (auto theta = ToTheta(*options.warm_start, kind, d, fit_noise)) box.start = *theta;
+  }
+  GpRegressor gp(Unconditioned(std::move(x), std::move(y), std::move(categorical),
+                               FromTheta(box.start, kind, d, fit_noise)));
   Impl& impl = *gp.impl_;
   impl.PrecomputePairs();
 
@@ -365,8 +405,8 @@ GpRegressor GpRegressor::Fit(std::vector<std::vector<double>> x, std::vector<dou
   }
   if (objective.best_theta.size() == box.start.size()) {
     impl.params = FromTheta(objective.best_theta, kind, d, fit_noise);
-    impl.Condition();
   }
+  impl.Condition();
   impl.fitted_hyperparameters = static_cast<int>(box.start.size());
   impl.pair_diff2 = {};  // only the fit needs them
   return gp;
@@ -440,6 +480,13 @@ void GpRegressor::PredictMany(const std::vector<std::vector<double>>& xs, std::v
     mean.insert(mean.end(), block_mean.begin(), block_mean.end());
     var.insert(var.end(), block_var.begin(), block_var.end());
   }
+}
+
+std::vector<double> GpRegressor::MeanAtData() const {
+  const Impl& m = *impl_;
+  // (K + s I) a = y, so K a = y - s a.
+  const VectorXd mean = m.y - m.params.noise_var * m.alpha;
+  return {mean.data(), mean.data() + mean.size()};
 }
 
 void GpRegressor::PredictLine(const std::vector<double>& x, size_t i,

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "samplers/gp/gp_kernel.h"
@@ -22,6 +23,10 @@ struct FitOptions {
   int n_restarts = 2;                    // L-BFGS-B starts besides the default hyperparameters
   uint64_t seed = 0;                     // for the restarts' starting points
   int max_iterations = 30;
+  // Where the first L-BFGS-B start begins instead of the prior's mode: the
+  // hyperparameters of an earlier fit of the same kernel (ignored when its
+  // kind or size differ). A fit from near its optimum ends in a few steps.
+  std::optional<KernelParams> warm_start;
 };
 
 // The posterior at one point, with gradients over the point's numeric
@@ -53,6 +58,9 @@ class GpRegressor {
                        const std::vector<double>& y) const;
 
   Posterior Predict(const std::vector<double>& x, bool with_gradient) const;
+  // The posterior mean at each point conditioned on, in order: y minus the
+  // noise's share, noise_var * K^-1 y (O(n), no kernel evaluations).
+  std::vector<double> MeanAtData() const;
   // Mean and variance of many points at once (no gradients).
   void PredictMany(const std::vector<std::vector<double>>& xs, std::vector<double>& mean,
                    std::vector<double>& var) const;
@@ -77,6 +85,10 @@ class GpRegressor {
  private:
   struct Impl;
   explicit GpRegressor(std::unique_ptr<Impl> impl);
+  // The data and hyperparameters, not yet conditioned on.
+  static std::unique_ptr<Impl> Unconditioned(std::vector<std::vector<double>> x,
+                                             std::vector<double> y, std::vector<bool> categorical,
+                                             KernelParams params);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -6,6 +6,7 @@
 
 #include "samplers/gp/acquisition.h"
 #include "samplers/gp/gp_regression.h"
+#include "samplers/gp/kernel_memory.h"
 #include "samplers/gp/kernel_selection.h"
 #include "samplers/qmc/qmc_sampler.h"
 #include "samplers/qmc/unit_space.h"
@@ -16,6 +17,8 @@ namespace {
 
 // Up to this many COMPLETE trials the fit has restarts.
 constexpr size_t kRestartTrials = 40;
+// The kernels are compared afresh once this many more trials are COMPLETE.
+constexpr size_t kReselectEvery = 5;
 
 bool Numeric(const Distribution& d) { return !std::holds_alternative<CategoricalDistribution>(d); }
 
@@ -97,6 +100,23 @@ void Standardize(std::vector<double>& y) {
   for (double& v : y) v = (v - mean) / (sd > 1e-10 ? sd : 1.0);
 }
 
+// Compresses the values below the median logarithmically (v -> median -
+// log(1 + median - v)) and standardises again. A stationary GP fitted to a
+// heavy-tailed objective (Rosenbrock's valley walls, a loss that diverges
+// for some settings) spends its variance and lengthscales on the few awful
+// trials and models the good region flat; the order of the values, and
+// the good half's differences, are kept.
+void SqueezeWorseHalf(std::vector<double>& y) {
+  std::vector<double> sorted = y;
+  const auto middle = sorted.begin() + static_cast<long>(sorted.size() / 2);
+  std::nth_element(sorted.begin(), middle, sorted.end());
+  const double median = *middle;
+  for (double& v : y) {
+    if (v < median) v = median - std::log1p(median - v);
+  }
+  Standardize(y);
+}
+
 class GpSampler final : public Sampler {
  public:
   GpSampler(const GpOptions& options, uint64_t seed) : options_(options), seed_(seed) {}
@@ -111,9 +131,11 @@ class GpSampler final : public Sampler {
     if (o.y.empty() || static_cast<int>(o.y.size()) < options_.n_startup_trials) {
       return std::optional<Params>(QmcParams(req.space, false, seed_, number));
     }
+    const size_t complete = o.y.size();  // before the cap: the kernels' clock
     Rng rng = MakeRng(seed_, req.trial_number, StreamId("gp-subsample"));
     Cap(o, kMaxFitTrials, rng);
     Standardize(o.y);
+    SqueezeWorseHalf(o.y);
     // The hyperparameters are fitted on at most kMaxHyperparameterTrials of
     // them (the best half and a subsample), O(n^3) per likelihood step; the
     // GP then conditions on all.
@@ -134,18 +156,46 @@ class GpSampler final : public Sampler {
     // there is little data and a fit is cheap; past that, one start from the
     // default hyperparameters (as Optuna 4) keeps a suggestion fast.
     fit.n_restarts = fit_set.y.size() <= kRestartTrials ? 2 : 0;
-    const double best = *std::max_element(o.y.begin(), o.y.end());
-    std::vector<size_t> order(o.y.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](size_t a, size_t b) { return o.y[a] > o.y[b]; });
-    std::vector<std::vector<double>> starts;
-    for (size_t k = 0; k < std::min<size_t>(order.size(), 3); ++k) starts.push_back(o.x[order[k]]);
-
-    auto model = gp::FitSelectingKernel(fit_set.x, fit_set.y, categorical, fit);
+    // Each fit starts from the hyperparameters the previous suggestion
+    // fitted, and the kernels are compared again every kReselectEvery
+    // COMPLETE trials; between, only the chosen kernel is refitted.
+    auto memory = gp::RecallKernelMemory(req.history, req.space.size());
+    const bool compare = !memory || complete < memory->selected_at ||
+                         complete >= memory->selected_at + kReselectEvery;
+    if (!memory) memory.emplace();
+    std::optional<gp::GpRegressor> fitted;
+    if (compare) {
+      fitted = gp::FitSelectingKernel(fit_set.x, fit_set.y, categorical, fit, nullptr,
+                                      {gp::KernelKind::kArd, gp::KernelKind::kAdditive},
+                                      &memory->fitted);
+      memory->chosen = fitted->params().kind;
+      memory->selected_at = complete;
+    } else {
+      fit.kernel = memory->chosen;
+      fit.warm_start = memory->fitted.of(memory->chosen);
+      fitted = gp::GpRegressor::Fit(fit_set.x, fit_set.y, categorical, fit);
+      memory->fitted.of(memory->chosen) = fitted->params();
+    }
+    if (req.new_trial_attrs)
+      (*req.new_trial_attrs)[gp::kKernelMemoryAttr] = gp::KernelMemoryJson(*memory);
+    gp::GpRegressor model = std::move(*fitted);
     if (fit_set.y.size() < o.y.size()) {
       model = gp::GpRegressor::WithParams(o.x, o.y, categorical, model.params());
     }
+    // The incumbent and the local searches' starts come from the posterior
+    // mean at the evaluated points, not from the observed values: with a
+    // noisy objective the best observation is mostly lucky noise, and EI
+    // over it explores where the model is unsure rather than where the
+    // objective is good (the "plug-in" EI; Picheny et al. 2013). Without
+    // noise the fitted noise is tiny and the mean is the observation.
+    const std::vector<double> fitted_mean = model.MeanAtData();
+    const double best = *std::max_element(fitted_mean.begin(), fitted_mean.end());
+    std::vector<size_t> order(o.y.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return fitted_mean[a] > fitted_mean[b]; });
+    std::vector<std::vector<double>> starts;
+    for (size_t k = 0; k < std::min<size_t>(order.size(), 3); ++k) starts.push_back(o.x[order[k]]);
     if (!o.pending.empty()) {
       std::vector<double> mean, var;
       model.PredictMany(o.pending, mean, var);

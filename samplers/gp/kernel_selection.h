@@ -9,6 +9,7 @@
 // kernel's extra hyperparameters keeps ARD. Pure functions; thread-safe.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "samplers/gp/gp_regression.h"
@@ -25,12 +26,22 @@ struct KernelScores {
   double ard_plus_additive = 0;
 };
 
-// The best-scoring fit of the candidate kernels (options.kernel is
-// ignored; in one dimension all are the same kernel, and only ARD is fitted).
+// Per candidate kernel, hyperparameters to start its fit from (an earlier
+// fit's), and on return its fitted ones.
+struct KernelWarmStarts {
+  std::optional<KernelParams> ard, additive, ard_plus_additive;
+  std::optional<KernelParams>& of(KernelKind kind);
+  const std::optional<KernelParams>& of(KernelKind kind) const;
+};
+
+// The best-scoring fit of the candidate kernels (options.kernel and
+// options.warm_start are ignored; in one dimension all are the same kernel,
+// and only ARD is fitted). warm: see KernelWarmStarts; may be null.
 GpRegressor FitSelectingKernel(const std::vector<std::vector<double>>& x,
                                const std::vector<double>& y, const std::vector<bool>& categorical,
                                FitOptions options, KernelScores* scores = nullptr,
                                const std::vector<KernelKind>& candidates = {KernelKind::kArd,
-                                                                            KernelKind::kAdditive});
+                                                                            KernelKind::kAdditive},
+                               KernelWarmStarts* warm = nullptr);
 
 }  // namespace gdsweep::gp
