@@ -46,8 +46,35 @@ double PriorVariance(const KernelParams& p) {
   return v;
 }
 
+namespace {
+// |c x| up to this keeps exp(c x) and its products far inside the doubles.
+constexpr double kMaxExponent = 300;
+}  // namespace
+
+AdditiveExponentials PrecomputeAdditiveExponentials(const double* points_by_dim, size_t n,
+                                                    const KernelParams& p,
+                                                    const std::vector<bool>& categorical) {
+  AdditiveExponentials e;
+  if (!HasAdditiveTerm(p.kind)) return e;
+  const size_t d = categorical.size();
+  e.up.assign(d * n, 0.0);
+  e.down.assign(d * n, 0.0);
+  for (size_t i = 0; i < d; ++i) {
+    if (categorical[i]) continue;
+    const double c = std::sqrt(5 * p.component_inverse_squared_lengthscales[i]);
+    for (size_t j = 0; j < n; ++j) {
+      const double exponent = c * points_by_dim[i * n + j];
+      if (!(std::abs(exponent) <= kMaxExponent)) return {};
+      e.up[i * n + j] = std::exp(exponent);
+      e.down[i * n + j] = std::exp(-exponent);
+    }
+  }
+  return e;
+}
+
 void KernelColumn(const double* x, const double* points_by_dim, size_t n, const KernelParams& p,
-                  const std::vector<bool>& categorical, double* k_out, double* dk_out) {
+                  const std::vector<bool>& categorical, double* k_out, double* dk_out,
+                  const AdditiveExponentials* exps) {
   using Eigen::ArrayXd;
   using Array = Eigen::Map<ArrayXd>;
   const auto count = static_cast<Eigen::Index>(n);
@@ -95,10 +122,19 @@ void KernelColumn(const double* x, const double* points_by_dim, size_t n, const 
   }
   if (HasAdditiveTerm(p.kind)) {
     const auto& rho = p.component_inverse_squared_lengthscales;
+    const bool precomputed = exps && !exps->up.empty();
     for (size_t i = 0; i < d; ++i) {
       difference(i);
-      s = std::sqrt(5 * rho[i]) * diff.abs();
-      e = (-s).exp();
+      const double c = std::sqrt(5 * rho[i]);
+      s = c * diff.abs();
+      if (precomputed && !categorical[i] && std::abs(c * x[i]) <= kMaxExponent) {
+        // exp(-c |x - p|) = exp(-c x) exp(c p) where p <= x, else exp(c x) exp(-c p).
+        const Eigen::Map<const ArrayXd> up(exps->up.data() + i * n, count),
+            down(exps->down.data() + i * n, count);
+        e = (diff >= 0).select(std::exp(-c * x[i]) * up, std::exp(c * x[i]) * down);
+      } else {
+        e = (-s).exp();
+      }
       const double b = p.component_scales[i];
       k += b * (1 + s + s.square() / 3) * e;
       if (dk_out && !categorical[i]) gradient(i) += b * (-5.0 / 3.0) * rho[i] * (1 + s) * e * diff;

@@ -49,12 +49,27 @@ constexpr double kMinNoiseVar = 1e-6;
 // k(x, x) without the noise: the prior variance at any point.
 double PriorVariance(const KernelParams& p);
 
+// For the additive term, exp(c_i p_ji) and exp(-c_i p_ji) with c_i =
+// sqrt(5 component_rho_i), for each numeric coordinate i of n points
+// (laid out as points_by_dim). exp(-c |x - p|) is then one of them times
+// exp(-+c x): KernelColumn multiplies where it would call exp per point and
+// coordinate, most of a prediction's cost with the additive kernel. Empty
+// (not usable) when an exponent could leave the double range.
+struct AdditiveExponentials {
+  std::vector<double> up, down;
+};
+AdditiveExponentials PrecomputeAdditiveExponentials(const double* points_by_dim, size_t n,
+                                                    const KernelParams& p,
+                                                    const std::vector<bool>& categorical);
+
 // k(x, p_j) for n points p_j of categorical.size() coordinates stored by
 // dimension (points_by_dim[i * n + j] is coordinate i of point j) into
 // k[j]; with dk, also dk(x, p_j)/dx_i into dk[i * n + j] (0 on categorical
-// coordinates). Vectorised over the points.
+// coordinates). Vectorised over the points. exps: the points' additive
+// exponentials for these params, or null.
 void KernelColumn(const double* x, const double* points_by_dim, size_t n, const KernelParams& p,
-                  const std::vector<bool>& categorical, double* k, double* dk);
+                  const std::vector<bool>& categorical, double* k, double* dk,
+                  const AdditiveExponentials* exps = nullptr);
 // KernelColumn at each of values.size() points that differ from x only in
 // coordinate i (x_i = values[c]), into column c of k (n x values.size(),
 // column-major): the other coordinates' share is computed once, so a line

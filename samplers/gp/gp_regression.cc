@@ -47,10 +47,13 @@ struct GpRegressor::Impl {
   }
 
   // k(point, x_j) for every j into k; with dk (n x dims), the gradients.
+  // The additive exponentials of x for params (Condition() makes them).
+  AdditiveExponentials exps;
+
   void KernelAt(const double* point, const KernelParams& p, double* k, MatrixXd* dk) const {
     if (dk) dk->resize(n(), dims());
     KernelColumn(point, x.data(), static_cast<size_t>(n()), p, categorical, k,
-                 dk ? dk->data() : nullptr);
+                 dk ? dk->data() : nullptr, &p == &params ? &exps : nullptr);
   }
 
   MatrixXd Gram(const KernelParams& p) const {
@@ -74,6 +77,7 @@ struct GpRegressor::Impl {
   }
 
   void Condition() {
+    exps = PrecomputeAdditiveExponentials(x.data(), static_cast<size_t>(n()), params, categorical);
     llt = Factor(Gram(params));
     alpha = llt.solve(y);
   }

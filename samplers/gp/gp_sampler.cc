@@ -8,6 +8,7 @@
 #include "samplers/gp/gp_regression.h"
 #include "samplers/gp/kernel_memory.h"
 #include "samplers/gp/kernel_selection.h"
+#include "samplers/gp/output_warping.h"
 #include "samplers/qmc/qmc_sampler.h"
 #include "samplers/qmc/unit_space.h"
 #include "samplers/seeding.h"
@@ -27,6 +28,7 @@ struct Observations {
   std::vector<std::vector<double>> x;        // COMPLETE trials
   std::vector<double> y;                     // their values, to be maximised
   std::vector<std::vector<double>> pending;  // RUNNING and WAITING trials
+  gp::SqueezedValues squeezed;               // y warped (output_warping.h), once standardised
 };
 
 // The GP coordinates of a trial's params, or nullopt when a parameter is
@@ -86,6 +88,10 @@ void Cap(Observations& o, size_t cap, Rng& rng) {
   for (size_t i : keep) {
     kept.x.push_back(std::move(o.x[i]));
     kept.y.push_back(o.y[i]);
+    if (!o.squeezed.y.empty()) {
+      kept.squeezed.y.push_back(o.squeezed.y[i]);
+      kept.squeezed.log_slope.push_back(o.squeezed.log_slope[i]);
+    }
   }
   kept.pending = std::move(o.pending);
   o = std::move(kept);
@@ -98,23 +104,6 @@ void Standardize(std::vector<double>& y) {
   for (double v : y) var += (v - mean) * (v - mean);
   const double sd = std::sqrt(var / n);
   for (double& v : y) v = (v - mean) / (sd > 1e-10 ? sd : 1.0);
-}
-
-// Compresses the values below the median logarithmically (v -> median -
-// log(1 + median - v)) and standardises again. A stationary GP fitted to a
-// heavy-tailed objective (Rosenbrock's valley walls, a loss that diverges
-// for some settings) spends its variance and lengthscales on the few awful
-// trials and models the good region flat; the order of the values, and
-// the good half's differences, are kept.
-void SqueezeWorseHalf(std::vector<double>& y) {
-  std::vector<double> sorted = y;
-  const auto middle = sorted.begin() + static_cast<long>(sorted.size() / 2);
-  std::nth_element(sorted.begin(), middle, sorted.end());
-  const double median = *middle;
-  for (double& v : y) {
-    if (v < median) v = median - std::log1p(median - v);
-  }
-  Standardize(y);
 }
 
 class GpSampler final : public Sampler {
@@ -135,11 +124,11 @@ class GpSampler final : public Sampler {
     Rng rng = MakeRng(seed_, req.trial_number, StreamId("gp-subsample"));
     Cap(o, kMaxFitTrials, rng);
     Standardize(o.y);
-    SqueezeWorseHalf(o.y);
+    o.squeezed = gp::SqueezeWorseHalf(o.y);
     // The hyperparameters are fitted on at most kMaxHyperparameterTrials of
     // them (the best half and a subsample), O(n^3) per likelihood step; the
     // GP then conditions on all.
-    Observations fit_set{o.x, o.y, {}};
+    Observations fit_set{o.x, o.y, {}, o.squeezed};
     Cap(fit_set, kMaxHyperparameterTrials, rng);
 
     gp::AcquisitionSpace acq_space;
@@ -156,31 +145,36 @@ class GpSampler final : public Sampler {
     // there is little data and a fit is cheap; past that, one start from the
     // default hyperparameters (as Optuna 4) keeps a suggestion fast.
     fit.n_restarts = fit_set.y.size() <= kRestartTrials ? 2 : 0;
-    // Each fit starts from the hyperparameters the previous suggestion
-    // fitted, and the kernels are compared again every kReselectEvery
-    // COMPLETE trials; between, only the chosen kernel is refitted.
+    // The candidate models (kernel_selection.h: ARD on the squeezed values,
+    // additive on the raw ones) are compared every kReselectEvery COMPLETE
+    // trials; between comparisons only the chosen one is refitted. Each fit
+    // starts from the hyperparameters its kernel was last chosen with.
     auto memory = gp::RecallKernelMemory(req.history, req.space.size());
     const bool compare = !memory || complete < memory->selected_at ||
                          complete >= memory->selected_at + kReselectEvery;
     if (!memory) memory.emplace();
     std::optional<gp::GpRegressor> fitted;
     if (compare) {
-      fitted = gp::FitSelectingKernel(fit_set.x, fit_set.y, categorical, fit, nullptr,
-                                      {gp::KernelKind::kArd, gp::KernelKind::kAdditive},
-                                      &memory->fitted);
-      memory->chosen = fitted->params().kind;
+      auto selected =
+          gp::FitSelectingModel(fit_set.x, fit_set.y, fit_set.squeezed, categorical, fit,
+                                gp::SamplerCandidates(categorical.size()), &memory->fitted);
+      memory->squeezed = selected.squeezed;
+      memory->chosen = selected.gp.params().kind;
+      fitted = std::move(selected.gp);
       memory->selected_at = complete;
     } else {
       fit.kernel = memory->chosen;
       fit.warm_start = memory->fitted.of(memory->chosen);
-      fitted = gp::GpRegressor::Fit(fit_set.x, fit_set.y, categorical, fit);
+      fitted = gp::GpRegressor::Fit(fit_set.x, memory->squeezed ? fit_set.squeezed.y : fit_set.y,
+                                    categorical, fit);
       memory->fitted.of(memory->chosen) = fitted->params();
     }
     if (req.new_trial_attrs)
       (*req.new_trial_attrs)[gp::kKernelMemoryAttr] = gp::KernelMemoryJson(*memory);
     gp::GpRegressor model = std::move(*fitted);
     if (fit_set.y.size() < o.y.size()) {
-      model = gp::GpRegressor::WithParams(o.x, o.y, categorical, model.params());
+      model = gp::GpRegressor::WithParams(o.x, memory->squeezed ? o.squeezed.y : o.y, categorical,
+                                          model.params());
     }
     // The incumbent and the local searches' starts come from the posterior
     // mean at the evaluated points, not from the observed values: with a

@@ -17,6 +17,7 @@
 #include "samplers/gp/gp_sampler.h"
 #include "samplers/gp/kernel_selection.h"
 #include "samplers/gp/log_ei.h"
+#include "samplers/gp/output_warping.h"
 #include "samplers/seeding.h"
 
 namespace gdsweep::gp {
@@ -283,6 +284,52 @@ TEST_CASE("the additive kernel is the sum of one-dimensional Matern kernels, and
   }
 }
 
+TEST_CASE("the additive kernel from precomputed exponentials equals the direct one") {
+  Rng rng(31);
+  const size_t n = 37, d = 4;
+  const std::vector<bool> categorical = {false, true, false, false};
+  std::vector<double> points(n * d);
+  for (size_t i = 0; i < d; ++i) {
+    for (size_t j = 0; j < n; ++j) {
+      points[i * n + j] = categorical[i] ? static_cast<double>(j % 3) : UniformDouble(rng);
+    }
+  }
+  for (KernelKind kind : {KernelKind::kAdditive, KernelKind::kArdPlusAdditive}) {
+    // Short lengthscales to long, up to the fit's bound (rho = e^9.2).
+    for (double log_rho : {-9.2, 0.0, 4.0, 9.2}) {
+      CAPTURE(log_rho);
+      KernelParams p;
+      p.kind = kind;
+      p.inverse_squared_lengthscales = {1, 2, 3, 4};
+      p.component_inverse_squared_lengthscales = {std::exp(log_rho), 1.5, std::exp(log_rho / 2),
+                                                  0.3};
+      p.component_scales = {0.5, 0.2, 0.1, 0.2};
+      const auto exps = PrecomputeAdditiveExponentials(points.data(), n, p, categorical);
+      REQUIRE_FALSE(exps.up.empty());
+      // Points inside the cube, on its faces and a little outside.
+      for (const std::vector<double>& x :
+           {std::vector<double>{0.3, 1, 0.7, 0.01}, std::vector<double>{0, 2, 1, 0.5},
+            std::vector<double>{-0.05, 0, 1.05, points[3 * n + 5]}}) {
+        std::vector<double> direct(n), fast(n), ddirect(n * d), dfast(n * d);
+        KernelColumn(x.data(), points.data(), n, p, categorical, direct.data(), ddirect.data());
+        KernelColumn(x.data(), points.data(), n, p, categorical, fast.data(), dfast.data(), &exps);
+        for (size_t j = 0; j < n; ++j) {
+          CHECK(fast[j] == doctest::Approx(direct[j]).epsilon(1e-12).scale(1e-300));
+        }
+        for (size_t j = 0; j < n * d; ++j) {
+          CHECK(dfast[j] == doctest::Approx(ddirect[j]).epsilon(1e-10).scale(1e-300));
+        }
+      }
+    }
+  }
+  // Exponents past the double range are not precomputed.
+  KernelParams huge;
+  huge.kind = KernelKind::kAdditive;
+  huge.component_inverse_squared_lengthscales = {1e6, 1, 1, 1};
+  huge.component_scales = {1, 1, 1, 1};
+  CHECK(PrecomputeAdditiveExponentials(points.data(), n, huge, categorical).up.empty());
+}
+
 TEST_CASE("the ARD-plus-additive kernel is the sum of its terms") {
   KernelParams ard;
   ard.inverse_squared_lengthscales = {3, 0.2, 9};
@@ -393,6 +440,7 @@ double InteractingObjective(const std::vector<double>& u) {
 }
 
 TEST_CASE("kernel selection: additive on an additive objective, ARD on an interacting one") {
+  const std::vector<ModelChoice> raw = {{KernelKind::kArd, false}, {KernelKind::kAdditive, false}};
   for (uint64_t seed = 1; seed <= 3; ++seed) {
     CAPTURE(seed);
     Rng rng(seed);
@@ -403,19 +451,19 @@ TEST_CASE("kernel selection: additive on an additive objective, ARD on an intera
       const auto x = UniformPoints(60, 5, rng);
       std::vector<double> y;
       for (const auto& point : x) y.push_back(SmoothAdditive(point));
-      KernelScores scores;
-      auto gp = FitSelectingKernel(x, y, std::vector<bool>(5, false), options, &scores);
-      CAPTURE(scores.ard);
-      CAPTURE(scores.additive);
-      CHECK(gp.params().kind == KernelKind::kAdditive);
-      CHECK(scores.additive > scores.ard);
+      auto selected =
+          FitSelectingModel(x, y, SqueezeWorseHalf(y), std::vector<bool>(5, false), options, raw);
+      CAPTURE(selected.scores[0]);
+      CAPTURE(selected.scores[1]);
+      CHECK(selected.gp.params().kind == KernelKind::kAdditive);
+      CHECK(selected.scores[1] > selected.scores[0]);
       // It is the better model: on fresh points its error is smaller.
       options.kernel = KernelKind::kArd;
       auto ard = GpRegressor::Fit(x, y, std::vector<bool>(5, false), options);
       double additive_error = 0, ard_error = 0;
       for (const auto& point : UniformPoints(200, 5, rng)) {
         const double truth = SmoothAdditive(point);
-        additive_error += std::pow(gp.Predict(point, false).mean - truth, 2);
+        additive_error += std::pow(selected.gp.Predict(point, false).mean - truth, 2);
         ard_error += std::pow(ard.Predict(point, false).mean - truth, 2);
       }
       CAPTURE(additive_error);
@@ -427,23 +475,58 @@ TEST_CASE("kernel selection: additive on an additive objective, ARD on an intera
       const auto x = UniformPoints(60, 4, rng);
       std::vector<double> y;
       for (const auto& point : x) y.push_back(InteractingObjective(point));
-      KernelScores scores;
-      auto gp = FitSelectingKernel(x, y, std::vector<bool>(4, false), options, &scores);
-      CAPTURE(scores.ard);
-      CAPTURE(scores.additive);
-      CHECK(gp.params().kind == KernelKind::kArd);
-      CHECK(scores.ard > scores.additive);
+      auto selected =
+          FitSelectingModel(x, y, SqueezeWorseHalf(y), std::vector<bool>(4, false), options, raw);
+      CAPTURE(selected.scores[0]);
+      CAPTURE(selected.scores[1]);
+      CHECK(selected.gp.params().kind == KernelKind::kArd);
+      CHECK(selected.scores[0] > selected.scores[1]);
     }
   }
-  // In one dimension the two kernels are the same: ARD only.
-  Rng rng(9);
-  const auto x = UniformPoints(10, 1, rng);
-  std::vector<double> y;
-  for (const auto& point : x) y.push_back(std::sin(6 * point[0]));
-  KernelScores scores;
-  auto gp = FitSelectingKernel(x, y, {false}, FitOptions{}, &scores);
-  CHECK(gp.params().kind == KernelKind::kArd);
-  CHECK(std::isinf(scores.additive));
+  // In one dimension the two kernels are the same: ARD, on raw and squeezed values.
+  const auto one = SamplerCandidates(1);
+  REQUIRE(one.size() == 2);
+  CHECK(one[0].kind == KernelKind::kArd);
+  CHECK(one[1].kind == KernelKind::kArd);
+  CHECK(one[0].squeezed != one[1].squeezed);
+}
+
+TEST_CASE("model selection: the squeezed values for a heavy tail, the raw ones for a light one") {
+  const std::vector<ModelChoice> ard = {{KernelKind::kArd, false}, {KernelKind::kArd, true}};
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    CAPTURE(seed);
+    Rng rng(seed);
+    FitOptions options;
+    options.seed = seed;
+    const auto x = UniformPoints(60, 3, rng);
+    // Rosenbrock on [-5, 10]^3, maximised: a few values ~1e5 below the rest.
+    std::vector<double> heavy, light;
+    for (const auto& u : x) {
+      double f = 0;
+      for (size_t i = 0; i + 1 < u.size(); ++i) {
+        const double a = -5 + 15 * u[i], b = -5 + 15 * u[i + 1];
+        f += 100 * (b - a * a) * (b - a * a) + (1 - a) * (1 - a);
+      }
+      heavy.push_back(-f);
+      light.push_back(std::sin(3 * u[0]) + std::cos(2 * u[1]) * u[2]);
+    }
+    for (auto* y : {&heavy, &light}) {
+      double mean = 0, var = 0;
+      for (double v : *y) mean += v / 60;
+      for (double v : *y) var += (v - mean) * (v - mean) / 60;
+      for (double& v : *y) v = (v - mean) / std::sqrt(var);
+    }
+    auto h = FitSelectingModel(x, heavy, SqueezeWorseHalf(heavy), std::vector<bool>(3, false),
+                               options, ard);
+    CAPTURE(h.scores[0]);
+    CAPTURE(h.scores[1]);
+    CHECK(h.squeezed);
+    auto l = FitSelectingModel(x, light, SqueezeWorseHalf(light), std::vector<bool>(3, false),
+                               options, ard);
+    CAPTURE(l.scores[0]);
+    CAPTURE(l.scores[1]);
+    CHECK_FALSE(l.squeezed);
+  }
 }
 
 TEST_CASE("the posterior mean at the data is the prediction there, without kernel evaluations") {

@@ -77,6 +77,7 @@ std::optional<KernelMemory> RecallKernelMemory(const std::vector<TrialRecord>& h
     if (!chosen) return std::nullopt;
     KernelMemory memory;
     memory.chosen = *chosen;
+    memory.squeezed = j.at("squeezed").get<bool>();
     if (!j.at("selected_at").is_number_unsigned()) return std::nullopt;
     memory.selected_at = j.at("selected_at").get<size_t>();
     const json& fitted = j.at("fitted");
@@ -99,8 +100,10 @@ std::string KernelMemoryJson(const KernelMemory& memory) {
     const auto& params = memory.fitted.of(kind);
     if (params) fitted[KindName(kind)] = ParamsJson(*params);
   }
-  return json{
-      {"chosen", KindName(memory.chosen)}, {"selected_at", memory.selected_at}, {"fitted", fitted}}
+  return json{{"chosen", KindName(memory.chosen)},
+              {"squeezed", memory.squeezed},
+              {"selected_at", memory.selected_at},
+              {"fitted", fitted}}
       .dump();
 }
 

@@ -17,6 +17,7 @@ namespace {
 KernelMemory MemoryOfBothKernels() {
   KernelMemory m;
   m.chosen = KernelKind::kAdditive;
+  m.squeezed = true;
   m.selected_at = 57;
   KernelParams ard;
   ard.kind = KernelKind::kArd;
@@ -48,6 +49,7 @@ TEST_CASE("kernel memory: the JSON round-trips exactly; the highest-numbered tri
   const KernelMemory m = MemoryOfBothKernels();
   KernelMemory older = m;
   older.chosen = KernelKind::kArd;
+  older.squeezed = false;
   older.selected_at = 12;
   // Trials in any order: the memory of number 9 wins over number 4's, and a
   // trial without one (another sampler's) is passed over.
@@ -57,6 +59,7 @@ TEST_CASE("kernel memory: the JSON round-trips exactly; the highest-numbered tri
   const auto recalled = RecallKernelMemory(history, 3);
   REQUIRE(recalled);
   CHECK(recalled->chosen == KernelKind::kAdditive);
+  CHECK(recalled->squeezed);
   CHECK(recalled->selected_at == 57);
   REQUIRE(recalled->fitted.ard);
   REQUIRE(recalled->fitted.additive);
@@ -93,7 +96,7 @@ TEST_CASE("kernel memory: none recalled from no memory, another space's, or text
   CHECK(RecallKernelMemory(
       {TrialWithMemory(
           0,
-          R"({"chosen": "ard", "selected_at": 1, "fitted": {"ard": {"noise_var": 0.1, "rho": [1], "scale": 1}}})")},
+          R"({"chosen": "ard", "squeezed": false, "selected_at": 1, "fitted": {"ard": {"noise_var": 0.1, "rho": [1], "scale": 1}}})")},
       1));
 }
 
@@ -154,9 +157,9 @@ TEST_CASE("gp sampler: kernels compared every 5 COMPLETE trials, the choice carr
     const auto complete = static_cast<size_t>(t.number);  // every earlier trial is COMPLETE
     if (memory->selected_at == complete) {
       ++comparisons;
-      // Both kernels were fitted: each has hyperparameters to start from.
-      CHECK(memory->fitted.ard);
-      CHECK(memory->fitted.additive);
+      // The chosen kernel's hyperparameters are where its next fit starts.
+      REQUIRE(memory->fitted.of(memory->chosen));
+      CHECK(memory->fitted.of(memory->chosen)->kind == memory->chosen);
       if (previous) CHECK(complete == previous->selected_at + 5);
     } else {
       // Between comparisons the choice and its time are carried over.
@@ -244,8 +247,7 @@ TEST_CASE("gp sampler: an unreadable memory means a fresh comparison, not a fail
   const auto memory = gp::RecallKernelMemory({proposed}, space.size());
   REQUIRE(memory);
   CHECK(memory->selected_at == 14);  // compared afresh at 14 COMPLETE trials
-  CHECK(memory->fitted.ard);
-  CHECK(memory->fitted.additive);
+  CHECK(memory->fitted.of(memory->chosen));
 }
 
 }  // namespace gdsweep

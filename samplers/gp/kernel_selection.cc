@@ -1,7 +1,6 @@
 #include "samplers/gp/kernel_selection.h"
 
 #include <cmath>
-#include <limits>
 #include <optional>
 
 namespace gdsweep::gp {
@@ -20,36 +19,35 @@ const std::optional<KernelParams>& KernelWarmStarts::of(KernelKind kind) const {
   return const_cast<KernelWarmStarts&>(*this).of(kind);
 }
 
-GpRegressor FitSelectingKernel(const std::vector<std::vector<double>>& x,
-                               const std::vector<double>& y, const std::vector<bool>& categorical,
-                               FitOptions options, KernelScores* scores,
-                               const std::vector<KernelKind>& candidates, KernelWarmStarts* warm) {
-  constexpr double kNone = -std::numeric_limits<double>::infinity();
-  KernelScores s{kNone, kNone, kNone};
-  std::optional<GpRegressor> best;
-  double best_score = kNone;
-  for (KernelKind kind : candidates) {
-    if (categorical.size() < 2 && kind != KernelKind::kArd) continue;
-    options.kernel = kind;
-    options.warm_start = warm ? warm->of(kind) : std::nullopt;
-    GpRegressor fitted = GpRegressor::Fit(x, y, categorical, options);
-    if (warm) warm->of(kind) = fitted.params();
-    const double score = InformationCriterion(fitted);
-    (kind == KernelKind::kArd        ? s.ard
-     : kind == KernelKind::kAdditive ? s.additive
-                                     : s.ard_plus_additive) = score;
+std::vector<ModelChoice> SamplerCandidates(size_t dims) {
+  if (dims >= 2) return {{KernelKind::kArd, true}, {KernelKind::kAdditive, false}};
+  return {{KernelKind::kArd, false}, {KernelKind::kArd, true}};
+}
+
+SelectedModel FitSelectingModel(const std::vector<std::vector<double>>& x,
+                                const std::vector<double>& y, const SqueezedValues& squeezed,
+                                const std::vector<bool>& categorical, FitOptions options,
+                                const std::vector<ModelChoice>& candidates,
+                                KernelWarmStarts* warm) {
+  std::optional<SelectedModel> best;
+  double best_score = 0;
+  std::vector<double> scores;
+  for (const ModelChoice& c : candidates) {
+    options.kernel = c.kind;
+    options.warm_start = warm ? warm->of(c.kind) : std::nullopt;
+    GpRegressor fitted = GpRegressor::Fit(x, c.squeezed ? squeezed.y : y, categorical, options);
+    double score = InformationCriterion(fitted);
+    if (c.squeezed) {
+      for (double slope : squeezed.log_slope) score += slope;
+    }
+    scores.push_back(score);
     if (!best || score > best_score) {
-      best = std::move(fitted);
       best_score = score;
+      best.emplace(SelectedModel{std::move(fitted), c.squeezed, {}});
     }
   }
-  if (scores) *scores = s;
-  if (!best) {  // no candidate, or none that one dimension allows
-    options.kernel = KernelKind::kArd;
-    options.warm_start = warm ? warm->ard : std::nullopt;
-    best = GpRegressor::Fit(x, y, categorical, options);
-    if (warm) warm->ard = best->params();
-  }
+  best->scores = std::move(scores);
+  if (warm) warm->of(best->gp.params().kind) = best->gp.params();
   return std::move(*best);
 }
 
