@@ -26,7 +26,7 @@ struct SampleRequest {
   // Every trial of the study in number order, any state, any sweep tag.
   const std::vector<TrialRecord>& history;
   int64_t trial_number = 0;  // the number the new trial will get
-  // Where a sampler that keeps state in the study (CMA-ES, NSGA-II) puts the
+  // Where a sampler that keeps state in the study (CMA-ES, NSGA-II, GP) puts the
   // trial system attributes to store with the new trial (key -> JSON text;
   // keys as TrialRecord::sampler_attrs); they come back in the history.
   // nullptr: nothing is stored (a preview).

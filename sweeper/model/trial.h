@@ -40,7 +40,7 @@ struct TrialRecord {
   // value the trial had when it reached that rung. Optuna keeps these as the
   // trial system attributes "completed_rung_N".
   std::map<int, double> completed_rungs;
-  // The state samplers keep in the study (CMA-ES's generation, NSGA-II's):
+  // The state samplers keep in the study (CMA-ES's generation, NSGA-II's, the GP's kernel memory):
   // the trial system attributes whose key starts with "gdsweep:" or is
   // "nsga2:generation" (Optuna's NSGAIISampler reads and writes that one),
   // key -> JSON text. Written with the trial by the sampler that proposed it.
