@@ -64,7 +64,7 @@ ours=$!
 wait $ours
 if ((latency)); then
   echo "latency: gp, 10 parameters..." >&2
-  "$bench" latency --sampler gp --sizes 200,1000,3000 --dims 10 --asks 10 > "$out/latency.json"
+  "$bench" latency --sampler gp --sizes 200,1000,3000 --dims 10 --asks 20 > "$out/latency.json"
 fi
 "$python" "$here/report.py" "$out"
 echo "JSON in $out" >&2

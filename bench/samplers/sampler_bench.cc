@@ -17,8 +17,10 @@
 //       same for every implementation;
 //   sampler_bench latency --sampler gp [--sizes 200,1000,3000] [--dims 10]
 //                 [--asks 10]
-//       median and max ms per Sample() on a history of that many random
-//       COMPLETE trials, and the process's peak RSS after each size.
+//       median and max ms per Sample() after a history of that many random
+//       COMPLETE trials, each proposal then completed and added to the history
+//       with the attributes the sampler stored (as a study goes on), and the
+//       process's peak RSS after each size.
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
