@@ -31,9 +31,9 @@ std::string FixedJson(const SearchSpace& space, const Params& params) {
   return FixedParamsJson(stored);
 }
 
-ExistingPoint FromFixed(const SearchSpace& space, const std::string& json) {
+ExistingPoint FromFixed(const SearchSpace& space, const std::string& fixed_json) {
   ExistingPoint e;
-  auto point = PointFromJson(json);
+  auto point = PointFromJson(fixed_json);
   if (!point) return {{}, true};
   for (const auto& [name, value] : *point) {
     const Parameter* p = FindParameter(space, name);

@@ -9,7 +9,7 @@
 namespace gdsweep {
 namespace {
 
-using Json = nlohmann::ordered_json;
+using OrderedJson = nlohmann::ordered_json;
 
 constexpr const char* kParamsVolume = "gdsweep-params";
 
@@ -24,8 +24,8 @@ std::string EscapeDollars(const std::string& s) {
   return out;
 }
 
-Json IdentityLabels(const KubernetesSpec& spec, const TrialLaunch& launch) {
-  Json labels = Json::object();
+OrderedJson IdentityLabels(const KubernetesSpec& spec, const TrialLaunch& launch) {
+  OrderedJson labels = OrderedJson::object();
   for (const auto& [k, v] : spec.labels) labels[k] = v;
   labels[kLabelStudy] = LabelSafeValue(launch.study_name);
   labels[kLabelTag] = LabelSafeValue(launch.tag);
@@ -35,9 +35,9 @@ Json IdentityLabels(const KubernetesSpec& spec, const TrialLaunch& launch) {
   return labels;
 }
 
-Json IdentityAnnotations(const KubernetesSpec& spec, const TrialLaunch& launch,
-                         const std::string& params_json) {
-  Json annotations = Json::object();
+OrderedJson IdentityAnnotations(const KubernetesSpec& spec, const TrialLaunch& launch,
+                                const std::string& params_json) {
+  OrderedJson annotations = OrderedJson::object();
   for (const auto& [k, v] : spec.annotations) annotations[k] = v;
   annotations[kLabelStudy] = launch.study_name;
   annotations[kLabelTag] = launch.tag;
@@ -50,15 +50,15 @@ Json IdentityAnnotations(const KubernetesSpec& spec, const TrialLaunch& launch,
 }
 
 // `base` with every key of `overlay` set (overlay wins).
-void Merge(Json& base, const Json& overlay) {
-  if (!base.is_object()) base = Json::object();
+void Merge(OrderedJson& base, const OrderedJson& overlay) {
+  if (!base.is_object()) base = OrderedJson::object();
   for (auto it = overlay.begin(); it != overlay.end(); ++it) base[it.key()] = it.value();
 }
 
 // The trial's own variables: launch.env without the host paths, and the
 // parameters file where the pod sees it.
-Json TrialEnv(const TrialLaunch& launch) {
-  Json env = Json::array();
+OrderedJson TrialEnv(const TrialLaunch& launch) {
+  OrderedJson env = OrderedJson::array();
   for (const auto& [name, value] : launch.env) {
     if (name == "GDSWEEP_TRIAL_DIR" || name == "GDSWEEP_RESULT_FILE" ||
         name == "GDSWEEP_PRUNE_FILE") {
@@ -70,15 +70,15 @@ Json TrialEnv(const TrialLaunch& launch) {
   return env;
 }
 
-Json EnvVar(const KubernetesEnvVar& e) {
-  Json out = {{"name", e.name}};
+OrderedJson EnvVar(const KubernetesEnvVar& e) {
+  OrderedJson out = {{"name", e.name}};
   switch (e.source) {
     case KubernetesEnvVar::Source::kValue:
       out["value"] = EscapeDollars(e.value);
       break;
     case KubernetesEnvVar::Source::kSecret:
     case KubernetesEnvVar::Source::kConfigMap: {
-      Json ref = {{"name", e.ref_name}, {"key", e.ref_key}};
+      OrderedJson ref = {{"name", e.ref_name}, {"key", e.ref_key}};
       if (e.optional) ref["optional"] = true;
       const char* kind =
           e.source == KubernetesEnvVar::Source::kSecret ? "secretKeyRef" : "configMapKeyRef";
@@ -92,17 +92,17 @@ Json EnvVar(const KubernetesEnvVar& e) {
   return out;
 }
 
-Json EnvFrom(const KubernetesEnvFrom& e) {
-  Json ref = {{"name", e.name}};
+OrderedJson EnvFrom(const KubernetesEnvFrom& e) {
+  OrderedJson ref = {{"name", e.name}};
   if (e.optional) ref["optional"] = true;
-  Json out = Json::object();
+  OrderedJson out = OrderedJson::object();
   if (!e.prefix.empty()) out["prefix"] = e.prefix;
   out[e.source == KubernetesEnvFrom::Source::kSecret ? "secretRef" : "configMapRef"] = ref;
   return out;
 }
 
-Json Volume(const KubernetesVolume& v) {
-  Json out = {{"name", v.name}};
+OrderedJson Volume(const KubernetesVolume& v) {
+  OrderedJson out = {{"name", v.name}};
   switch (v.kind) {
     case KubernetesVolume::Kind::kPvc:
       out["persistentVolumeClaim"] = {{"claimName", v.source}};
@@ -113,7 +113,7 @@ Json Volume(const KubernetesVolume& v) {
       if (v.read_only) out["nfs"]["readOnly"] = true;
       break;
     case KubernetesVolume::Kind::kEmptyDir: {
-      Json dir = Json::object();
+      OrderedJson dir = OrderedJson::object();
       if (!v.medium.empty()) dir["medium"] = v.medium;
       if (!v.size_limit.empty()) dir["sizeLimit"] = v.size_limit;
       out["emptyDir"] = dir;
@@ -132,28 +132,28 @@ Json Volume(const KubernetesVolume& v) {
   return out;
 }
 
-Json VolumeMount(const KubernetesVolume& v) {
-  Json out = {{"name", v.name}, {"mountPath", v.mount_path}};
+OrderedJson VolumeMount(const KubernetesVolume& v) {
+  OrderedJson out = {{"name", v.name}, {"mountPath", v.mount_path}};
   if (!v.sub_path.empty()) out["subPath"] = v.sub_path;
   if (v.read_only) out["readOnly"] = true;
   return out;
 }
 
-Json ParamsVolume() {
+OrderedJson ParamsVolume() {
   return {{"name", kParamsVolume},
           {"downwardAPI",
-           {{"items", Json::array({{{"path", "params.json"},
-                                    {"fieldRef",
-                                     {{"fieldPath", std::string("metadata.annotations['") +
-                                                        kAnnotationParams + "']"}}}}})}}}};
+           {{"items", OrderedJson::array({{{"path", "params.json"},
+                                           {"fieldRef",
+                                            {{"fieldPath", std::string("metadata.annotations['") +
+                                                               kAnnotationParams + "']"}}}}})}}}};
 }
 
-Json ParamsMount() {
+OrderedJson ParamsMount() {
   return {{"name", kParamsVolume}, {"mountPath", "/etc/gdsweep"}, {"readOnly", true}};
 }
 
-Json Toleration(const KubernetesToleration& t) {
-  Json out = Json::object();
+OrderedJson Toleration(const KubernetesToleration& t) {
+  OrderedJson out = OrderedJson::object();
   if (!t.key.empty()) out["key"] = t.key;
   out["operator"] = t.op;
   if (!t.value.empty()) out["value"] = t.value;
@@ -162,56 +162,56 @@ Json Toleration(const KubernetesToleration& t) {
   return out;
 }
 
-Json Resources(const KubernetesResources& r) {
-  Json out = Json::object();
+OrderedJson Resources(const KubernetesResources& r) {
+  OrderedJson out = OrderedJson::object();
   if (!r.requests.empty()) out["requests"] = r.requests;
   if (!r.limits.empty()) out["limits"] = r.limits;
   return out;
 }
 
 // The pod spec built from the section's own keys (no template).
-Json PodSpecFromKeys(const KubernetesSpec& spec, const TrialLaunch& launch) {
-  Json container = Json::object();
+OrderedJson PodSpecFromKeys(const KubernetesSpec& spec, const TrialLaunch& launch) {
+  OrderedJson container = OrderedJson::object();
   container["name"] = TrialContainer(spec);
   container["image"] = spec.image;
   if (!spec.image_pull_policy.empty()) container["imagePullPolicy"] = spec.image_pull_policy;
-  Json command = Json::array();
+  OrderedJson command = OrderedJson::array();
   for (const auto& a : launch.argv) command.push_back(EscapeDollars(a));
   container["command"] = command;
   if (!spec.working_dir.empty()) container["workingDir"] = spec.working_dir;
-  Json env = TrialEnv(launch);
+  OrderedJson env = TrialEnv(launch);
   for (const auto& e : spec.env) env.push_back(EnvVar(e));
   container["env"] = env;
   if (!spec.env_from.empty()) {
-    Json env_from = Json::array();
+    OrderedJson env_from = OrderedJson::array();
     for (const auto& e : spec.env_from) env_from.push_back(EnvFrom(e));
     container["envFrom"] = env_from;
   }
-  Json resources = Resources(spec.resources);
+  OrderedJson resources = Resources(spec.resources);
   if (!resources.empty()) container["resources"] = resources;
-  Json mounts = Json::array();
+  OrderedJson mounts = OrderedJson::array();
   for (const auto& v : spec.volumes) mounts.push_back(VolumeMount(v));
   mounts.push_back(ParamsMount());
   container["volumeMounts"] = mounts;
 
-  Json pod = Json::object();
+  OrderedJson pod = OrderedJson::object();
   pod["restartPolicy"] = "Never";
   if (!spec.service_account.empty()) pod["serviceAccountName"] = spec.service_account;
   if (!spec.image_pull_secrets.empty()) {
-    Json secrets = Json::array();
+    OrderedJson secrets = OrderedJson::array();
     for (const auto& s : spec.image_pull_secrets) secrets.push_back({{"name", s}});
     pod["imagePullSecrets"] = secrets;
   }
   if (!spec.priority_class.empty()) pod["priorityClassName"] = spec.priority_class;
   if (!spec.node_selector.empty()) pod["nodeSelector"] = spec.node_selector;
   if (!spec.tolerations.empty()) {
-    Json tolerations = Json::array();
+    OrderedJson tolerations = OrderedJson::array();
     for (const auto& t : spec.tolerations) tolerations.push_back(Toleration(t));
     pod["tolerations"] = tolerations;
   }
-  if (!spec.affinity_json.empty()) pod["affinity"] = Json::parse(spec.affinity_json);
-  pod["containers"] = Json::array({container});
-  Json volumes = Json::array();
+  if (!spec.affinity_json.empty()) pod["affinity"] = OrderedJson::parse(spec.affinity_json);
+  pod["containers"] = OrderedJson::array({container});
+  OrderedJson volumes = OrderedJson::array();
   for (const auto& v : spec.volumes) volumes.push_back(Volume(v));
   volumes.push_back(ParamsVolume());
   pod["volumes"] = volumes;
@@ -220,25 +220,25 @@ Json PodSpecFromKeys(const KubernetesSpec& spec, const TrialLaunch& launch) {
 
 // Puts the trial into the template's pod spec: command, environment, the
 // parameters volume. Errors name what the template lacks.
-Status FillTemplatePod(Json& pod, const KubernetesSpec& spec, const TrialLaunch& launch,
+Status FillTemplatePod(OrderedJson& pod, const KubernetesSpec& spec, const TrialLaunch& launch,
                        const std::string& where, bool job = true) {
   if (job && !pod.contains("restartPolicy")) pod["restartPolicy"] = "Never";
   if (!pod.contains("containers") || !pod["containers"].is_array()) {
     return Error::Invalid(where + ": spec.template.spec.containers is missing");
   }
   const std::string name = TrialContainer(spec);
-  Json* container = nullptr;
+  OrderedJson* container = nullptr;
   for (auto& c : pod["containers"]) {
     if (c.is_object() && c.value("name", "") == name) container = &c;
   }
   if (!container) return Error::Invalid(where + ": no container named '" + name + "'");
   if (!spec.image.empty()) (*container)["image"] = spec.image;
-  Json command = Json::array();
+  OrderedJson command = OrderedJson::array();
   for (const auto& a : launch.argv) command.push_back(EscapeDollars(a));
   (*container)["command"] = command;
   container->erase("args");
-  Json ours = TrialEnv(launch);
-  Json env = Json::array();
+  OrderedJson ours = TrialEnv(launch);
+  OrderedJson env = OrderedJson::array();
   if (container->contains("env") && (*container)["env"].is_array()) {
     for (const auto& e : (*container)["env"]) {
       const std::string n = e.is_object() ? e.value("name", "") : "";
@@ -250,10 +250,10 @@ Status FillTemplatePod(Json& pod, const KubernetesSpec& spec, const TrialLaunch&
   for (const auto& o : ours) env.push_back(o);
   (*container)["env"] = env;
   if (!container->contains("volumeMounts") || !(*container)["volumeMounts"].is_array()) {
-    (*container)["volumeMounts"] = Json::array();
+    (*container)["volumeMounts"] = OrderedJson::array();
   }
   (*container)["volumeMounts"].push_back(ParamsMount());
-  if (!pod.contains("volumes") || !pod["volumes"].is_array()) pod["volumes"] = Json::array();
+  if (!pod.contains("volumes") || !pod["volumes"].is_array()) pod["volumes"] = OrderedJson::array();
   pod["volumes"].push_back(ParamsVolume());
   return {};
 }
@@ -288,15 +288,15 @@ Result<std::string> FillPodTemplate(const KubernetesSpec& spec, const TrialLaunc
                                     const std::string& template_json,
                                     const std::map<std::string, std::string>& extra_labels,
                                     const std::string& where, bool* filled) {
-  Json tmpl = Json::parse(template_json, nullptr, false);
+  OrderedJson tmpl = OrderedJson::parse(template_json, nullptr, false);
   if (!tmpl.is_object()) return Error::Invalid(where + ": a pod template is not an object");
-  Json& meta = tmpl["metadata"];
-  if (!meta.is_object()) meta = Json::object();
-  Json labels = IdentityLabels(spec, launch);
+  OrderedJson& meta = tmpl["metadata"];
+  if (!meta.is_object()) meta = OrderedJson::object();
+  OrderedJson labels = IdentityLabels(spec, launch);
   for (const auto& [k, v] : extra_labels) labels[k] = v;
   Merge(meta["labels"], labels);
   Merge(meta["annotations"], IdentityAnnotations(spec, launch, params_json));
-  Json& pod = tmpl["spec"];
+  OrderedJson& pod = tmpl["spec"];
   *filled = false;
   if (pod.is_object() && pod.contains("containers") && pod["containers"].is_array()) {
     for (const auto& c : pod["containers"]) {
@@ -316,11 +316,11 @@ std::string LetterFirstName(const std::string& name) {
 
 std::string WithContainerEnv(const std::string& job_json, const std::string& container,
                              const std::vector<std::pair<std::string, std::string>>& vars) {
-  Json job = Json::parse(job_json);
+  OrderedJson job = OrderedJson::parse(job_json);
   for (auto& c : job["spec"]["template"]["spec"]["containers"]) {
     if (c.value("name", "") != container) continue;
-    Json& env = c["env"];
-    if (!env.is_array()) env = Json::array();
+    OrderedJson& env = c["env"];
+    if (!env.is_array()) env = OrderedJson::array();
     for (const auto& [name, value] : vars) env.push_back({{"name", name}, {"value", value}});
   }
   return job.dump();
@@ -349,29 +349,29 @@ Result<std::string> RenderJobManifest(const KubernetesSpec& spec, const TrialLau
   if (launch.argv.empty()) return Error::Internal("the trial has an empty command");
   const std::string name =
       JobName(launch.study_name, launch.trial_number, launch.trial_id, launch.run);
-  const Json labels = IdentityLabels(spec, launch);
-  const Json annotations = IdentityAnnotations(spec, launch, params_json);
+  const OrderedJson labels = IdentityLabels(spec, launch);
+  const OrderedJson annotations = IdentityAnnotations(spec, launch, params_json);
   for (auto it = labels.begin(); it != labels.end(); ++it) {
     if (!IsLabelKey(it.key()) || !IsLabelValue(it.value().get<std::string>())) {
       return Error::Invalid("invalid label " + it.key() + "=" + it.value().get<std::string>());
     }
   }
 
-  Json job;
-  Json pod;
+  OrderedJson job;
+  OrderedJson pod;
   if (!spec.job_template_json.empty()) {
-    job = Json::parse(spec.job_template_json, nullptr, false);
+    job = OrderedJson::parse(spec.job_template_json, nullptr, false);
     if (!job.is_object()) return Error::Invalid(spec.job_template_path + ": not a Job object");
     pod = job["spec"]["template"]["spec"];
     if (auto s = FillTemplatePod(pod, spec, launch, spec.job_template_path); !s) return s.error();
   } else {
-    job = Json::object();
+    job = OrderedJson::object();
     pod = PodSpecFromKeys(spec, launch);
   }
   job["apiVersion"] = "batch/v1";
   job["kind"] = "Job";
   // The name (and namespace) first, then what the template had.
-  Json meta = {{"name", name}};
+  OrderedJson meta = {{"name", name}};
   if (!namespace_.empty()) meta["namespace"] = namespace_;
   if (job.contains("metadata") && job["metadata"].is_object()) {
     for (auto it = job["metadata"].begin(); it != job["metadata"].end(); ++it) {
@@ -384,8 +384,8 @@ Result<std::string> RenderJobManifest(const KubernetesSpec& spec, const TrialLau
   Merge(meta["annotations"], annotations);
   job["metadata"] = meta;
 
-  Json& jspec = job["spec"];
-  if (!jspec.is_object()) jspec = Json::object();
+  OrderedJson& jspec = job["spec"];
+  if (!jspec.is_object()) jspec = OrderedJson::object();
   if (spec.backoff_limit) {
     jspec["backoffLimit"] = *spec.backoff_limit;
   } else if (!jspec.contains("backoffLimit")) {
@@ -398,8 +398,8 @@ Result<std::string> RenderJobManifest(const KubernetesSpec& spec, const TrialLau
   if (spec.ttl_seconds_after_finished) {
     jspec["ttlSecondsAfterFinished"] = *spec.ttl_seconds_after_finished;
   }
-  Json& tmeta = jspec["template"]["metadata"];
-  if (!tmeta.is_object()) tmeta = Json::object();
+  OrderedJson& tmeta = jspec["template"]["metadata"];
+  if (!tmeta.is_object()) tmeta = OrderedJson::object();
   Merge(tmeta["labels"], labels);
   Merge(tmeta["annotations"], annotations);
   jspec["template"]["spec"] = pod;

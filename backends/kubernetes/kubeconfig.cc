@@ -28,7 +28,7 @@ Result<std::string> ReadFile(const std::string& path, const std::string& what) {
   return text.str();
 }
 
-std::string Str(const Json& j, const char* key) {
+std::string ConfigStr(const Json& j, const char* key) {
   auto it = j.find(key);
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
@@ -74,7 +74,7 @@ Status MergeFile(const std::string& file, Merged& merged) {
       return Error::Invalid("kubeconfig " + file + ": " + section + " is not a list");
     }
     for (const auto& item : *list) {
-      const std::string name = item.is_object() ? Str(item, "name") : "";
+      const std::string name = item.is_object() ? ConfigStr(item, "name") : "";
       if (name.empty()) {
         return Error::Invalid("kubeconfig " + file + ": an entry of " + section + " has no name");
       }
@@ -86,7 +86,7 @@ Status MergeFile(const std::string& file, Merged& merged) {
       target->emplace(name, Named{*body, file});  // the first definition wins
     }
   }
-  if (merged.current_context.empty()) merged.current_context = Str(root, "current-context");
+  if (merged.current_context.empty()) merged.current_context = ConfigStr(root, "current-context");
   return {};
 }
 
@@ -97,15 +97,15 @@ std::string Names(const std::map<std::string, Named>& m) {
 }
 
 Status ReadCluster(const Named& c, const std::string& where, KubeConnection& conn) {
-  conn.server = Str(c.body, "server");
+  conn.server = ConfigStr(c.body, "server");
   while (!conn.server.empty() && conn.server.back() == '/') conn.server.pop_back();
   if (conn.server.empty()) return Error::Invalid(where + ": the cluster has no server");
   if (conn.server.rfind("https://", 0) != 0 && conn.server.rfind("http://", 0) != 0) {
     return Error::Invalid(where + ": server '" + RedactUrl(conn.server) +
                           "' is not an http(s) URL");
   }
-  conn.tls.ca_file = ResolvePath(Str(c.body, "certificate-authority"), c.file);
-  const std::string ca_data = Str(c.body, "certificate-authority-data");
+  conn.tls.ca_file = ResolvePath(ConfigStr(c.body, "certificate-authority"), c.file);
+  const std::string ca_data = ConfigStr(c.body, "certificate-authority-data");
   if (!ca_data.empty()) {
     auto pem = DecodeBase64(ca_data);
     if (!pem) return Error::Invalid(where + ": certificate-authority-data is not base64");
@@ -125,10 +125,10 @@ Status ReadCluster(const Named& c, const std::string& where, KubeConnection& con
 Result<ExecPluginConfig> ReadExec(const Json& e, const std::string& file,
                                   const std::string& where) {
   ExecPluginConfig exec;
-  exec.command = Str(e, "command");
+  exec.command = ConfigStr(e, "command");
   if (exec.command.empty()) return Error::Invalid(where + ": exec has no command");
   if (exec.command.find('/') != std::string::npos) exec.command = ResolvePath(exec.command, file);
-  exec.api_version = Str(e, "apiVersion");
+  exec.api_version = ConfigStr(e, "apiVersion");
   if (exec.api_version != "client.authentication.k8s.io/v1" &&
       exec.api_version != "client.authentication.k8s.io/v1beta1") {
     return Error::Invalid(where + ": exec apiVersion '" + exec.api_version +
@@ -141,10 +141,10 @@ Result<ExecPluginConfig> ReadExec(const Json& e, const std::string& file,
   }
   if (auto env = e.find("env"); env != e.end() && env->is_array()) {
     for (const auto& v : *env) {
-      if (v.is_object()) exec.env.emplace_back(Str(v, "name"), Str(v, "value"));
+      if (v.is_object()) exec.env.emplace_back(ConfigStr(v, "name"), ConfigStr(v, "value"));
     }
   }
-  exec.install_hint = Str(e, "installHint");
+  exec.install_hint = ConfigStr(e, "installHint");
   auto info = e.find("provideClusterInfo");
   exec.provide_cluster_info = info != e.end() && info->is_boolean() && info->get<bool>();
   return exec;
@@ -153,17 +153,17 @@ Result<ExecPluginConfig> ReadExec(const Json& e, const std::string& file,
 Status ReadUser(const Named& u, const std::string& where, KubeConnection& conn) {
   const Json& b = u.body;
   KubeCredentials& cr = conn.credentials;
-  cr.token = Str(b, "token");
-  cr.token_file = ResolvePath(Str(b, "tokenFile"), u.file);
-  cr.username = Str(b, "username");
-  cr.password = Str(b, "password");
-  conn.tls.client_cert_file = ResolvePath(Str(b, "client-certificate"), u.file);
-  conn.tls.client_key_file = ResolvePath(Str(b, "client-key"), u.file);
+  cr.token = ConfigStr(b, "token");
+  cr.token_file = ResolvePath(ConfigStr(b, "tokenFile"), u.file);
+  cr.username = ConfigStr(b, "username");
+  cr.password = ConfigStr(b, "password");
+  conn.tls.client_cert_file = ResolvePath(ConfigStr(b, "client-certificate"), u.file);
+  conn.tls.client_key_file = ResolvePath(ConfigStr(b, "client-key"), u.file);
   for (const auto& [key, target, file] :
        {std::tuple{"client-certificate-data", &conn.tls.client_cert_pem,
                    &conn.tls.client_cert_file},
         std::tuple{"client-key-data", &conn.tls.client_key_pem, &conn.tls.client_key_file}}) {
-    const std::string data = Str(b, key);
+    const std::string data = ConfigStr(b, key);
     if (data.empty()) continue;
     auto pem = DecodeBase64(data);
     if (!pem) return Error::Invalid(where + ": " + key + " is not base64");
@@ -188,7 +188,7 @@ Status ReadUser(const Named& u, const std::string& where, KubeConnection& conn) 
     cr.exec = *exec;
   }
   if (auto p = b.find("auth-provider"); p != b.end() && p->is_object()) {
-    return Error::Invalid(where + ": auth-provider '" + Str(*p, "name") +
+    return Error::Invalid(where + ": auth-provider '" + ConfigStr(*p, "name") +
                           "' is not supported (it was removed from kubectl); use an exec "
                           "credential plugin such as gke-gcloud-auth-plugin or kubelogin");
   }
@@ -234,7 +234,7 @@ Result<KubeConnection> LoadKubeconfig(const std::vector<std::string>& files,
   }
   KubeConnection conn;
   conn.description = "context '" + name + "' of " + all;
-  const std::string cluster = Str(ctx->second.body, "cluster");
+  const std::string cluster = ConfigStr(ctx->second.body, "cluster");
   auto c = merged.clusters.find(cluster);
   if (c == merged.clusters.end()) {
     return Error::Invalid(conn.description + ": no cluster '" + cluster +
@@ -243,7 +243,7 @@ Result<KubeConnection> LoadKubeconfig(const std::vector<std::string>& files,
   if (auto s = ReadCluster(c->second, conn.description + ": cluster '" + cluster + "'", conn); !s) {
     return s.error();
   }
-  const std::string user = Str(ctx->second.body, "user");
+  const std::string user = ConfigStr(ctx->second.body, "user");
   if (!user.empty()) {
     auto u = merged.users.find(user);
     if (u == merged.users.end()) {
@@ -254,7 +254,7 @@ Result<KubeConnection> LoadKubeconfig(const std::vector<std::string>& files,
       return s.error();
     }
   }
-  conn.namespace_ = Str(ctx->second.body, "namespace");
+  conn.namespace_ = ConfigStr(ctx->second.body, "namespace");
   return conn;
 }
 

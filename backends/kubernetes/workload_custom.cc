@@ -14,23 +14,23 @@
 namespace gdsweep {
 namespace {
 
-using Json = nlohmann::ordered_json;
+using OrderedJson = nlohmann::ordered_json;
 
 // A pod template: a "template" object whose spec has containers.
-bool IsPodTemplate(const Json& j) {
+bool IsPodTemplate(const OrderedJson& j) {
   return j.is_object() && j.contains("spec") && j["spec"].is_object() &&
          j["spec"].contains("containers") && j["spec"]["containers"].is_array();
 }
 
 // The value at a dotted path under the status ("status.phase"), as text.
 std::optional<std::string> StatusField(const std::string& status_json, const std::string& path) {
-  Json j = Json::parse(status_json, nullptr, false);
+  OrderedJson j = OrderedJson::parse(status_json, nullptr, false);
   size_t at = std::string("status.").size();
   while (at <= path.size()) {
     const size_t dot = std::min(path.find('.', at), path.size());
     const std::string key = path.substr(at, dot - at);
     if (!j.is_object() || !j.contains(key)) return std::nullopt;
-    j = Json(j[key]);
+    j = OrderedJson(j[key]);
     at = dot + 1;
   }
   if (j.is_string()) return j.get<std::string>();
@@ -81,12 +81,12 @@ class CustomWorkload final : public WorkloadKind {
     if (launch.argv.empty()) return Error::Internal("the trial has an empty command");
     const std::string name = Name(launch);
     const std::string where = "kubernetes.custom.manifest (" + c_.manifest_path + ")";
-    Json obj = Json::parse(c_.manifest_json);
+    OrderedJson obj = OrderedJson::parse(c_.manifest_json);
     int templates = 0;
     int filled = 0;
-    Json identity;  // the labels and annotations of a filled template
+    OrderedJson identity;  // the labels and annotations of a filled template
     Status failed;
-    std::function<void(Json&)> walk = [&](Json& j) {
+    std::function<void(OrderedJson&)> walk = [&](OrderedJson& j) {
       if (!failed) return;
       if (j.is_array()) {
         for (auto& item : j) walk(item);
@@ -102,7 +102,7 @@ class CustomWorkload final : public WorkloadKind {
             failed = out.error();
             return;
           }
-          it.value() = Json::parse(*out);
+          it.value() = OrderedJson::parse(*out);
           identity = it.value()["metadata"];
           ++templates;
           filled += has ? 1 : 0;
@@ -120,7 +120,7 @@ class CustomWorkload final : public WorkloadKind {
                           : "no pod template has a container named '" + TrialContainer(spec_) +
                                 "'; set kubernetes.container"));
     }
-    Json meta = {{"name", name}};
+    OrderedJson meta = {{"name", name}};
     if (!namespace_.empty()) meta["namespace"] = namespace_;
     if (obj.contains("metadata") && obj["metadata"].is_object()) {
       for (auto it = obj["metadata"].begin(); it != obj["metadata"].end(); ++it) {
@@ -130,7 +130,7 @@ class CustomWorkload final : public WorkloadKind {
       }
     }
     for (const char* key : {"labels", "annotations"}) {
-      if (!meta[key].is_object()) meta[key] = Json::object();
+      if (!meta[key].is_object()) meta[key] = OrderedJson::object();
       for (auto it = identity[key].begin(); it != identity[key].end(); ++it) {
         meta[key][it.key()] = it.value();
       }

@@ -7,7 +7,7 @@
 namespace gdsweep {
 namespace {
 
-using Json = nlohmann::ordered_json;
+using OrderedJson = nlohmann::ordered_json;
 
 size_t Digits(int n) { return std::to_string(n).size(); }
 
@@ -28,11 +28,12 @@ class IndexedJobWorkload final : public WorkloadKind {
     if (!base) return base.error();
     const std::string name = Name(launch);
     const std::string service = IndexedJobServiceName(name);
-    Json job = Json::parse(WithContainerEnv(*base, TrialContainer(spec_),
+    OrderedJson job =
+        OrderedJson::parse(WithContainerEnv(*base, TrialContainer(spec_),
                                             {{"GDSWEEP_RENDEZVOUS_HOST", name + "-0." + service},
                                              {"GDSWEEP_WORLD_SIZE", std::to_string(spec_.pods)}}));
     job["metadata"]["name"] = name;
-    Json& js = job["spec"];
+    OrderedJson& js = job["spec"];
     js["completions"] = spec_.pods;
     js["parallelism"] = spec_.pods;
     js["completionMode"] = "Indexed";
@@ -44,29 +45,29 @@ class IndexedJobWorkload final : public WorkloadKind {
                                           const std::string& owner_uid) const override {
     const std::string job = Name(launch);
     const std::string service = IndexedJobServiceName(job);
-    Json labels = Json::object();
+    OrderedJson labels = OrderedJson::object();
     if (auto rendered = Render(launch, "{}", namespace_)) {
-      labels = Json::parse(*rendered)["metadata"]["labels"];
+      labels = OrderedJson::parse(*rendered)["metadata"]["labels"];
     }
-    Json meta = {{"name", service}};
+    OrderedJson meta = {{"name", service}};
     if (!namespace_.empty()) meta["namespace"] = namespace_;
     meta["labels"] = labels;
     if (!owner_uid.empty()) {
-      meta["ownerReferences"] = Json::array({{{"apiVersion", "batch/v1"},
-                                              {"kind", "Job"},
-                                              {"name", job},
-                                              {"uid", owner_uid},
-                                              {"blockOwnerDeletion", true}}});
+      meta["ownerReferences"] = OrderedJson::array({{{"apiVersion", "batch/v1"},
+                                                     {"kind", "Job"},
+                                                     {"name", job},
+                                                     {"uid", owner_uid},
+                                                     {"blockOwnerDeletion", true}}});
     }
     // Headless, and naming pods before they are ready: pod 0 is the
     // rendezvous of the others while they all start.
-    Json svc = {{"apiVersion", "v1"},
-                {"kind", "Service"},
-                {"metadata", meta},
-                {"spec",
-                 {{"clusterIP", "None"},
-                  {"publishNotReadyAddresses", true},
-                  {"selector", {{"batch.kubernetes.io/job-name", job}}}}}};
+    OrderedJson svc = {{"apiVersion", "v1"},
+                       {"kind", "Service"},
+                       {"metadata", meta},
+                       {"spec",
+                        {{"clusterIP", "None"},
+                         {"publishNotReadyAddresses", true},
+                         {"selector", {{"batch.kubernetes.io/job-name", job}}}}}};
     return {CompanionObject{"/api/v1/namespaces/" + namespace_ + "/services", "Service", service,
                             svc.dump()}};
   }

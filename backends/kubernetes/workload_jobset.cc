@@ -15,13 +15,13 @@
 namespace gdsweep {
 namespace {
 
-using Json = nlohmann::ordered_json;
+using OrderedJson = nlohmann::ordered_json;
 
 constexpr const char* kJobSetName = "jobset.sigs.k8s.io/jobset-name";
 constexpr const char* kReplicatedJobName = "jobset.sigs.k8s.io/replicatedjob-name";
 constexpr const char* kJobIndex = "jobset.sigs.k8s.io/job-index";
 
-size_t Digits(int n) { return std::to_string(n).size(); }
+size_t JobSetDigits(int n) { return std::to_string(n).size(); }
 
 std::string Label(const PodInfo& pod, const char* key) {
   for (const auto* m : {&pod.meta.labels, &pod.meta.annotations}) {
@@ -40,8 +40,8 @@ class JobSetWorkload final : public WorkloadKind {
   std::string Name(const TrialLaunch& l) const override {
     size_t longest = 0;
     for (const auto& rj : spec_.replicated_jobs) {
-      longest =
-          std::max(longest, 3 + rj.name.size() + Digits(rj.replicas - 1) + Digits(rj.pods - 1));
+      longest = std::max(
+          longest, 3 + rj.name.size() + JobSetDigits(rj.replicas - 1) + JobSetDigits(rj.pods - 1));
     }
     return LetterFirstName(
         JobName(l.study_name, l.trial_number, l.trial_id, l.run, 63 - 1 - longest));
@@ -58,22 +58,22 @@ class JobSetWorkload final : public WorkloadKind {
     const std::string name = Name(launch);
     int world = 0;
     for (const auto& rj : spec_.replicated_jobs) world += rj.replicas * rj.pods;
-    Json job = Json::parse(WithContainerEnv(
+    OrderedJson job = OrderedJson::parse(WithContainerEnv(
         *base, TrialContainer(spec_),
         {{"GDSWEEP_RENDEZVOUS_HOST", name + "-" + spec_.replicated_jobs[0].name + "-0-0." + name},
          {"GDSWEEP_WORLD_SIZE", std::to_string(world)}}));
-    Json out = Json::object();
+    OrderedJson out = OrderedJson::object();
     out["apiVersion"] = "jobset.x-k8s.io/v1alpha2";
     out["kind"] = "JobSet";
     out["metadata"] = job["metadata"];
     out["metadata"]["name"] = name;
-    const Json& js = job["spec"];
-    Json replicated = Json::array();
+    const OrderedJson& js = job["spec"];
+    OrderedJson replicated = OrderedJson::array();
     for (const auto& rj : spec_.replicated_jobs) {
-      Json spec = {{"completionMode", "Indexed"},
-                   {"completions", rj.pods},
-                   {"parallelism", rj.pods},
-                   {"backoffLimit", js.value("backoffLimit", 0)}};
+      OrderedJson spec = {{"completionMode", "Indexed"},
+                          {"completions", rj.pods},
+                          {"parallelism", rj.pods},
+                          {"backoffLimit", js.value("backoffLimit", 0)}};
       if (js.contains("activeDeadlineSeconds")) {
         spec["activeDeadlineSeconds"] = js["activeDeadlineSeconds"];
       }

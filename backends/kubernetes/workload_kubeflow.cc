@@ -14,7 +14,7 @@
 namespace gdsweep {
 namespace {
 
-using Json = nlohmann::ordered_json;
+using OrderedJson = nlohmann::ordered_json;
 
 constexpr const char* kReplicaType = "training.kubeflow.org/replica-type";
 constexpr const char* kReplicaIndex = "training.kubeflow.org/replica-index";
@@ -51,21 +51,21 @@ class KubeflowWorkload final : public WorkloadKind {
                              const std::string& namespace_) const override {
     auto base = RenderJobManifest(spec_, launch, params_json, namespace_);
     if (!base) return base.error();
-    Json job = Json::parse(*base);
-    Json out = Json::object();
+    OrderedJson job = OrderedJson::parse(*base);
+    OrderedJson out = OrderedJson::object();
     out["apiVersion"] = "kubeflow.org/v1";
     out["kind"] = kind_;
     out["metadata"] = job["metadata"];
     out["metadata"]["name"] = Name(launch);
-    Json run_policy = {{"cleanPodPolicy", "None"},
-                       {"backoffLimit", job["spec"].value("backoffLimit", 0)}};
+    OrderedJson run_policy = {{"cleanPodPolicy", "None"},
+                              {"backoffLimit", job["spec"].value("backoffLimit", 0)}};
     if (job["spec"].contains("activeDeadlineSeconds")) {
       run_policy["activeDeadlineSeconds"] = job["spec"]["activeDeadlineSeconds"];
     }
     if (job["spec"].contains("ttlSecondsAfterFinished")) {
       run_policy["ttlSecondsAfterFinished"] = job["spec"]["ttlSecondsAfterFinished"];
     }
-    Json specs = Json::object();
+    OrderedJson specs = OrderedJson::object();
     for (const auto& [role, count] : spec_.replicas) {
       specs[TypeName(role)] = {
           {"replicas", count}, {"restartPolicy", "Never"}, {"template", job["spec"]["template"]}};

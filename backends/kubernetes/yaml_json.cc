@@ -8,14 +8,14 @@
 namespace gdsweep {
 namespace {
 
-using Json = nlohmann::ordered_json;
+using OrderedJson = nlohmann::ordered_json;
 
 bool IsNullWord(const std::string& s) {
   return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL";
 }
 
 // A plain scalar by YAML 1.2's core schema.
-Json PlainScalar(const std::string& s) {
+OrderedJson PlainScalar(const std::string& s) {
   static const std::regex kInt("[-+]?[0-9]+");
   static const std::regex kFloat("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
   if (IsNullWord(s)) return nullptr;
@@ -40,7 +40,7 @@ Json PlainScalar(const std::string& s) {
   return s;
 }
 
-Json ToJson(const YAML::Node& node) {
+OrderedJson ToJson(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Undefined:
     case YAML::NodeType::Null:
@@ -50,12 +50,12 @@ Json ToJson(const YAML::Node& node) {
       if (node.Tag() == "!" || node.Tag() == "tag:yaml.org,2002:str") return node.Scalar();
       return PlainScalar(node.Scalar());
     case YAML::NodeType::Sequence: {
-      Json out = Json::array();
+      OrderedJson out = OrderedJson::array();
       for (const auto& item : node) out.push_back(ToJson(item));
       return out;
     }
     case YAML::NodeType::Map: {
-      Json out = Json::object();
+      OrderedJson out = OrderedJson::object();
       for (const auto& kv : node) out[kv.first.as<std::string>()] = ToJson(kv.second);
       return out;
     }
@@ -68,7 +68,7 @@ bool NeedsQuotes(const std::string& s) {
   return !PlainScalar(s).is_string() || s != PlainScalar(s).get<std::string>();
 }
 
-void Emit(YAML::Emitter& out, const Json& j) {
+void Emit(YAML::Emitter& out, const OrderedJson& j) {
   if (j.is_object()) {
     if (j.empty()) {
       out << YAML::Flow << YAML::BeginMap << YAML::EndMap;
@@ -116,9 +116,9 @@ Result<std::string> YamlToJson(const std::string& yaml, const std::string& sourc
 }
 
 Result<std::string> JsonToYaml(const std::string& json) {
-  Json j;
+  OrderedJson j;
   try {
-    j = Json::parse(json);
+    j = OrderedJson::parse(json);
   } catch (const std::exception& e) {
     return Error::Internal(std::string("not JSON: ") + e.what());
   }

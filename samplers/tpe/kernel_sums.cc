@@ -23,7 +23,7 @@ using I2 = int64_t __attribute__((vector_size(16)));
 using V4 = double __attribute__((vector_size(32)));
 using I4 = int64_t __attribute__((vector_size(32)));
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kKernelInf = std::numeric_limits<double>::infinity();
 // A block is skipped when its largest term is below e^-kNegligible of the
 // block around x: 16 e^-50 < 3e-21 of the sum per skipped block.
 constexpr double kNegligible = 50;
@@ -117,7 +117,7 @@ GDSWEEP_INLINE double BlockLogSumImpl(double x, const double* mu, const double* 
   using Q = Quad<V>;
   const V xv = Splat<V>(x);
   Q q[GaussianSum::kBlock / kLanes];
-  Q vmax = Q::Fill(-kInf);
+  Q vmax = Q::Fill(-kKernelInf);
   for (size_t j = 0; j < GaussianSum::kBlock / kLanes; ++j) {
     const Q m = Q::Load(mu + j * kLanes), s = Q::Load(inv_sigma + j * kLanes);
     for (int i = 0; i < Q::kParts; ++i) {
@@ -127,7 +127,7 @@ GDSWEEP_INLINE double BlockLogSumImpl(double x, const double* mu, const double* 
     }
   }
   const double top = vmax.MaxLane();
-  if (top == -kInf) return -kInf;
+  if (top == -kKernelInf) return -kKernelInf;
   const V tv = Splat<V>(top);
   Q acc = Q::Fill(0);
   for (size_t j = 0; j < GaussianSum::kBlock / kLanes; ++j) {
@@ -135,7 +135,7 @@ GDSWEEP_INLINE double BlockLogSumImpl(double x, const double* mu, const double* 
     for (int i = 0; i < Q::kParts; ++i) acc.part[i] += c.part[i] * Exp<V, I>(q[j].part[i] - tv);
   }
   const double sum = acc.SumLanes();
-  return sum > 0 ? top + std::log(sum) : -kInf;
+  return sum > 0 ? top + std::log(sum) : -kKernelInf;
 }
 
 // bound[b] = -(dist(x, [lo[b], hi[b]]) * inv_sigma_min[b])^2 / 2: no kernel of
@@ -176,7 +176,7 @@ GDSWEEP_INLINE double BoundedLogSumImpl(double x, const double* mu, const double
     }
   }
   const double sum = acc.SumLanes();
-  return sum > 1e-250 ? top + std::log(sum) : -kInf;
+  return sum > 1e-250 ? top + std::log(sum) : -kKernelInf;
 }
 
 // log sum coef exp(q) over the kernels of the listed blocks; -inf when the
@@ -189,7 +189,7 @@ GDSWEEP_INLINE double SelectedLogSumImpl(double x, const double* mu, const doubl
   constexpr size_t kB = GaussianSum::kBlock;
   const V xv = Splat<V>(x);
   // Pass 1: the largest exponent, so that pass 2 cannot overflow.
-  Q vmax = Q::Fill(-kInf);
+  Q vmax = Q::Fill(-kKernelInf);
   for (size_t i = 0; i < n_blocks; ++i) {
     const size_t base = blocks[i] * kB;
     for (size_t k = base; k < base + kB; k += kLanes) {
@@ -201,7 +201,7 @@ GDSWEEP_INLINE double SelectedLogSumImpl(double x, const double* mu, const doubl
     }
   }
   const double top = vmax.MaxLane();
-  if (top == -kInf) return -kInf;
+  if (top == -kKernelInf) return -kKernelInf;
   // Pass 2: sum coef * exp(q - top); every exp is <= 1 and the largest is 1.
   // The sum is at least the coefficient of the kernel with the largest
   // exponent; only when that is tiny and every other kernel is far away is it
@@ -212,7 +212,7 @@ GDSWEEP_INLINE double SelectedLogSumImpl(double x, const double* mu, const doubl
 template <typename V, typename I>
 GDSWEEP_INLINE double LogSumExpImpl(const double* q, size_t n) {
   using Q = Quad<V>;
-  Q vmax = Q::Fill(-kInf);
+  Q vmax = Q::Fill(-kKernelInf);
   for (size_t k = 0; k < n; k += kLanes) {
     const Q v = Q::Load(q + k);
     for (int i = 0; i < Q::kParts; ++i) vmax.part[i] = Max(vmax.part[i], v.part[i]);
@@ -291,7 +291,7 @@ void GaussianSum::Assign(std::span<const double> mu, std::span<const double> inv
     coef_[k] = coef[k] * scale;
   }
   for (size_t k = n_; k < padded; ++k) {  // far away, weightless
-    mu_[k] = kInf;
+    mu_[k] = kKernelInf;
     inv_sigma_[k] = 1;
     coef_[k] = 0;
   }
@@ -299,13 +299,13 @@ void GaussianSum::Assign(std::span<const double> mu, std::span<const double> inv
   lo_.assign(padded_blocks, 0);
   hi_.assign(padded_blocks, 0);
   inv_sigma_min_.assign(padded_blocks, 1);
-  log_coef_max_.assign(padded_blocks, -kInf);
+  log_coef_max_.assign(padded_blocks, -kKernelInf);
   bound_.resize(padded_blocks);
   for (size_t b = 0; b < n_blocks; ++b) {
     const size_t first = b * kBlock, last = std::min(first + kBlock, n_) - 1;
     lo_[b] = mu_[first];
     hi_[b] = mu_[last];
-    double min_inv = kInf, max_coef = 0;
+    double min_inv = kKernelInf, max_coef = 0;
     for (size_t k = first; k <= last; ++k) {
       min_inv = std::min(min_inv, inv_sigma_[k]);
       max_coef = std::max(max_coef, coef_[k]);
@@ -316,7 +316,7 @@ void GaussianSum::Assign(std::span<const double> mu, std::span<const double> inv
 }
 
 double GaussianSum::LogSum(double x) {
-  if (n_ == 0 || log_scale_ == -kInf) return -kInf;
+  if (n_ == 0 || log_scale_ == -kKernelInf) return -kKernelInf;
   const size_t n_blocks = (n_ + kBlock - 1) / kBlock;
   // A lower bound on the sum: the block around x, exactly.
   size_t near =
@@ -331,7 +331,7 @@ double GaussianSum::LogSum(double x) {
   GDSWEEP_CALL(BlockBounds, x, lo_.data(), hi_.data(), inv_sigma_min_.data(), bound_.data(),
                bound_.size());
   selected_.clear();
-  double top = -kInf;
+  double top = -kKernelInf;
   for (size_t b = 0; b < n_blocks; ++b) {
     if (bound_[b] + log_coef_max_[b] < floor) continue;
     selected_.push_back(static_cast<uint32_t>(b));
@@ -341,23 +341,23 @@ double GaussianSum::LogSum(double x) {
                           selected_.data(), selected_.size(), top);
   // The bound can be far above every real exponent (narrow kernels spread
   // over a block): then find the real maximum first.
-  if (r == -kInf) {
+  if (r == -kKernelInf) {
     r = GDSWEEP_CALL(SelectedLogSum, x, mu_.data(), inv_sigma_.data(), coef_.data(),
                      selected_.data(), selected_.size());
   }
-  if (r == -kInf) r = SlowLogSum(x);
+  if (r == -kKernelInf) r = SlowLogSum(x);
   return r + log_scale_;
 }
 
 // Every kernel in log terms, scalar: for when the fast sum nears underflow.
 double GaussianSum::SlowLogSum(double x) const {
-  double m = -kInf;
+  double m = -kKernelInf;
   for (size_t k = 0; k < n_; ++k) {
     if (!(coef_[k] > 0)) continue;
     double z = (x - mu_[k]) * inv_sigma_[k];
     m = std::fmax(m, std::log(coef_[k]) - 0.5 * z * z);
   }
-  if (m == -kInf) return -kInf;
+  if (m == -kKernelInf) return -kKernelInf;
   double s = 0;
   for (size_t k = 0; k < n_; ++k) {
     if (!(coef_[k] > 0)) continue;

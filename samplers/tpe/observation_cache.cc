@@ -7,7 +7,7 @@
 namespace gdsweep::tpe {
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kCacheInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // Beyond this many new entries one sort beats inserting them one by one.
@@ -63,7 +63,7 @@ uint32_t ObservationCache::Intern(const TrialRecord& t, size_t position) {
   const bool multi = n_objectives_ > 1;
   if (t.state == TrialState::kComplete) {
     if (t.values.size() != n_objectives_) return kNone;
-    e.key = {-kInf, signs_[0] * t.values[0]};  // a NaN stays NaN: last, after +inf
+    e.key = {-kCacheInf, signs_[0] * t.values[0]};  // a NaN stays NaN: last, after +inf
   } else if (t.state == TrialState::kPruned && !multi) {
     // Optuna's ranking of pruned trials: the deepest step first, then the
     // value reported there, a NaN there counting as +inf.
@@ -71,7 +71,7 @@ uint32_t ObservationCache::Intern(const TrialRecord& t, size_t position) {
       e.key = {1, 0};
     } else {
       const auto& [step, value] = *t.intermediate.rbegin();
-      e.key = {-static_cast<double>(step), std::isnan(value) ? kInf : signs_[0] * value};
+      e.key = {-static_cast<double>(step), std::isnan(value) ? kCacheInf : signs_[0] * value};
     }
   } else {
     return kNone;
@@ -83,7 +83,7 @@ uint32_t ObservationCache::Intern(const TrialRecord& t, size_t position) {
   if (multi) {
     for (size_t j = 0; j < n_objectives_; ++j) {
       double v = signs_[j] * t.values[j];
-      objectives_.push_back(std::isnan(v) ? kInf : v);
+      objectives_.push_back(std::isnan(v) ? kCacheInf : v);
     }
   }
   by_id_.emplace(t.trial_id, index);

@@ -10,7 +10,7 @@
 namespace gdsweep::tpe {
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kParzenInf = std::numeric_limits<double>::infinity();
 constexpr double kMinSigma = 1e-12;      // Optuna's floor without the magic clip
 constexpr double kScottMagnitude = 0.2;  // Optuna's SIGMA0_MAGNITUDE (from BOHB)
 // Beyond 8.5 bandwidths a tail holds < 1e-17 of the mass: Z is 1 to the last bit.
@@ -249,7 +249,7 @@ void ParzenEstimator::PrepareUnivariate() {
         }
       }
       terms_.resize(PaddedSize(fast_mu_.size()));
-      std::fill(terms_.begin(), terms_.end(), -kInf);
+      std::fill(terms_.begin(), terms_.end(), -kParzenInf);
       break;
     }
     case ParamDomain::Kind::kCategorical: {
@@ -277,7 +277,7 @@ void ParzenEstimator::PrepareMultivariate() {
   const size_t n_kernels = weights_.size();
   const size_t padded = PaddedSize(n_kernels);
   const bool by_bandwidth = options_.weight_by_bandwidth;
-  base_.assign(padded, -kInf);
+  base_.assign(padded, -kParzenInf);
   for (size_t k = 0; k < n_kernels; ++k) base_[k] = std::log(weights_[k]);
   // With weight_by_bandwidth, kernel k is scored with weight w_k x the
   // product of its continuous bandwidths, over their sum (see
@@ -334,7 +334,7 @@ double ParzenEstimator::UnivariateLogPdf(double model_x, double internal) {
   const ParamDomain& dom = *dim.dom;
   switch (dom.kind) {
     case ParamDomain::Kind::kContinuous:
-      if (!(model_x >= dom.low && model_x <= dom.high)) return -kInf;
+      if (!(model_x >= dom.low && model_x <= dom.high)) return -kParzenInf;
       return gaussian_sum_.LogSum(model_x) - kHalfLog2Pi;
     case ParamDomain::Kind::kDiscrete: {
       double lo, hi;
@@ -349,7 +349,7 @@ double ParzenEstimator::UnivariateLogPdf(double model_x, double internal) {
     case ParamDomain::Kind::kCategorical:
       return choice_log_prob_[static_cast<size_t>(internal)];
   }
-  return -kInf;
+  return -kParzenInf;
 }
 
 void ParzenEstimator::Sample(Rng& rng, size_t count, double* out) const {
@@ -411,7 +411,7 @@ void ParzenEstimator::LogPdf(const double* points, size_t count, double* out) {
         continue;
       }
       const double x = ToModel(*dims_[0].dom, internal);
-      out[c] = std::isnan(x) ? -kInf : UnivariateLogPdf(x, internal);
+      out[c] = std::isnan(x) ? -kParzenInf : UnivariateLogPdf(x, internal);
     }
     return;
   }
@@ -445,7 +445,7 @@ void ParzenEstimator::LogPdf(const double* points, size_t count, double* out) {
           break;
       }
     }
-    out[c] = inside ? LogSumExp(terms_.data(), padded) : -kInf;
+    out[c] = inside ? LogSumExp(terms_.data(), padded) : -kParzenInf;
   }
 }
 

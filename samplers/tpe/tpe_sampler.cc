@@ -18,7 +18,7 @@ namespace {
 using tpe::ObservationCache;
 using tpe::ParamDomain;
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kSamplerInf = std::numeric_limits<double>::infinity();
 // The random stream of a multivariate trial (univariate ones use one stream
 // per parameter, StreamId(name), as random sampling does).
 constexpr uint64_t kJointStream = StreamId("gdsweep.tpe.multivariate");
@@ -448,7 +448,7 @@ void TpeSampler::SampleJoint(const std::vector<size_t>& group, uint64_t stream,
 // argmax of log l - log g, the first on ties (numpy.argmax).
 size_t TpeSampler::BestCandidate(size_t count) const {
   size_t best = 0;
-  double best_score = -kInf;
+  double best_score = -kSamplerInf;
   for (size_t c = 0; c < count; ++c) {
     double score = log_l_[c] - log_g_[c];
     if (score > best_score) {

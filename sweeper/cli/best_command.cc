@@ -18,7 +18,7 @@
 namespace gdsweep::cli {
 namespace {
 
-constexpr const char* kUsage =
+constexpr const char* kBestUsage =
     "usage: gdsweep best [STUDY.yaml] [--study NAME] [--tag TAG] [--from-tracking]\n"
     "                    [--format table|csv|json] [--db PATH]\n"
     "Shows the best COMPLETE trial; for several objectives, the Pareto front. With\n"
@@ -191,7 +191,7 @@ int BestCommand(const Args& args) {
   po::positional_options_description positional;
   positional.add("study-file", 1);
   po::variables_map vm;
-  if (auto code = ParseOptions(args, kUsage, options, &positional, vm)) return *code;
+  if (auto code = ParseOptions(args, kBestUsage, options, &positional, vm)) return *code;
 
   auto format = ParseFormat(vm["format"].as<std::string>());
   if (!format) return Fail(format.error());

@@ -21,7 +21,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kUsage =
+constexpr const char* kConvertUsage =
     "usage: gdsweep convert FILE [-o OUT] [--command CMD] [--backend local|kubernetes]\n"
     "                       [--set KEY=VALUE ...]\n"
     "Writes FILE, a Hydra Optuna sweeper config, a W&B sweep config or a Katib Experiment\n"
@@ -63,7 +63,7 @@ int ConvertCommand(const Args& args) {
   po::positional_options_description positional;
   positional.add("file", 1);
   po::variables_map vm;
-  if (auto code = ParseOptions(args, kUsage, options, &positional, vm)) return *code;
+  if (auto code = ParseOptions(args, kConvertUsage, options, &positional, vm)) return *code;
 
   const std::string path = vm["file"].as<std::string>();
   ConvertOptions convert;

@@ -21,7 +21,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kUsage =
+constexpr const char* kLogsUsage =
     "usage: gdsweep logs N [STUDY.yaml] [--study NAME] [--tag TAG] [--db PATH] [-f]\n"
     "                      [--stderr | --both]\n"
     "Prints trial N's stdout.log from its trial folder (--stderr: its stderr.log; --both:\n"
@@ -135,9 +135,9 @@ int LogsCommand(const Args& args) {
   po::positional_options_description positional;
   positional.add("number", 1).add("study-file", 1);
   po::variables_map vm;
-  if (auto code = ParseOptions(args, kUsage, options, &positional, vm)) return *code;
+  if (auto code = ParseOptions(args, kLogsUsage, options, &positional, vm)) return *code;
   if (vm["stderr"].as<bool>() && vm["both"].as<bool>()) {
-    std::fprintf(stderr, "gdsweep: --stderr and --both exclude each other\n%s\n", kUsage);
+    std::fprintf(stderr, "gdsweep: --stderr and --both exclude each other\n%s\n", kLogsUsage);
     return kExitUsage;
   }
 

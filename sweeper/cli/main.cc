@@ -11,7 +11,7 @@
 
 namespace {
 
-constexpr const char* kUsage = R"(usage: gdsweep <command> [options]
+constexpr const char* kMainUsage = R"(usage: gdsweep <command> [options]
 
 Commands:
   run STUDY.yaml    run a study to its budget (resumes it if it exists)
@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
   using namespace gdsweep::cli;
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
       !std::strcmp(argv[1], "help")) {
-    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    std::fputs(kMainUsage, argc < 2 ? stderr : stdout);
     return argc < 2 ? kExitUsage : kExitOk;
   }
   if (!std::strcmp(argv[1], "--version")) {
@@ -85,6 +85,6 @@ int main(int argc, char** argv) {
   if (command == "rename") return RenameCommand(args);
   if (command == "copy") return CopyCommand(args);
   if (command == "export") return ExportCommand(args);
-  std::fprintf(stderr, "gdsweep: unknown command '%s'\n%s", command.c_str(), kUsage);
+  std::fprintf(stderr, "gdsweep: unknown command '%s'\n%s", command.c_str(), kMainUsage);
   return kExitUsage;
 }

@@ -18,7 +18,7 @@
 namespace gdsweep::cli {
 namespace {
 
-constexpr const char* kUsage =
+constexpr const char* kRenderUsage =
     "usage: gdsweep render STUDY.yaml [--trial N ...] [--set KEY=VALUE ...] [--tag TAG]\n"
     "                     [--db PATH]\n"
     "Prints the Kubernetes Job of trial N (default 0; repeat --trial for several) as YAML,\n"
@@ -107,7 +107,7 @@ int RenderCommand(const Args& args) {
   po::positional_options_description positional;
   positional.add("study-file", 1);
   po::variables_map vm;
-  if (auto code = ParseOptions(args, kUsage, options, &positional, vm)) return *code;
+  if (auto code = ParseOptions(args, kRenderUsage, options, &positional, vm)) return *code;
 
   std::vector<SetOverride> sets = StudyOverrides(vm);
   auto spec = LoadStudyFile(vm["study-file"].as<std::string>(), sets);

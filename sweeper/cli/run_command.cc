@@ -37,7 +37,7 @@ void InstallSignalHandlers() {
   }
 }
 
-constexpr const char* kUsage =
+constexpr const char* kRunUsage =
     "usage: gdsweep run STUDY.yaml [--set KEY=VALUE ...] [--tag TAG] [--n-trials N]\n"
     "                  [--parallelism N] [--db PATH] [--allow-changes] [--quiet]\n"
     "                  [--command CMD] [--backend local|kubernetes]\n"
@@ -72,7 +72,7 @@ int RunCommand(const Args& args) {
   po::positional_options_description positional;
   positional.add("study-file", 1);
   po::variables_map vm;
-  if (auto code = ParseOptions(args, kUsage, options, &positional, vm)) return *code;
+  if (auto code = ParseOptions(args, kRunUsage, options, &positional, vm)) return *code;
 
   std::vector<SetOverride> sets = StudyOverrides(vm);
   // A flag's errors name the flag, not the key it sets.

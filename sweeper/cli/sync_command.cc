@@ -17,7 +17,7 @@
 namespace gdsweep::cli {
 namespace {
 
-constexpr const char* kUsage =
+constexpr const char* kSyncUsage =
     "usage: gdsweep sync [--db PATH] [--study NAME] [--tag TAG] [--retry-dead] [--timeout S]\n"
     "Delivers the tracking reports still pending in the database and lists those the\n"
     "server refused. Exit 0 when nothing is left (also when no study is tracked), 1\n"
@@ -83,7 +83,7 @@ int SyncCommand(const Args& args) {
       "retry-dead", po::bool_switch(), "send the reports the server refused once more")(
       "timeout", po::value<double>()->default_value(120), "give up after this many seconds");
   po::variables_map vm;
-  if (auto code = ParseOptions(args, kUsage, options, nullptr, vm)) return *code;
+  if (auto code = ParseOptions(args, kSyncUsage, options, nullptr, vm)) return *code;
 
   auto storage = OpenExisting(ResolveDbPath(vm["db"].as<std::string>()), /*writable=*/true);
   if (!storage) return Fail(storage.error());

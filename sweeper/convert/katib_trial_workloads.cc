@@ -18,8 +18,8 @@
 namespace gdsweep {
 namespace {
 
-constexpr const char* kTt = "spec.trialTemplate";
-const std::string kSpecPath = std::string(kTt) + ".trialSpec";
+constexpr const char* kWorkloadTt = "spec.trialTemplate";
+const std::string kSpecPath = std::string(kWorkloadTt) + ".trialSpec";
 
 // The Katib defaults of a training-operator job's conditions.
 constexpr const char* kKubeflowSuccess =
@@ -103,7 +103,7 @@ void TrialReader::NoteOwnConditions(const YamlNode& tt, const std::string& succe
                                  {"failureCondition", failure}}) {
     const YamlEntry* e = tt.Find(key);
     if (!e) continue;
-    const std::string path = std::string(kTt) + "." + key;
+    const std::string path = std::string(kWorkloadTt) + "." + key;
     if (e->value.scalar == own) {
       c_.Info(e->key_location, path, "Katib's default: gdsweep follows " + what, "kubernetes");
     } else {
@@ -177,7 +177,7 @@ Status TrialReader::ReadKubeflow(const YamlNode& tt, const YamlNode& trial_spec,
   }
   if (!primary) {
     return ErrorAt(primary_name ? primary_name->location : replica_specs->location,
-                   std::string(kTt) + ".primaryContainerName",
+                   std::string(kWorkloadTt) + ".primaryContainerName",
                    "no replica of " + specs_path + " has the primary container");
   }
   const YamlNode* tmpl = FindValue(primary->value, "template");
@@ -215,7 +215,7 @@ Status TrialReader::ReadKubeflow(const YamlNode& tt, const YamlNode& trial_spec,
     const YamlNode* type = labelled_type;
     const YamlNode* index = FindValue(*labels, "training.kubeflow.org/replica-index");
     const YamlNode* role = FindValue(*labels, "training.kubeflow.org/job-role");
-    const std::string path = std::string(kTt) + ".primaryPodLabels";
+    const std::string path = std::string(kWorkloadTt) + ".primaryPodLabels";
     if (type) {
       Put(k, "metrics_from",
           StringNode(Lower(type->scalar) + "-" + (index ? index->scalar : "0"), type->location),
@@ -235,7 +235,7 @@ Status TrialReader::ReadKubeflow(const YamlNode& tt, const YamlNode& trial_spec,
               "kubernetes");
     }
   } else {
-    c_.Info(tt.location, std::string(kTt),
+    c_.Info(tt.location, std::string(kWorkloadTt),
             "the metrics are read from the log of replica " + metrics_from +
                 " (every replica's log is kept)",
             "kubernetes");
@@ -330,7 +330,7 @@ Status TrialReader::ReadCustom(const YamlNode& tt, const YamlNode& trial_spec,
        {std::tuple<const char*, const char*, const char*>{"successCondition", "success",
                                                           kKubeflowSuccess},
         {"failureCondition", "failure", kKubeflowFailure}}) {
-    const std::string path = std::string(kTt) + "." + key;
+    const std::string path = std::string(kWorkloadTt) + "." + key;
     const YamlNode* cond = FindValue(tt, key);
     if (!cond && !kubeflow) {
       return ErrorAt(tt.location, path,
@@ -359,11 +359,11 @@ Status TrialReader::ReadCustom(const YamlNode& tt, const YamlNode& trial_spec,
   if (const YamlNode* labels = FindValue(tt, "primaryPodLabels"); labels && labels->IsMapping()) {
     YamlNode& mp = Put(custom, "metrics_pod", MapNode(labels->location));
     Put(mp, "labels", *labels, labels->location);
-    c_.Info(labels->location, std::string(kTt) + ".primaryPodLabels",
+    c_.Info(labels->location, std::string(kWorkloadTt) + ".primaryPodLabels",
             "becomes kubernetes.custom.metrics_pod.labels: the metrics are read from those pods",
             "kubernetes");
   } else {
-    c_.Info(tt.location, std::string(kTt),
+    c_.Info(tt.location, std::string(kWorkloadTt),
             "no primaryPodLabels: the metrics are read from every pod of the resource",
             "kubernetes");
   }

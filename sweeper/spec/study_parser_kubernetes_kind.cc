@@ -10,15 +10,13 @@
 namespace gdsweep {
 namespace {
 
-std::string P(const std::string& key) { return KubePath(key); }
-
 // The replica types of each Kubeflow kind, as the study file writes them.
 const std::vector<std::string> kTfJobRoles = {"chief", "ps", "worker", "evaluator", "master"};
 const std::vector<std::string> kPyTorchJobRoles = {"master", "worker"};
 
 // kubernetes.replicas of a Kubeflow kind: role -> how many.
 Status ReadReplicas(const YamlEntry& e, const std::vector<std::string>& roles, KubernetesSpec& k) {
-  const std::string path = P("replicas");
+  const std::string path = KubePath("replicas");
   if (auto s = ExpectMapping(e.value, path); !s) return s.error();
   if (e.value.entries.empty()) return ErrorAt(e.value.location, path, "needs at least one replica");
   for (const auto& r : e.value.entries) {
@@ -41,7 +39,7 @@ Status ReadReplicas(const YamlEntry& e, const std::vector<std::string>& roles, K
 
 // kubernetes.replicated_jobs of a JobSet: a list of {name, replicas, pods}.
 Status ReadReplicatedJobs(const YamlEntry& e, KubernetesSpec& k) {
-  const std::string path = P("replicated_jobs");
+  const std::string path = KubePath("replicated_jobs");
   if (auto s = ExpectList(e.value, path); !s) return s.error();
   if (e.value.items.empty()) return ErrorAt(e.value.location, path, "needs at least one");
   for (size_t i = 0; i < e.value.items.size(); ++i) {
@@ -122,7 +120,7 @@ Status ReadEndRule(const YamlNode& node, const std::string& path, KubernetesEndR
 
 // kubernetes.custom: the manifest file and the rules of a custom resource.
 Status ReadCustom(const YamlNode& node, const std::string& study_file, KubernetesSpec& k) {
-  const std::string path = P("custom");
+  const std::string path = KubePath("custom");
   if (auto s = ExpectMapping(node, path); !s) return s;
   if (auto s = CheckKeys(node, path, {"manifest", "plural", "success", "failure", "metrics_pod"});
       !s) {
@@ -204,7 +202,7 @@ Status ReadCustom(const YamlNode& node, const std::string& study_file, Kubernete
 
 // metrics_from of a Kubeflow kind: "<type>-<index>", a replica the trial has.
 Status ReadKubeflowMetricsFrom(const YamlNode& value, KubernetesSpec& k) {
-  auto s = ReadString(value, P("metrics_from"));
+  auto s = ReadString(value, KubePath("metrics_from"));
   if (!s) return s.error();
   const size_t dash = s->rfind('-');
   const std::string role = dash == std::string::npos ? "" : s->substr(0, dash);
@@ -216,7 +214,7 @@ Status ReadKubeflowMetricsFrom(const YamlNode& value, KubernetesSpec& k) {
   if (!ok) {
     std::string all;
     for (const auto& [r, n] : k.replicas) all += (all.empty() ? "" : ", ") + r + "-0";
-    return ErrorAt(value.location, P("metrics_from"),
+    return ErrorAt(value.location, KubePath("metrics_from"),
                    "expected a replica of this trial as <type>-<index> (such as " + all +
                        "), got " + Describe(value));
   }
@@ -226,7 +224,7 @@ Status ReadKubeflowMetricsFrom(const YamlNode& value, KubernetesSpec& k) {
 
 // metrics_from of a JobSet: "<replicated job>-<job index>-<pod index>".
 Status ReadJobSetMetricsFrom(const YamlNode& value, KubernetesSpec& k) {
-  auto s = ReadString(value, P("metrics_from"));
+  auto s = ReadString(value, KubePath("metrics_from"));
   if (!s) return s.error();
   auto number = [](const std::string& t) {
     return !t.empty() && t.size() < 6 && t.find_first_not_of("0123456789") == std::string::npos
@@ -247,7 +245,7 @@ Status ReadJobSetMetricsFrom(const YamlNode& value, KubernetesSpec& k) {
       }
     }
   }
-  return ErrorAt(value.location, P("metrics_from"),
+  return ErrorAt(value.location, KubePath("metrics_from"),
                  "expected a pod of this trial as <replicated job>-<job index>-<pod index> (such "
                  "as " +
                      k.replicated_jobs[0].name + "-0-0), got " + Describe(value));
@@ -259,7 +257,7 @@ Status ReadWorkloadKind(const YamlNode& node, const std::string& study_file, Kub
   using Kind = KubernetesSpec::Kind;
   const YamlNode* kind = FindValue(node, "kind");
   if (kind) {
-    auto e = ReadEnum(*kind, P("kind"),
+    auto e = ReadEnum(*kind, KubePath("kind"),
                       {"job", "indexed_job", "tfjob", "pytorchjob", "jobset", "custom"});
     if (!e) return e.error();
     k.kind = *e == "indexed_job"  ? Kind::kIndexedJob
@@ -275,50 +273,51 @@ Status ReadWorkloadKind(const YamlNode& node, const std::string& study_file, Kub
   const bool custom = k.kind == Kind::kCustom;
   if (const YamlEntry* e = node.Find("pods")) {
     if (!indexed) {
-      return ErrorAt(e->key_location, P("pods"),
+      return ErrorAt(e->key_location, KubePath("pods"),
                      "is for kind: indexed_job (tfjob and pytorchjob take replicas, jobset "
                      "replicated_jobs)");
     }
     // Kubernetes allows up to 100000 indexes; one trial of more pods than
     // this is a mistake rather than a plan.
-    auto n = ReadIntIn(e->value, P("pods"), 1, 10000, "a whole number from 1 to 10000");
+    auto n = ReadIntIn(e->value, KubePath("pods"), 1, 10000, "a whole number from 1 to 10000");
     if (!n) return n.error();
     k.pods = static_cast<int>(*n);
   } else if (indexed) {
-    return ErrorAt(kind->location, P("kind"),
+    return ErrorAt(kind->location, KubePath("kind"),
                    "indexed_job needs kubernetes.pods: how many pods run each trial");
   }
   if (const YamlEntry* e = node.Find("replicas")) {
     if (!kubeflow) {
-      return ErrorAt(e->key_location, P("replicas"), "is for kind: tfjob or pytorchjob");
+      return ErrorAt(e->key_location, KubePath("replicas"), "is for kind: tfjob or pytorchjob");
     }
     const auto& roles = k.kind == Kind::kTfJob ? kTfJobRoles : kPyTorchJobRoles;
     if (auto s = ReadReplicas(*e, roles, k); !s) return s;
   } else if (kubeflow) {
     return ErrorAt(
-        kind->location, P("kind"),
+        kind->location, KubePath("kind"),
         "needs kubernetes.replicas, e.g. {" +
             std::string(k.kind == Kind::kTfJob ? "worker: 4, ps: 2" : "master: 1, worker: 3") +
             "}");
   }
   if (const YamlEntry* e = node.Find("replicated_jobs")) {
-    if (!jobset) return ErrorAt(e->key_location, P("replicated_jobs"), "is for kind: jobset");
+    if (!jobset)
+      return ErrorAt(e->key_location, KubePath("replicated_jobs"), "is for kind: jobset");
     if (auto s = ReadReplicatedJobs(*e, k); !s) return s;
   } else if (jobset) {
-    return ErrorAt(kind->location, P("kind"),
+    return ErrorAt(kind->location, KubePath("kind"),
                    "jobset needs kubernetes.replicated_jobs, e.g. [{name: workers, replicas: 2, "
                    "pods: 4}]");
   }
   if (const YamlEntry* e = node.Find("custom")) {
-    if (!custom) return ErrorAt(e->key_location, P("custom"), "is for kind: custom");
+    if (!custom) return ErrorAt(e->key_location, KubePath("custom"), "is for kind: custom");
     if (auto s = ReadCustom(e->value, study_file, k); !s) return s;
   } else if (custom) {
-    return ErrorAt(kind->location, P("kind"),
+    return ErrorAt(kind->location, KubePath("kind"),
                    "custom needs kubernetes.custom: {manifest: FILE, success: ..., failure: ...}");
   }
   if (const YamlEntry* e = node.Find("metrics_from")) {
     if (indexed) {
-      auto n = ReadIntIn(e->value, P("metrics_from"), 0, k.pods - 1,
+      auto n = ReadIntIn(e->value, KubePath("metrics_from"), 0, k.pods - 1,
                          "a pod index from 0 to " + std::to_string(k.pods - 1));
       if (!n) return n.error();
       k.metrics_from = std::to_string(*n);
@@ -327,10 +326,10 @@ Status ReadWorkloadKind(const YamlNode& node, const std::string& study_file, Kub
     } else if (jobset) {
       if (auto s = ReadJobSetMetricsFrom(e->value, k); !s) return s;
     } else if (custom) {
-      return ErrorAt(e->key_location, P("metrics_from"),
+      return ErrorAt(e->key_location, KubePath("metrics_from"),
                      "is not for kind: custom (use kubernetes.custom.metrics_pod.labels)");
     } else {
-      return ErrorAt(e->key_location, P("metrics_from"),
+      return ErrorAt(e->key_location, KubePath("metrics_from"),
                      "is for multi-pod kinds (this trial is one pod, whose log is read)");
     }
   }

@@ -14,8 +14,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-std::string P(const std::string& key) { return KubePath(key); }
-
 // A scalar checked by `valid`, with `rule` saying what is expected.
 Result<std::string> ReadChecked(const YamlNode& node, const std::string& path,
                                 bool (*valid)(std::string_view), const std::string& rule) {
@@ -111,7 +109,7 @@ Result<Json> ToJson(const YamlNode& node, const std::string& path) {
 }
 
 Result<KubernetesResources> ReadResources(const YamlNode& node) {
-  const std::string path = P("resources");
+  const std::string path = KubePath("resources");
   if (auto s = ExpectMapping(node, path); !s) return s.error();
   if (auto s = CheckKeys(node, path, {"requests", "limits"}); !s) return s.error();
   KubernetesResources r;
@@ -145,7 +143,7 @@ bool IsEnvName(std::string_view s) {
 }
 
 Result<std::vector<KubernetesEnvVar>> ReadEnv(const YamlNode& node) {
-  const std::string path = P("env");
+  const std::string path = KubePath("env");
   if (auto s = ExpectMapping(node, path); !s) return s.error();
   std::vector<KubernetesEnvVar> out;
   for (const auto& e : node.entries) {
@@ -205,7 +203,7 @@ Result<std::vector<KubernetesEnvVar>> ReadEnv(const YamlNode& node) {
 }
 
 Result<std::vector<KubernetesEnvFrom>> ReadEnvFrom(const YamlNode& node) {
-  const std::string path = P("env_from");
+  const std::string path = KubePath("env_from");
   if (auto s = ExpectList(node, path); !s) return s.error();
   std::vector<KubernetesEnvFrom> out;
   for (size_t i = 0; i < node.items.size(); ++i) {
@@ -345,7 +343,7 @@ Result<KubernetesVolume> ReadVolume(const YamlNode& item, const std::string& p) 
 }
 
 Result<std::vector<KubernetesVolume>> ReadVolumes(const YamlNode& node) {
-  const std::string path = P("volumes");
+  const std::string path = KubePath("volumes");
   if (auto s = ExpectList(node, path); !s) return s.error();
   std::vector<KubernetesVolume> out;
   std::set<std::string> names, mounts;
@@ -366,7 +364,7 @@ Result<std::vector<KubernetesVolume>> ReadVolumes(const YamlNode& node) {
 }
 
 Result<std::vector<KubernetesToleration>> ReadTolerations(const YamlNode& node) {
-  const std::string path = P("tolerations");
+  const std::string path = KubePath("tolerations");
   if (auto s = ExpectList(node, path); !s) return s.error();
   std::vector<KubernetesToleration> out;
   for (size_t i = 0; i < node.items.size(); ++i) {
@@ -446,7 +444,7 @@ Status ParseKubernetesPodKeys(const YamlNode& node, KubernetesSpec& k) {
     k.volumes = *vols;
   }
   if (const YamlNode* v = FindValue(node, "node_selector")) {
-    auto m = ReadKubeStringMap(*v, P("node_selector"), true);
+    auto m = ReadKubeStringMap(*v, KubePath("node_selector"), true);
     if (!m) return m.error();
     k.node_selector = *m;
   }
@@ -456,12 +454,13 @@ Status ParseKubernetesPodKeys(const YamlNode& node, KubernetesSpec& k) {
     k.tolerations = *t;
   }
   if (const YamlNode* v = FindValue(node, "affinity")) {
-    if (auto s = ExpectMapping(*v, P("affinity")); !s) return s.error();
-    if (auto s = CheckKeys(*v, P("affinity"), {"nodeAffinity", "podAffinity", "podAntiAffinity"});
+    if (auto s = ExpectMapping(*v, KubePath("affinity")); !s) return s.error();
+    if (auto s =
+            CheckKeys(*v, KubePath("affinity"), {"nodeAffinity", "podAffinity", "podAntiAffinity"});
         !s) {
       return s.error();
     }
-    auto j = YamlNodeToJson(*v, P("affinity"));
+    auto j = YamlNodeToJson(*v, KubePath("affinity"));
     if (!j) return j.error();
     k.affinity_json = *j;
   }

@@ -13,14 +13,14 @@
 namespace gdsweep {
 namespace {
 
-const std::vector<std::string> kKeys = {"uri", "experiment", "artifact_location", "tag_key",
-                                        "objective_source"};
+const std::vector<std::string> kTrackingKeys = {"uri", "experiment", "artifact_location", "tag_key",
+                                                "objective_source"};
 
-constexpr const char* kPath = "tracking";
+constexpr const char* kTrackingPath = "tracking";
 constexpr size_t kMaxExperimentName = 500;  // MLflow's MAX_EXPERIMENT_NAME_LENGTH
 constexpr size_t kMaxKey = 250;             // MLflow's MAX_ENTITY_KEY_LENGTH
 
-std::string P(const std::string& key) { return JoinPath(kPath, key); }
+std::string TrackingPath(const std::string& key) { return JoinPath(kTrackingPath, key); }
 
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
@@ -182,38 +182,38 @@ std::string MlflowKeyProblem(const std::string& key) {
 // tracking.uri, else $MLFLOW_TRACKING_URI; `entry` is the tracking key.
 Result<std::string> ReadUri(const YamlEntry& entry) {
   if (const YamlNode* v = FindValue(entry.value, "uri")) {
-    auto uri = ReadString(*v, P("uri"));
+    auto uri = ReadString(*v, TrackingPath("uri"));
     if (!uri) return uri.error();
     if (uri->empty()) {
-      return ErrorAt(v->location, P("uri"),
+      return ErrorAt(v->location, TrackingPath("uri"),
                      "must not be empty (leave it out to use $MLFLOW_TRACKING_URI)");
     }
     if (auto problem = UriProblem(*uri); !problem.empty()) {
-      return ErrorAt(v->location, P("uri"), problem);
+      return ErrorAt(v->location, TrackingPath("uri"), problem);
     }
     return NormalizedUri(*uri);
   }
   const char* env = std::getenv("MLFLOW_TRACKING_URI");
   if (!env || !*env) {
-    return ErrorAt(entry.key_location, kPath,
+    return ErrorAt(entry.key_location, kTrackingPath,
                    "no tracking server: set tracking.uri or MLFLOW_TRACKING_URI");
   }
   if (auto problem = UriProblem(env); !problem.empty()) {
-    return ErrorAt(entry.key_location, kPath,
+    return ErrorAt(entry.key_location, kTrackingPath,
                    "$MLFLOW_TRACKING_URI (used as tracking.uri is not set): " + problem);
   }
   return NormalizedUri(env);
 }
 
 Result<std::string> ReadExperiment(const YamlNode& node) {
-  auto name = ReadString(node, P("experiment"));
+  auto name = ReadString(node, TrackingPath("experiment"));
   if (!name) return name.error();
   if (name->empty()) {
-    return ErrorAt(node.location, P("experiment"),
+    return ErrorAt(node.location, TrackingPath("experiment"),
                    "must not be empty (leave it out to use the study name)");
   }
   if (name->size() > kMaxExperimentName) {
-    return ErrorAt(node.location, P("experiment"),
+    return ErrorAt(node.location, TrackingPath("experiment"),
                    "MLflow allows at most " + std::to_string(kMaxExperimentName) +
                        " characters, got " + std::to_string(name->size()));
   }
@@ -221,14 +221,14 @@ Result<std::string> ReadExperiment(const YamlNode& node) {
 }
 
 Result<std::string> ReadArtifactLocation(const YamlNode& node) {
-  auto location = ReadString(node, P("artifact_location"));
+  auto location = ReadString(node, TrackingPath("artifact_location"));
   if (!location) return location.error();
   if (location->empty()) {
-    return ErrorAt(node.location, P("artifact_location"),
+    return ErrorAt(node.location, TrackingPath("artifact_location"),
                    "must not be empty (leave it out for the server's default)");
   }
   if (SplitUrl(*location).userinfo.find(':') != std::string::npos) {
-    return ErrorAt(node.location, P("artifact_location"),
+    return ErrorAt(node.location, TrackingPath("artifact_location"),
                    "a password does not belong here: it would be stored with the study and the "
                    "experiment; give the artifact store its credentials the way its client reads "
                    "them (an SSH key, AWS_ACCESS_KEY_ID, ...)");
@@ -237,17 +237,17 @@ Result<std::string> ReadArtifactLocation(const YamlNode& node) {
 }
 
 Result<std::string> ReadTagKey(const YamlNode& node) {
-  auto key = ReadString(node, P("tag_key"));
+  auto key = ReadString(node, TrackingPath("tag_key"));
   if (!key) return key.error();
   if (auto problem = MlflowKeyProblem(*key); !problem.empty()) {
-    return ErrorAt(node.location, P("tag_key"), problem);
+    return ErrorAt(node.location, TrackingPath("tag_key"), problem);
   }
   if (key->rfind("mlflow.", 0) == 0) {
-    return ErrorAt(node.location, P("tag_key"),
+    return ErrorAt(node.location, TrackingPath("tag_key"),
                    "the mlflow. prefix is reserved for MLflow's own tags");
   }
   if (key->rfind("gdsweep.", 0) == 0 && *key != "gdsweep.tag") {
-    return ErrorAt(node.location, P("tag_key"),
+    return ErrorAt(node.location, TrackingPath("tag_key"),
                    "the gdsweep. prefix is reserved for the tags gdsweep sets (except "
                    "gdsweep.tag, the default)");
   }
@@ -256,8 +256,8 @@ Result<std::string> ReadTagKey(const YamlNode& node) {
 
 Result<TrackingSpec> ReadTracking(const YamlEntry& entry, const StudySpec& spec) {
   const YamlNode& node = entry.value;
-  if (auto s = ExpectMapping(node, kPath); !s) return s.error();
-  if (auto s = CheckKeys(node, kPath, kKeys); !s) return s.error();
+  if (auto s = ExpectMapping(node, kTrackingPath); !s) return s.error();
+  if (auto s = CheckKeys(node, kTrackingPath, kTrackingKeys); !s) return s.error();
   TrackingSpec t;
   auto uri = ReadUri(entry);
   if (!uri) return uri.error();
@@ -279,7 +279,7 @@ Result<TrackingSpec> ReadTracking(const YamlEntry& entry, const StudySpec& spec)
     t.tag_key = *key;
   }
   if (const YamlNode* v = FindValue(node, "objective_source")) {
-    auto source = ReadEnum(*v, P("objective_source"), {"output", "tracking"});
+    auto source = ReadEnum(*v, TrackingPath("objective_source"), {"output", "tracking"});
     if (!source) return source.error();
     t.objective_source =
         *source == "tracking" ? ObjectiveSource::kTracking : ObjectiveSource::kOutput;
@@ -287,7 +287,7 @@ Result<TrackingSpec> ReadTracking(const YamlEntry& entry, const StudySpec& spec)
   for (const auto& objective : spec.objectives) {
     if (auto problem = MlflowKeyProblem(objective.metric); !problem.empty()) {
       return ErrorAt(
-          entry.key_location, kPath,
+          entry.key_location, kTrackingPath,
           "the objective metric '" + objective.metric + "' cannot be logged to MLflow: " + problem);
     }
   }
@@ -297,7 +297,7 @@ Result<TrackingSpec> ReadTracking(const YamlEntry& entry, const StudySpec& spec)
 }  // namespace
 
 Status ParseTrackingSection(const YamlNode& root, StudySpec& spec) {
-  const YamlEntry* entry = root.Find(kPath);
+  const YamlEntry* entry = root.Find(kTrackingPath);
   if (!entry || entry->value.IsNull()) return {};
   auto tracking = ReadTracking(*entry, spec);
   if (!tracking) return Error{tracking.error().kind, RedactText(tracking.error().message)};
