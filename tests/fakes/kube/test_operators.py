@@ -168,7 +168,9 @@ class TrainingOperatorTest(OperatorTestCase):
         c = failed["status"]["conditions"][-1]
         self.assertEqual((c["reason"], c["message"]), ("PyTorchJobFailed", "PyTorchJob ptfail is failed because 1 "
                                                                          "Worker replica(s) failed."))
-        self.assertEqual([x["status"] for x in failed["status"]["conditions"] if x["type"] == "Running"], ["False"])
+        # Running is False if the operator had set it; worker 2 may fail before every replica
+        # runs, and then the job never had a Running condition (as the operator's setCondition).
+        self.assertNotIn("True", [x["status"] for x in failed["status"]["conditions"] if x["type"] == "Running"])
         # cleanPodPolicy None (the PyTorchJob default): the other replicas are left running
         master = self.fake.get(PODS % "default" + "/ptfail-master-0")[2]
         self.assertIn(master["status"]["phase"], ("Pending", "Running"))
