@@ -46,10 +46,10 @@ struct GpRegressor::Impl {
     return point;
   }
 
-  // k(point, x_j) for every j into k; with dk (n x dims), the gradients.
   // The additive exponentials of x for params (Condition() makes them).
   AdditiveExponentials exps;
 
+  // k(point, x_j) for every j into k; with dk (n x dims), the gradients.
   void KernelAt(const double* point, const KernelParams& p, double* k, MatrixXd* dk) const {
     if (dk) dk->resize(n(), dims());
     KernelColumn(point, x.data(), static_cast<size_t>(n()), p, categorical, k,

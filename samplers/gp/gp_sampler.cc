@@ -97,15 +97,6 @@ void Cap(Observations& o, size_t cap, Rng& rng) {
   o = std::move(kept);
 }
 
-void Standardize(std::vector<double>& y) {
-  const double n = static_cast<double>(y.size());
-  const double mean = std::accumulate(y.begin(), y.end(), 0.0) / n;
-  double var = 0;
-  for (double v : y) var += (v - mean) * (v - mean);
-  const double sd = std::sqrt(var / n);
-  for (double& v : y) v = (v - mean) / (sd > 1e-10 ? sd : 1.0);
-}
-
 class GpSampler final : public Sampler {
  public:
   GpSampler(const GpOptions& options, uint64_t seed) : options_(options), seed_(seed) {}
@@ -123,7 +114,7 @@ class GpSampler final : public Sampler {
     const size_t complete = o.y.size();  // before the cap: the kernels' clock
     Rng rng = MakeRng(seed_, req.trial_number, StreamId("gp-subsample"));
     Cap(o, kMaxFitTrials, rng);
-    Standardize(o.y);
+    gp::Standardize(o.y);
     o.squeezed = gp::SqueezeWorseHalf(o.y);
     // The hyperparameters are fitted on at most kMaxHyperparameterTrials of
     // them (the best half and a subsample), O(n^3) per likelihood step; the
@@ -153,25 +144,18 @@ class GpSampler final : public Sampler {
     const bool compare = !memory || complete < memory->selected_at ||
                          complete >= memory->selected_at + kReselectEvery;
     if (!memory) memory.emplace();
-    std::optional<gp::GpRegressor> fitted;
-    if (compare) {
-      auto selected =
-          gp::FitSelectingModel(fit_set.x, fit_set.y, fit_set.squeezed, categorical, fit,
-                                gp::SamplerCandidates(categorical.size()), &memory->fitted);
-      memory->squeezed = selected.squeezed;
-      memory->chosen = selected.gp.params().kind;
-      fitted = std::move(selected.gp);
-      memory->selected_at = complete;
-    } else {
-      fit.kernel = memory->chosen;
-      fit.warm_start = memory->fitted.of(memory->chosen);
-      fitted = gp::GpRegressor::Fit(fit_set.x, memory->squeezed ? fit_set.squeezed.y : fit_set.y,
-                                    categorical, fit);
-      memory->fitted.of(memory->chosen) = fitted->params();
-    }
+    // Between comparisons the one candidate is the chosen model.
+    auto selected = gp::FitSelectingModel(
+        fit_set.x, fit_set.y, fit_set.squeezed, categorical, fit,
+        compare ? gp::SamplerCandidates(categorical.size())
+                : std::vector<gp::ModelChoice>{{memory->chosen, memory->squeezed}},
+        &memory->fitted);
+    memory->squeezed = selected.squeezed;
+    memory->chosen = selected.gp.params().kind;
+    if (compare) memory->selected_at = complete;
     if (req.new_trial_attrs)
       (*req.new_trial_attrs)[gp::kKernelMemoryAttr] = gp::KernelMemoryJson(*memory);
-    gp::GpRegressor model = std::move(*fitted);
+    gp::GpRegressor model = std::move(selected.gp);
     if (fit_set.y.size() < o.y.size()) {
       model = gp::GpRegressor::WithParams(o.x, memory->squeezed ? o.squeezed.y : o.y, categorical,
                                           model.params());

@@ -1,4 +1,5 @@
-// The GP sampler's optional warping of the standardised objective values:
+// The GP sampler's transforms of the objective values: standardisation, and
+// an optional warping of the standardised values:
 // the worse half squeezed logarithmically (v -> median - log(1 + median - v))
 // and standardised again. A stationary GP fitted to a heavy-tailed objective
 // (Rosenbrock's valley walls, a loss that diverges for some settings) spends
@@ -13,6 +14,10 @@
 #include <vector>
 
 namespace gdsweep::gp {
+
+// Shifts and scales y to mean 0 and standard deviation 1 (a constant y only
+// to mean 0); returns the factor it divided by.
+double Standardize(std::vector<double>& y);
 
 struct SqueezedValues {
   std::vector<double> y;          // the warped values, standardised
