@@ -84,6 +84,15 @@ void KillMarked(const std::string& needle, std::vector<char>& buf) {
   ::close(proc);
 }
 
+// Sleeps, resuming after signals (no allocation).
+void SleepMs(long ms) {
+  struct timespec left {
+    ms / 1000, (ms % 1000) * 1000 * 1000
+  };
+  while (::nanosleep(&left, &left) != 0 && errno == EINTR) {
+  }
+}
+
 // The watchdog's whole life, after fork(): system calls only (no allocation,
 // no locks), on memory prepared before the fork.
 [[noreturn]] void WatchdogMain(int fd, Scratch& scratch) {
@@ -112,6 +121,7 @@ void KillMarked(const std::string& needle, std::vector<char>& buf) {
   ::close_range(4, ~0U, 0);
 
   size_t n = 0;
+  bool goodbye = false;  // the parent said it is closing (not dying)
   union {
     int32_t value;
     char bytes[4];
@@ -127,7 +137,9 @@ void KillMarked(const std::string& needle, std::vector<char>& buf) {
       if (have < 4) continue;
       have = 0;
       const int32_t m = partial.value;
-      if (m > 0 && n < kMaxGroups) {
+      if (m == 0) {
+        goodbye = true;
+      } else if (m > 0 && n < kMaxGroups) {
         groups[n++] = m;
       } else if (m < 0) {
         for (size_t k = 0; k < n; ++k) {
@@ -141,16 +153,23 @@ void KillMarked(const std::string& needle, std::vector<char>& buf) {
   }
   for (size_t k = 0; k < n; ++k) ::kill(-groups[k], SIGTERM);
   if (n > 0) {
-    struct timespec grace {
-      0, 200 * 1000 * 1000
-    };
-    while (::nanosleep(&grace, &grace) != 0 && errno == EINTR) {
-    }
+    SleepMs(200);
     for (size_t k = 0; k < n; ++k) ::kill(-groups[k], SIGKILL);
   }
   // Twice: a process one of them forked meanwhile carries the mark too.
   KillMarked(scratch.needle, scratch.environ);
   KillMarked(scratch.needle, scratch.environ);
+  if (!goodbye) {
+    // The parent died. A trial it spawned just before may still be inside
+    // execve: posix_spawn returned (the vfork ended), but the kernel has not
+    // yet written the new environment, so /proc/<pid>/environ reads empty and
+    // the sweeps above miss it. On a loaded machine that window can outlast
+    // them; sweep again over the next half second.
+    for (int wait_ms : {10, 40, 150, 300}) {
+      SleepMs(wait_ms);
+      KillMarked(scratch.needle, scratch.environ);
+    }
+  }
   ::_exit(0);
 }
 
@@ -179,6 +198,7 @@ Result<std::unique_ptr<GroupWatchdog>> GroupWatchdog::Start() {
 }
 
 GroupWatchdog::~GroupWatchdog() {
+  Send(0);  // a goodbye: we are closing, not dying (see WatchdogMain)
   socket_.Reset();
   int status;
   while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {

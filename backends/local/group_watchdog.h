@@ -7,7 +7,9 @@
 // 200 ms later, then SIGKILL to every process whose environment carries its
 // token (GDSWEEP_WATCHDOG=<token>, which each trial gets: that covers a trial
 // spawned just before the parent died, before its group was told), and
-// exits. Not thread-safe: one owner (LocalBackend).
+// exits. When the parent dies (no goodbye before the end of file), it repeats
+// that last sweep over the next half second, for a trial caught inside
+// execve. Not thread-safe: one owner (LocalBackend).
 #pragma once
 
 #include <sys/types.h>
