@@ -3,11 +3,11 @@
 // or as one JSON document with everything stored of every trial.
 #include <cmath>
 #include <cstdio>
-#include <ctime>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "storage/optuna_codec.h"
 #include "storage/study_dump.h"
 #include "sweeper/cli/cli_common.h"
 #include "sweeper/cli/options.h"
@@ -40,24 +40,6 @@ std::string Duration(double seconds) {
 std::string Number(double v) {
   if (std::isnan(v)) return "";
   return FormatDouble(v);  // Python's repr: "0.25", "inf", "-inf"
-}
-
-// Optuna's datetime text (naive local time, as pandas writes it back):
-// "2024-05-01 13:02:03.123456".
-std::string DatetimeText(double seconds) {
-  double whole = std::floor(seconds);
-  auto micros = static_cast<long>(std::llround((seconds - whole) * 1e6));
-  if (micros >= 1000000) {
-    whole += 1;
-    micros -= 1000000;
-  }
-  const auto t = static_cast<std::time_t>(whole);
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d.%06ld", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros);
-  return buf;
 }
 
 // An attribute's value as a cell: a string as itself, anything else as JSON.
@@ -244,8 +226,8 @@ int ExportCommand(const Args& args) {
     if (!dump) return Fail(dump.error());
     std::vector<std::string> datetimes;
     for (const auto& t : dump->trials) {
-      datetimes.push_back(t.datetime_start ? DatetimeText(*t.datetime_start) : "");
-      datetimes.push_back(t.datetime_complete ? DatetimeText(*t.datetime_complete) : "");
+      datetimes.push_back(t.datetime_start ? storage::FormatDatetime(*t.datetime_start) : "");
+      datetimes.push_back(t.datetime_complete ? storage::FormatDatetime(*t.datetime_complete) : "");
     }
     if (*format == Format::kJson) {
       std::fprintf(out, "%s\n", JsonText(StudyJson(*dump, datetimes)).c_str());
