@@ -224,6 +224,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _send(self, status, body, content_type="application/json", headers=None):
         self._status = status
+        self._log_request()  # before any byte of the answer: a client that saw it finds it logged
         if self._lose_response:
             self._reset_connection()
             return
@@ -252,11 +253,20 @@ class Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
+    def _log_request(self):
+        """Adds the current API request to the request log, once (admin requests have none)."""
+        record, self._record = self._record, None
+        if record is None:
+            return
+        record["status"] = self._status
+        record["duration_ms"] = round((time.monotonic() - self._started) * 1000, 1)
+        self.app.request_log.add(record)
+
     # ---- one request ----------------------------------------------------------------------
 
     def _handle(self):
-        self._status, self._lose_response = None, False
-        started = time.monotonic()
+        self._status, self._lose_response, self._record = None, False, None
+        self._started = time.monotonic()
         url = urlsplit(self.path)
         try:
             raw = self._read_body()
@@ -276,6 +286,7 @@ class Handler(BaseHTTPRequestHandler):
             record["query"] = url.query
         if raw:
             record["body"] = _strict_json(raw.decode("utf-8", errors="replace"))
+        self._record = record
         slot = self.app.handlers
         if slot:
             slot.acquire()
@@ -296,9 +307,7 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             if slot:
                 slot.release()
-            record["status"] = self._status
-            record["duration_ms"] = round((time.monotonic() - started) * 1000, 1)
-            self.app.request_log.add(record)
+            self._log_request()  # a request dropped without an answer
 
     def _inject(self, mode, stall_seconds, release):
         """Applies a fault; True when the request is finished (answered or dropped)."""
