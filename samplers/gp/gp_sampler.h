@@ -11,10 +11,11 @@
 // and the point maximising log expected improvement (acquisition.h) over the
 // best posterior mean at the trials so far (not the best observed value,
 // which noise inflates) is proposed, rounded onto ints, steps and choices.
-// Single objective. FAIL and PRUNED trials are ignored. Past kMaxFitTrials COMPLETE trials the GP
-// sees the best half of that many and a seeded subsample of the rest, so a suggestion's time and
-// memory stop growing with the history (O(kMaxFitTrials^2) memory); its hyperparameters are fitted
-// on at most kMaxHyperparameterTrials of those.
+// Single objective. FAIL and PRUNED trials are ignored. Past kMaxFitTrials
+// COMPLETE trials the GP sees the best half of that many and a seeded
+// subsample of the rest, so a suggestion's time and memory stop growing with
+// the history (O(kMaxFitTrials^2) memory); its hyperparameters are fitted on
+// at most kMaxHyperparameterTrials of those.
 //
 // The parameters of trial n are a pure function of (seed, n, the history).
 // Not thread-safe (the Sampler contract).

@@ -1,12 +1,12 @@
 // What the GP sampler carries from one suggestion to the next, stored with
 // each trial it proposes as the trial's sampler attribute "gdsweep:gp:kernel"
-// (JSON): the kernel chosen when the kernels were last compared and whether
-// it models the squeezed values, at how many
-// COMPLETE trials that was, and each kernel's hyperparameters when it was
-// last chosen, where its next fit starts. A suggestion recalls the memory of the
-// highest-numbered trial that has one, so the parameters of trial n stay a
-// pure function of (seed, n, the history), as the Sampler contract asks,
-// whichever process or resume asks for them. Pure functions; thread-safe.
+// (JSON): the kernel chosen when the kernels were last compared and whether it
+// models the squeezed values, at how many COMPLETE trials that was, and each
+// kernel's hyperparameters when it was last chosen, where its next fit starts.
+// A suggestion recalls the memory of the highest-numbered trial that has one,
+// so the parameters of trial n stay a pure function of (seed, n, the history),
+// as the Sampler contract asks, whichever process or resume asks for them.
+// Pure functions; thread-safe.
 #pragma once
 
 #include <cstddef>
